@@ -1,0 +1,28 @@
+"""Shared fixtures: paths into the repository, never relative to the working directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE_HOME = REPO / "devices" / "example-home.yaml"
+
+
+@pytest.fixture
+def example_text() -> str:
+    """The example home's YAML text."""
+    return EXAMPLE_HOME.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def write_config(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Write YAML text to a file in a temporary folder and return its path."""
+
+    def write(text: str, name: str = "config.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
