@@ -1,0 +1,301 @@
+"""The typed configuration of edge-os, one section per pipeline stage.
+
+Every default works without a file: a laptop with no microphone, broker or GPIO header
+runs the whole service with the mock/embedded backends. Units are in the field names.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from edge_os.config.base import ExistingFile, GpioPin, ResolvedPath, Section
+from edge_os.devices.entity import Area, Entity
+
+SITE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+BUNDLED_WAKE_WORDS = ("hey_jarvis", "alexa", "hey_mycroft", "hey_rhasspy")
+"""Wake words shipped in openwakeword 0.5.1 (CC BY-NC-SA 4.0: non-commercial use only)."""
+
+
+def default_state_dir() -> Path:
+    """Where the durable command queue and caches live when the config does not say.
+
+    systemd's ``StateDirectory=`` sets ``$STATE_DIRECTORY``; otherwise the XDG state home.
+    """
+    if state := os.environ.get("STATE_DIRECTORY"):
+        return Path(state.split(":")[0])
+    xdg = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(xdg) / "edge-os"
+
+
+class SiteSettings(Section):
+    """Who and where this satellite is."""
+
+    id: str = "home"
+    """Site id used in MQTT topics and Hermes `siteId` (lower case, digits, `_` and `-`)."""
+    area: str | None = None
+    """Area id this satellite stands in; "turn on the lights" and "in here" mean this area."""
+    language: Literal["en"] = "en"
+    """Language of commands and answers (English only for now)."""
+
+    @field_validator("id")
+    @classmethod
+    def _site_id(cls, value: str) -> str:
+        if not SITE_ID_PATTERN.match(value):
+            raise PydanticCustomError(
+                "site_id",
+                "{value} is not a site id (lower case letters, digits, '_' and '-')",
+                {"value": repr(value)},
+            )
+        return value
+
+
+class AudioInputSettings(Section):
+    """Where audio comes from; it is converted once to 16 kHz, 16-bit mono."""
+
+    source: Literal["sounddevice", "file", "stdin", "mock"] = "sounddevice"
+    """Backend: a sound card via PortAudio, a WAV file, raw PCM on stdin, or a mock."""
+    device: str | int | None = None
+    """PortAudio device name or index; null picks the system default."""
+    sample_rate: int = Field(16000, ge=8000, le=192000)
+    """Capture rate in Hz (converted to 16000 Hz internally)."""
+    channels: int = Field(1, ge=1, le=8)
+    """Channels captured (mixed down to mono)."""
+    block_ms: int = Field(80, ge=10, le=500)
+    """Length of one audio block handed to the pipeline, in milliseconds."""
+
+
+class AudioOutputSettings(Section):
+    """Where spoken answers and earcons go."""
+
+    sink: Literal["sounddevice", "file", "null"] = "sounddevice"
+    """Backend: a sound card via PortAudio, a WAV file, or nowhere."""
+    device: str | int | None = None
+    """PortAudio device name or index; null picks the system default."""
+    volume_percent: int = Field(80, ge=0, le=100)
+    """Playback volume, 0-100."""
+    muted: bool = False
+    """Start muted (answers are still published on MQTT)."""
+    earcons: bool = True
+    """Play short sounds on wake, end of listening and error."""
+
+
+class AudioSettings(Section):
+    """Audio in and out."""
+
+    input: AudioInputSettings = AudioInputSettings()
+    """Microphone side."""
+    output: AudioOutputSettings = AudioOutputSettings()
+    """Speaker side."""
+
+
+class WakeSettings(Section):
+    """Wake-word detection (openWakeWord ONNX models)."""
+
+    models: list[str] = Field(default_factory=lambda: ["hey_jarvis"], min_length=1)
+    """Bundled wake words (hey_jarvis, alexa, hey_mycroft, hey_rhasspy) or paths to .onnx files."""
+    threshold: float = Field(0.5, ge=0.0, le=1.0)
+    """Score (0-1) a frame must reach to count towards a detection."""
+    patience_frames: int = Field(2, ge=1, le=50)
+    """Consecutive 80 ms frames above the threshold before the wake word counts."""
+    refractory_seconds: float = Field(2.0, ge=0.0, le=60.0)
+    """Seconds after a detection during which further detections are ignored."""
+    threads: int = Field(1, ge=1, le=16)
+    """onnxruntime intra-op threads for the wake-word models."""
+
+    @field_validator("models")
+    @classmethod
+    def _models(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not name.endswith(".onnx") and name not in BUNDLED_WAKE_WORDS:
+                raise PydanticCustomError(
+                    "wake_model",
+                    "unknown wake word {name} (expected one of: {known}, or a path to .onnx)",
+                    {"name": repr(name), "known": ", ".join(BUNDLED_WAKE_WORDS)},
+                )
+        return value
+
+
+class VadSettings(Section):
+    """Voice-activity endpointing (Silero VAD)."""
+
+    threshold: float = Field(0.5, ge=0.0, le=1.0)
+    """Speech probability (0-1) above which a frame is speech."""
+    silence_seconds: float = Field(0.7, gt=0.0, le=10.0)
+    """Silence after speech that ends the command."""
+    max_command_seconds: float = Field(10.0, gt=0.0, le=60.0)
+    """Longest command; speech is cut here."""
+    no_speech_timeout_seconds: float = Field(5.0, gt=0.0, le=60.0)
+    """Give up when no speech starts this long after the wake word."""
+    pre_roll_seconds: float = Field(0.3, ge=0.0, le=2.0)
+    """Audio kept from before speech start so the first syllable is not lost."""
+
+
+class SttSettings(Section):
+    """Speech-to-text (faster-whisper, CTranslate2)."""
+
+    model: Literal["tiny.en", "base"] = "tiny.en"
+    """Whisper model from the model manifest."""
+    compute_type: Literal["int8", "int8_float32", "float32"] = "int8"
+    """CTranslate2 compute type."""
+    cpu_threads: int = Field(2, ge=1, le=16)
+    """CPU threads for decoding."""
+    beam_size: int = Field(1, ge=1, le=10)
+    """Beam width (1 is greedy and fastest)."""
+    bias_vocabulary: bool = True
+    """Bias recognition toward device names, aliases and areas of the registry."""
+
+
+class IntentSettings(Section):
+    """Text to intent: compiled grammar first, small LLM as fallback."""
+
+    llm_fallback: bool = True
+    """Ask the quantized LLM when the grammar does not match."""
+    llm_threads: int = Field(2, ge=1, le=16)
+    """onnxruntime intra-op threads for the LLM."""
+    min_confidence: float = Field(0.5, ge=0.0, le=1.0)
+    """Results below this confidence are treated as not understood."""
+    confirm_sensitive: bool = True
+    """Ask for a spoken "yes" before acting on sensitive devices (locks, garage doors, alarms)."""
+    confirm_timeout_seconds: float = Field(10.0, gt=0.0, le=120.0)
+    """How long a confirmation question waits for an answer."""
+    follow_up_seconds: float = Field(5.0, ge=0.0, le=60.0)
+    """Window after an answer in which a follow-up ("and the kitchen too") needs no wake word."""
+
+
+class TtsSettings(Section):
+    """Spoken answers."""
+
+    engine: Literal["piper", "espeak-ng"] = "piper"
+    """Piper voice, or espeak-ng (also the fallback when the voice is missing)."""
+    voice: str = "en_US-joe-medium"
+    """Piper voice name from the model manifest, or a path to a voice .onnx."""
+    length_scale: float = Field(1.0, gt=0.2, le=3.0)
+    """Speaking slowness: above 1 speaks slower, below 1 faster."""
+
+
+class MqttTlsSettings(Section):
+    """TLS towards the broker."""
+
+    enabled: bool = False
+    """Use TLS."""
+    ca_file: ExistingFile | None = None
+    """CA certificate (PEM) to check the broker against; null uses the system store."""
+    cert_file: ExistingFile | None = None
+    """Client certificate (PEM) for certificate authentication."""
+    key_file: ExistingFile | None = None
+    """Private key (PEM) of the client certificate."""
+
+    @model_validator(mode="after")
+    def _cert_pair(self) -> MqttTlsSettings:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise PydanticCustomError("tls_pair", "cert_file and key_file must be given together")
+        return self
+
+
+class MqttDiscoverySettings(Section):
+    """Home Assistant MQTT discovery."""
+
+    enabled: bool = True
+    """Publish edge-os's own entities (status, last transcript, mute, wake word, volume)."""
+    prefix: str = "homeassistant"
+    """Discovery topic prefix (Home Assistant's default is `homeassistant`)."""
+    import_entities: bool = False
+    """Add entities other devices announce via discovery to the registry (opt-in)."""
+
+
+class MqttSettings(Section):
+    """The MQTT broker devices and Home Assistant talk through."""
+
+    host: str | None = None
+    """Broker host name or address; null runs with the embedded default (no external broker)."""
+    port: int = Field(1883, ge=1, le=65535)
+    """Broker TCP port (1883 plain, 8883 TLS by convention)."""
+    protocol: Literal["3.1.1", "5"] = "5"
+    """MQTT protocol version."""
+    client_id: str | None = None
+    """Client id; null uses `edge-os-<site id>`."""
+    keepalive_seconds: int = Field(60, ge=5, le=3600)
+    """Keep-alive interval."""
+    username: str | None = None
+    """User name for password authentication."""
+    password: SecretStr | None = None
+    """Password (prefer password_file, e.g. a systemd credential)."""
+    password_file: ExistingFile | None = None
+    """File whose first line is the password."""
+    tls: MqttTlsSettings = MqttTlsSettings()
+    """TLS settings."""
+    topic_prefix: str = "edge_os"
+    """Prefix of edge-os's own topics: `<topic_prefix>/<site id>/...`."""
+    discovery: MqttDiscoverySettings = MqttDiscoverySettings()
+    """Home Assistant discovery."""
+    queue_dir: ResolvedPath | None = None
+    """Folder of the durable command queue; null uses `<state_dir>/queue`."""
+
+    @model_validator(mode="after")
+    def _credentials(self) -> MqttSettings:
+        if self.password is not None and self.password_file is not None:
+            raise PydanticCustomError(
+                "password_twice", "give either password or password_file, not both"
+            )
+        if (self.password is not None or self.password_file is not None) and not self.username:
+            raise PydanticCustomError("password_no_user", "a password needs a username")
+        return self
+
+
+class GpioSettings(Section):
+    """GPIO pins via gpiozero."""
+
+    pin_factory: Literal["auto", "mock", "lgpio", "rpigpio", "pigpio", "native"] = "auto"
+    """gpiozero pin factory; `auto` uses the real pins on a Pi and MockFactory elsewhere."""
+    push_to_talk_pin: GpioPin | None = None
+    """Button that starts listening without the wake word (BCM number)."""
+    mute_pin: GpioPin | None = None
+    """Button that toggles microphone mute (BCM number)."""
+    bounce_ms: int = Field(50, ge=0, le=1000)
+    """Button debounce time."""
+
+
+class LoggingSettings(Section):
+    """Logging to stderr (journald adds timestamps under systemd)."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """Lowest level logged."""
+    format: Literal["text", "json"] = "text"
+    """Plain lines or one JSON object per line."""
+
+
+class Config(Section):
+    """The whole configuration: settings per stage plus the device registry."""
+
+    site: SiteSettings = SiteSettings()
+    """This satellite."""
+    audio: AudioSettings = AudioSettings()
+    """Audio in and out."""
+    wake: WakeSettings = WakeSettings()
+    """Wake word."""
+    vad: VadSettings = VadSettings()
+    """Endpointing."""
+    stt: SttSettings = SttSettings()
+    """Speech-to-text."""
+    intent: IntentSettings = IntentSettings()
+    """Intent recognition."""
+    tts: TtsSettings = TtsSettings()
+    """Text-to-speech."""
+    mqtt: MqttSettings = MqttSettings()
+    """MQTT broker."""
+    gpio: GpioSettings = GpioSettings()
+    """GPIO."""
+    logging: LoggingSettings = LoggingSettings()
+    """Logging."""
+    state_dir: ResolvedPath = Field(default_factory=default_state_dir)
+    """Folder for the durable queue and caches (systemd's StateDirectory when set)."""
+    areas: list[Area] = Field(default_factory=list)
+    """Areas (rooms) of the home."""
+    entities: list[Entity] = Field(default_factory=list)
+    """Devices edge-os may act on; nothing else can ever be targeted."""

@@ -1,0 +1,1 @@
+"""The device registry: areas and entities, each bound to one transport."""
