@@ -1,0 +1,1 @@
+"""The ``edge-os`` command line: one module per group of subcommands."""
