@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from edge_os import __version__
-from edge_os.cli import config_cmd, devices_cmd
+from edge_os.cli import config_cmd, devices_cmd, eval_cmd
 from edge_os.errors import EdgeOSError, NotAvailableError
 from edge_os.log import setup_logging
 
@@ -24,7 +24,6 @@ RESERVED: dict[str, tuple[str, int]] = {
     "run": ("run the voice loop as a service (microphone to speaker)", 8),
     "say": ("turn a text command into an intent and act on it", 5),
     "listen": ("run the pipeline on a recording and print its events as JSON", 3),
-    "eval": ("measure wake word, STT or intent accuracy on a manifest (JSON out)", 3),
     "bench": ("benchmark every stage on this machine (JSON out)", 8),
     "models": ("list, verify, build and quantize the models in the manifest", 9),
     "systemd": ("render or install the systemd unit", 8),
@@ -56,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     config_cmd.add_parser(commands)
     devices_cmd.add_parser(commands)
+    eval_cmd.add_parser(commands)
     for name, (help_text, issue) in RESERVED.items():
         reserved = commands.add_parser(name, help=f"{help_text} (not yet available)")
         reserved.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)

@@ -134,5 +134,18 @@ def test_reserved_commands_say_not_yet(command: str, capsys: pytest.CaptureFixtu
 def test_python_dash_m_help_lists_commands() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
-    for command in ("config", "devices", *RESERVED):
+    for command in ("config", "devices", "eval", *RESERVED):
         assert command in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["wake", "stt", "intents"])
+def test_eval_kinds_are_wired(kind: str) -> None:
+    from edge_os.cli.eval_cmd import load_evaluate
+    from edge_os.errors import NotAvailableError
+
+    try:
+        evaluate = load_evaluate(kind)
+    except NotAvailableError as err:
+        assert f"'edge-os eval {kind}' is not available yet" in str(err)
+    else:
+        assert callable(evaluate)

@@ -1,0 +1,1 @@
+"""Acting on devices: requests, outcomes and the drivers (MQTT, GPIO) that carry them out."""

@@ -1,0 +1,1 @@
+"""The voice loop's shared vocabulary: stage protocols, results and typed events."""

@@ -1,0 +1,105 @@
+"""Typed pipeline events: what each stage reports, as frozen dataclasses.
+
+Events serialise to one flat JSON object with a ``type`` field (kebab-case, stable), the
+format of ``edge-os listen --json`` and of the MQTT event topics.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class EventType(StrEnum):
+    """Stable event names."""
+
+    WAKE_DETECTED = "wake-detected"
+    SPEECH_START = "speech-start"
+    SPEECH_END = "speech-end"
+    NO_SPEECH = "no-speech"
+    TRANSCRIPT = "transcript"
+    INTENT = "intent"
+    ACTION = "action"
+    ANSWER = "answer"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of all pipeline events."""
+
+    type: ClassVar[EventType]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Flat plain-data form with the ``type`` first."""
+        return {"type": self.type.value, **dataclasses.asdict(self)}
+
+    def to_json(self) -> str:
+        """One JSON line."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, default=str)
+
+
+@dataclass(frozen=True)
+class WakeDetected(Event):
+    """A wake word fired."""
+
+    type: ClassVar[EventType] = EventType.WAKE_DETECTED
+    model: str
+    score: float
+    offset: int
+    """Stream sample index (16 kHz) where it fired."""
+    seconds: float
+    """The same position in seconds."""
+
+
+@dataclass(frozen=True)
+class SpeechStarted(Event):
+    """The command's speech began (pre-roll not included in ``offset``)."""
+
+    type: ClassVar[EventType] = EventType.SPEECH_START
+    offset: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SpeechEnded(Event):
+    """The command ended: silence after speech, or the maximum length."""
+
+    type: ClassVar[EventType] = EventType.SPEECH_END
+    offset: int
+    seconds: float
+    reason: str
+    """``silence`` or ``max-length``."""
+
+
+@dataclass(frozen=True)
+class NoSpeech(Event):
+    """No speech started within the timeout after the wake word."""
+
+    type: ClassVar[EventType] = EventType.NO_SPEECH
+    offset: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class TranscriptReady(Event):
+    """Speech-to-text finished."""
+
+    type: ClassVar[EventType] = EventType.TRANSCRIPT
+    text: str
+    language: str
+    audio_seconds: float
+    processing_ms: float
+
+
+@dataclass(frozen=True)
+class ErrorEvent(Event):
+    """A stage failed; the loop goes back to listening."""
+
+    type: ClassVar[EventType] = EventType.ERROR
+    stage: str
+    code: str
+    message: str
