@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from edge_os import __version__
-from edge_os.cli import config_cmd, devices_cmd, eval_cmd
+from edge_os.cli import config_cmd, devices_cmd, eval_cmd, systemd_cmd
 from edge_os.errors import EdgeOSError, NotAvailableError
 from edge_os.log import setup_logging
 
@@ -26,7 +26,6 @@ RESERVED: dict[str, tuple[str, int]] = {
     "listen": ("run the pipeline on a recording and print its events as JSON", 3),
     "bench": ("benchmark every stage on this machine (JSON out)", 8),
     "models": ("list, verify, build and quantize the models in the manifest", 9),
-    "systemd": ("render or install the systemd unit", 8),
 }
 """Commands whose issue has not landed yet: (help text, issue number)."""
 
@@ -56,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_cmd.add_parser(commands)
     devices_cmd.add_parser(commands)
     eval_cmd.add_parser(commands)
+    systemd_cmd.add_parser(commands)
     for name, (help_text, issue) in RESERVED.items():
         reserved = commands.add_parser(name, help=f"{help_text} (not yet available)")
         reserved.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)

@@ -1,0 +1,1 @@
+"""Running edge-os as a service: the voice loop, systemd integration, health."""
