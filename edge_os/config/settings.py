@@ -261,6 +261,13 @@ class GpioSettings(Section):
     """Button debounce time."""
 
 
+class RuntimeSettings(Section):
+    """Where models run."""
+
+    execution_provider: Literal["auto", "cpu", "cuda", "tensorrt"] = "auto"
+    """onnxruntime provider: `auto` takes TensorRT/CUDA when present (Jetson), else the CPU."""
+
+
 class LoggingSettings(Section):
     """Logging to stderr (journald adds timestamps under systemd)."""
 
@@ -291,6 +298,8 @@ class Config(Section):
     """MQTT broker."""
     gpio: GpioSettings = GpioSettings()
     """GPIO."""
+    runtime: RuntimeSettings = RuntimeSettings()
+    """Inference runtime."""
     logging: LoggingSettings = LoggingSettings()
     """Logging."""
     state_dir: ResolvedPath = Field(default_factory=default_state_dir)

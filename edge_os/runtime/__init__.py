@@ -1,0 +1,1 @@
+"""Inference runtimes shared by the stages (onnxruntime sessions, providers, threads)."""
