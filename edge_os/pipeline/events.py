@@ -96,6 +96,43 @@ class TranscriptReady(Event):
 
 
 @dataclass(frozen=True)
+class IntentRecognized(Event):
+    """The intent stage finished (``intent`` null: not understood)."""
+
+    type: ClassVar[EventType] = EventType.INTENT
+    text: str
+    intent: str | None
+    slots: dict[str, Any]
+    targets: list[str]
+    confidence: float
+    path: str
+    latency_ms: float
+
+
+@dataclass(frozen=True)
+class ActionFinished(Event):
+    """One device action ended (done, queued, failed or awaiting confirmation)."""
+
+    type: ClassVar[EventType] = EventType.ACTION
+    entity_id: str
+    action: str
+    params: dict[str, Any]
+    status: str
+    reason: str | None
+    latency_ms: float
+
+
+@dataclass(frozen=True)
+class AnswerReady(Event):
+    """The reply edge-os speaks (built from outcomes, never from the request)."""
+
+    type: ClassVar[EventType] = EventType.ANSWER
+    text: str
+    first_audio_ms: float | None = None
+    """From the end of speech to the first reply audio, when it was spoken."""
+
+
+@dataclass(frozen=True)
 class ErrorEvent(Event):
     """A stage failed; the loop goes back to listening."""
 
