@@ -1,0 +1,265 @@
+"""Audio sources behind one interface: microphone, WAV file, raw PCM on stdin, mock/replay.
+
+Every source yields :class:`AudioChunk` blocks in the internal format (16 kHz, 16-bit,
+mono) with continuous stream offsets; conversion happens here, once, at the edge. Build
+one from the config with :func:`open_source`. The microphone source survives a device
+that disappears: it reports the error, waits (exponential back-off) and opens it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from edge_os.audio.backoff import Backoff
+from edge_os.audio.convert import Converter, decode
+from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk, AudioFormat
+from edge_os.audio.wav import read_wav
+from edge_os.config.settings import AudioInputSettings
+from edge_os.errors import AudioError, ErrorCode, MissingDependencyError, UsageError
+
+_LOGGER = logging.getLogger(__name__)
+
+ErrorCallback = Callable[[AudioError], None]
+MOCK_SILENCE_SECONDS = 5.0
+"""What the mock source plays when no file is configured."""
+
+
+class AudioSource(Protocol):
+    """Where audio comes from; iterate :meth:`chunks` for internal-format blocks."""
+
+    name: str
+    """Human-readable description (``file input.wav``, ``microphone default``)."""
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        """Blocks of 16 kHz mono int16 audio, offsets continuous from 0, until the end."""
+        ...
+
+    def close(self) -> None:
+        """Stop producing audio and release the device (safe to call twice)."""
+        ...
+
+
+def block_samples(block_ms: int) -> int:
+    """Samples (16 kHz) in one block of ``block_ms`` milliseconds."""
+    return INTERNAL_FORMAT.rate * block_ms // 1000
+
+
+def _split(audio: AudioChunk, block_ms: int, start: int = 0) -> Iterator[AudioChunk]:
+    size = block_samples(block_ms) * INTERNAL_FORMAT.width
+    for index in range(0, len(audio.pcm), size):
+        pcm = audio.pcm[index : index + size]
+        yield AudioChunk(pcm, offset=start + index // INTERNAL_FORMAT.width)
+
+
+class MockSource:
+    """Replays audio it was given (or silence): the shipped stand-in for a microphone."""
+
+    def __init__(self, audio: AudioChunk, *, block_ms: int = 80, name: str = "mock") -> None:
+        audio.require(INTERNAL_FORMAT)
+        self.audio = audio
+        self.block_ms = block_ms
+        self.name = name
+        self._closed = False
+
+    @classmethod
+    def silence(cls, seconds: float, *, block_ms: int = 80) -> MockSource:
+        """``seconds`` of digital silence."""
+        samples = round(seconds * INTERNAL_FORMAT.rate)
+        return cls(AudioChunk(bytes(2 * samples)), block_ms=block_ms, name="mock silence")
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        """The audio in ``block_ms`` blocks."""
+        for chunk in _split(self.audio, self.block_ms):
+            if self._closed:
+                return
+            yield chunk
+
+    def close(self) -> None:
+        """Stop the replay."""
+        self._closed = True
+
+
+class WavFileSource(MockSource):
+    """A WAV file of any common layout, read and converted once when opened."""
+
+    def __init__(self, path: Path, *, block_ms: int = 80) -> None:
+        super().__init__(read_wav(path), block_ms=block_ms, name=f"file {path}")
+        self.path = path
+
+
+class StdinSource:
+    """Raw little-endian PCM from a byte stream (stdin by default) in a stated format."""
+
+    def __init__(
+        self,
+        stream: BinaryIO | None = None,
+        *,
+        format: AudioFormat = INTERNAL_FORMAT,
+        block_ms: int = 80,
+    ) -> None:
+        if format.width not in (1, 2, 3, 4):
+            raise UsageError(ErrorCode.AUDIO_FORMAT, f"raw PCM of {format} is not supported")
+        self._stream = stream if stream is not None else sys.stdin.buffer
+        self.format = format
+        self.block_ms = block_ms
+        self.name = f"stdin ({format})"
+        self._closed = False
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        """Blocks as they arrive; ends at end of stream."""
+        frame = self.format.width * self.format.channels
+        block_bytes = self.format.rate * self.block_ms // 1000 * frame
+        converter = None if self.format == INTERNAL_FORMAT else Converter(self.format.rate)
+        leftover = b""
+        offset = 0
+        while not self._closed:
+            data = self._stream.read(block_bytes)
+            if not data:
+                break
+            data = leftover + data
+            usable = len(data) - len(data) % frame
+            data, leftover = data[:usable], data[usable:]
+            if converter is not None:
+                data = converter.convert(decode(data, self.format))
+            if data:
+                chunk = AudioChunk(data, offset=offset)
+                offset = chunk.end
+                yield chunk
+        if leftover:
+            _LOGGER.warning(
+                "stdin ended inside a frame: %d trailing byte(s) ignored", len(leftover)
+            )
+
+    def close(self) -> None:
+        """Stop reading after the current block."""
+        self._closed = True
+
+
+StreamOpener = Callable[[str | int | None, int, int, int], Any]
+"""(device, rate, channels, frames per block) -> a started stream with read/close."""
+
+
+def _open_sounddevice(device: str | int | None, rate: int, channels: int, frames: int) -> Any:
+    try:
+        import sounddevice as sd
+    except (ImportError, OSError):  # OSError: the PortAudio library itself is missing
+        raise MissingDependencyError("sounddevice (and libportaudio2)", "audio") from None
+    stream = sd.RawInputStream(
+        samplerate=rate, blocksize=frames, device=device, channels=channels, dtype="int16"
+    )
+    stream.start()
+    return stream
+
+
+class MicrophoneSource:
+    """A sound card via PortAudio (``sounddevice``); reopened with back-off when it fails.
+
+    Errors are logged and handed to ``on_error`` (the service turns them into events);
+    the iteration itself only ends on :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        *,
+        device: str | int | None = None,
+        sample_rate: int = 16000,
+        channels: int = 1,
+        block_ms: int = 80,
+        backoff: Backoff | None = None,
+        on_error: ErrorCallback | None = None,
+        open_stream: StreamOpener = _open_sounddevice,
+    ) -> None:
+        self.device = device
+        self.format = AudioFormat(rate=sample_rate, width=2, channels=channels)
+        self.block_ms = block_ms
+        self.backoff = backoff or Backoff()
+        self.on_error = on_error
+        self._open_stream = open_stream
+        self._stop = threading.Event()
+        self.name = f"microphone {device if device is not None else 'default'}"
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        """Blocks from the device; a failure is reported and the device reopened."""
+        frames = self.format.rate * self.block_ms // 1000
+        offset = 0
+        while not self._stop.is_set():
+            try:
+                stream = self._open_stream(
+                    self.device, self.format.rate, self.format.channels, frames
+                )
+            except MissingDependencyError:
+                raise
+            except Exception as err:  # PortAudio raises its own untyped errors
+                self._failed(f"cannot open {self.name}: {err}")
+                continue
+            converter = Converter(self.format.rate)
+            try:
+                while not self._stop.is_set():
+                    data, overflowed = stream.read(frames)
+                    if overflowed:
+                        _LOGGER.warning("%s: input overflow (audio was dropped)", self.name)
+                    pcm = converter.convert(decode(bytes(data), self.format))
+                    self.backoff.succeeded()
+                    chunk = AudioChunk(pcm, offset=offset)
+                    offset = chunk.end
+                    yield chunk
+            except Exception as err:  # a device that disappears mid-stream
+                self._failed(f"{self.name} failed: {err}")
+            finally:
+                _close_quietly(stream)
+
+    def close(self) -> None:
+        """Stop after the current block (and interrupt a back-off wait)."""
+        self._stop.set()
+
+    def _failed(self, message: str) -> None:
+        error = AudioError(ErrorCode.AUDIO_DEVICE, message)
+        delay = self.backoff.next_delay()
+        _LOGGER.warning("%s; retrying in %.1f s", message, delay, extra={"code": error.code})
+        if self.on_error is not None:
+            self.on_error(error)
+        self._stop.wait(delay)
+
+
+def _close_quietly(stream: Any) -> None:
+    try:
+        stream.close()
+    except Exception:  # closing a vanished device may fail too; nothing left to release
+        _LOGGER.debug("closing the input stream failed", exc_info=True)
+
+
+def open_source(
+    settings: AudioInputSettings,
+    *,
+    path: Path | None = None,
+    on_error: ErrorCallback | None = None,
+) -> AudioSource:
+    """The source the config asks for; ``path`` (a WAV file) overrides it."""
+    if path is not None:
+        return WavFileSource(path, block_ms=settings.block_ms)
+    if settings.source == "file":
+        if settings.file is None:
+            raise UsageError(
+                ErrorCode.AUDIO_FORMAT, "audio.input.source is file: set audio.input.file"
+            )
+        return WavFileSource(settings.file, block_ms=settings.block_ms)
+    if settings.source == "stdin":
+        layout = AudioFormat(rate=settings.sample_rate, width=2, channels=settings.channels)
+        return StdinSource(format=layout, block_ms=settings.block_ms)
+    if settings.source == "mock":
+        if settings.file is not None:
+            return MockSource(read_wav(settings.file), block_ms=settings.block_ms, name="mock")
+        return MockSource.silence(MOCK_SILENCE_SECONDS, block_ms=settings.block_ms)
+    return MicrophoneSource(
+        device=settings.device,
+        sample_rate=settings.sample_rate,
+        channels=settings.channels,
+        block_ms=settings.block_ms,
+        backoff=Backoff(max_seconds=settings.reconnect_max_seconds),
+        on_error=on_error,
+    )

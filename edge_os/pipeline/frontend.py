@@ -1,0 +1,164 @@
+"""The listening front end: wake word, then VAD endpointing, over a stream of chunks.
+
+Feed :class:`FrontEnd` 16 kHz mono chunks in stream order; it returns typed events
+(``wake-detected``, ``speech-start``, ``speech-end``, ``no-speech``) and, right after a
+``speech-end``, the command's audio as one :class:`AudioChunk` that starts
+``pre_roll_seconds`` before the speech (so the first syllable is kept) and ends
+``TAIL_SECONDS`` after it. Offsets are stream sample indices, as in the chunks.
+
+Latency contract: a wake word is reported at the end of the 80 ms frame that completes its
+patience; speech boundaries are found per 32 ms VAD window; ``speech-end`` is reported
+``vad.silence_seconds`` after the last speech window.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
+from edge_os.pipeline.events import Event, NoSpeech, SpeechEnded, SpeechStarted, WakeDetected
+from edge_os.pipeline.stages import WakeWordDetector
+from edge_os.vad.endpoint import Endpoint, Endpointer, EndpointState
+
+if TYPE_CHECKING:
+    from edge_os.config.settings import Config
+    from edge_os.vad.silero import SileroVad
+
+TAIL_SECONDS = 0.2
+"""Audio kept after the last speech window in the command audio."""
+_MARGIN_SECONDS = 1.0
+"""Extra history kept while idle: VAD windows lag the newest chunk a little."""
+
+FrontEndOutput = Event | AudioChunk
+
+
+def _seconds(offset: int) -> float:
+    return round(offset / INTERNAL_FORMAT.rate, 3)
+
+
+class FrontEnd:
+    """Wake word -> VAD endpointing; feed chunks, get events and command audio."""
+
+    def __init__(
+        self,
+        wake: WakeWordDetector,
+        vad: SileroVad,
+        endpointer: Endpointer,
+        *,
+        pre_roll_seconds: float = 0.3,
+    ) -> None:
+        self.wake = wake
+        self.vad = vad
+        self.endpointer = endpointer
+        self._pre_roll = round(pre_roll_seconds * INTERNAL_FORMAT.rate)
+        self._tail = round(TAIL_SECONDS * INTERNAL_FORMAT.rate)
+        self._margin = round(_MARGIN_SECONDS * INTERNAL_FORMAT.rate)
+        self._audio = bytearray()
+        self._audio_start = 0
+
+    @classmethod
+    def from_config(cls, config: Config) -> FrontEnd:
+        """A front end with the wake-word and VAD models and settings of ``config``."""
+        from edge_os.vad.silero import SileroVad
+        from edge_os.wake.models import resolve
+        from edge_os.wake.openwakeword import OpenWakeWord
+
+        provider = config.runtime.execution_provider
+        wake = OpenWakeWord(
+            resolve(list(config.wake.models)),
+            threshold=config.wake.threshold,
+            patience_frames=config.wake.patience_frames,
+            refractory_seconds=config.wake.refractory_seconds,
+            threads=config.wake.threads,
+            provider=provider,
+        )
+        vad = SileroVad(threads=config.wake.threads, provider=provider)
+        endpointer = Endpointer(
+            threshold=config.vad.threshold,
+            silence_seconds=config.vad.silence_seconds,
+            max_command_seconds=config.vad.max_command_seconds,
+            no_speech_timeout_seconds=config.vad.no_speech_timeout_seconds,
+        )
+        return cls(wake, vad, endpointer, pre_roll_seconds=config.vad.pre_roll_seconds)
+
+    @property
+    def listening(self) -> bool:
+        """True between a wake word (or :meth:`listen`) and the end of the command."""
+        return self.endpointer.state is not EndpointState.IDLE
+
+    @property
+    def buffered_samples(self) -> int:
+        """Samples held for the pre-roll and the command being spoken."""
+        return len(self._audio) // INTERNAL_FORMAT.width
+
+    def listen(self, offset: int) -> None:
+        """Start listening for a command at ``offset`` without a wake word (push-to-talk)."""
+        self.endpointer.arm(offset)
+
+    def reset(self) -> None:
+        """Forget everything (a new stream starts at offset 0)."""
+        self.wake.reset()
+        self.vad.reset()
+        self.endpointer.cancel()
+        self._audio.clear()
+        self._audio_start = 0
+
+    def process(self, chunk: AudioChunk) -> list[FrontEndOutput]:
+        """Feed the next chunk; events it completes, and the command audio at speech-end."""
+        chunk.require(INTERNAL_FORMAT)
+        if chunk.offset != self._audio_start + self.buffered_samples:
+            # a gap in the stream (or the first chunk): the history no longer lines up
+            self._audio.clear()
+            self._audio_start = chunk.offset
+        self._audio += chunk.pcm
+        out: list[FrontEndOutput] = []
+        for detection in self.wake.process(chunk):
+            if self.listening:
+                continue
+            out.append(
+                WakeDetected(
+                    model=detection.model,
+                    score=round(detection.score, 4),
+                    offset=detection.offset,
+                    seconds=_seconds(detection.offset),
+                )
+            )
+            self.endpointer.arm(detection.offset)
+        for frame in self.vad.process(chunk):
+            endpoint = self.endpointer.update(frame.start, frame.end, frame.probability)
+            if endpoint is not None:
+                out.extend(self._on_endpoint(endpoint))
+        self._trim(chunk.end)
+        return out
+
+    def _on_endpoint(self, endpoint: Endpoint) -> list[FrontEndOutput]:
+        at = _seconds(endpoint.offset)
+        if endpoint.kind == "speech-start":
+            return [SpeechStarted(offset=endpoint.offset, seconds=at)]
+        if endpoint.kind == "no-speech":
+            return [NoSpeech(offset=endpoint.offset, seconds=at)]
+        start = self.endpointer.speech_start - self._pre_roll
+        return [
+            SpeechEnded(offset=endpoint.offset, seconds=at, reason=endpoint.reason),
+            self._slice(start, endpoint.offset + self._tail),
+        ]
+
+    def _slice(self, start: int, end: int) -> AudioChunk:
+        """Buffered audio between two stream indices (clipped to what is buffered)."""
+        width = INTERNAL_FORMAT.width
+        start = max(start, self._audio_start)
+        end = min(end, self._audio_start + len(self._audio) // width)
+        pcm = bytes(
+            self._audio[(start - self._audio_start) * width : (end - self._audio_start) * width]
+        )
+        return AudioChunk(pcm, offset=start)
+
+    def _trim(self, end: int) -> None:
+        if self.endpointer.state is EndpointState.SPEAKING:
+            keep_from = self.endpointer.speech_start - self._pre_roll
+        else:
+            keep_from = end - self._pre_roll - self._margin
+        drop = keep_from - self._audio_start
+        if drop > 0:
+            del self._audio[: drop * INTERNAL_FORMAT.width]
+            self._audio_start = keep_from

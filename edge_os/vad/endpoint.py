@@ -1,0 +1,114 @@
+"""Endpointing as a pure state machine over VAD probabilities: when a command starts and ends.
+
+Time is the stream position in samples (16 kHz), given with every window, so the machine
+never reads a clock and replays identically. After :meth:`Endpointer.arm` (the wake word)
+it waits for speech; a run of speech windows starts the command; silence, the maximum
+command length or a no-speech timeout ends it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+SAMPLE_RATE = 16000
+NEG_THRESHOLD_GAP = 0.15
+"""Once speaking, a window stays speech down to ``threshold - 0.15`` (Silero's hysteresis)."""
+
+
+class EndpointState(StrEnum):
+    """Where the machine stands."""
+
+    IDLE = "idle"
+    WAITING = "waiting"
+    SPEAKING = "speaking"
+
+
+EndpointKind = Literal["speech-start", "speech-end", "no-speech"]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A boundary found in the stream."""
+
+    kind: EndpointKind
+    """What happened."""
+    offset: int
+    """Stream sample index of the boundary (start of speech, end of speech, or timeout)."""
+    reason: str = ""
+    """For ``speech-end``: ``silence`` or ``max-length``."""
+
+
+class Endpointer:
+    """Start and end of one command from per-window speech probabilities."""
+
+    def __init__(
+        self,
+        *,
+        threshold: float = 0.5,
+        silence_seconds: float = 0.7,
+        max_command_seconds: float = 10.0,
+        no_speech_timeout_seconds: float = 5.0,
+        min_speech_seconds: float = 0.09,
+    ) -> None:
+        self.threshold = threshold
+        self.neg_threshold = max(threshold - NEG_THRESHOLD_GAP, 0.01)
+        self._silence = round(silence_seconds * SAMPLE_RATE)
+        self._max_command = round(max_command_seconds * SAMPLE_RATE)
+        self._no_speech = round(no_speech_timeout_seconds * SAMPLE_RATE)
+        self._min_speech = round(min_speech_seconds * SAMPLE_RATE)
+        self.state = EndpointState.IDLE
+        self._armed_at = 0
+        self._run_start: int | None = None
+        self.speech_start = 0
+        """Stream index where the current command's speech began."""
+        self._last_speech_end = 0
+
+    def arm(self, offset: int) -> None:
+        """Start waiting for a command at stream index ``offset`` (the wake word fired)."""
+        self.state = EndpointState.WAITING
+        self._armed_at = offset
+        self._run_start = None
+
+    def cancel(self) -> None:
+        """Stop listening without an event."""
+        self.state = EndpointState.IDLE
+        self._run_start = None
+
+    def update(self, start: int, end: int, probability: float) -> Endpoint | None:
+        """Feed the window ``[start, end)``; the boundary it completes, if any."""
+        if self.state is EndpointState.WAITING:
+            return self._waiting(start, end, probability)
+        if self.state is EndpointState.SPEAKING:
+            return self._speaking(end, probability)
+        return None
+
+    def _waiting(self, start: int, end: int, probability: float) -> Endpoint | None:
+        if end <= self._armed_at:
+            return None
+        if probability >= self.threshold:
+            if self._run_start is None:
+                self._run_start = max(start, self._armed_at)
+            if end - self._run_start >= self._min_speech:
+                self.state = EndpointState.SPEAKING
+                self.speech_start = self._run_start
+                self._last_speech_end = end
+                return Endpoint("speech-start", self.speech_start)
+            return None
+        self._run_start = None
+        if end - self._armed_at >= self._no_speech:
+            self.state = EndpointState.IDLE
+            return Endpoint("no-speech", end)
+        return None
+
+    def _speaking(self, end: int, probability: float) -> Endpoint | None:
+        if probability >= self.neg_threshold:
+            self._last_speech_end = end
+        if end - self.speech_start >= self._max_command:
+            self.state = EndpointState.IDLE
+            return Endpoint("speech-end", self.speech_start + self._max_command, "max-length")
+        if end - self._last_speech_end >= self._silence:
+            self.state = EndpointState.IDLE
+            return Endpoint("speech-end", self._last_speech_end, "silence")
+        return None

@@ -1,0 +1,1 @@
+"""Wake-word detection: openWakeWord's ONNX models run directly on onnxruntime."""
