@@ -12,22 +12,25 @@ import sys
 from collections.abc import Callable, Sequence
 
 from edge_os import __version__
-from edge_os.cli import config_cmd, devices_cmd, eval_cmd, systemd_cmd
-from edge_os.errors import EdgeOSError, NotAvailableError
+from edge_os.cli import (
+    bench_cmd,
+    config_cmd,
+    devices_cmd,
+    eval_cmd,
+    listen_cmd,
+    models_cmd,
+    run_cmd,
+    say_cmd,
+    speak_cmd,
+    status_cmd,
+    systemd_cmd,
+)
+from edge_os.errors import EdgeOSError
 from edge_os.log import setup_logging
 
 _LOGGER = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace], int]
-
-RESERVED: dict[str, tuple[str, int]] = {
-    "run": ("run the voice loop as a service (microphone to speaker)", 8),
-    "say": ("turn a text command into an intent and act on it", 5),
-    "listen": ("run the pipeline on a recording and print its events as JSON", 3),
-    "bench": ("benchmark every stage on this machine (JSON out)", 8),
-    "models": ("list, verify, build and quantize the models in the manifest", 9),
-}
-"""Commands whose issue has not landed yet: (help text, issue number)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,24 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="log level of this command (default: WARNING)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    bench_cmd.add_parser(commands)
     config_cmd.add_parser(commands)
     devices_cmd.add_parser(commands)
     eval_cmd.add_parser(commands)
+    listen_cmd.add_parser(commands)
+    models_cmd.add_parser(commands)
+    run_cmd.add_parser(commands)
+    say_cmd.add_parser(commands)
+    speak_cmd.add_parser(commands)
+    status_cmd.add_parser(commands)
     systemd_cmd.add_parser(commands)
-    for name, (help_text, issue) in RESERVED.items():
-        reserved = commands.add_parser(name, help=f"{help_text} (not yet available)")
-        reserved.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-        reserved.set_defaults(handler=_not_available(name, issue))
     return parser
-
-
-def _not_available(name: str, issue: int) -> Handler:
-    def handler(_: argparse.Namespace) -> int:
-        raise NotAvailableError(
-            f"'edge-os {name}' is not available yet (it lands with issue #{issue})"
-        )
-
-    return handler
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,10 +11,10 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from edge_os.config.base import ExistingFile, GpioPin, ResolvedPath, Section
+from edge_os.config.base import ExistingFile, GpioPin, ResolvedPath, Section, _existing_file
 from edge_os.devices.entity import Area, Entity
 
 SITE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -68,6 +68,10 @@ class AudioInputSettings(Section):
     """Channels captured (mixed down to mono)."""
     block_ms: int = Field(80, ge=10, le=500)
     """Length of one audio block handed to the pipeline, in milliseconds."""
+    file: ExistingFile | None = None
+    """WAV file read by the `file` source and replayed by `mock` (relative to this file)."""
+    reconnect_max_seconds: float = Field(30.0, ge=0.1, le=600.0)
+    """Longest wait between attempts to reopen a sound card that failed or disappeared."""
 
 
 class AudioOutputSettings(Section):
@@ -83,6 +87,12 @@ class AudioOutputSettings(Section):
     """Start muted (answers are still published on MQTT)."""
     earcons: bool = True
     """Play short sounds on wake, end of listening and error."""
+    file: ResolvedPath | None = None
+    """WAV file the `file` sink writes; it holds the last answer played (relative to this file)."""
+    block_ms: int = Field(50, ge=10, le=500)
+    """Playback block; "stop" or a new wake word cuts speech within one block."""
+    sample_rate: int | None = Field(None, ge=8000, le=192000)
+    """Output rate in Hz for a card that needs one (e.g. 48000); null plays at the voice's rate."""
 
 
 class AudioSettings(Section):
@@ -99,6 +109,7 @@ class WakeSettings(Section):
 
     models: list[str] = Field(default_factory=lambda: ["hey_jarvis"], min_length=1)
     """Bundled wake words (hey_jarvis, alexa, hey_mycroft, hey_rhasspy) or paths to .onnx files."""
+    # custom .onnx paths are taken relative to the config file and must exist
     threshold: float = Field(0.5, ge=0.0, le=1.0)
     """Score (0-1) a frame must reach to count towards a detection."""
     patience_frames: int = Field(2, ge=1, le=50)
@@ -110,15 +121,21 @@ class WakeSettings(Section):
 
     @field_validator("models")
     @classmethod
-    def _models(cls, value: list[str]) -> list[str]:
+    def _models(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        resolved = []
         for name in value:
-            if not name.endswith(".onnx") and name not in BUNDLED_WAKE_WORDS:
+            if name in BUNDLED_WAKE_WORDS:
+                resolved.append(name)
+            elif name.endswith(".onnx"):
+                # a custom model: relative to the config file's folder, and it must exist
+                resolved.append(str(_existing_file(Path(name), info)))
+            else:
                 raise PydanticCustomError(
                     "wake_model",
                     "unknown wake word {name} (expected one of: {known}, or a path to .onnx)",
                     {"name": repr(name), "known": ", ".join(BUNDLED_WAKE_WORDS)},
                 )
-        return value
+        return resolved
 
 
 class VadSettings(Section):
@@ -140,15 +157,15 @@ class SttSettings(Section):
     """Speech-to-text (faster-whisper, CTranslate2)."""
 
     model: Literal["tiny.en", "base"] = "tiny.en"
-    """Whisper model from the model manifest."""
+    """Whisper model: tiny.en ships in a package; base needs `edge-os models fetch stt-base`."""
     compute_type: Literal["int8", "int8_float32", "float32"] = "int8"
-    """CTranslate2 compute type."""
+    """CTranslate2 compute type (int8 needs 100-190 MB less memory than float32)."""
     cpu_threads: int = Field(2, ge=1, le=16)
-    """CPU threads for decoding."""
+    """CPU threads CTranslate2 uses per transcription."""
     beam_size: int = Field(1, ge=1, le=10)
     """Beam width (1 is greedy and fastest)."""
     bias_vocabulary: bool = True
-    """Bias recognition toward device names, aliases and areas of the registry."""
+    """Bias recognition toward the registry's area and device names and aliases (hotwords)."""
 
 
 class IntentSettings(Section):
@@ -166,6 +183,8 @@ class IntentSettings(Section):
     """How long a confirmation question waits for an answer."""
     follow_up_seconds: float = Field(5.0, ge=0.0, le=60.0)
     """Window after an answer in which a follow-up ("and the kitchen too") needs no wake word."""
+    cache_size: int = Field(128, ge=0, le=10000)
+    """Recent sentences whose recognised intent is remembered (0 turns the cache off)."""
 
 
 class TtsSettings(Section):
@@ -177,6 +196,10 @@ class TtsSettings(Section):
     """Piper voice name from the model manifest, or a path to a voice .onnx."""
     length_scale: float = Field(1.0, gt=0.2, le=3.0)
     """Speaking slowness: above 1 speaks slower, below 1 faster."""
+    threads: int = Field(1, ge=1, le=16)
+    """onnxruntime intra-op threads for the Piper voice."""
+    sentence_silence_seconds: float = Field(0.15, ge=0.0, le=2.0)
+    """Silence appended after each sentence."""
 
 
 class MqttTlsSettings(Section):
@@ -236,6 +259,12 @@ class MqttSettings(Section):
     """Home Assistant discovery."""
     queue_dir: ResolvedPath | None = None
     """Folder of the durable command queue; null uses `<state_dir>/queue`."""
+    queue_max_age_seconds: float = Field(900.0, gt=0.0, le=604800.0)
+    """Queued commands older than this are dropped (logged), not sent late."""
+    ack_timeout_seconds: float = Field(2.0, gt=0.0, le=60.0)
+    """How long a command waits for the broker's PUBACK before it is reported as queued."""
+    reconnect_max_seconds: float = Field(30.0, ge=0.1, le=600.0)
+    """Longest wait between reconnect attempts (back-off doubles from 0.1 s up to this)."""
 
     @model_validator(mode="after")
     def _credentials(self) -> MqttSettings:

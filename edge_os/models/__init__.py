@@ -1,0 +1,1 @@
+"""Model manifest, verification and fetching (``edge-os models``)."""

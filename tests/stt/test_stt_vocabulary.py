@@ -1,0 +1,29 @@
+"""The bias text built from the device registry."""
+
+from __future__ import annotations
+
+from stt_corpus import UNUSUAL_HOME
+
+from edge_os.config.loader import load_config
+from edge_os.devices.registry import DeviceRegistry
+from edge_os.stt.vocabulary import bias_text, registry_terms
+
+
+def test_terms_come_from_areas_names_and_aliases_without_repeats() -> None:
+    registry = DeviceRegistry.from_config(load_config(UNUSUAL_HOME))
+    terms = registry_terms(registry, extra=["aurora LAMP", "Garden shed"])
+    assert terms[:5] == ["Snug", "Orangery", "Scullery", "Den", "Hobbit hole"]
+    assert terms[5] == "Aurora lamp"
+    assert "coffee pod machine" in terms
+    assert terms[-1] == "Garden shed"
+    assert sum(term.lower() == "aurora lamp" for term in terms) == 1
+
+
+def test_no_registry_no_bias() -> None:
+    assert registry_terms(None) == []
+    assert bias_text([]) is None
+
+
+def test_bias_text_keeps_whole_terms_within_the_cap() -> None:
+    text = bias_text(["Aurora lamp", "Hygge corner", "Oberon fan"], max_chars=30)
+    assert text == "Aurora lamp, Hygge corner"
