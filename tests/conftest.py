@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from edge_os.action.broker import EmbeddedBroker
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_HOME = REPO / "devices" / "example-home.yaml"
@@ -26,3 +29,10 @@ def write_config(tmp_path: Path):  # type: ignore[no-untyped-def]
         return path
 
     return write
+
+
+@pytest.fixture
+def mosquitto() -> Iterator[EmbeddedBroker]:
+    """A real Mosquitto on a free loopback port (the embedded broker edge-os itself uses)."""
+    with EmbeddedBroker() as broker:
+        yield broker

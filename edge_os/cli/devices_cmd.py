@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 from edge_os.config.loader import discover_config_path, load_config
-from edge_os.devices.entity import Domain, Entity
+from edge_os.devices.entity import Action, Domain, Entity
 from edge_os.devices.registry import DeviceRegistry
+from edge_os.errors import ErrorCode, UsageError
 
 
 def add_parser(commands: Any) -> None:
@@ -20,6 +21,23 @@ def add_parser(commands: Any) -> None:
     listing.add_argument("--area", help="only entities in this area id")
     listing.add_argument("--domain", choices=[d.value for d in Domain], help="only this domain")
     listing.set_defaults(handler=_list)
+    test = sub.add_parser("test", help="send one action through the dispatcher, print the outcome")
+    test.add_argument("entity", metavar="ENTITY", help="entity id, e.g. light.kitchen_ceiling")
+    test.add_argument(
+        "--action",
+        choices=[a.value for a in Action],
+        help="action to send (default: turn_on, open or lock, whichever the entity has)",
+    )
+    test.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="action parameter, e.g. brightness=50 (repeatable)",
+    )
+    test.add_argument("--yes", action="store_true", help="confirm a sensitive device")
+    test.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    test.set_defaults(handler=_test)
 
 
 def describe(entity: Entity) -> dict[str, Any]:
@@ -62,3 +80,50 @@ def _list(args: argparse.Namespace) -> int:
     if not entities:
         print("(no entities: declare them under 'entities:' in the config file)")
     return 0
+
+
+def _params(pairs: list[str]) -> dict[str, str | int | float]:
+    params: dict[str, str | int | float] = {}
+    for pair in pairs:
+        key, eq, text = pair.partition("=")
+        if not eq or not key:
+            raise UsageError(ErrorCode.ACTION_FAILED, f"--param {pair!r}: expected KEY=VALUE")
+        value: str | int | float = text
+        for kind in (int, float):
+            try:
+                value = kind(text)
+                break
+            except ValueError:
+                continue
+        params[key.strip()] = value
+    return params
+
+
+def _test(args: argparse.Namespace) -> int:
+    from edge_os.action.probe import send_one
+
+    config = load_config(discover_config_path(args.config))
+    action = Action(args.action) if args.action else None
+    outcome, latency_ms, refused = send_one(
+        config, args.entity, action, _params(args.param), confirmed=args.yes
+    )
+    status = outcome.status.value
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "entity_id": outcome.request.entity_id,
+                    "action": outcome.request.action.value,
+                    "params": dict(outcome.request.params),
+                    "status": status,
+                    "reason": outcome.reason,
+                    "latency_ms": round(latency_ms, 2),
+                }
+            )
+        )
+    else:
+        reason = f" ({outcome.reason})" if outcome.reason else ""
+        print(f"{outcome.request.entity_id} {outcome.request.action.value}: {status}{reason}")
+    if refused:
+        return 2  # an entity or action the registry does not have: fix the command line
+    return {"done": 0, "queued": 0, "needs-confirmation": 2}.get(status, 1)

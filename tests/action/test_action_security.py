@@ -1,0 +1,112 @@
+"""TLS with a generated CA and password logins, against a real Mosquitto."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from edge_os.action.broker import EmbeddedBroker
+from edge_os.action.outcome import ActionRequest, OutcomeStatus
+from edge_os.devices.entity import Action
+from edge_os.errors import DeviceError, ErrorCode
+from tests.action.helpers import home_config, start_driver
+from tests.mqtt_broker import broker_tls, make_password_file, make_tls_files
+
+TURN_ON = ActionRequest("switch.coffee_machine", Action.TURN_ON)
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return make_tls_files(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def tls_broker(tls_files: dict[str, Path]) -> Iterator[EmbeddedBroker]:
+    with EmbeddedBroker(tls=broker_tls(tls_files, require_client_cert=True)) as broker:
+        yield broker
+
+
+def test_tls_with_client_certificate(
+    tls_broker: EmbeddedBroker, tls_files: dict[str, Path], tmp_path: Path
+) -> None:
+    tls = {
+        "enabled": True,
+        "ca_file": tls_files["ca"],
+        "cert_file": tls_files["client"],
+        "key_file": tls_files["client_key"],
+    }
+    driver = start_driver(home_config(tmp_path, tls_broker, tls=tls))
+    try:
+        assert driver.connection.connected
+        assert driver.execute(TURN_ON).status is OutcomeStatus.DONE
+    finally:
+        driver.stop()
+
+
+def test_tls_with_an_unknown_ca_is_a_clear_error(
+    tls_broker: EmbeddedBroker, tls_files: dict[str, Path], tmp_path: Path
+) -> None:
+    tls = {
+        "enabled": True,
+        "ca_file": tls_files["rogue_ca"],
+        "cert_file": tls_files["client"],
+        "key_file": tls_files["client_key"],
+    }
+    with pytest.raises(DeviceError) as caught:
+        start_driver(home_config(tmp_path, tls_broker, tls=tls))
+    assert caught.value.code is ErrorCode.MQTT_FAILED
+    assert f"TLS handshake with 127.0.0.1:{tls_broker.port} failed" in caught.value.message
+    assert "certificate verify failed" in caught.value.message
+
+
+def test_tls_without_the_required_client_certificate_does_not_connect(
+    tls_broker: EmbeddedBroker, tls_files: dict[str, Path], tmp_path: Path
+) -> None:
+    tls = {"enabled": True, "ca_file": tls_files["ca"]}
+    # TLS 1.3: the broker checks the client certificate after the handshake and hangs up
+    driver = start_driver(home_config(tmp_path, tls_broker, tls=tls), wait_seconds=1.0)
+    try:
+        assert not driver.connection.connected
+        assert "closed the connection before accepting the login" in (
+            driver.connection.last_error or ""
+        )
+        assert "client certificate" in (driver.connection.last_error or "")
+        assert driver.execute(TURN_ON).status is OutcomeStatus.QUEUED
+    finally:
+        driver.stop()
+
+
+@pytest.fixture
+def password_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
+    passwords = make_password_file(tmp_path, "edge", "s3cret")
+    with EmbeddedBroker(password_file=passwords) as broker:
+        yield broker
+
+
+@pytest.mark.parametrize("protocol", ["5", "3.1.1"])
+def test_bad_credentials_are_a_clear_error(
+    password_broker: EmbeddedBroker, tmp_path: Path, protocol: str
+) -> None:
+    config = home_config(
+        tmp_path, password_broker, username="edge", password="wrong", protocol=protocol
+    )
+    with pytest.raises(DeviceError) as caught:
+        start_driver(config)
+    message = caught.value.message
+    assert message.startswith(
+        f"broker 127.0.0.1:{password_broker.port} refused the login of user 'edge': "
+    )
+    assert "check mqtt.username, mqtt.password or mqtt.password_file" in message
+
+
+def test_password_file_logs_in(password_broker: EmbeddedBroker, tmp_path: Path) -> None:
+    secret = tmp_path / "mqtt-password"
+    secret.write_text("s3cret\n", encoding="utf-8")
+    config = home_config(tmp_path, password_broker, username="edge", password_file=secret)
+    driver = start_driver(config)
+    try:
+        assert driver.execute(TURN_ON).status is OutcomeStatus.DONE
+    finally:
+        driver.stop()
