@@ -1,0 +1,92 @@
+"""The intent stage: cache, compiled grammar, then the optional fallback recogniser.
+
+Results carry their path ("cache", "grammar", "llm"); below ``min_confidence`` a result
+counts as not understood. The cache remembers recent sentences (per area) so a repeated
+command costs a dict lookup.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import replace
+from pathlib import Path
+
+from edge_os.config.settings import IntentSettings
+from edge_os.devices.registry import DeviceRegistry
+from edge_os.errors import MissingDependencyError
+from edge_os.intent.grammar import GrammarRecognizer
+from edge_os.intent.normalize import clean
+from edge_os.pipeline.stages import IntentRecognizer, IntentResult
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class IntentEngine:
+    """IntentRecognizer: grammar first, ``fallback`` (e.g. the LLM) when it does not match."""
+
+    def __init__(
+        self,
+        registry: DeviceRegistry,
+        settings: IntentSettings | None = None,
+        *,
+        default_area: str | None = None,
+        fallback: IntentRecognizer | None = None,
+    ) -> None:
+        self.settings = settings or IntentSettings()
+        self.grammar = GrammarRecognizer(registry, default_area)
+        self.default_area = default_area
+        self.fallback = fallback
+        self._cache: OrderedDict[tuple[str, str | None], IntentResult] = OrderedDict()
+
+    def recognize(self, text: str, *, area: str | None = None) -> IntentResult:
+        """Recognise ``text``; never raises for a sentence it does not understand."""
+        started = time.perf_counter()
+        area = area or self.default_area
+        key = (clean(text), area)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            latency_ms = (time.perf_counter() - started) * 1000
+            return replace(cached, text=text, path="cache", latency_ms=latency_ms)
+        result = self.grammar.recognize(text, area=area)
+        if not result.understood and self.fallback is not None:
+            result = self.fallback.recognize(text, area=area)
+        if result.understood and result.confidence < self.settings.min_confidence:
+            _LOGGER.info(
+                "%r: %s at %.2f is below min_confidence", text, result.intent, result.confidence
+            )
+            result = IntentResult(text=text, intent=None, path=result.path)
+        result = replace(result, latency_ms=(time.perf_counter() - started) * 1000)
+        if result.understood and self.settings.cache_size:
+            self._cache[key] = result
+            if len(self._cache) > self.settings.cache_size:
+                self._cache.popitem(last=False)
+        return result
+
+
+def build_engine(
+    registry: DeviceRegistry,
+    settings: IntentSettings,
+    default_area: str | None,
+    fallback: IntentRecognizer | None = None,
+) -> IntentEngine:
+    """The engine for a loaded config (the fallback is passed in by whoever loads the LLM)."""
+    return IntentEngine(registry, settings, default_area=default_area, fallback=fallback)
+
+
+def load_fallback(
+    registry: DeviceRegistry, settings: IntentSettings, state_dir: Path
+) -> IntentRecognizer | None:
+    """The LLM fallback when enabled and built (``edge_os.intent.llm``), else None (logged)."""
+    if not settings.llm_fallback:
+        return None
+    try:
+        from edge_os.intent.llm.build import default_out_dir
+        from edge_os.intent.llm.recognizer import LlmIntentRecognizer
+
+        return LlmIntentRecognizer.load(registry, default_out_dir(state_dir), settings.llm_threads)
+    except (ImportError, MissingDependencyError) as err:
+        _LOGGER.warning("LLM fallback unavailable: %s", err)
+        return None

@@ -1,0 +1,1 @@
+"""LLM fallback: a small quantized LLM whose output is constrained to registry intents."""

@@ -1,0 +1,100 @@
+"""Intent to device actions: only actions the targeted entities declare, nothing else."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from edge_os.action.outcome import ActionRequest
+from edge_os.devices.entity import Action, Domain, Entity
+from edge_os.devices.registry import DeviceRegistry
+from edge_os.pipeline.stages import IntentResult, SlotValue
+
+_LOGGER = logging.getLogger(__name__)
+
+QUERY_INTENTS = frozenset(
+    {
+        "HassGetState",
+        "HassClimateGetTemperature",
+        "HassGetCurrentTime",
+        "HassGetCurrentDate",
+        "HassStartTimer",
+        "HassCancelTimer",
+        "HassTimerStatus",
+        "HassNevermind",
+    }
+)
+"""Intents answered in words; they never move a device."""
+
+_SIMPLE: dict[str, Action] = {
+    "HassMediaPause": Action.PAUSE,
+    "HassMediaUnpause": Action.RESUME,
+}
+_VALUE: dict[str, tuple[str, Action, str]] = {
+    "HassSetPosition": ("position", Action.SET_POSITION, "position"),
+    "HassClimateSetTemperature": ("temperature", Action.SET_TEMPERATURE, "temperature"),
+    "HassFanSetSpeed": ("percentage", Action.SET_PERCENTAGE, "percentage"),
+    "HassSetVolume": ("volume_level", Action.SET_VOLUME, "volume"),
+}
+"""intent -> (slot, action, action parameter)."""
+
+
+def on_off_action(entity: Entity, on: bool) -> Action:
+    """HassTurnOn/Off for this entity: lock/unlock for locks, open/close for covers."""
+    if entity.domain is Domain.LOCK:
+        return Action.LOCK if on else Action.UNLOCK
+    if entity.domain is Domain.COVER:
+        return Action.OPEN if on else Action.CLOSE
+    return Action.TURN_ON if on else Action.TURN_OFF
+
+
+def _wanted(intent: str, entity: Entity, slots: Mapping[str, SlotValue]) -> list[ActionRequest]:
+    if intent in {"HassTurnOn", "HassTurnOff"}:
+        return [ActionRequest(entity.id, on_off_action(entity, intent == "HassTurnOn"))]
+    if intent in _SIMPLE:
+        return [ActionRequest(entity.id, _SIMPLE[intent])]
+    if intent in _VALUE:
+        slot, action, param = _VALUE[intent]
+        value = _number(slots.get(slot))
+        return [ActionRequest(entity.id, action, {param: value})] if value is not None else []
+    if intent == "HassLightSet":
+        requests = []
+        if (brightness := _number(slots.get("brightness"))) is not None:
+            requests.append(
+                ActionRequest(entity.id, Action.SET_BRIGHTNESS, {"brightness": brightness})
+            )
+        if isinstance(color := slots.get("color"), str):
+            requests.append(ActionRequest(entity.id, Action.SET_COLOR, {"color": color}))
+        if (kelvin := _number(slots.get("temperature"))) is not None:
+            requests.append(ActionRequest(entity.id, Action.SET_COLOR_TEMP, {"kelvin": kelvin}))
+        return requests
+    return []
+
+
+def _number(value: object) -> int | float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
+
+
+def plan(result: IntentResult, registry: DeviceRegistry) -> list[ActionRequest]:
+    """The device actions ``result`` asks for; questions, timers and not-understood give none.
+
+    Every request names an entity of ``registry`` and an action that entity declares;
+    anything else (possible only from a faulty recogniser) is dropped and logged.
+    """
+    if result.intent is None or result.intent in QUERY_INTENTS:
+        return []
+    slots = result.slots
+    requests: list[ActionRequest] = []
+    for entity_id in dict.fromkeys(result.targets):
+        entity = registry.get(entity_id)
+        if entity is None:
+            _LOGGER.warning("intent names unknown entity %s; dropped", entity_id)
+            continue
+        for request in _wanted(result.intent, entity, slots):
+            if request.action in entity.actions:
+                requests.append(request)
+            else:
+                _LOGGER.warning("%s does not declare %s; dropped", entity_id, request.action)
+    return requests

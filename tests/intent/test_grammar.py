@@ -1,0 +1,159 @@
+"""The compiled grammar on the example home: every intent family, slips, numbers, areas."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from edge_os.devices.registry import DeviceRegistry
+from edge_os.intent.grammar import GrammarRecognizer
+from edge_os.intent.plan import plan
+
+CASES = [
+    ("Turn on the kitchen light", "HassTurnOn", ["light.kitchen_ceiling"], {}),
+    ("switch off the coffee maker please", "HassTurnOff", ["switch.coffee_machine"], {}),
+    ("turn off the lights in the kitchen", "HassTurnOff",
+     ["light.kitchen_ceiling", "light.kitchen_counter"], {"area": "kitchen"}),
+    ("lock the front door", "HassTurnOn", ["lock.front_door"], {}),
+    ("unlock the door", "HassTurnOff", ["lock.front_door"], {}),
+    ("open the blinds", "HassTurnOn", ["cover.living_room_blinds"], {}),
+    ("close the garage door", "HassTurnOff", ["cover.garage_door"], {}),
+    ("set the bedroom lamp brightness to 30%", "HassLightSet", ["light.bedroom_lamp"],
+     {"brightness": 30}),
+    ("make the floor lamp red", "HassLightSet", ["light.living_room_lamp"], {"color": "red"}),
+    ("set the kitchen light to warm white", "HassLightSet", ["light.kitchen_ceiling"],
+     {"temperature": 2700}),
+    ("open the blinds to 40 percent", "HassSetPosition", ["cover.living_room_blinds"],
+     {"position": 40}),
+    ("set the thermostat to 21.5 degrees", "HassClimateSetTemperature",
+     ["climate.living_room_thermostat"], {"temperature": 21.5}),
+    ("what's the temperature in the bedroom", "HassClimateGetTemperature",
+     ["sensor.bedroom_temperature"], {"area": "bedroom"}),
+    ("set the ceiling fan speed to 60 percent", "HassFanSetSpeed", ["fan.bedroom_fan"],
+     {"percentage": 60}),
+    ("is the front door locked", "HassGetState", ["lock.front_door"], {"state": "locked"}),
+    ("pause the music", "HassMediaPause", ["media_player.living_room_speaker"], {}),
+    ("resume", "HassMediaUnpause", ["media_player.living_room_speaker"], {}),
+    ("set the volume to 25", "HassSetVolume", ["media_player.living_room_speaker"],
+     {"volume_level": 25}),
+    ("set a timer for 1 hour and 5 minutes", "HassStartTimer", [], {"hours": 1, "minutes": 5}),
+    ("start a ten minute timer called pasta", "HassStartTimer", [],
+     {"minutes": 10, "name": "pasta"}),
+    ("cancel the timer", "HassCancelTimer", [], {}),
+    ("how much time is left on the timer", "HassTimerStatus", [], {}),
+    ("what time is it", "HassGetCurrentTime", [], {}),
+    ("what's the date today", "HassGetCurrentDate", [], {}),
+    ("never mind", "HassNevermind", [], {}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "intent", "targets", "slots"), CASES)
+def test_intent_families(
+    grammar: GrammarRecognizer, text: str, intent: str, targets: list[str], slots: dict[str, object]
+) -> None:
+    result = grammar.recognize(text)
+    assert result.intent == intent, text
+    assert sorted(result.targets) == sorted(targets)
+    assert {key: result.slots.get(key) for key in slots} == slots
+    assert result.path == "grammar"
+    assert result.confidence == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "slot", "value"),
+    [
+        ("set the desk light to fifty percent", "brightness", 50),
+        ("set the thermostat to twenty one degrees", "temperature", 21),
+        ("set the thermostat to twenty one point five degrees", "temperature", 21.5),
+        ("set the ceiling fan to seventy five percent", "percentage", 75),
+        ("set the volume to one hundred", "volume_level", 100),
+        ("set a timer for twenty five minutes", "minutes", 25),
+    ],
+)
+def test_numbers_as_words(grammar: GrammarRecognizer, text: str, slot: str, value: float) -> None:
+    assert grammar.recognize(text).slots[slot] == value
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("turn on the kitchen lite", "light.kitchen_ceiling"),
+        ("tern on the bedroom lamb", "light.bedroom_lamp"),
+        ("turn of the counter light", "light.kitchen_counter"),
+        ("switch on the cofee machine", "switch.coffee_machine"),
+    ],
+)
+def test_fuzzy_names_and_command_words(grammar: GrammarRecognizer, text: str, target: str) -> None:
+    result = grammar.recognize(text)
+    assert list(result.targets) == [target]
+    assert 0.5 < result.confidence < 1.0  # repaired slips are less certain
+
+
+def test_area_defaults_to_the_satellites_area(grammar: GrammarRecognizer) -> None:
+    assert list(grammar.recognize("turn on the lights").targets) == ["light.living_room_lamp"]
+    in_bedroom = grammar.recognize("turn on the lights", area="bedroom")
+    assert list(in_bedroom.targets) == ["light.bedroom_lamp"]
+    here = grammar.recognize("turn off the lights in here", area="office")
+    assert list(here.targets) == ["light.desk_led"]
+    assert here.slots["area"] == "office"
+
+
+def test_no_area_known_means_no_guess(registry: DeviceRegistry) -> None:
+    nowhere = GrammarRecognizer(registry, default_area=None)
+    assert not nowhere.recognize("turn on the lights").understood
+    assert not nowhere.recognize("turn on the lights in here").understood
+    # an unambiguous device still works without an area
+    assert list(nowhere.recognize("set the temperature to 20").targets) == [
+        "climate.living_room_thermostat"
+    ]
+    assert len(nowhere.recognize("turn off all the lights").targets) == 6
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn on the toaster",  # no such device
+        "set the counter lights to 50 percent",  # not dimmable
+        "set the desk light to blue",  # no colour
+        "unlock the blinds",  # blinds do not lock
+        "open the kitchen light",  # lights do not open
+        "set the kitchen light to 250 percent",  # out of range
+        "set the thermostat to 90 degrees",  # out of range
+        "turn on the lights in the garden",  # no lights there
+        "turn on the garden light",  # not the garage light, however close it sounds
+        "turn on the gardn light",
+        "what is the meaning of life",
+        "",
+        "   ",
+        "the the the",
+    ],
+)
+def test_not_understood_is_a_result(grammar: GrammarRecognizer, text: str) -> None:
+    result = grammar.recognize(text)
+    assert result.intent is None
+    assert result.targets == ()
+    assert result.path == "grammar"
+
+
+def test_random_garbage_never_targets_what_does_not_exist(
+    grammar: GrammarRecognizer, registry: DeviceRegistry
+) -> None:
+    words = sorted(
+        {w for key in grammar.table for w in key.split() if not w.startswith("{")}
+        | {w.lower() for e in registry for n in (e.name, *e.aliases) for w in n.split()}
+        | {"toaster", "fridge", "red", "fifty", "percent", "degrees", "kitchen", "all", "here"}
+    )
+    rng = random.Random(5)
+    understood = 0
+    for _ in range(3000):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 7)))
+        result = grammar.recognize(text, area=rng.choice([None, "kitchen", "bedroom"]))
+        understood += result.understood
+        for target in result.targets:
+            assert target in registry, text
+        for request in plan(result, registry):
+            entity = registry.get(request.entity_id)
+            assert entity is not None
+            assert request.action in entity.actions, text
+    assert understood > 0  # the garbage did reach the resolver, not only the parser

@@ -1,0 +1,74 @@
+"""``edge-os say``: intent and planned actions, dry run, execution not wired yet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from edge_os.cli.main import main
+from tests.conftest import EXAMPLE_HOME
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    path = tmp_path / "home.yaml"
+    path.write_text(
+        EXAMPLE_HOME.read_text(encoding="utf-8") + f"\nstate_dir: {tmp_path}\n", encoding="utf-8"
+    )
+    return path
+
+
+def test_dry_run_json(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["-c", str(home), "say", "set the kitchen light to fifty percent", "--dry-run",
+                 "--json"])  # fmt: skip
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["intent"] == "HassLightSet"
+    assert out["actions"] == [
+        {"entity_id": "light.kitchen_ceiling", "action": "set_brightness",
+         "params": {"brightness": 50}}
+    ]  # fmt: skip
+    assert out["executed"] is False
+
+
+def test_question_is_answered(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-c", str(home), "say", "what time is it", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["answer"].startswith("It is ")
+
+
+def test_not_understood_text(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-c", str(home), "say", "order a pizza", "--dry-run"]) == 0
+    assert capsys.readouterr().out.startswith("not understood")
+
+
+def test_executes_over_gpio(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the desk light is a PWMLED on gpiozero's MockFactory off a Pi
+    assert main(["-c", str(home), "say", "turn on the lights", "--area", "office"]) == 0
+    assert "light.desk_led turn_on: done" in capsys.readouterr().out
+
+
+def test_executes_over_mqtt(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # mqtt.host is null: an embedded mosquitto on loopback takes the publish
+    code = main(["-c", str(home), "say", "set the kitchen light to 30 percent", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out["executed"] is True
+    assert out["outcomes"] == [
+        {"entity_id": "light.kitchen_ceiling", "action": "set_brightness", "status": "done",
+         "reason": None}
+    ]  # fmt: skip
+
+
+def test_sensitive_needs_yes(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-c", str(home), "say", "unlock the front door", "--json"]) == 0
+    held = json.loads(capsys.readouterr().out)["outcomes"][0]
+    assert held["status"] == "needs-confirmation"
+    assert main(["-c", str(home), "say", "unlock the front door", "--json", "--yes"]) == 0
+    assert json.loads(capsys.readouterr().out)["outcomes"][0]["status"] == "done"
+
+
+def test_unknown_area(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-c", str(home), "say", "turn on the lights", "--area", "attic"]) == 2
+    assert "unknown area 'attic'" in capsys.readouterr().err
