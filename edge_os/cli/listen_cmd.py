@@ -1,8 +1,10 @@
-"""``edge-os listen FILE.wav|- [--json]``: run the front end over a recording, print its events.
+"""``edge-os listen FILE.wav|- [--json]``: the whole voice loop over a recording.
 
-With ``--json`` each event is one JSON object per line (the format of the MQTT event
-topics); without, one readable line per event. The command audio the front end hands on
-at ``speech-end`` is what later stages (speech-to-text, intents) will consume here.
+Wake word -> VAD -> speech-to-text -> intent -> device action -> spoken answer, exactly as
+the service runs it, printing one event per line (``--json``: the format of the MQTT
+event topics) and the time each stage took. With no broker configured the actions go to
+an embedded Mosquitto on loopback; GPIO uses gpiozero's MockFactory off a Pi; the answer
+is synthesized into ``--reply-wav`` or nowhere. ``--front-end-only`` stops after the VAD.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from typing import Any, TextIO
 
 from edge_os.audio.format import AudioChunk, AudioFormat
 from edge_os.config.loader import discover_config_path, load_config
-from edge_os.pipeline.events import Event
+from edge_os.config.settings import Config
+from edge_os.pipeline.events import CommandTimed, Event
 
 
 def add_parser(commands: Any) -> None:
     """Register ``listen``."""
     parser = commands.add_parser(
-        "listen", help="run wake word and VAD on a recording and print its events"
+        "listen", help="run the whole voice loop on a recording and print its events"
     )
     parser.add_argument(
         "file",
@@ -29,6 +32,11 @@ def add_parser(commands: Any) -> None:
         "at audio.input.sample_rate and audio.input.channels",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per event and line")
+    parser.add_argument(
+        "--front-end-only", action="store_true", help="only wake word and VAD (no models after)"
+    )
+    parser.add_argument("--reply-wav", type=Path, help="write the spoken answers to this WAV")
+    parser.add_argument("--no-llm", action="store_true", help="grammar only, no LLM fallback")
     parser.set_defaults(handler=_listen)
 
 
@@ -42,10 +50,27 @@ def describe(event: Event) -> str:
     return f"{where}{kind:<14} {details}".rstrip()
 
 
-def run(path: Path, config_path: str | None, out: TextIO, *, as_json: bool) -> int:
-    """Drive the front end over ``path``; print events to ``out``; returns the exit code."""
+def with_reply_sink(config: Config, reply_wav: Path | None) -> Config:
+    """``config`` with answers going to ``reply_wav`` (or nowhere), never a sound card."""
+    output = config.audio.output.model_copy(
+        update={"sink": "file" if reply_wav else "null", "file": reply_wav}
+    )
+    audio = config.audio.model_copy(update={"output": output})
+    return config.model_copy(update={"audio": audio})
+
+
+def run(
+    path: Path,
+    config_path: str | None,
+    out: TextIO,
+    *,
+    as_json: bool,
+    front_end_only: bool = False,
+    reply_wav: Path | None = None,
+    llm: bool = True,
+) -> int:
+    """Drive the pipeline over ``path``; print events to ``out``; returns the exit code."""
     from edge_os.audio.sources import AudioSource, StdinSource, WavFileSource
-    from edge_os.pipeline.frontend import FrontEnd
 
     config = load_config(discover_config_path(config_path))
     settings = config.audio.input
@@ -55,17 +80,43 @@ def run(path: Path, config_path: str | None, out: TextIO, *, as_json: bool) -> i
         source = StdinSource(format=layout, block_ms=settings.block_ms)
     else:
         source = WavFileSource(path, block_ms=settings.block_ms)
-    frontend = FrontEnd.from_config(config)
+
+    def emit(event: Event) -> None:
+        print(event.to_json() if as_json else describe(event), file=out, flush=True)
+
     try:
-        for chunk in source.chunks():
-            for item in frontend.process(chunk):
-                if isinstance(item, AudioChunk):
-                    continue  # the command audio: consumed by later stages
-                print(item.to_json() if as_json else describe(item), file=out, flush=True)
+        if front_end_only:
+            from edge_os.pipeline.frontend import FrontEnd
+
+            _drive(source, FrontEnd.from_config(config), None, emit)
+            return 0
+        from edge_os.pipeline.assistant import open_assistant
+
+        with open_assistant(with_reply_sink(config, reply_wav), llm=llm) as assistant:
+            assert assistant.frontend is not None  # open_assistant(listen=True) loads it
+            _drive(source, assistant.frontend, assistant, emit)
     finally:
         source.close()
     return 0
 
 
+def _drive(source: Any, frontend: Any, assistant: Any, emit: Any) -> None:
+    for chunk in source.chunks():
+        for item in frontend.process(chunk):
+            if not isinstance(item, AudioChunk):
+                emit(item)
+            elif assistant is not None:
+                report = assistant.command.handle_audio(item, emit)
+                emit(CommandTimed(stage_ms={k: round(v, 1) for k, v in report.stage_ms.items()}))
+
+
 def _listen(args: argparse.Namespace) -> int:
-    return run(args.file, args.config, sys.stdout, as_json=args.json)
+    return run(
+        args.file,
+        args.config,
+        sys.stdout,
+        as_json=args.json,
+        front_end_only=args.front_end_only,
+        reply_wav=args.reply_wav,
+        llm=not args.no_llm,
+    )

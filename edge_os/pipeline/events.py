@@ -24,6 +24,7 @@ class EventType(StrEnum):
     INTENT = "intent"
     ACTION = "action"
     ANSWER = "answer"
+    TIMING = "timing"
     ERROR = "error"
 
 
@@ -130,6 +131,16 @@ class AnswerReady(Event):
     text: str
     first_audio_ms: float | None = None
     """From the end of speech to the first reply audio, when it was spoken."""
+
+
+@dataclass(frozen=True)
+class CommandTimed(Event):
+    """Wall time of each stage of one command, from the end of speech (milliseconds)."""
+
+    type: ClassVar[EventType] = EventType.TIMING
+    stage_ms: dict[str, float]
+    """``stt``, ``intent``, ``action`` (last device acknowledged), ``first_audio``: each
+    measured from the moment the end of speech was detected."""
 
 
 @dataclass(frozen=True)

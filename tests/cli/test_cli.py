@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from edge_os import __version__
-from edge_os.cli.main import RESERVED, main
+from edge_os.cli.main import main
 from tests.conftest import EXAMPLE_HOME, REPO
 
 
@@ -124,28 +124,16 @@ def test_devices_list_filters(capsys: pytest.CaptureFixture[str]) -> None:
     assert [item["id"] for item in json.loads(capsys.readouterr().out)] == ["lock.front_door"]
 
 
-@pytest.mark.parametrize("command", sorted(RESERVED))
-def test_reserved_commands_say_not_yet(command: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([command, "anything"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith(f"edge-os: error: 'edge-os {command}' is not available yet")
-
-
 def test_python_dash_m_help_lists_commands() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
-    for command in ("config", "devices", "eval", *RESERVED):
+    commands = ("bench", "config", "devices", "eval", "listen", "models", "run", "say", "speak")
+    for command in (*commands, "status", "systemd"):
         assert command in result.stdout
 
 
 @pytest.mark.parametrize("kind", ["wake", "stt", "intents"])
 def test_eval_kinds_are_wired(kind: str) -> None:
     from edge_os.cli.eval_cmd import load_evaluate
-    from edge_os.errors import NotAvailableError
 
-    try:
-        evaluate = load_evaluate(kind)
-    except NotAvailableError as err:
-        assert f"'edge-os eval {kind}' is not available yet" in str(err)
-    else:
-        assert callable(evaluate)
+    assert callable(load_evaluate(kind))

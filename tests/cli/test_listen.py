@@ -13,11 +13,12 @@ from tests.conftest import REPO
 
 
 def listen(
-    *args: str, stdin: bytes | None = None, config: Path | None = None
+    *args: str, stdin: bytes | None = None, config: Path | None = None, whole: bool = False
 ) -> subprocess.CompletedProcess[str]:
+    front_end = [] if whole else ["--front-end-only"]
     options = ["-c", str(config)] if config is not None else []
     result = subprocess.run(
-        [sys.executable, "-m", "edge_os", *options, "listen", *args],
+        [sys.executable, "-m", "edge_os", *options, "listen", *args, *front_end],
         capture_output=True,
         input=stdin,
         cwd=REPO,
@@ -99,3 +100,32 @@ def test_raw_pcm_on_stdin_at_the_configured_rate(tmp_path: Path) -> None:
     assert [e["type"] for e in from_stdin] == [e["type"] for e in from_file]
     for ours, theirs in zip(from_stdin, from_file, strict=True):
         assert abs(ours["offset"] - theirs["offset"]) <= 1280
+
+
+def test_the_demo_runs_every_stage(tmp_path: Path) -> None:
+    """The README's demo: the bundled recording through the whole loop, embedded broker."""
+    config = tmp_path / "home.yaml"
+    example = (REPO / "devices" / "example-home.yaml").read_text(encoding="utf-8")
+    config.write_text(f"{example}\nstate_dir: {tmp_path / 'state'}\n", encoding="utf-8")
+    reply = tmp_path / "reply.wav"
+    demo = REPO / "audio" / "samples" / "hey-jarvis-turn-on-the-kitchen-light.wav"
+    result = listen(str(demo), "--json", "--reply-wav", str(reply), config=config, whole=True)
+    assert result.returncode == 0, result.stderr
+    events = {e["type"]: e for e in map(json.loads, result.stdout.splitlines())}
+    assert list(events) == [
+        "wake-detected",
+        "speech-start",
+        "speech-end",
+        "transcript",
+        "intent",
+        "action",
+        "answer",
+        "timing",
+    ]
+    assert "kitchen light" in events["transcript"]["text"].lower()
+    assert events["intent"]["intent"] == "HassTurnOn"
+    assert events["intent"]["targets"] == ["light.kitchen_ceiling"]
+    assert events["action"]["status"] == "done"  # the embedded broker acknowledged it
+    assert events["answer"]["text"] == "Turned on the kitchen light."
+    assert set(events["timing"]["stage_ms"]) == {"stt", "intent", "action", "first_audio"}
+    assert reply.stat().st_size > 10_000

@@ -1,0 +1,38 @@
+"""``edge-os bench [--json]``: end of speech -> device command and -> first audio, here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from edge_os.config.loader import discover_config_path, load_config
+
+
+def add_parser(commands: Any) -> None:
+    """Register ``bench``."""
+    parser = commands.add_parser(
+        "bench", help="measure the whole loop on a recording: latency per stage, peak RSS (JSON)"
+    )
+    parser.add_argument("--recording", type=Path, help="WAV with wake word + command")
+    parser.add_argument("--repeat", type=int, default=10, help="times to play it (default 10)")
+    parser.add_argument("--no-llm", action="store_true", help="do not load the LLM fallback")
+    parser.add_argument("--out", type=Path, help="also write the JSON to this file")
+    parser.add_argument("--json", action="store_true", help="one line of JSON")
+    parser.set_defaults(handler=_bench)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from edge_os.service.bench import DEMO_RECORDING, run_bench
+
+    config = load_config(discover_config_path(args.config))
+    result = run_bench(
+        config, args.recording or DEMO_RECORDING, repeat=max(1, args.repeat), llm=not args.no_llm
+    )
+    text = json.dumps(result) if args.json else json.dumps(result, indent=2)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(text)
+    return 0

@@ -1,0 +1,66 @@
+"""``edge-os status``: what the running service is doing, from its status file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from typing import Any
+
+from edge_os.config.loader import discover_config_path, load_config
+from edge_os.errors import DeviceError, ErrorCode
+
+STALE_SECONDS = 15.0
+"""A status file older than this means the service is not running (it is rewritten every 2 s)."""
+
+
+def add_parser(commands: Any) -> None:
+    """Register ``status``."""
+    parser = commands.add_parser("status", help="show the running service's state and metrics")
+    parser.add_argument("--json", action="store_true", help="print the status as JSON")
+    parser.set_defaults(handler=_status)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user (the service's)
+    return True
+
+
+def _status(args: argparse.Namespace) -> int:
+    config = load_config(discover_config_path(args.config))
+    path = config.state_dir / "status.json"
+    try:
+        status = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeviceError(ErrorCode.NOT_AVAILABLE, f"edge-os is not running (no {path})") from None
+    except (OSError, json.JSONDecodeError) as err:
+        raise DeviceError(ErrorCode.NOT_AVAILABLE, f"cannot read {path}: {err}") from None
+    age = time.time() - float(status.get("updated", 0))
+    running = age < STALE_SECONDS and _alive(int(status.get("pid", 0)))
+    status["running"] = running
+    status["age_seconds"] = round(age, 1)
+    if args.json:
+        print(json.dumps(status))
+    else:
+        metrics = status.get("metrics", {})
+        print(f"edge-os: {status['state'] if running else 'not running'} (pid {status['pid']})")
+        print(
+            f"  uptime {status['uptime_seconds']} s, RSS {status['rss_mb']} MiB, "
+            f"muted {status['muted']}, volume {status['volume']}"
+        )
+        print(
+            f"  wakes {metrics.get('wakes', 0)}, commands {metrics.get('commands', 0)}, "
+            f"actions {metrics.get('actions', 0)}, errors {metrics.get('errors', 0)}"
+        )
+        for stage, summary in metrics.get("latency", {}).items():
+            print(
+                f"  {stage:<12} p50 {summary['p50_ms']} ms  p95 {summary['p95_ms']} ms  "
+                f"(n={summary['n']})"
+            )
+    return 0 if running else 3

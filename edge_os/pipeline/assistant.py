@@ -1,0 +1,137 @@
+"""Everything the voice loop needs, built once from a config and closed in order.
+
+Models load here, once, at start: the wake word and VAD (front end), Whisper, the intent
+engine (and the LLM fallback when built), the Piper voice. Drivers connect here too: MQTT
+(on the embedded broker when ``mqtt.host`` is null) and GPIO (MockFactory off a Pi).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from edge_os.config.settings import Config
+from edge_os.devices.registry import DeviceRegistry
+from edge_os.pipeline.command import CommandPipeline
+
+if TYPE_CHECKING:
+    from edge_os.action.gpio import GpioDriver
+    from edge_os.action.mqtt import MqttDriver
+    from edge_os.pipeline.frontend import FrontEnd
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass
+class Assistant:
+    """The loaded stages and connected drivers of one edge-os instance."""
+
+    config: Config
+    registry: DeviceRegistry
+    frontend: FrontEnd | None
+    command: CommandPipeline
+    mqtt: MqttDriver | None
+    gpio: GpioDriver | None
+    load_ms: dict[str, float] = field(default_factory=dict)
+    """Wall time spent loading each part at start."""
+
+    def state(self, entity_id: str) -> str | None:
+        """Last known state of an entity, from MQTT state topics or the GPIO pin."""
+        if self.mqtt is not None:
+            state = self.mqtt.state(entity_id)
+            if state is not None:
+                return state.state
+        if self.gpio is not None:
+            return self.gpio.state(entity_id)
+        return None
+
+
+@contextmanager
+def open_assistant(
+    config: Config,
+    *,
+    listen: bool = True,
+    speak: bool = True,
+    llm: bool = True,
+) -> Iterator[Assistant]:
+    """Load and connect everything ``config`` asks for; close it all on exit.
+
+    ``listen`` loads the front end and STT; ``speak`` loads the voice and opens the sink;
+    ``llm`` loads the LLM fallback when it has been built.
+    """
+    from edge_os.action.dispatcher import Dispatcher
+    from edge_os.action.gpio import GpioDriver, make_pin_factory
+    from edge_os.action.mqtt import open_mqtt
+    from edge_os.intent.engine import build_engine, load_fallback
+
+    registry = DeviceRegistry.from_config(config)
+    load_ms: dict[str, float] = {}
+
+    def timed(name: str, started: float) -> None:
+        load_ms[name] = round((time.perf_counter() - started) * 1000, 1)
+
+    with ExitStack() as stack:
+        started = time.perf_counter()
+        mqtt = stack.enter_context(open_mqtt(config, registry.entities))
+        timed("mqtt", started)
+        started = time.perf_counter()
+        gpio: GpioDriver | None = None
+        if any(entity.gpio is not None for entity in registry):
+            gpio = GpioDriver(registry.entities, make_pin_factory(config.gpio.pin_factory))
+            stack.callback(gpio.close)
+        timed("gpio", started)
+        dispatcher = Dispatcher(
+            registry, mqtt=mqtt, gpio=gpio, confirm_sensitive=config.intent.confirm_sensitive
+        )
+        frontend = stt = None
+        if listen:
+            from edge_os.pipeline.frontend import FrontEnd
+            from edge_os.stt.whisper import create_stt
+
+            started = time.perf_counter()
+            frontend = FrontEnd.from_config(config)
+            timed("wake_vad", started)
+            started = time.perf_counter()
+            stt = create_stt(config, registry)
+            timed("stt", started)
+        started = time.perf_counter()
+        fallback = load_fallback(registry, config.intent, config.state_dir) if llm else None
+        engine = build_engine(registry, config.intent, config.site.area, fallback=fallback)
+        timed("intent", started)
+        voice = player = None
+        if speak:
+            from edge_os.tts.factory import create_tts
+            from edge_os.tts.player import create_player
+
+            started = time.perf_counter()
+            voice = create_tts(
+                config.tts, state_dir=config.state_dir, provider=config.runtime.execution_provider
+            )
+            player = create_player(config.audio.output)
+            stack.callback(player.sink.close)
+            timed("tts", started)
+        assistant = Assistant(
+            config=config,
+            registry=registry,
+            frontend=frontend,
+            command=CommandPipeline(
+                registry,
+                engine,
+                dispatcher,
+                stt=stt,
+                voice=voice,
+                player=player,
+                area=config.site.area,
+                confirm_timeout_seconds=config.intent.confirm_timeout_seconds,
+            ),
+            mqtt=mqtt,
+            gpio=gpio,
+            load_ms=load_ms,
+        )
+        assistant.command.states = assistant.state
+        _LOGGER.info("loaded in %s ms", load_ms)
+        yield assistant

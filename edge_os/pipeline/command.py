@@ -1,0 +1,255 @@
+"""One command through the back half of the loop: STT -> intent -> action -> answer -> TTS.
+
+:class:`CommandPipeline` is fed the VAD-bounded audio of a command (or text injected over
+MQTT or ``edge-os say``) and reports typed events with the time each stage took. A stage
+that fails becomes an :class:`ErrorEvent` and the pipeline is ready for the next command.
+Sensitive actions are held until the next command is a "yes" within the confirmation
+window; answers are built from what truly happened.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from edge_os.action.outcome import ActionOutcome, ActionRequest, OutcomeStatus
+from edge_os.audio.format import AudioChunk
+from edge_os.devices.registry import DeviceRegistry
+from edge_os.errors import EdgeOSError, ErrorCode
+from edge_os.pipeline.events import (
+    ActionFinished,
+    AnswerReady,
+    ErrorEvent,
+    Event,
+    IntentRecognized,
+    TranscriptReady,
+)
+from edge_os.pipeline.stages import IntentRecognizer, IntentResult, SpeechToText
+
+if TYPE_CHECKING:
+    from edge_os.action.dispatcher import Dispatcher
+    from edge_os.tts.factory import Voice
+    from edge_os.tts.player import Player
+
+_LOGGER = logging.getLogger(__name__)
+
+Emit = Callable[[Event], None]
+Clock = Callable[[], float]
+StateReader = Callable[[str], str | None]
+
+YES = re.compile(r"^(yes|yeah|yep|sure|do it|confirm(ed)?|go ahead|ok(ay)?)( please)?$")
+
+
+@dataclass
+class PendingConfirmation:
+    """Sensitive requests waiting for a spoken "yes"."""
+
+    requests: list[ActionRequest]
+    expires: float
+    """Clock time after which the question lapses."""
+
+
+@dataclass
+class CommandReport:
+    """What one command did, stage by stage (milliseconds of wall time)."""
+
+    text: str | None = None
+    result: IntentResult | None = None
+    outcomes: list[ActionOutcome] = field(default_factory=list)
+    answer: str | None = None
+    stage_ms: dict[str, float] = field(default_factory=dict)
+    """``stt``, ``intent``, ``action``, ``first_audio`` (from the start of handling)."""
+    error: EdgeOSError | None = None
+
+
+class CommandPipeline:
+    """Turns one command into events, device actions and a spoken answer."""
+
+    def __init__(
+        self,
+        registry: DeviceRegistry,
+        recognizer: IntentRecognizer,
+        dispatcher: Dispatcher,
+        *,
+        stt: SpeechToText | None = None,
+        voice: Voice | None = None,
+        player: Player | None = None,
+        states: StateReader | None = None,
+        area: str | None = None,
+        confirm_timeout_seconds: float = 10.0,
+        confirm_llm: bool = True,
+        clock: Clock = time.monotonic,
+        wall_clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        from edge_os.intent.answer import TimerTable
+
+        self.registry = registry
+        self.recognizer = recognizer
+        self.dispatcher = dispatcher
+        self.stt = stt
+        self.voice = voice
+        self.player = player
+        self.area = area
+        self.states: StateReader = states or (lambda _entity_id: None)
+        """Reads an entity's last known state (for state questions)."""
+        self._confirm_seconds = confirm_timeout_seconds
+        self.confirm_llm = confirm_llm
+        """Ask before acting on what only the LLM fallback understood."""
+        self._clock = clock
+        self._now = wall_clock or (lambda: datetime.now().astimezone())
+        self._timers = TimerTable(self._now)
+        self.pending: PendingConfirmation | None = None
+
+    def handle_audio(self, audio: AudioChunk, emit: Emit) -> CommandReport:
+        """Transcribe ``audio`` and carry the command out."""
+        report = CommandReport()
+        started = time.perf_counter()
+        if self.stt is None:
+            return self._fail(report, "stt", ErrorCode.STT_FAILED, "no speech-to-text", emit)
+        try:
+            transcript = self.stt.transcribe(audio)
+        except EdgeOSError as err:
+            return self._fail(report, "stt", err.code, err.message, emit)
+        except Exception as err:
+            return self._fail(report, "stt", ErrorCode.STT_FAILED, str(err), emit)
+        report.stage_ms["stt"] = _ms_since(started)
+        emit(
+            TranscriptReady(
+                text=transcript.text,
+                language=transcript.language,
+                audio_seconds=round(transcript.audio_seconds, 3),
+                processing_ms=round(transcript.processing_ms, 1),
+            )
+        )
+        return self._handle(transcript.text, emit, report, started)
+
+    def handle_text(self, text: str, emit: Emit) -> CommandReport:
+        """Carry out a text command (MQTT injection, ``edge-os say``)."""
+        return self._handle(text, emit, CommandReport(), time.perf_counter())
+
+    def _handle(
+        self, text: str, emit: Emit, report: CommandReport, started: float
+    ) -> CommandReport:
+        report.text = text
+        try:
+            outcomes, result, spoken = self._act(text, emit, report, started)
+        except EdgeOSError as err:
+            return self._fail(report, "intent", err.code, err.message, emit)
+        except Exception as err:  # a stage bug must not take the loop down
+            _LOGGER.exception("command %r failed", text)
+            return self._fail(report, "intent", ErrorCode.INTENT_FAILED, str(err), emit)
+        report.result, report.outcomes, report.answer = result, outcomes, spoken
+        first_audio = self._speak(spoken, emit)
+        if first_audio is not None:
+            report.stage_ms["first_audio"] = round((first_audio - started) * 1000, 1)
+        emit(AnswerReady(text=spoken, first_audio_ms=report.stage_ms.get("first_audio")))
+        return report
+
+    def _act(
+        self, text: str, emit: Emit, report: CommandReport, started: float
+    ) -> tuple[list[ActionOutcome], IntentResult, str]:
+        from edge_os.intent.answer import answer as query_answer
+        from edge_os.intent.plan import plan
+        from edge_os.tts.replies import answer as action_answer
+
+        confirmed = self._confirmation(text)
+        if confirmed is not None:
+            result = IntentResult(text=text, intent="HassConfirm", confidence=1.0, path="grammar")
+            requests, is_confirmed = confirmed, True
+        else:
+            result = self.recognizer.recognize(text, area=self.area)
+            requests, is_confirmed = plan(result, self.registry), False
+        report.stage_ms["intent"] = _ms_since(started)
+        emit(
+            IntentRecognized(
+                text=result.text,
+                intent=result.intent,
+                slots=dict(result.slots),
+                targets=list(result.targets),
+                confidence=round(result.confidence, 3),
+                path=result.path,
+                latency_ms=round(result.latency_ms, 3),
+            )
+        )
+        outcomes: list[ActionOutcome] = []
+        hold = result.path == "llm" and self.confirm_llm
+        for request in requests:
+            action_started = time.perf_counter()
+            if hold:  # the small model picks a wrong (but real) device too often to act unasked
+                outcome = ActionOutcome(
+                    request, OutcomeStatus.NEEDS_CONFIRMATION, "guessed by the fallback"
+                )
+            else:
+                outcome = self.dispatcher.execute(request, confirmed=is_confirmed)
+            outcomes.append(outcome)
+            emit(
+                ActionFinished(
+                    entity_id=request.entity_id,
+                    action=request.action.value,
+                    params=dict(request.params),
+                    status=outcome.status.value,
+                    reason=outcome.reason,
+                    latency_ms=round(_ms_since(action_started), 1),
+                )
+            )
+        if requests:
+            report.stage_ms["action"] = _ms_since(started)
+        held = [o.request for o in outcomes if o.status is OutcomeStatus.NEEDS_CONFIRMATION]
+        self.pending = (
+            PendingConfirmation(held, self._clock() + self._confirm_seconds) if held else None
+        )
+        spoken: str | None = None
+        if not outcomes:
+            spoken = query_answer(
+                result, self.registry, self._now, self._timers, self._state_map(result)
+            )
+        if spoken is None:
+            spoken = action_answer(result, outcomes, self.registry)
+        return outcomes, result, spoken
+
+    def _confirmation(self, text: str) -> list[ActionRequest] | None:
+        """The held requests if ``text`` confirms them in time; any other answer drops them."""
+        pending, self.pending = self.pending, None
+        if pending is None or self._clock() > pending.expires:
+            return None
+        words = " ".join(re.sub(r"[^a-z ]", " ", text.lower()).split())
+        return pending.requests if YES.match(words) else None
+
+    def _state_map(self, result: IntentResult) -> Mapping[str, str]:
+        states: dict[str, str] = {}
+        for entity_id in result.targets:
+            state = self.states(entity_id)
+            if state is not None:
+                states[entity_id] = state
+        return states
+
+    def _speak(self, text: str, emit: Emit) -> float | None:
+        """Speak ``text``; the ``perf_counter`` time its first audio reached the sink."""
+        if not text or self.voice is None or self.player is None:
+            return None
+        started = time.perf_counter()
+        result = self.player.play(self.voice.synthesize(text))
+        if result.error is not None:
+            emit(
+                ErrorEvent(stage="tts", code=result.error.code.value, message=result.error.message)
+            )
+        if result.first_audio_ms is None:
+            return None
+        return started + result.first_audio_ms / 1000
+
+    def _fail(
+        self, report: CommandReport, stage: str, code: ErrorCode, message: str, emit: Emit
+    ) -> CommandReport:
+        _LOGGER.warning("%s failed: %s", stage, message)
+        report.error = EdgeOSError(code, message)
+        emit(ErrorEvent(stage=stage, code=code.value, message=message))
+        return report
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000

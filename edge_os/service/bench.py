@@ -1,0 +1,131 @@
+"""``edge-os bench``: the whole loop's latency and memory on this machine, as JSON.
+
+A recording (by default the bundled "Hey Jarvis. Turn on the kitchen light.") is played
+``repeat`` times through the same front end, STT, intent engine, dispatcher and voice the
+service uses, on the configured broker (or the embedded one). Each command is handled the
+moment its end of speech is detected, so the numbers are end of speech -> device command
+acknowledged by the broker, and -> first audio of the answer, per stage. Peak RSS is the
+whole process's, models and drivers included.
+"""
+
+from __future__ import annotations
+
+import platform
+import resource
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from edge_os import __version__
+from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
+from edge_os.config.settings import Config
+from edge_os.pipeline.events import ActionFinished, Event
+from edge_os.service.metrics import percentile
+
+DEMO_RECORDING = (
+    Path(__file__).resolve().parents[2]
+    / "audio"
+    / "samples"
+    / "hey-jarvis-turn-on-the-kitchen-light.wav"
+)
+GAP_SECONDS = 1.5
+"""Silence between repetitions, so each wake word stands alone."""
+
+
+def bench_config(config: Config) -> Config:
+    """``config`` with answers going nowhere and no follow-up window between repetitions."""
+    output = config.audio.output.model_copy(update={"sink": "null"})
+    return config.model_copy(
+        update={
+            "audio": config.audio.model_copy(update={"output": output}),
+            "intent": config.intent.model_copy(update={"follow_up_seconds": 0.0}),
+        }
+    )
+
+
+def repeated(audio: AudioChunk, repeat: int, gap_seconds: float = GAP_SECONDS) -> AudioChunk:
+    """``audio`` ``repeat`` times with silence between (one continuous stream)."""
+    gap = bytes(INTERNAL_FORMAT.width * round(gap_seconds * INTERNAL_FORMAT.rate))
+    return AudioChunk((audio.pcm + gap) * repeat, INTERNAL_FORMAT, 0)
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    return {
+        "n": len(values),
+        "p50": round(statistics.median(values), 1),
+        "p95": round(percentile(values, 0.95), 1),
+        "min": round(min(values), 1),
+        "max": round(max(values), 1),
+    }
+
+
+def run_bench(
+    config: Config, recording: Path = DEMO_RECORDING, repeat: int = 10, llm: bool = True
+) -> dict[str, Any]:
+    """Run the benchmark; returns the JSON-ready result."""
+    from edge_os.audio.sources import MockSource
+    from edge_os.audio.wav import read_wav
+    from edge_os.pipeline.assistant import open_assistant
+
+    config = bench_config(config)
+    stream = repeated(read_wav(recording), repeat)
+    stages: dict[str, list[float]] = {}
+    statuses: list[str] = []
+    events: list[Event] = []
+    started = time.perf_counter()
+    with open_assistant(config, llm=llm) as assistant:
+        load_ms = dict(assistant.load_ms)
+        frontend = assistant.frontend
+        assert frontend is not None  # open_assistant(listen=True) loads it
+        loop_started = time.perf_counter()
+        for chunk in MockSource(stream, block_ms=config.audio.input.block_ms).chunks():
+            for item in frontend.process(chunk):
+                if isinstance(item, AudioChunk):
+                    report = assistant.command.handle_audio(item, events.append)
+                    for stage, ms in report.stage_ms.items():
+                        stages.setdefault(stage, []).append(ms)
+                else:
+                    events.append(item)
+        loop_seconds = time.perf_counter() - loop_started
+    statuses = [e.status for e in events if isinstance(e, ActionFinished)]
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "edge_os": __version__,
+        "machine": {
+            "arch": platform.machine(),
+            "cpus": _cpus(),
+            "python": platform.python_version(),
+        },
+        "config": {
+            "stt_model": config.stt.model,
+            "stt_compute_type": config.stt.compute_type,
+            "stt_threads": config.stt.cpu_threads,
+            "wake_threads": config.wake.threads,
+            "broker": config.mqtt.host or "embedded",
+            "llm_loaded": llm,
+        },
+        "recording": str(recording),
+        "repeat": repeat,
+        "commands": len(stages.get("stt", [])),
+        "actions": {status: statuses.count(status) for status in sorted(set(statuses))},
+        "end_of_speech_to_ms": {
+            "transcript": _summary(stages.get("stt", [])),
+            "intent": _summary(stages.get("intent", [])),
+            "mqtt_acknowledged": _summary(stages.get("action", [])),
+            "first_audio": _summary(stages.get("first_audio", [])),
+        },
+        "load_ms": load_ms,
+        "audio_seconds": round(stream.seconds, 1),
+        "rtf": round(loop_seconds / stream.seconds, 3),
+        "peak_rss_mb": round(peak_kib / 1024, 1),
+        "total_seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))

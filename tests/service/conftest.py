@@ -1,0 +1,79 @@
+"""A loaded assistant on the example home, talking to a real Mosquitto on loopback."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from edge_os.action.broker import EmbeddedBroker
+from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
+from edge_os.config.loader import load_config
+from edge_os.config.settings import Config
+from edge_os.pipeline.assistant import Assistant, open_assistant
+from tests.conftest import EXAMPLE_HOME
+
+DEMO_WAV = (
+    EXAMPLE_HOME.parents[1] / "audio" / "samples" / "hey-jarvis-turn-on-the-kitchen-light.wav"
+)
+
+
+def service_config(broker: EmbeddedBroker, state_dir: Path) -> Config:
+    """The example home on ``broker``, answers to no sound card, state in ``state_dir``."""
+    config = load_config(EXAMPLE_HOME)
+    output = config.audio.output.model_copy(update={"sink": "null"})
+    return config.model_copy(
+        update={
+            "mqtt": config.mqtt.model_copy(update={"host": broker.host, "port": broker.port}),
+            "audio": config.audio.model_copy(update={"output": output}),
+            "state_dir": state_dir,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def broker() -> Iterator[EmbeddedBroker]:
+    """A Mosquitto of this module's own."""
+    with EmbeddedBroker() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def assistant(
+    broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Assistant]:
+    """Every stage loaded once for the module (grammar only: no LLM build needed)."""
+    config = service_config(broker, tmp_path_factory.mktemp("state"))
+    with open_assistant(config, llm=False) as loaded:
+        yield loaded
+
+
+class LiveSilence:
+    """An AudioSource that streams silence in real time until closed (a quiet room)."""
+
+    def __init__(self, block_ms: int = 80) -> None:
+        self.block_ms = block_ms
+        self._closed = threading.Event()
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        """80 ms of silence every 80 ms."""
+        samples = INTERNAL_FORMAT.rate * self.block_ms // 1000
+        offset = 0
+        while not self._closed.wait(self.block_ms / 1000):
+            yield AudioChunk(bytes(2 * samples), INTERNAL_FORMAT, offset)
+            offset += samples
+
+    def close(self) -> None:
+        """Stop streaming."""
+        self._closed.set()
+
+
+def wait_for(predicate, timeout_seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    """Poll until ``predicate()`` is true or fail."""
+    deadline = time.monotonic() + timeout_seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)

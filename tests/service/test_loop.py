@@ -1,0 +1,161 @@
+"""The whole voice loop on recorded commands against a real Mosquitto."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from edge_os.action.broker import EmbeddedBroker
+from edge_os.audio.format import AudioChunk
+from edge_os.audio.sources import WavFileSource
+from edge_os.errors import ErrorCode, SttError
+from edge_os.pipeline.assistant import Assistant
+from edge_os.pipeline.events import Event
+from edge_os.pipeline.stages import Transcript
+from edge_os.service.loop import VoiceService
+from tests.mqtt_broker import Subscriber
+from tests.service.conftest import DEMO_WAV, LiveSilence, wait_for
+
+
+def run_service(service: VoiceService) -> None:
+    asyncio.run(service.run())
+
+
+def test_recorded_command_reaches_the_broker(
+    assistant: Assistant, broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    subscriber = Subscriber(broker, "#", client_id="loop-test")
+    events: list[Event] = []
+    status = tmp_path / "status.json"
+    service = VoiceService(
+        assistant, WavFileSource(DEMO_WAV), status_path=status, on_event=events.append
+    )
+    try:
+        run_service(service)
+        commands = subscriber.wait_for(1, "zigbee2mqtt/kitchen_ceiling/set")
+        assert [m.payload for m in commands] == [b'{"state": "ON"}']
+        kinds = [event.type.value for event in events]
+        for kind in ("wake-detected", "speech-start", "speech-end", "transcript", "intent"):
+            assert kind in kinds
+        action = next(e.to_dict() for e in events if e.type.value == "action")
+        assert action["entity_id"] == "light.kitchen_ceiling"
+        assert action["status"] == "done"
+        subscriber.wait_for(1, "edge_os/home/event/action")
+        subscriber.wait_for(1, "hermes/hotword/hey_jarvis/detected")
+        subscriber.wait_for(1, "hermes/asr/textCaptured")
+        parsed = json.loads(subscriber.wait_for(1, "hermes/intent/HassTurnOn")[0].payload)
+        assert parsed["intent"]["intentName"] == "HassTurnOn"
+        assert parsed["siteId"] == "home"
+        written = json.loads(status.read_text(encoding="utf-8"))
+        assert written["metrics"]["commands"] == 1
+        assert written["metrics"]["actions"] == 1
+        assert {"stt", "intent", "action"} <= set(written["metrics"]["latency"])
+    finally:
+        subscriber.close()
+
+
+class _Service:
+    """A service on live silence, in a thread, for control tests."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.events: list[Event] = []
+        self.service = VoiceService(assistant, LiveSilence(), on_event=self.events.append)
+        self.thread = threading.Thread(target=run_service, args=(self.service,), daemon=True)
+
+    def __enter__(self) -> VoiceService:
+        self.thread.start()
+        wait_for(lambda: self.service.state == "idle")
+        return self.service
+
+    def __exit__(self, *exc: object) -> None:
+        self.service.stop()
+        self.thread.join(30)
+        assert not self.thread.is_alive()
+
+
+def test_mqtt_control_and_hermes(assistant: Assistant, broker: EmbeddedBroker) -> None:
+    subscriber = Subscriber(broker, "#", client_id="control-test")
+    try:
+        with _Service(assistant) as service:
+            subscriber.publish("edge_os/home/command", "turn off the bedside lamp")
+            lamp = subscriber.wait_for(1, "zigbee2mqtt/bedroom_lamp/set")
+            assert lamp[0].payload == b'{"state": "OFF"}'
+            subscriber.publish("hermes/nlu/query", json.dumps({"input": "turn on the sprinkler"}))
+            assert subscriber.wait_for(1, "cmnd/garden_sprinkler/POWER")[0].payload == b"ON"
+            # Garbage is logged and dropped; the service keeps going.
+            assert service.control is not None
+            subscriber.publish("edge_os/home/command", b"\xff\xfe\x00")
+            subscriber.publish("edge_os/home/command", "{not json")
+            subscriber.publish("edge_os/home/mute/set", "maybe")
+            subscriber.publish("edge_os/home/volume/set", "250")
+            wait_for(lambda: service.control is not None and service.control.rejected == 4)
+            subscriber.publish("edge_os/home/volume/set", "35")
+            wait_for(lambda: service.volume == 35)
+            subscriber.publish("edge_os/home/mute/set", "ON")
+            wait_for(lambda: service.muted)
+            mute = subscriber.wait_for(1, "edge_os/home/mute")
+            assert mute[-1].payload == b"ON"
+            assert mute[-1].retain is False or mute[-1].payload == b"ON"
+            subscriber.publish("edge_os/home/mute/set", "OFF")
+            wait_for(lambda: not service.muted)
+            subscriber.publish("edge_os/home/command", "turn on the coffee machine")
+            assert subscriber.wait_for(1, "cmnd/coffee_machine/POWER")[0].payload == b"ON"
+    finally:
+        subscriber.close()
+
+
+def test_sensitive_action_waits_for_yes(assistant: Assistant, broker: EmbeddedBroker) -> None:
+    subscriber = Subscriber(broker, "zigbee2mqtt/front_door_lock/set", client_id="confirm-test")
+    try:
+        with _Service(assistant) as service:
+            subscriber.publish("edge_os/home/command", "unlock the front door")
+            wait_for(lambda: any(e.type.value == "answer" for e in _events(service)))
+            assert subscriber.received() == []
+            subscriber.publish("edge_os/home/command", "yes")
+            assert subscriber.wait_for(1)[0].payload == b'{"state": "UNLOCK"}'
+    finally:
+        subscriber.close()
+
+
+def _events(service: VoiceService) -> list[Event]:
+    callback = service._on_event
+    owner = getattr(callback, "__self__", None)
+    return list(owner) if isinstance(owner, list) else []
+
+
+class _BrokenOnce:
+    """A SpeechToText whose first call fails like a crashed model, then delegates."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+        self.calls = 0
+
+    def transcribe(self, audio: AudioChunk) -> Transcript:
+        self.calls += 1
+        if self.calls == 1:
+            raise SttError(ErrorCode.STT_FAILED, "model crashed")
+        return self.real.transcribe(audio)  # type: ignore[attr-defined, no-any-return]
+
+
+def test_a_failing_stage_is_an_error_event_and_the_loop_goes_on(
+    assistant: Assistant, broker: EmbeddedBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subscriber = Subscriber(broker, "zigbee2mqtt/kitchen_ceiling/set", client_id="fault-test")
+    monkeypatch.setattr(assistant.command, "stt", _BrokenOnce(assistant.command.stt))
+    events: list[Event] = []
+    service = VoiceService(assistant, WavFileSource(DEMO_WAV), on_event=events.append)
+    try:
+        run_service(service)
+        errors = [e.to_dict() for e in events if e.type.value == "error"]
+        assert errors == [
+            {"type": "error", "stage": "stt", "code": "stt-failed", "message": "model crashed"}
+        ]
+        second = VoiceService(assistant, WavFileSource(DEMO_WAV), on_event=events.append)
+        run_service(second)
+        assert subscriber.wait_for(1)[0].payload == b'{"state": "ON"}'
+    finally:
+        subscriber.close()
