@@ -15,16 +15,19 @@ from typing import Literal
 from edge_os.devices.registry import DeviceRegistry, normalize_name
 
 BiasMode = Literal["none", "hotwords", "prompt"]
+COMMAND_TERMS = ("Turn on", "Turn off", "Set", "Open", "Close")
+"""Command words put before the names: with names alone, "Front door" in the bias made
+tiny.en hear "Turn on the kitchen light" as "Front on the kitchen light"."""
 MAX_BIAS_CHARS = 400
 """Longest bias text; ~100 tokens, under half of Whisper's 448-token context."""
 
 
 def registry_terms(registry: DeviceRegistry | None, extra: Iterable[str] = ()) -> list[str]:
-    """Area names and aliases, entity names, then entity aliases and ``extra``, no repeats.
+    """Command words, area names and aliases, entity names, entity aliases, ``extra``; no repeats.
 
     Most important first: :func:`bias_text` cuts the tail when a big home overflows it.
     """
-    names: list[str] = []
+    names: list[str] = list(COMMAND_TERMS) if registry is not None else []
     if registry is not None:
         for area in registry.areas:
             names.extend([area.name, *area.aliases])

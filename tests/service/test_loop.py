@@ -17,7 +17,7 @@ from edge_os.pipeline.assistant import Assistant
 from edge_os.pipeline.events import Event
 from edge_os.pipeline.stages import Transcript
 from edge_os.service.loop import VoiceService
-from tests.mqtt_broker import Subscriber
+from tests.mqtt_broker import Subscriber, wait_until
 from tests.service.conftest import DEMO_WAV, LiveSilence, wait_for
 
 
@@ -97,9 +97,11 @@ def test_mqtt_control_and_hermes(assistant: Assistant, broker: EmbeddedBroker) -
             wait_for(lambda: service.volume == 35)
             subscriber.publish("edge_os/home/mute/set", "ON")
             wait_for(lambda: service.muted)
-            mute = subscriber.wait_for(1, "edge_os/home/mute")
-            assert mute[-1].payload == b"ON"
-            assert mute[-1].retain is False or mute[-1].payload == b"ON"
+            wait_until(
+                lambda: any(m.payload == b"ON" for m in subscriber.received("edge_os/home/mute")),
+                10,
+                "mute ON published",
+            )
             subscriber.publish("edge_os/home/mute/set", "OFF")
             wait_for(lambda: not service.muted)
             subscriber.publish("edge_os/home/command", "turn on the coffee machine")

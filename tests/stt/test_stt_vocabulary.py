@@ -6,14 +6,16 @@ from stt_corpus import UNUSUAL_HOME
 
 from edge_os.config.loader import load_config
 from edge_os.devices.registry import DeviceRegistry
-from edge_os.stt.vocabulary import bias_text, registry_terms
+from edge_os.stt.vocabulary import COMMAND_TERMS, bias_text, registry_terms
 
 
 def test_terms_come_from_areas_names_and_aliases_without_repeats() -> None:
     registry = DeviceRegistry.from_config(load_config(UNUSUAL_HOME))
     terms = registry_terms(registry, extra=["aurora LAMP", "Garden shed"])
-    assert terms[:5] == ["Snug", "Orangery", "Scullery", "Den", "Hobbit hole"]
-    assert terms[5] == "Aurora lamp"
+    commands = len(COMMAND_TERMS)
+    assert terms[:commands] == list(COMMAND_TERMS)
+    assert terms[commands : commands + 5] == ["Snug", "Orangery", "Scullery", "Den", "Hobbit hole"]
+    assert terms[commands + 5] == "Aurora lamp"
     assert "coffee pod machine" in terms
     assert terms[-1] == "Garden shed"
     assert sum(term.lower() == "aurora lamp" for term in terms) == 1

@@ -99,7 +99,7 @@ def test_create_stt_biases_to_the_registry() -> None:
     assert isinstance(stt, WhisperSpeechToText)
     assert stt.bias_mode == "hotwords"
     assert stt.bias is not None
-    assert stt.bias.startswith("Kitchen, Living room, lounge")
+    assert stt.bias.startswith("Turn on, Turn off, Set, Open, Close, Kitchen, Living room, lounge")
     assert "Coffee machine" in stt.bias
     assert (stt.compute_type, stt.cpu_threads) == ("int8", 2)
     unbiased = create_stt(

@@ -44,7 +44,7 @@ TOKENIZER_FILE = "tokenizer.json"
 CONFIG_FILE = "config.json"
 MANIFEST_FILE = "manifest.json"
 OPSET = 20
-BUILD_COMMAND = "python -m edge_os.intent.llm.build --out {out}"
+BUILD_COMMAND = "pip install 'edge-os[build]' && edge-os models build llm --out {out}"
 
 
 def default_out_dir(state_dir: Path) -> Path:

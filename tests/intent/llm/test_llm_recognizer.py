@@ -75,7 +75,7 @@ def test_missing_model_is_reported_once(
     with pytest.raises(ModelError) as raised:
         LlmIntentRecognizer(registry, tmp_path)
     assert raised.value.code is ErrorCode.MODEL_MISSING
-    assert "python -m edge_os.intent.llm.build --out" in str(raised.value)
+    assert "edge-os models build llm --out" in str(raised.value)
     with caplog.at_level(logging.WARNING):
         assert LlmIntentRecognizer.load(registry, tmp_path) is None
         assert LlmIntentRecognizer.load(registry, tmp_path) is None
