@@ -185,6 +185,14 @@ class IntentSettings(Section):
     """Window after an answer in which a follow-up ("and the kitchen too") needs no wake word."""
     cache_size: int = Field(128, ge=0, le=10000)
     """Recent sentences whose recognised intent is remembered (0 turns the cache off)."""
+    llm_load: Literal["lazy", "eager"] = "lazy"
+    """`lazy` loads the LLM on the first sentence the grammar misses (saves ~300 MB idle)."""
+    llm_idle_unload_seconds: float = Field(300.0, ge=0.0, le=86400.0)
+    """Unload a lazily loaded LLM after this long unused (0: keep it once loaded)."""
+    llm_model_file: Literal["model.int8.onnx", "model.int4.onnx", "model.fp32.onnx"] = (
+        "model.int8.onnx"
+    )
+    """Which build of the LLM to run: INT8 (default), INT4 MatMulNBits (smaller), float32."""
 
 
 class TtsSettings(Section):

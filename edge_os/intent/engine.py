@@ -86,7 +86,28 @@ def load_fallback(
         from edge_os.intent.llm.build import default_out_dir
         from edge_os.intent.llm.recognizer import LlmIntentRecognizer
 
-        return LlmIntentRecognizer.load(registry, default_out_dir(state_dir), settings.llm_threads)
+        return LlmIntentRecognizer.load(
+            registry,
+            default_out_dir(state_dir),
+            settings.llm_threads,
+            model_file=settings.llm_model_file,
+        )
     except (ImportError, MissingDependencyError) as err:
         _LOGGER.warning("LLM fallback unavailable: %s", err)
         return None
+
+
+def lazy_fallback(
+    registry: DeviceRegistry, settings: IntentSettings, state_dir: Path
+) -> IntentRecognizer | None:
+    """The LLM fallback as ``intent.llm_load`` says: loaded now, or on first need."""
+    if not settings.llm_fallback:
+        return None
+    if settings.llm_load == "eager":
+        return load_fallback(registry, settings, state_dir)
+    from edge_os.intent.lazy import LazyRecognizer
+
+    return LazyRecognizer(
+        lambda: load_fallback(registry, settings, state_dir),
+        idle_unload_seconds=settings.llm_idle_unload_seconds,
+    )

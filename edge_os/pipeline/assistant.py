@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from edge_os.config.settings import Config
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.pipeline.command import CommandPipeline
+from edge_os.pipeline.stages import IntentRecognizer
 
 if TYPE_CHECKING:
     from edge_os.action.gpio import GpioDriver
@@ -38,6 +39,13 @@ class Assistant:
     gpio: GpioDriver | None
     load_ms: dict[str, float] = field(default_factory=dict)
     """Wall time spent loading each part at start."""
+    fallback: IntentRecognizer | None = None
+    """The LLM fallback (a LazyRecognizer unless ``intent.llm_load`` is eager)."""
+
+    def unload_idle(self) -> bool:
+        """Free the lazily loaded LLM when it has been idle long enough."""
+        unload = getattr(self.fallback, "unload_if_idle", None)
+        return bool(unload()) if unload is not None else False
 
     def state(self, entity_id: str) -> str | None:
         """Last known state of an entity, from MQTT state topics or the GPIO pin."""
@@ -66,7 +74,7 @@ def open_assistant(
     from edge_os.action.dispatcher import Dispatcher
     from edge_os.action.gpio import GpioDriver, make_pin_factory
     from edge_os.action.mqtt import open_mqtt
-    from edge_os.intent.engine import build_engine, load_fallback
+    from edge_os.intent.engine import build_engine, lazy_fallback
 
     registry = DeviceRegistry.from_config(config)
     load_ms: dict[str, float] = {}
@@ -99,7 +107,7 @@ def open_assistant(
             stt = create_stt(config, registry)
             timed("stt", started)
         started = time.perf_counter()
-        fallback = load_fallback(registry, config.intent, config.state_dir) if llm else None
+        fallback = lazy_fallback(registry, config.intent, config.state_dir) if llm else None
         engine = build_engine(registry, config.intent, config.site.area, fallback=fallback)
         timed("intent", started)
         voice = player = None
@@ -131,6 +139,7 @@ def open_assistant(
             mqtt=mqtt,
             gpio=gpio,
             load_ms=load_ms,
+            fallback=fallback,
         )
         assistant.command.states = assistant.state
         _LOGGER.info("loaded in %s ms", load_ms)

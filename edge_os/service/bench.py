@@ -71,6 +71,10 @@ def run_bench(
     from edge_os.pipeline.assistant import open_assistant
 
     config = bench_config(config)
+    if llm:  # measure the worst case: the LLM resident from the start
+        config = config.model_copy(
+            update={"intent": config.intent.model_copy(update={"llm_load": "eager"})}
+        )
     stream = repeated(read_wav(recording), repeat)
     stages: dict[str, list[float]] = {}
     statuses: list[str] = []

@@ -341,6 +341,7 @@ class VoiceService:
         last_metrics = time.monotonic()
         while True:
             self.notifier.watchdog()
+            self.assistant.unload_idle()
             self._write_status()
             if self.control is not None and time.monotonic() - last_metrics >= METRICS_SECONDS:
                 last_metrics = time.monotonic()
