@@ -232,7 +232,17 @@ class VoiceService:
     def _submit_audio(self, audio: AudioChunk) -> None:
         self._pending_commands += 1
         self._set_state("thinking")
+        self._earcon("listening-end")
         self._command_pool.submit(self._guard, self.assistant.command.handle_audio, audio)
+
+    def _earcon(self, name: str) -> None:
+        """Queue a short sound (wake, listening-end, error) in front of the next command."""
+        player = self.assistant.command.player
+        if player is None or not self.assistant.config.audio.output.earcons or self._closing:
+            return
+        from edge_os.tts.earcons import Earcon, earcon_audio
+
+        self._command_pool.submit(player.play, earcon_audio(Earcon(name)))
 
     def _submit_text(self, text: str) -> None:
         self._pending_commands += 1
@@ -281,11 +291,14 @@ class VoiceService:
             player = self.assistant.command.player
             if player is not None and player.playing:
                 player.stop()  # barge-in: the new wake word interrupts speech
+            self._earcon("wake")
             self._set_state("listening")
         elif isinstance(event, (NoSpeech, AnswerReady)) and self._pending_commands == 0:
             self._set_state("idle")
         elif isinstance(event, SpeechEnded):
             self._set_state("thinking")
+        elif isinstance(event, ErrorEvent):
+            self._earcon("error")
         elif isinstance(event, CommandTimed):
             for stage, ms in event.stage_ms.items():
                 self.metrics.record_latency(stage, ms)
