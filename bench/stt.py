@@ -51,16 +51,16 @@ def clips(kind: str) -> tuple[list[Path], tuple[str, ...]]:
 
 def worker(model: str, compute_type: str, threads: int, repeats: int) -> dict[str, Any]:
     """One configuration, in this (fresh) process."""
+    from edge_os.audio.wav import read_wav
     from edge_os.config.loader import load_config
     from edge_os.devices.registry import DeviceRegistry
     from edge_os.stt.evaluate import score
     from edge_os.stt.vocabulary import bias_text, registry_terms
-    from edge_os.stt.wavfile import read_wav_16k
     from edge_os.stt.whisper import WhisperSpeechToText, resolve_model_dir
 
     config = load_config(REPO / "devices" / "example-home.yaml")
     paths, texts = clips("everyday")
-    audio = [read_wav_16k(path) for path in paths]
+    audio = [read_wav(path) for path in paths]
     started = time.perf_counter()
     stt = WhisperSpeechToText(
         resolve_model_dir(model, config.state_dir),
@@ -104,11 +104,11 @@ def bias_worker(model: str) -> list[dict[str, Any]]:
     """WER without and with the unusual home's vocabulary bias, per clip set."""
     from stt_corpus import UNUSUAL_HOME
 
+    from edge_os.audio.wav import read_wav
     from edge_os.config.loader import load_config
     from edge_os.devices.registry import DeviceRegistry
     from edge_os.stt.evaluate import score
     from edge_os.stt.vocabulary import bias_text, registry_terms
-    from edge_os.stt.wavfile import read_wav_16k
     from edge_os.stt.whisper import WhisperSpeechToText, resolve_model_dir
 
     config = load_config(UNUSUAL_HOME)
@@ -117,7 +117,7 @@ def bias_worker(model: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for kind in ("unusual-piper", "unusual-piper-10dB", "unusual-espeak", "everyday"):
         paths, texts = clips(kind)
-        audio = [read_wav_16k(path) for path in paths]
+        audio = [read_wav(path) for path in paths]
         row: dict[str, Any] = {"model": model, "set": kind, "clips": len(audio)}
         for mode in ("none", "hotwords"):
             stt = plain.biased(bias if mode != "none" else None, mode)

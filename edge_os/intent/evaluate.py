@@ -23,6 +23,7 @@ from edge_os.devices.registry import DeviceRegistry, normalize_name
 from edge_os.errors import ErrorCode, UsageError
 from edge_os.intent.engine import IntentEngine, load_fallback
 from edge_os.intent.plan import QUERY_INTENTS, plan
+from edge_os.jsonl import read_objects
 from edge_os.pipeline.stages import IntentResult, SlotValue
 
 DURATION_KEYS = ("hours", "minutes", "seconds")
@@ -41,20 +42,9 @@ class Sample:
 
 def load_samples(path: Path) -> list[Sample]:
     """Read a JSONL file of gold sentences; malformed lines are errors with their line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as err:
-        raise UsageError(ErrorCode.CONFIG_NOT_FOUND, f"{path}: cannot read: {err}") from err
     samples = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise UsageError(ErrorCode.CONFIG_SYNTAX, f"{where}: not JSON: {err.msg}") from err
-        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+    for where, data in read_objects(path):
+        if not isinstance(data.get("text"), str):
             raise UsageError(ErrorCode.CONFIG_INVALID, f"{where}: expected an object with text")
         intent = data.get("intent")
         slots = data.get("slots") or {}
@@ -72,8 +62,6 @@ def load_samples(path: Path) -> list[Sample]:
                 tuple(targets) if isinstance(targets, list) else None,
             )
         )
-    if not samples:
-        raise UsageError(ErrorCode.CONFIG_INVALID, f"{path}: no samples")
     return samples
 
 

@@ -55,12 +55,16 @@ def create_session(
     threads: int,
     provider: ProviderChoice = "cpu",
     name: str = "model",
+    extra: str = "wake",
 ) -> onnxruntime.InferenceSession:
-    """An InferenceSession with ``threads`` intra-op threads on the chosen provider."""
+    """An InferenceSession with ``threads`` intra-op threads on the chosen provider.
+
+    ``extra`` names the pip extra to install when onnxruntime is missing.
+    """
     try:
         import onnxruntime as ort
     except ImportError:
-        raise MissingDependencyError("onnxruntime", "wake") from None
+        raise MissingDependencyError("onnxruntime", extra) from None
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1

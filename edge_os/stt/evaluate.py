@@ -8,13 +8,13 @@ punctuation, numbers as digits) and scored corpus-wide with jiwer.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from edge_os.config.settings import Config
 from edge_os.errors import AudioError, ErrorCode, MissingDependencyError, UsageError
+from edge_os.jsonl import clip_path, read_objects
 from edge_os.pipeline.stages import SpeechToText
 from edge_os.stt.normalize import normalize_text
 
@@ -31,34 +31,16 @@ class Sample:
 
 def read_manifest(path: Path) -> list[Sample]:
     """Parse the JSONL manifest; UsageError naming file and line on any bad line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as err:
-        raise UsageError(ErrorCode.CONFIG_NOT_FOUND, f"{path}: cannot read: {err}") from err
     samples: list[Sample] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise UsageError(ErrorCode.CONFIG_SYNTAX, f"{where}: not JSON: {err.msg}") from err
-        if (
-            not isinstance(entry, dict)
-            or not isinstance(entry.get("file"), str)
-            or not isinstance(entry.get("text"), str)
-        ):
+    for where, entry in read_objects(path):
+        if not isinstance(entry.get("file"), str) or not isinstance(entry.get("text"), str):
             raise UsageError(
                 ErrorCode.CONFIG_INVALID,
                 f'{where}: expected {{"file": "clip.wav", "text": "what is said"}}',
             )
         if not normalize_text(entry["text"]):
             raise UsageError(ErrorCode.CONFIG_INVALID, f"{where}: text is empty")
-        file = Path(entry["file"])
-        samples.append(Sample(file if file.is_absolute() else path.parent / file, entry["text"]))
-    if not samples:
-        raise UsageError(ErrorCode.CONFIG_INVALID, f"{path}: no samples")
+        samples.append(Sample(clip_path(path, entry["file"]), entry["text"]))
     return samples
 
 
@@ -77,14 +59,14 @@ def run(samples: list[Sample], stt: SpeechToText) -> dict[str, Any]:
     """Transcribe every sample with ``stt`` and score it."""
     import numpy as np
 
-    from edge_os.stt.wavfile import read_wav_16k
+    from edge_os.audio.wav import read_wav
 
     hypotheses: list[str] = []
     latencies_ms: list[float] = []
     audio_seconds = 0.0
     for sample in samples:
         try:
-            audio = read_wav_16k(sample.file)
+            audio = read_wav(sample.file)
         except AudioError as err:
             raise UsageError(err.code, str(err)) from err
         transcript = stt.transcribe(audio)

@@ -19,8 +19,14 @@ from edge_os.audio.format import AudioChunk, AudioFormat
 
 _LOGGER = logging.getLogger(__name__)
 
-EARCON_DIR = Path(__file__).resolve().parents[2] / "audio" / "earcons"
-"""Folder of the earcon WAVs in a source checkout."""
+_PACKAGE_COPY = Path(__file__).resolve().parent / "earcons"
+"""Where a wheel carries them (pyproject's force-include)."""
+EARCON_DIR = (
+    _PACKAGE_COPY
+    if _PACKAGE_COPY.is_dir()
+    else Path(__file__).resolve().parents[2] / "audio" / "earcons"
+)
+"""Folder of the earcon WAVs: inside the installed package, else the source checkout's."""
 _FALLBACK_FORMAT = AudioFormat(rate=22050, width=2, channels=1)
 _FALLBACK_TONES_HZ = {"wake": (880, 1320), "listening-end": (1320, 880), "error": (220, 165)}
 

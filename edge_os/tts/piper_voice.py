@@ -101,7 +101,9 @@ class PiperTextToSpeech:
             raise ModelError(
                 ErrorCode.MODEL_MISSING, f"cannot read Piper voice config {config_path}: {err}"
             ) from err
-        session = create_session(model_path, threads=threads, provider=provider, name="piper")
+        session = create_session(
+            model_path, threads=threads, provider=provider, name="piper", extra="tts"
+        )
         self._voice = PiperVoice(session=session, config=config)
         self.name = model_path.stem
         self.format = AudioFormat(rate=config.sample_rate, width=2, channels=1)

@@ -16,6 +16,7 @@ from typing import Any
 
 from edge_os.config.settings import Config
 from edge_os.errors import AudioError, ErrorCode, UsageError
+from edge_os.jsonl import clip_path, read_objects
 
 _SECONDS_PER_HOUR = 3600.0
 
@@ -34,36 +35,18 @@ class Sample:
 
 def read_manifest(path: Path) -> list[Sample]:
     """Parse the JSONL manifest; UsageError naming the file and line on any bad line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as err:
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        raise UsageError(ErrorCode.CONFIG_NOT_FOUND, f"{path}: cannot read: {reason}") from None
     samples: list[Sample] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise UsageError(ErrorCode.CONFIG_SYNTAX, f"{where}: not JSON: {err.msg}") from None
-        if (
-            not isinstance(entry, dict)
-            or not isinstance(entry.get("file"), str)
-            or not isinstance(entry.get("wake"), bool)
-        ):
+    for where, entry in read_objects(path):
+        if not isinstance(entry.get("file"), str) or not isinstance(entry.get("wake"), bool):
             raise UsageError(
                 ErrorCode.CONFIG_INVALID,
-                f'{where}: expected {{"file": "clip.wav", "wake": true|false}}, got {line.strip()}',
+                f'{where}: expected {{"file": "clip.wav", "wake": true|false}}, '
+                f"got {json.dumps(entry)}",
             )
-        file = Path(entry["file"]).expanduser()
-        file = file if file.is_absolute() else path.parent / file
+        file = clip_path(path, entry["file"])
         if not file.is_file():
             raise UsageError(ErrorCode.CONFIG_INVALID, f"{where}: file {file} does not exist")
-        samples.append(Sample(file, entry["wake"], number))
-    if not samples:
-        raise UsageError(ErrorCode.CONFIG_INVALID, f"{path}: no samples")
+        samples.append(Sample(file, entry["wake"], int(where.rsplit(":", 1)[1])))
     return samples
 
 

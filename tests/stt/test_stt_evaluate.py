@@ -91,4 +91,4 @@ def test_cli_bad_audio_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
     path.write_text(json.dumps({"file": "broken.wav", "text": "hello"}), encoding="utf-8")
     config = REPO / "devices" / "example-home.yaml"
     assert main(["--config", str(config), "eval", "stt", str(path)]) == 2
-    assert "broken.wav: not a RIFF/WAVE file" in capsys.readouterr().err
+    assert "broken.wav: not a WAV file (no RIFF/WAVE header)" in capsys.readouterr().err

@@ -10,6 +10,7 @@ from speech import espeak, with_noise
 from stt_corpus import EVERYDAY, UNUSUAL, UNUSUAL_HOME, piper, piper_16k
 
 from edge_os.audio.format import AudioChunk, AudioFormat
+from edge_os.audio.wav import read_wav
 from edge_os.config.loader import load_config
 from edge_os.config.settings import Config
 from edge_os.devices.registry import DeviceRegistry
@@ -17,19 +18,18 @@ from edge_os.errors import AudioError, ModelError
 from edge_os.models.manifest import MODELS_DIR_ENV
 from edge_os.stt.evaluate import score
 from edge_os.stt.vocabulary import bias_text, registry_terms
-from edge_os.stt.wavfile import read_wav_16k
 from edge_os.stt.whisper import WhisperSpeechToText, create_stt
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def wer_of(stt: WhisperSpeechToText, clips: list[Path], texts: tuple[str, ...]) -> float:
-    hypotheses = [stt.transcribe(read_wav_16k(clip)).text for clip in clips]
+    hypotheses = [stt.transcribe(read_wav(clip)).text for clip in clips]
     return score(list(texts), hypotheses)[0]
 
 
 def test_transcribes_one_command(tiny_stt: WhisperSpeechToText) -> None:
-    audio = read_wav_16k(piper("Turn on the kitchen light."))
+    audio = read_wav(piper("Turn on the kitchen light."))
     transcript = tiny_stt.transcribe(audio)
     assert transcript.text.lower().strip(".") == "turn on the kitchen light"
     assert transcript.language == "en"

@@ -84,7 +84,11 @@ class DecoderModel:
         self.tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
         self._empty_shape = (config["layers"], 1, config["kv_heads"], 0, config["head_dim"])
         self.session = create_session(
-            model_dir / model_file, threads=threads, provider="cpu", name=f"intent LLM {model_file}"
+            model_dir / model_file,
+            threads=threads,
+            provider="cpu",
+            name=f"intent LLM {model_file}",
+            extra="intent",
         )
 
     def encode(self, text: str) -> list[int]:
