@@ -233,7 +233,11 @@ TEMPLATES: tuple[Template, ...] = (
     _t("HassGetCurrentDate", "what (day|date) is (it|today) [today]"),
     _t("HassGetCurrentDate", "(tell me|do you know) (date|what day it is|today date|date today)"),
     _t("HassGetCurrentDate", "(date|today date|what day is it)"),
-    _t("HassNevermind", "(nevermind|cancel|forget it|nothing|forget about it|that is all)"),
+    _t(
+        "HassNevermind",
+        "(nevermind|cancel|forget it|nothing|forget about it|that is all|stop|stop it"
+        "|be quiet|quiet|silence|shut up|enough|that is enough)",
+    ),
 )  # fmt: skip
 STATES = {
     "on": "on", "off": "off", "open": "open", "closed": "closed", "shut": "closed",
