@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
     TTS_FAILED = "tts-failed"
     MODEL_MISSING = "model-missing"
     MODEL_CHECKSUM = "model-checksum"
+    STAGE_TIMEOUT = "stage-timeout"
 
 
 class EdgeOSError(Exception):

@@ -183,6 +183,8 @@ class IntentSettings(Section):
     """How long a confirmation question waits for an answer."""
     follow_up_seconds: float = Field(5.0, ge=0.0, le=60.0)
     """Window after an answer in which a follow-up ("and the kitchen too") needs no wake word."""
+    command_timeout_seconds: float = Field(30.0, gt=0.0, le=600.0)
+    """A command (STT to answer) running longer is abandoned; the ones behind it go on."""
     cache_size: int = Field(128, ge=0, le=10000)
     """Recent sentences whose recognised intent is remembered (0 turns the cache off)."""
     llm_load: Literal["lazy", "eager"] = "lazy"

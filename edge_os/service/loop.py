@@ -39,12 +39,15 @@ from edge_os.pipeline.events import (
 from edge_os.service.control import ControlHandlers, MqttControl
 from edge_os.service.metrics import Metrics
 from edge_os.service.notify import SystemdNotifier
+from edge_os.service.worker import CommandWorker
 
 _LOGGER = logging.getLogger(__name__)
 
 AUDIO_QUEUE_BLOCKS = 64
 """Blocks buffered between the audio thread and the loop (about 5 s at 80 ms)."""
 TICK_SECONDS = 2.0
+STOP_SECONDS = 25.0
+"""How long a stop waits for queued commands (systemd's TimeoutStopSec is 30)."""
 """How often the watchdog is pinged and the status file written."""
 METRICS_SECONDS = 60.0
 """How often metrics are published on MQTT."""
@@ -70,6 +73,7 @@ class VoiceService:
         notifier: SystemdNotifier | None = None,
         status_path: Path | None = None,
         on_event: Callable[[Event], None] | None = None,
+        tick_seconds: float = TICK_SECONDS,
     ) -> None:
         self.assistant = assistant
         self.source = source
@@ -80,12 +84,13 @@ class VoiceService:
         self.muted = assistant.config.audio.output.muted
         self.volume = assistant.config.audio.output.volume_percent
         self._on_event = on_event
+        self._tick_seconds = tick_seconds
         self._started = time.time()
         self._offset = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._frontend_pool = ThreadPoolExecutor(1, thread_name_prefix="edge-os-frontend")
-        self._command_pool = ThreadPoolExecutor(1, thread_name_prefix="edge-os-command")
+        self._commands = CommandWorker(assistant.config.intent.command_timeout_seconds)
         self._pending_commands = 0
         self._closing = False
         self.control: MqttControl | None = None
@@ -233,7 +238,7 @@ class VoiceService:
         self._pending_commands += 1
         self._set_state("thinking")
         self._earcon("listening-end")
-        self._command_pool.submit(self._guard, self.assistant.command.handle_audio, audio)
+        self._commands.submit(self._guard, self.assistant.command.handle_audio, audio)
 
     def _earcon(self, name: str) -> None:
         """Queue a short sound (wake, listening-end, error) in front of the next command."""
@@ -242,15 +247,15 @@ class VoiceService:
             return
         from edge_os.tts.earcons import Earcon, earcon_audio
 
-        self._command_pool.submit(player.play, earcon_audio(Earcon(name)))
+        self._commands.submit(player.play, earcon_audio(Earcon(name)))
 
     def _submit_text(self, text: str) -> None:
         self._pending_commands += 1
         self._set_state("thinking")
-        self._command_pool.submit(self._guard, self.assistant.command.handle_text, text)
+        self._commands.submit(self._guard, self.assistant.command.handle_text, text)
 
     def _submit_say(self, text: str, request_id: str | None) -> None:
-        self._command_pool.submit(self._say, text, request_id)
+        self._commands.submit(self._say, text, request_id)
 
     def _guard(self, handle: Callable[..., Any], payload: Any) -> None:
         emit = self._threadsafe(self._event)
@@ -271,7 +276,7 @@ class VoiceService:
             self.control.say_finished(request_id)
 
     def _command_done(self) -> None:
-        self._pending_commands -= 1
+        self._pending_commands = max(0, self._pending_commands - 1)
         follow_up = self.assistant.config.intent.follow_up_seconds
         if follow_up > 0 and not self.muted and not self._closing:
             self._frontend_pool.submit(self._frontend_listen)
@@ -354,16 +359,28 @@ class VoiceService:
         last_metrics = time.monotonic()
         while True:
             self.notifier.watchdog()
+            if self._commands.check():
+                self._pending_commands = max(0, self._pending_commands - 1)
+                timeout = self._commands.timeout_seconds
+                self._event(
+                    ErrorEvent(
+                        stage="command",
+                        code="stage-timeout",
+                        message=f"a command ran over {timeout:.0f} s and was abandoned",
+                    )
+                )
+                if self._pending_commands == 0:
+                    self._set_state("idle")
             self.assistant.unload_idle()
             self._write_status()
             if self.control is not None and time.monotonic() - last_metrics >= METRICS_SECONDS:
                 last_metrics = time.monotonic()
                 self.control.publish_metrics(self.metrics.snapshot())
-            await asyncio.sleep(TICK_SECONDS)
+            await asyncio.sleep(self._tick_seconds)
 
     def _drain_pools(self) -> None:
         self._frontend_pool.shutdown(wait=True)
-        self._command_pool.shutdown(wait=True)
+        self._commands.close(STOP_SECONDS)
 
     def _threadsafe(self, function: Callable[..., None]) -> Callable[..., None]:
         """``function`` called in the loop thread, whatever thread calls the wrapper."""

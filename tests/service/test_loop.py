@@ -161,3 +161,43 @@ def test_a_failing_stage_is_an_error_event_and_the_loop_goes_on(
         assert subscriber.wait_for(1)[0].payload == b'{"state": "ON"}'
     finally:
         subscriber.close()
+
+
+class _HangsOnce:
+    """An IntentRecognizer whose first call hangs like a wedged model."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+        self.release = threading.Event()
+        self.calls = 0
+
+    def recognize(self, text: str, *, area: str | None = None) -> object:
+        self.calls += 1
+        if self.calls == 1:
+            self.release.wait(30)
+        return self.real.recognize(text, area=area)  # type: ignore[attr-defined]
+
+
+def test_a_hung_command_is_abandoned_and_the_next_one_runs(
+    assistant: Assistant, broker: EmbeddedBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hangs = _HangsOnce(assistant.command.recognizer)
+    monkeypatch.setattr(assistant.command, "recognizer", hangs)
+    subscriber = Subscriber(broker, "cmnd/#", client_id="timeout-test")
+    events: list[Event] = []
+    service = VoiceService(assistant, LiveSilence(), on_event=events.append, tick_seconds=0.1)
+    service._commands.timeout_seconds = 0.5
+    thread = threading.Thread(target=run_service, args=(service,), daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: service.state == "idle")
+        subscriber.publish("edge_os/home/command", "turn on the coffee machine")
+        subscriber.publish("edge_os/home/command", "turn on the sprinkler")
+        assert subscriber.wait_for(1, "cmnd/garden_sprinkler/POWER")[0].payload == b"ON"
+        codes = [e.to_dict().get("code") for e in events if e.type.value == "error"]
+        assert codes == ["stage-timeout"]
+    finally:
+        hangs.release.set()
+        service.stop()
+        thread.join(30)
+        subscriber.close()
