@@ -171,3 +171,92 @@ def _build(args: argparse.Namespace) -> int:
         raise MissingDependencyError(err.name or "torch", "build") from None
     print(json.dumps(manifest) if args.json else f"built {out}")
     return 0
+
+
+_SAMPLE = (
+    Path(__file__).resolve().parents[2] / "audio/samples/hey-jarvis-turn-on-the-kitchen-light.wav"
+)
+_SAMPLE_COMMAND_SECONDS = 1.2
+"""Where the bundled sample's command starts: after it, a clip without the wake word."""
+_SAMPLE_FITS = ("wake-hey_jarvis", "wake-embedding", "vad-silero-v6")
+"""Models the bundled hey-jarvis sample can judge (other wake words need their own clips)."""
+
+
+def _add_quantize(sub: Any) -> None:
+    from edge_os.models.quantize import PLANS
+
+    make = sub.add_parser(
+        "quantize",
+        help="write an INT8 variant of an ONNX model to <state_dir>/models/NAME-int8 "
+        "and report accuracy fp32 vs int8",
+    )
+    make.add_argument("name", choices=list(PLANS), metavar="NAME", help=", ".join(PLANS))
+    make.add_argument(
+        "--positive",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="WAV",
+        help="clip holding the wake word (default: the bundled hey-jarvis sample)",
+    )
+    make.add_argument(
+        "--negative",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="WAV",
+        help="clip without it (default: the bundled sample's command part)",
+    )
+    make.add_argument("--json", action="store_true", help="print the manifest and report")
+    make.set_defaults(handler=_quantize)
+
+
+SUBCOMMANDS.append(_add_quantize)
+
+
+def _quantize(args: argparse.Namespace) -> int:
+    from edge_os.audio.format import AudioChunk
+    from edge_os.audio.wav import read_wav
+    from edge_os.errors import ErrorCode, ModelError
+    from edge_os.models.quantize import quantize, variant_dir
+
+    manifest, folder = _context(args)
+    spec = manifest.get(args.name)
+    if not args.positive and spec.name not in _SAMPLE_FITS:
+        raise ModelError(
+            ErrorCode.MODEL_MISSING, f"{spec.name}: give --positive WAV clips holding its wake word"
+        )
+    clips = [(str(path), read_wav(path), True) for path in args.positive or [_SAMPLE]]
+    clips += [(str(path), read_wav(path), False) for path in args.negative]
+    if not args.negative:
+        sample = read_wav(_SAMPLE)
+        cut = 2 * round(_SAMPLE_COMMAND_SECONDS * sample.format.rate)
+        label = f"{_SAMPLE.name} from {_SAMPLE_COMMAND_SECONDS} s"
+        clips.append((label, AudioChunk(sample.pcm[cut:]), False))
+    result = quantize(spec, folder, clips)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{variant_dir(folder, spec.name)}: {result['method']} int8")
+    _print_quantize_report(result["report"])
+    return 0
+
+
+def _print_quantize_report(report: dict[str, Any]) -> None:
+    size, speed = report["size_bytes"], report["ms_per_audio_second"]
+    print(f"  size: {size['fp32']} -> {size['int8']} bytes")
+    print(f"  ms per second of audio (model alone): {speed['fp32']} -> {speed['int8']}")
+    if "decisions_agree" not in report:
+        print(f"  mean |p fp32 - p int8|: {report['mean_abs_probability_difference']}")
+        print(f"  endpoints agree: {report['endpoints_agree']}")
+        print(
+            f"  clips with an endpoint moved > 100 ms: {report['clips_endpoint_shift_over_100_ms']}"
+        )
+        return
+    for group in ("positives", "negatives"):
+        before, after = report[group]["fp32"], report[group]["int8"]
+        print(
+            f"  {group} detected: {before['detected']} -> {after['detected']} of {after['clips']}"
+        )
+    print(f"  max score difference: {report['max_abs_score_difference']}")
+    print(f"  decisions agree: {report['decisions_agree']}")

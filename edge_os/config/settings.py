@@ -118,6 +118,8 @@ class WakeSettings(Section):
     """Seconds after a detection during which further detections are ignored."""
     threads: int = Field(1, ge=1, le=16)
     """onnxruntime intra-op threads for the wake-word models."""
+    int8: bool = False
+    """Use the INT8 embedding and classifiers from `edge-os models quantize` (a third less CPU)."""
 
     @field_validator("models")
     @classmethod

@@ -3,16 +3,16 @@
 ``edge-os models quantize NAME`` writes ``<models_dir>/NAME-int8/`` holding the quantized
 file and a ``manifest.json`` (sha256 and size of each file, method, source, report). Plans:
 the wake classifiers (Gemm) get dynamic quantization; the wake embedding (20 Conv layers)
-gets static QDQ, per-channel, calibrated on mel windows of the given clips; Silero VAD
-(Conv + LSTM) gets dynamic quantization of its weights. Accuracy is measured on the same
-clips through the real stage adapters (OpenWakeWord, SileroVad + Endpointer); speed is the
-model alone, one thread, in ms of compute per second of streamed audio.
+gets static QDQ, per-channel, calibrated on mel windows of speech; Silero VAD gets dynamic
+quantization of its LSTM only (int8 Conv was slower and less accurate). Accuracy is measured
+on the given clips through the real stage adapters (OpenWakeWord, SileroVad + Endpointer);
+speed is the model alone, one thread, in ms of compute per second of streamed audio.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import logging
 import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
 from edge_os.errors import ErrorCode, MissingDependencyError, ModelError
 from edge_os.models.manifest import ModelSpec
+from edge_os.models.store import sha256_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -46,6 +47,8 @@ class QuantPlan:
     """One weight scale per output channel (static only)."""
     why: str
     """One line on the choice."""
+    op_types: tuple[str, ...] = ()
+    """Only these operators are quantized (empty: every supported one)."""
 
 
 _CLASSIFIER = QuantPlan("wake-classifier", "dynamic", False, "3 Gemm layers: int8 weights")
@@ -61,7 +64,11 @@ PLANS: dict[str, QuantPlan] = {
     "wake-hey_mycroft": _CLASSIFIER,
     "wake-hey_rhasspy": _CLASSIFIER,
     "vad-silero-v6": QuantPlan(
-        "vad", "dynamic", False, "Conv + LSTM, recurrent state: int8 weights only"
+        "vad",
+        "dynamic",
+        False,
+        "LSTM weights only: int8 Conv (ConvInteger) was slower and 20x less accurate",
+        ("LSTM",),
     ),
 }
 """Models that can be quantized, by manifest name."""
@@ -77,24 +84,41 @@ def variant_path(models_folder: Path, spec: ModelSpec) -> Path:
     return variant_dir(models_folder, spec.name) / f"{Path(spec.files[0].path).stem}.int8.onnx"
 
 
-def sha256_of(path: Path) -> str:
-    """Lower-case hex SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def installed_variant(models_folder: Path, spec: ModelSpec) -> Path | None:
+    """The quantized file of ``spec`` if it was built here; ModelError if it is damaged.
+
+    The file must match the sha256 its ``manifest.json`` recorded (what a runtime option
+    choosing the INT8 variant should call before loading it).
+    """
+    path = variant_path(models_folder, spec)
+    manifest = path.parent / "manifest.json"
+    if not (path.is_file() and manifest.is_file()):
+        return None
+    try:
+        recorded = {
+            f["path"]: f["sha256"] for f in json.loads(manifest.read_text("utf-8"))["files"]
+        }
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ModelError(ErrorCode.MODEL_CHECKSUM, f"{manifest}: unreadable: {err}") from err
+    if recorded.get(path.name) != sha256_of(path):
+        raise ModelError(
+            ErrorCode.MODEL_CHECKSUM,
+            f"{path} does not match {manifest}: run 'edge-os models quantize {spec.name}' again",
+        )
+    return path
 
 
 def quantize(
     spec: ModelSpec,
     models_folder: Path,
     clips: Sequence[tuple[str, AudioChunk, bool]],
+    calibration: Sequence[AudioChunk] = (),
 ) -> dict[str, Any]:
     """Quantize ``spec`` into its variant folder and return the manifest with the report.
 
-    ``clips`` are (label, 16 kHz audio, is_positive): calibration data for static plans and
-    the evaluation set (positives must hold the wake word for wake models).
+    ``clips`` are (label, 16 kHz audio, is_positive), the evaluation set (positives must
+    hold the wake word for wake models); static plans calibrate on ``calibration``, or on
+    the clips' audio when it is empty.
     """
     plan = PLANS.get(spec.name)
     if plan is None:
@@ -104,7 +128,8 @@ def quantize(
         )
     if not clips:
         raise ModelError(ErrorCode.MODEL_MISSING, f"{spec.name}: no clips to evaluate on")
-    for _, chunk, _ in clips:
+    calibration = list(calibration) or [chunk for _, chunk, _ in clips]
+    for chunk in [*calibration, *(chunk for _, chunk, _ in clips)]:
         chunk.require(INTERNAL_FORMAT)
     source = spec.file_path(spec.files[0], models_folder)
     if source is None:
@@ -114,7 +139,7 @@ def quantize(
         )
     out = variant_path(models_folder, spec)
     out.parent.mkdir(parents=True, exist_ok=True)
-    _run_quantizer(plan, source, out, clips)
+    _run_quantizer(plan, source, out, calibration)
     report = evaluate(plan, source, out, clips)
     manifest = {
         "name": f"{spec.name}-int8",
@@ -122,6 +147,9 @@ def quantize(
         "method": plan.method,
         "per_channel": plan.per_channel,
         "why": plan.why,
+        "calibration_seconds": round(sum(c.seconds for c in calibration), 2)
+        if plan.method == "static"
+        else 0,
         "onnxruntime": _ort_version(),
         "source": {"path": str(source), "sha256": sha256_of(source)},
         "files": [{"path": out.name, "size_bytes": out.stat().st_size, "sha256": sha256_of(out)}],
@@ -138,7 +166,7 @@ def _ort_version() -> str:
 
 
 def _run_quantizer(
-    plan: QuantPlan, source: Path, out: Path, clips: Sequence[tuple[str, AudioChunk, bool]]
+    plan: QuantPlan, source: Path, out: Path, calibration: Sequence[AudioChunk]
 ) -> None:
     try:
         from onnxruntime.quantization import (
@@ -149,12 +177,19 @@ def _run_quantizer(
             quantize_static,
         )
     except ImportError as err:
-        raise MissingDependencyError(err.name or "onnxruntime", "wake") from None
+        raise MissingDependencyError(err.name or "onnx", "build") from None
+    quiet = _NoPreprocessAdvice()
+    logging.getLogger().addFilter(quiet)
     try:
         if plan.method == "dynamic":
-            quantize_dynamic(source, out, weight_type=QuantType.QInt8)
+            quantize_dynamic(
+                source,
+                out,
+                weight_type=QuantType.QInt8,
+                op_types_to_quantize=list(plan.op_types) or None,
+            )
             return
-        reader = _EmbeddingCalibration([chunk for _, chunk, _ in clips])
+        reader = _EmbeddingCalibration(calibration)
         quantize_static(
             source,
             out,
@@ -166,19 +201,23 @@ def _run_quantizer(
             calibrate_method=CalibrationMethod.MinMax,
         )
     except Exception as err:  # the quantizer raises untyped errors on graphs it cannot handle
-        raise ModelError(
-            ErrorCode.MODEL_MISSING, f"{source}: quantization failed: {err}"
-        ) from err
+        raise ModelError(ErrorCode.MODEL_MISSING, f"{source}: quantization failed: {err}") from err
+    finally:
+        logging.getLogger().removeFilter(quiet)
 
 
-def _mel_windows(chunk: AudioChunk) -> npt.NDArray[np.float32]:
+class _NoPreprocessAdvice(logging.Filter):
+    """Drops the quantizer's root-logger advice to run shape pre-processing (not needed)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for the advice, True for anything else."""
+        return "pre-processing" not in record.getMessage()
+
+
+def _mel_windows(mel_model: Any, chunk: AudioChunk) -> npt.NDArray[np.float32]:
     """All 76-frame mel windows (8-frame hop) of a clip, shaped for the embedding model."""
     import numpy as np
 
-    from edge_os.runtime.onnx import create_session
-    from edge_os.wake.models import models_dir
-
-    mel_model = create_session(models_dir() / "melspectrogram.onnx", threads=1, name="mel")
     audio = chunk.samples().astype(np.float32)[None, :]
     mel = np.squeeze(mel_model.run(None, {"input": audio})[0]) / 10.0 + 2.0
     windows = [mel[i : i + 76] for i in range(0, mel.shape[0] - 76 + 1, 8)]
@@ -188,8 +227,12 @@ def _mel_windows(chunk: AudioChunk) -> npt.NDArray[np.float32]:
 class _EmbeddingCalibration:
     """onnxruntime CalibrationDataReader: the mel windows of each clip, one batch a clip."""
 
-    def __init__(self, chunks: list[AudioChunk]) -> None:
-        batches = [_mel_windows(chunk) for chunk in chunks]
+    def __init__(self, chunks: Sequence[AudioChunk]) -> None:
+        from edge_os.runtime.onnx import create_session
+        from edge_os.wake.models import models_dir
+
+        mel_model = create_session(models_dir() / "melspectrogram.onnx", threads=1, name="mel")
+        batches = [_mel_windows(mel_model, chunk) for chunk in chunks]
         self._items: Iterator[dict[str, Any]] = iter(
             {"input_1": batch} for batch in batches if batch.shape[0]
         )
@@ -222,8 +265,8 @@ def evaluate(
 
 def _wake_scores(
     plan: QuantPlan, model: Path, clips: Sequence[tuple[str, AudioChunk, bool]]
-) -> list[tuple[float, int]]:
-    """(max score, detections) of hey_jarvis (or the classifier itself) on each clip."""
+) -> list[tuple[float, int, list[float]]]:
+    """(max score, detections, score per 80 ms frame) of the wake word on each clip."""
     from edge_os.wake.models import resolve
     from edge_os.wake.openwakeword import OpenWakeWord
 
@@ -236,13 +279,14 @@ def _wake_scores(
     results = []
     for _, chunk, _ in clips:
         detector.reset()
-        best, found = 0.0, 0
+        found = 0
+        scores: list[float] = []
         block = 1280 * 2
         for start in range(0, len(chunk.pcm), block):
             part = AudioChunk(chunk.pcm[start : start + block], offset=start // 2)
             found += len(detector.process(part))
-            best = max([best, *detector.last_scores.values()])
-        results.append((best, found))
+            scores.extend(detector.last_scores.values())
+        results.append((max(scores, default=0.0), found, scores))
     return results
 
 
@@ -251,10 +295,12 @@ def _evaluate_wake(
 ) -> dict[str, Any]:
     before = _wake_scores(plan, fp32, clips)
     after = _wake_scores(plan, int8, clips)
-    rows = []
-    for (label, _, positive), (score_a, found_a), (score_b, found_b) in zip(
+    rows: list[dict[str, Any]] = []
+    frame_differences: list[float] = []
+    for (label, _, positive), (score_a, found_a, frames_a), (score_b, found_b, frames_b) in zip(
         clips, before, after, strict=True
     ):
+        frame_differences.extend(abs(a - b) for a, b in zip(frames_a, frames_b, strict=True))
         rows.append(
             {
                 "clip": label,
@@ -268,9 +314,9 @@ def _evaluate_wake(
         chosen = [row for row in rows if row["positive"] is positive]
         return {
             "clips": len(chosen),
-            "min_max_score" if positive else "max_max_score": (
-                min if positive else max
-            )((row["max_score"][variant] for row in chosen), default=None),
+            "min_max_score" if positive else "max_max_score": (min if positive else max)(
+                (row["max_score"][variant] for row in chosen), default=None
+            ),
             "detected": sum(1 for row in chosen if row["detections"][variant] > 0),
         }
 
@@ -281,6 +327,7 @@ def _evaluate_wake(
         "max_abs_score_difference": round(
             max(abs(a[0] - b[0]) for a, b in zip(before, after, strict=True)), 4
         ),
+        "mean_abs_frame_score_difference": round(statistics.fmean(frame_differences or [0.0]), 5),
         "decisions_agree": all(
             (a[1] > 0) == (b[1] > 0) for a, b in zip(before, after, strict=True)
         ),
@@ -307,17 +354,15 @@ def _vad_run(model: Path, chunk: AudioChunk) -> tuple[list[float], list[dict[str
 def _evaluate_vad(
     fp32: Path, int8: Path, clips: Sequence[tuple[str, AudioChunk, bool]]
 ) -> dict[str, Any]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     differences: list[float] = []
-    shifts: list[int] = []
     for label, chunk, _ in clips:
         probs_a, ends_a = _vad_run(fp32, chunk)
         probs_b, ends_b = _vad_run(int8, chunk)
         diff = [abs(a - b) for a, b in zip(probs_a, probs_b, strict=True)]
         differences.extend(diff)
         same_kinds = [e["kind"] for e in ends_a] == [e["kind"] for e in ends_b]
-        if same_kinds:
-            shifts.extend(abs(a["ms"] - b["ms"]) for a, b in zip(ends_a, ends_b, strict=True))
+        shifts = [abs(a["ms"] - b["ms"]) for a, b in zip(ends_a, ends_b, strict=False)]
         rows.append(
             {
                 "clip": label,
@@ -325,13 +370,19 @@ def _evaluate_vad(
                 "max_abs_probability_difference": round(max(diff), 4),
                 "endpoints": {"fp32": ends_a, "int8": ends_b},
                 "endpoints_agree": same_kinds,
+                "endpoint_shift_ms": max(shifts, default=0) if same_kinds else None,
             }
         )
+    shifts = [row["endpoint_shift_ms"] for row in rows if row["endpoints_agree"]]
     return {
         "mean_abs_probability_difference": round(statistics.fmean(differences), 4),
         "max_abs_probability_difference": round(max(differences), 4),
         "endpoints_agree": all(row["endpoints_agree"] for row in rows),
+        "median_endpoint_shift_ms": statistics.median(shifts) if shifts else None,
         "max_endpoint_shift_ms": max(shifts, default=0),
+        "clips_endpoint_shift_over_100_ms": sum(
+            1 for row in rows if not row["endpoints_agree"] or row["endpoint_shift_ms"] > 100
+        ),
         "per_clip": rows,
     }
 

@@ -60,12 +60,15 @@ class FrontEnd:
     def from_config(cls, config: Config) -> FrontEnd:
         """A front end with the wake-word and VAD models and settings of ``config``."""
         from edge_os.vad.silero import SileroVad
-        from edge_os.wake.models import resolve
+        from edge_os.wake.models import resolve, with_int8
         from edge_os.wake.openwakeword import OpenWakeWord
 
         provider = config.runtime.execution_provider
+        files = resolve(list(config.wake.models))
+        if config.wake.int8:
+            files = with_int8(files, config.state_dir)
         wake = OpenWakeWord(
-            resolve(list(config.wake.models)),
+            files,
             threshold=config.wake.threshold,
             patience_frames=config.wake.patience_frames,
             refractory_seconds=config.wake.refractory_seconds,

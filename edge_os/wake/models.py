@@ -64,3 +64,35 @@ def resolve(names: list[str]) -> WakeModelFiles:
         if not path.is_file():
             raise ModelError(ErrorCode.MODEL_MISSING, f"wake-word model {path} does not exist")
     return files
+
+
+def with_int8(files: WakeModelFiles, state_dir: Path) -> WakeModelFiles:
+    """``files`` with the INT8 embedding and classifiers ``edge-os models quantize`` built.
+
+    Each part whose INT8 copy is missing stays float (logged once); a copy that does not
+    match its manifest's sha256 raises ModelError (model-checksum).
+    """
+    import logging
+    from dataclasses import replace
+
+    from edge_os.models.manifest import load_manifest
+    from edge_os.models.manifest import models_dir as cache_dir
+    from edge_os.models.quantize import installed_variant
+
+    manifest, folder = load_manifest(), cache_dir(state_dir)
+    log = logging.getLogger(__name__)
+
+    def variant(name: str, fallback: Path) -> Path:
+        path = installed_variant(folder, manifest.get(name))
+        if path is None:
+            log.warning("no INT8 %s: run `edge-os models quantize %s`; using float", name, name)
+            return fallback
+        return path
+
+    classifiers = {
+        word: variant(f"wake-{word}", path) if word in BUNDLED_WAKE_WORDS else path
+        for word, path in files.classifiers.items()
+    }
+    return replace(
+        files, embedding=variant("wake-embedding", files.embedding), classifiers=classifiers
+    )
