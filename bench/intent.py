@@ -9,6 +9,7 @@ gold slots). Writes ``bench/results/intent.json``. Run: ``.venv/bin/python bench
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
@@ -33,8 +34,7 @@ from edge_os.intent.evaluate import Sample, gold_targets, load_samples, score  #
 from edge_os.pipeline.stages import IntentResult  # noqa: E402
 
 DATA = REPO / "bench" / "data"
-RESULTS = REPO / "bench" / "results" / "intent.json"
-PLOT = RESULTS.with_suffix(".png")
+RESULTS = REPO / "bench" / "results"
 RUNS = 3
 
 
@@ -93,6 +93,11 @@ def by_source(path: Path, recognizer: Any, registry: DeviceRegistry, area: str |
 
 def main() -> int:
     """Run the benchmark and write the JSON results."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--results-dir", type=Path, default=RESULTS, help="where the JSON (and PNG) go"
+    )
+    args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     config = load_config(EXAMPLE_HOME)
     registry = DeviceRegistry.from_config(config)
@@ -118,14 +123,15 @@ def main() -> int:
                 "hassil": by_source(path, hassil, registry, area),
             },
         }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
-    plot(results)
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    out = args.results_dir / "intent.json"
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+    plot(results, out.with_suffix(".png"))
     return 0
 
 
-def plot(results: dict[str, Any]) -> None:
+def plot(results: dict[str, Any], out: Path) -> None:
     """Accuracy by source and p95 latency, edge-os beside hassil (needs matplotlib)."""
     try:
         import matplotlib
@@ -153,8 +159,8 @@ def plot(results: dict[str, Any]) -> None:
     right.set_yscale("log")
     figure.suptitle(f"Intent recognition on the example home ({results['machine']})")
     figure.tight_layout()
-    figure.savefig(PLOT, dpi=100)
-    print(f"wrote {PLOT}")
+    figure.savefig(out, dpi=100)
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -263,13 +263,22 @@ def main() -> int:
     parser.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--variant", choices=sorted(VARIANTS), help="(internal) run one")
+    parser.add_argument(
+        "--variants", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS), help="to run"
+    )
+    parser.add_argument(
+        "--results-dir",
+        type=Path,
+        default=REPO / "bench" / "results",
+        help="where the JSON goes",
+    )
     args = parser.parse_args()
     if args.variant:
         result = run_variant(args.model_dir, VARIANTS[args.variant], args.threads)
         sys.stdout.write(json.dumps(result))
         return 0
     results: dict[str, Any] = {"threads": args.threads, "cases": len(CASES), "variants": {}}
-    for name in VARIANTS:
+    for name in args.variants:
         child = subprocess.run(
             [
                 sys.executable,
@@ -288,7 +297,7 @@ def main() -> int:
         results["variants"][name] = json.loads(child.stdout)
         summary = {k: v for k, v in results["variants"][name].items() if k != "answers"}
         print(name, json.dumps(summary, indent=1))
-    out = REPO / "bench" / "results" / "llm.json"
+    out = args.results_dir / "llm.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}")

@@ -168,6 +168,9 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=500)
     parser.add_argument("--bulk", type=int, default=2000)
     parser.add_argument("--restarts", type=int, default=5)
+    parser.add_argument(
+        "--results-dir", type=Path, default=RESULTS, help="where the JSON (and PNG) go"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         speed = latency_and_throughput(args.commands, args.bulk, Path(tmp) / "a")
@@ -190,9 +193,10 @@ def main() -> None:
         **speed,
         **recovered,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "mqtt.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    if _plot(latencies, RESULTS / "mqtt.png"):
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    out = args.results_dir / "mqtt.json"
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if _plot(latencies, args.results_dir / "mqtt.png"):
         result["plot"] = "bench/results/mqtt.png"
     print(json.dumps(result, indent=2))
 

@@ -180,6 +180,10 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=2, help="passes over the commands")
     parser.add_argument("--worker", nargs=3, metavar=("MODEL", "COMPUTE", "THREADS"))
     parser.add_argument("--bias-worker", metavar="MODEL")
+    parser.add_argument("--quick", action="store_true", help="tiny.en only, no bias part")
+    parser.add_argument(
+        "--results-dir", type=Path, default=RESULTS, help="where the JSON (and PNG) go"
+    )
     args = parser.parse_args()
     if args.worker:
         model, compute_type, threads = args.worker
@@ -193,14 +197,16 @@ def main() -> int:
     from edge_os.models.manifest import load_manifest, models_dir
     from edge_os.models.store import fetch
 
-    for kind in ("everyday", "unusual-piper", "unusual-piper-10dB", "unusual-espeak"):
+    kinds = ("everyday", "unusual-piper", "unusual-piper-10dB", "unusual-espeak")
+    for kind in kinds[:1] if args.quick else kinds:
         clips(kind)
-    models = list(MODELS)
+    models = ["tiny.en"] if args.quick else list(MODELS)
     try:
         fetch(load_manifest().get("stt-base"), models_dir(Config().state_dir))
     except Exception as err:  # base is optional: benchmark tiny.en alone
         print(f"skipping Whisper base: {err}", file=sys.stderr)
-        models.remove("base")
+        if "base" in models:
+            models.remove("base")
     load_before = os.getloadavg()
     speed = []
     for model in models:
@@ -211,13 +217,17 @@ def main() -> int:
                 )
                 print(json.dumps(row), file=sys.stderr)
                 speed.append(row)
-    bias = [row for model in models for row in in_subprocess(["--bias-worker", model])]
+    bias = [
+        row
+        for model in ([] if args.quick else models)
+        for row in in_subprocess(["--bias-worker", model])
+    ]
     for row in bias:
         print(
             json.dumps({k: v for k, v in row.items() if not k.startswith("errors")}),
             file=sys.stderr,
         )
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    args.results_dir.mkdir(parents=True, exist_ok=True)
     result = {
         "machine": {
             "platform": platform.platform(),
@@ -232,8 +242,9 @@ def main() -> int:
         "speed": speed,
         "bias": bias,
     }
-    (RESULTS / "stt.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    plot(speed, RESULTS / "stt.png")
+    out = args.results_dir / "stt.json"
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    plot(speed, args.results_dir / "stt.png")
     print(json.dumps(result, indent=2))
     return 0
 

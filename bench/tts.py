@@ -113,6 +113,9 @@ def main() -> None:
     """Run every engine and write bench/results/tts.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--results-dir", type=Path, default=RESULTS, help="where the JSON (and PNG) go"
+    )
     args = parser.parse_args()
 
     from edge_os.tts.espeak import EspeakTextToSpeech
@@ -148,8 +151,8 @@ def main() -> None:
         "espeak_ng": shutil.which("espeak-ng"),
         "engines": engines,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "tts.json").write_text(json.dumps(result, indent=2) + "\n")
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    (args.results_dir / "tts.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(engines, indent=2))
 
 

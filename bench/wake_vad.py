@@ -19,6 +19,7 @@ machine may be shared.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -191,6 +192,11 @@ def plot_timeline(path: Path, out: Path) -> None:
 
 def main() -> int:
     """Run everything and write the JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--results-dir", type=Path, default=RESULTS, help="where the JSON (and PNG) go"
+    )
+    args = parser.parse_args()
     from edge_os.audio.wav import read_wav
     from edge_os.config.settings import Config
     from edge_os.pipeline.events import WakeDetected
@@ -274,11 +280,11 @@ def main() -> int:
             "false_accepts": false_accepts,
         },
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "wake_vad.json"
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    out = args.results_dir / "wake_vad.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     if DEMO.is_file():
-        plot_timeline(DEMO, RESULTS / "wake_vad.png")
+        plot_timeline(DEMO, args.results_dir / "wake_vad.png")
     print(json.dumps(result, indent=2))
     return 0
 
