@@ -160,10 +160,12 @@ class SttSettings(Section):
 
     model: Literal["tiny.en", "base"] = "tiny.en"
     """Whisper model: tiny.en ships in a package; base needs `edge-os models fetch stt-base`."""
-    compute_type: Literal["int8", "int8_float32", "float32"] = "int8"
-    """CTranslate2 compute type (int8 needs 100-190 MB less memory than float32)."""
+    compute_type: Literal["int8", "int8_float32", "float32", "float16", "int8_float16"] = "int8"
+    """CTranslate2 compute type (int8: 100-190 MB less than float32; *float16: GPU only)."""
     cpu_threads: int = Field(2, ge=1, le=16)
     """CPU threads CTranslate2 uses per transcription."""
+    device: Literal["cpu", "cuda", "auto"] = "cpu"
+    """Where Whisper runs: `auto`/`cuda` take a GPU CTranslate2 can see (Jetson), else the CPU."""
     beam_size: int = Field(1, ge=1, le=10)
     """Beam width (1 is greedy and fastest)."""
     bias_vocabulary: bool = True

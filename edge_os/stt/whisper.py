@@ -42,6 +42,7 @@ class WhisperSpeechToText:
         *,
         compute_type: str = "int8",
         cpu_threads: int = 2,
+        device: str = "cpu",
         beam_size: int = 1,
         bias: str | None = None,
         bias_mode: BiasMode = "hotwords",
@@ -56,7 +57,7 @@ class WhisperSpeechToText:
         try:
             self._model = WhisperModel(
                 str(model_dir),
-                device="cpu",
+                device=device,
                 compute_type=compute_type,
                 cpu_threads=cpu_threads,
                 num_workers=1,
@@ -67,6 +68,7 @@ class WhisperSpeechToText:
                 ErrorCode.MODEL_MISSING, f"cannot load the Whisper model in {model_dir}: {err}"
             ) from err
         self.model_dir = model_dir
+        self.device = device
         self.compute_type = compute_type
         self.cpu_threads = cpu_threads
         self.beam_size = beam_size
@@ -74,9 +76,10 @@ class WhisperSpeechToText:
         self.bias = bias if bias_mode != "none" else None
         self.bias_mode: BiasMode = bias_mode if bias else "none"
         _LOGGER.info(
-            "whisper %s: %s, %d thread(s), bias %s, loaded in %.0f ms",
+            "whisper %s: %s on %s, %d thread(s), bias %s, loaded in %.0f ms",
             model_dir.name,
             compute_type,
+            device,
             cpu_threads,
             self.bias_mode,
             (time.perf_counter() - started) * 1000,
@@ -149,12 +152,40 @@ def create_stt(
     settings = config.stt
     mode: BiasMode = bias_mode or ("hotwords" if settings.bias_vocabulary else "none")
     bias = bias_text(registry_terms(registry)) if mode != "none" else None
+    device, compute_type = choose_device(settings.device, settings.compute_type)
     return WhisperSpeechToText(
         resolve_model_dir(settings.model, config.state_dir),
-        compute_type=settings.compute_type,
+        device=device,
+        compute_type=compute_type,
         cpu_threads=settings.cpu_threads,
         beam_size=settings.beam_size,
         bias=bias,
         bias_mode=mode,
         language=config.site.language,
     )
+
+
+def choose_device(
+    wanted: str, compute_type: str, cuda_devices: int | None = None
+) -> tuple[str, str]:
+    """``(device, compute_type)`` for CTranslate2: CUDA when asked for (or ``auto``) and present.
+
+    A missing GPU falls back to the CPU with a warning; a GPU-only compute type (float16,
+    int8_float16) then becomes int8.
+    """
+    if wanted != "cpu":
+        if cuda_devices is None:
+            try:
+                import ctranslate2
+
+                cuda_devices = int(ctranslate2.get_cuda_device_count())
+            except Exception:  # no CTranslate2 CUDA build, no driver: the CPU it is
+                cuda_devices = 0
+        if cuda_devices > 0:
+            return "cuda", compute_type
+        if wanted == "cuda":
+            _LOGGER.warning("stt.device is cuda but CTranslate2 sees no CUDA device; using the CPU")
+    if compute_type in {"float16", "int8_float16"}:
+        _LOGGER.warning("%s needs a GPU; using int8 on the CPU", compute_type)
+        compute_type = "int8"
+    return "cpu", compute_type

@@ -128,3 +128,15 @@ def test_damaged_fetched_model_is_refused(tmp_path: Path, monkeypatch: pytest.Mo
     with pytest.raises(ModelError, match="damaged") as caught:
         create_stt(Config.model_validate({"stt": {"model": "base"}}), None)
     assert caught.value.code == "model-checksum"
+
+
+def test_device_choice_falls_back_to_the_cpu(caplog: pytest.LogCaptureFixture) -> None:
+    from edge_os.stt.whisper import choose_device
+
+    assert choose_device("cpu", "int8") == ("cpu", "int8")
+    assert choose_device("auto", "float16", cuda_devices=1) == ("cuda", "float16")
+    assert choose_device("auto", "int8", cuda_devices=0) == ("cpu", "int8")
+    assert choose_device("cuda", "int8_float16", cuda_devices=0) == ("cpu", "int8")
+    assert "sees no CUDA device" in caplog.text
+    assert "int8_float16 needs a GPU" in caplog.text
+    assert choose_device("auto", "int8") == ("cpu", "int8")  # this machine has no GPU
