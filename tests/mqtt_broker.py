@@ -99,6 +99,14 @@ def _openssl(*args: str) -> None:
     subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
 
 
+def _self_signed_ca(key: Path, cert: Path, common_name: str) -> None:
+    """A P-256 CA key and its self-signed certificate, valid two days."""
+    _openssl(
+        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", f"/CN={common_name}",
+    )  # fmt: skip
+
+
 def make_tls_files(folder: Path, with_client: bool = True) -> dict[str, Path]:
     """A CA, a server certificate for 127.0.0.1/localhost and a client certificate."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -115,40 +123,8 @@ def make_tls_files(folder: Path, with_client: bool = True) -> dict[str, Path]:
             "rogue_key",
         )
     }
-    _openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        str(files["ca_key"]),
-        "-out",
-        str(files["ca"]),
-        "-days",
-        "2",
-        "-subj",
-        "/CN=edge-os test CA",
-    )
-    _openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        str(files["rogue_key"]),
-        "-out",
-        str(files["rogue_ca"]),
-        "-days",
-        "2",
-        "-subj",
-        "/CN=some other CA",
-    )
+    _self_signed_ca(files["ca_key"], files["ca"], "edge-os test CA")
+    _self_signed_ca(files["rogue_key"], files["rogue_ca"], "some other CA")
     names = ["server"] + (["client"] if with_client else [])
     for name in names:
         csr = folder / f"{name}.csr"

@@ -96,19 +96,20 @@ def concat(
     return out
 
 
+def _rms(path: Path) -> float:
+    """RMS amplitude (0-1) of a WAV, as ``sox stat`` measures it."""
+    stats = subprocess.run(
+        [_need("sox"), str(path), "-n", "stat"], check=True, capture_output=True, text=True
+    ).stderr
+    line = next(line for line in stats.splitlines() if line.startswith("RMS     amplitude"))
+    return float(line.split()[-1])
+
+
 def with_noise(clip: Path, snr_db: float, seed: int = 1) -> Path:
     """``clip`` mixed with pink noise at ``snr_db`` dB signal-to-noise ratio."""
     out = _cached(f"noise|{clip}|{snr_db}|{seed}")
     if not out.exists():
-        stats = subprocess.run(
-            [_need("sox"), str(clip), "-n", "stat"], check=True, capture_output=True, text=True
-        ).stderr
-        rms = float(
-            next(
-                line for line in stats.splitlines() if line.startswith("RMS     amplitude")
-            ).split()[-1]
-        )
-        noise_rms = rms / (10 ** (snr_db / 20))
+        noise_rms = _rms(clip) / (10 ** (snr_db / 20))
         duration = subprocess.run(
             [_need("soxi"), "-D", str(clip)], check=True, capture_output=True, text=True
         ).stdout.strip()
@@ -134,14 +135,7 @@ def with_noise(clip: Path, snr_db: float, seed: int = 1) -> Path:
             check=True,
             capture_output=True,
         )
-        noise_stats = subprocess.run(
-            [_need("sox"), str(noise), "-n", "stat"], check=True, capture_output=True, text=True
-        ).stderr
-        have = float(
-            next(
-                line for line in noise_stats.splitlines() if line.startswith("RMS     amplitude")
-            ).split()[-1]
-        )
+        have = _rms(noise)
         subprocess.run(
             [_need("sox"), "-m", str(clip), "-v", str(noise_rms / have), str(noise), str(out)],
             check=True,

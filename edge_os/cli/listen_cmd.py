@@ -14,10 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from edge_os.audio.format import AudioChunk, AudioFormat
+from edge_os.audio.format import AudioFormat
 from edge_os.config.loader import discover_config_path, load_config
 from edge_os.config.settings import Config
-from edge_os.pipeline.events import CommandTimed, Event
+from edge_os.pipeline.command import replay
+from edge_os.pipeline.events import Event
 
 
 def add_parser(commands: Any) -> None:
@@ -88,26 +89,16 @@ def run(
         if front_end_only:
             from edge_os.pipeline.frontend import FrontEnd
 
-            _drive(source, FrontEnd.from_config(config), None, emit)
+            replay(source.chunks(), FrontEnd.from_config(config), None, emit)
             return 0
         from edge_os.pipeline.assistant import open_assistant
 
         with open_assistant(with_reply_sink(config, reply_wav), llm=llm) as assistant:
             assert assistant.frontend is not None  # open_assistant(listen=True) loads it
-            _drive(source, assistant.frontend, assistant, emit)
+            replay(source.chunks(), assistant.frontend, assistant.command, emit)
     finally:
         source.close()
     return 0
-
-
-def _drive(source: Any, frontend: Any, assistant: Any, emit: Any) -> None:
-    for chunk in source.chunks():
-        for item in frontend.process(chunk):
-            if not isinstance(item, AudioChunk):
-                emit(item)
-            elif assistant is not None:
-                report = assistant.command.handle_audio(item, emit)
-                emit(CommandTimed(stage_ms={k: round(v, 1) for k, v in report.stage_ms.items()}))
 
 
 def _listen(args: argparse.Namespace) -> int:

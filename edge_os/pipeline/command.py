@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from edge_os.action.outcome import ActionOutcome, ActionRequest, OutcomeStatus
 from edge_os.audio.format import AudioChunk
@@ -24,6 +24,7 @@ from edge_os.errors import EdgeOSError, ErrorCode
 from edge_os.pipeline.events import (
     ActionFinished,
     AnswerReady,
+    CommandTimed,
     ErrorEvent,
     Event,
     IntentRecognized,
@@ -39,6 +40,16 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 Emit = Callable[[Event], None]
+
+
+class FrontEndLike(Protocol):
+    """What :func:`replay` needs of the front end (wake word and VAD)."""
+
+    def process(self, chunk: AudioChunk) -> list[Event | AudioChunk]:
+        """Events and, at speech-end, the command audio."""
+        ...
+
+
 Clock = Callable[[], float]
 StateReader = Callable[[str], str | None]
 
@@ -253,3 +264,23 @@ class CommandPipeline:
 
 def _ms_since(started: float) -> float:
     return (time.perf_counter() - started) * 1000
+
+
+def replay(
+    chunks: Iterable[AudioChunk],
+    frontend: FrontEndLike,
+    command: CommandPipeline | None,
+    emit: Emit,
+) -> list[CommandReport]:
+    """Drive a recording through the loop synchronously: each command is handled the moment
+    its end of speech is detected (``listen`` and ``bench``); None stops after the VAD."""
+    reports: list[CommandReport] = []
+    for chunk in chunks:
+        for item in frontend.process(chunk):
+            if not isinstance(item, AudioChunk):
+                emit(item)
+            elif command is not None:
+                report = command.handle_audio(item, emit)
+                reports.append(report)
+                emit(CommandTimed(stage_ms={k: round(v, 1) for k, v in report.stage_ms.items()}))
+    return reports

@@ -69,6 +69,7 @@ def run_bench(
     from edge_os.audio.sources import MockSource
     from edge_os.audio.wav import read_wav
     from edge_os.pipeline.assistant import open_assistant
+    from edge_os.pipeline.command import replay
 
     config = bench_config(config)
     if llm:  # measure the worst case: the LLM resident from the start
@@ -77,7 +78,6 @@ def run_bench(
         )
     stream = repeated(read_wav(recording), repeat)
     stages: dict[str, list[float]] = {}
-    statuses: list[str] = []
     events: list[Event] = []
     started = time.perf_counter()
     with open_assistant(config, llm=llm) as assistant:
@@ -85,14 +85,10 @@ def run_bench(
         frontend = assistant.frontend
         assert frontend is not None  # open_assistant(listen=True) loads it
         loop_started = time.perf_counter()
-        for chunk in MockSource(stream, block_ms=config.audio.input.block_ms).chunks():
-            for item in frontend.process(chunk):
-                if isinstance(item, AudioChunk):
-                    report = assistant.command.handle_audio(item, events.append)
-                    for stage, ms in report.stage_ms.items():
-                        stages.setdefault(stage, []).append(ms)
-                else:
-                    events.append(item)
+        chunks = MockSource(stream, block_ms=config.audio.input.block_ms).chunks()
+        for report in replay(chunks, frontend, assistant.command, events.append):
+            for stage, ms in report.stage_ms.items():
+                stages.setdefault(stage, []).append(ms)
         loop_seconds = time.perf_counter() - loop_started
     statuses = [e.status for e in events if isinstance(e, ActionFinished)]
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
