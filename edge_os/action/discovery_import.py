@@ -213,6 +213,7 @@ class DiscoveryImporter:
         return DeviceRegistry(
             areas=self.declared.areas,
             entities=(*self.declared.entities, *self.imported.values()),
+            floors=self.declared.floors,
         )
 
     def _on_config(self, topic: str, payload: bytes, retain: bool) -> None:

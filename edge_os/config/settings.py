@@ -15,7 +15,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_va
 from pydantic_core import PydanticCustomError
 
 from edge_os.config.base import ExistingFile, GpioPin, ResolvedPath, Section, _existing_file
-from edge_os.devices.entity import Area, Entity
+from edge_os.devices.entity import Area, Entity, Floor
 
 SITE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 BUNDLED_WAKE_WORDS = ("hey_jarvis", "alexa", "hey_mycroft", "hey_rhasspy")
@@ -40,8 +40,24 @@ class SiteSettings(Section):
     """Site id used in MQTT topics and Hermes `siteId` (lower case, digits, `_` and `-`)."""
     area: str | None = None
     """Area id this satellite stands in; "turn on the lights" and "in here" mean this area."""
-    language: Literal["en"] = "en"
-    """Language of commands and answers (English only for now)."""
+    language: str = "en"
+    """Language of commands (Home Assistant's code: `en`, `de`, `fr`, ...); answers are English."""
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        try:
+            from home_assistant_intents import get_languages
+        except ImportError:  # the intent extra is not installed: checked when it loads
+            return value
+        languages = sorted(get_languages())
+        if value not in languages:
+            raise PydanticCustomError(
+                "language",
+                "{value} has no sentence templates (expected one of: {languages})",
+                {"value": repr(value), "languages": ", ".join(languages)},
+            )
+        return value
 
     @field_validator("id")
     @classmethod
@@ -347,6 +363,8 @@ class Config(Section):
     """Logging."""
     state_dir: ResolvedPath = Field(default_factory=default_state_dir)
     """Folder for the durable queue and caches (systemd's StateDirectory when set)."""
+    floors: list[Floor] = Field(default_factory=list)
+    """Floors of the home; an area's `floor` that names no floor here declares one by name."""
     areas: list[Area] = Field(default_factory=list)
     """Areas (rooms) of the home."""
     entities: list[Entity] = Field(default_factory=list)

@@ -32,6 +32,10 @@ class Domain(StrEnum):
     MEDIA_PLAYER = "media_player"
     SENSOR = "sensor"
     BINARY_SENSOR = "binary_sensor"
+    SCENE = "scene"
+    SCRIPT = "script"
+    VACUUM = "vacuum"
+    VALVE = "valve"
 
 
 class Capability(StrEnum):
@@ -45,6 +49,8 @@ class Capability(StrEnum):
     TEMPERATURE = "temperature"
     VOLUME = "volume"
     PAUSE = "pause"
+    TRACKS = "tracks"
+    MUTE = "mute"
 
 
 class Action(StrEnum):
@@ -66,6 +72,15 @@ class Action(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     SET_VOLUME = "set_volume"
+    VOLUME_UP = "volume_up"
+    VOLUME_DOWN = "volume_down"
+    NEXT = "next"
+    PREVIOUS = "previous"
+    MUTE = "mute"
+    UNMUTE = "unmute"
+    TOGGLE = "toggle"
+    START = "start"
+    RETURN_TO_BASE = "return_to_base"
 
 
 DOMAIN_CAPABILITIES: dict[Domain, frozenset[Capability]] = {
@@ -75,21 +90,31 @@ DOMAIN_CAPABILITIES: dict[Domain, frozenset[Capability]] = {
     Domain.COVER: frozenset({Capability.POSITION}),
     Domain.CLIMATE: frozenset({Capability.TEMPERATURE}),
     Domain.LOCK: frozenset(),
-    Domain.MEDIA_PLAYER: frozenset({Capability.VOLUME, Capability.PAUSE}),
+    Domain.MEDIA_PLAYER: frozenset(
+        {Capability.VOLUME, Capability.PAUSE, Capability.TRACKS, Capability.MUTE}
+    ),
     Domain.SENSOR: frozenset(),
     Domain.BINARY_SENSOR: frozenset(),
+    Domain.SCENE: frozenset(),
+    Domain.SCRIPT: frozenset(),
+    Domain.VACUUM: frozenset(),
+    Domain.VALVE: frozenset({Capability.POSITION}),
 }
 
 DOMAIN_ACTIONS: dict[Domain, tuple[Action, ...]] = {
-    Domain.LIGHT: (Action.TURN_ON, Action.TURN_OFF),
-    Domain.SWITCH: (Action.TURN_ON, Action.TURN_OFF),
-    Domain.FAN: (Action.TURN_ON, Action.TURN_OFF),
+    Domain.LIGHT: (Action.TURN_ON, Action.TURN_OFF, Action.TOGGLE),
+    Domain.SWITCH: (Action.TURN_ON, Action.TURN_OFF, Action.TOGGLE),
+    Domain.FAN: (Action.TURN_ON, Action.TURN_OFF, Action.TOGGLE),
     Domain.COVER: (Action.OPEN, Action.CLOSE, Action.STOP),
     Domain.CLIMATE: (Action.TURN_ON, Action.TURN_OFF),
     Domain.LOCK: (Action.LOCK, Action.UNLOCK),
     Domain.MEDIA_PLAYER: (Action.TURN_ON, Action.TURN_OFF),
     Domain.SENSOR: (),
     Domain.BINARY_SENSOR: (),
+    Domain.SCENE: (Action.TURN_ON,),
+    Domain.SCRIPT: (Action.TURN_ON, Action.TURN_OFF),
+    Domain.VACUUM: (Action.START, Action.STOP, Action.RETURN_TO_BASE),
+    Domain.VALVE: (Action.OPEN, Action.CLOSE),
 }
 
 CAPABILITY_ACTIONS: dict[Capability, tuple[Action, ...]] = {
@@ -99,8 +124,10 @@ CAPABILITY_ACTIONS: dict[Capability, tuple[Action, ...]] = {
     Capability.PERCENTAGE: (Action.SET_PERCENTAGE,),
     Capability.POSITION: (Action.SET_POSITION,),
     Capability.TEMPERATURE: (Action.SET_TEMPERATURE,),
-    Capability.VOLUME: (Action.SET_VOLUME,),
+    Capability.VOLUME: (Action.SET_VOLUME, Action.VOLUME_UP, Action.VOLUME_DOWN),
     Capability.PAUSE: (Action.PAUSE, Action.RESUME),
+    Capability.TRACKS: (Action.NEXT, Action.PREVIOUS),
+    Capability.MUTE: (Action.MUTE, Action.UNMUTE),
 }
 
 ACTION_VARIABLES: dict[Action, frozenset[str]] = {
@@ -111,6 +138,8 @@ ACTION_VARIABLES: dict[Action, frozenset[str]] = {
     Action.SET_POSITION: frozenset({"position"}),
     Action.SET_TEMPERATURE: frozenset({"temperature"}),
     Action.SET_VOLUME: frozenset({"volume"}),
+    Action.VOLUME_UP: frozenset({"step"}),
+    Action.VOLUME_DOWN: frozenset({"step"}),
 }
 """Placeholders a payload template of each action may use, besides ``entity_id``."""
 
@@ -131,6 +160,15 @@ DEFAULT_PAYLOADS: dict[Action, str] = {
     Action.SET_POSITION: "{{ position }}",
     Action.SET_TEMPERATURE: "{{ temperature }}",
     Action.SET_VOLUME: "{{ volume }}",
+    Action.VOLUME_UP: "VOLUME_UP",
+    Action.VOLUME_DOWN: "VOLUME_DOWN",
+    Action.NEXT: "NEXT",
+    Action.PREVIOUS: "PREVIOUS",
+    Action.MUTE: "MUTE",
+    Action.UNMUTE: "UNMUTE",
+    Action.TOGGLE: "TOGGLE",
+    Action.START: "START",
+    Action.RETURN_TO_BASE: "RETURN_TO_BASE",
 }
 """Payloads sent when an entity's MQTT block does not give its own (Home Assistant's)."""
 
@@ -163,6 +201,22 @@ def _slug(value: str, what: str) -> str:
     return value
 
 
+class Floor(Section):
+    """A floor (level) of the home, for "turn off the upstairs lights"."""
+
+    id: str
+    """Slug that areas' `floor` may name (e.g. `first_floor`)."""
+    name: str = Field(min_length=1)
+    """Spoken name ("First floor")."""
+    aliases: list[str] = Field(default_factory=list)
+    """Other spoken names ("upstairs")."""
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return _slug(value, "floor")
+
+
 class Area(Section):
     """A room or zone of the home."""
 
@@ -173,7 +227,7 @@ class Area(Section):
     aliases: list[str] = Field(default_factory=list)
     """Other spoken names ("cooking area")."""
     floor: str | None = None
-    """Floor name, for "upstairs" style commands."""
+    """Floor id (from `floors`) or a floor's name, for "turn off the upstairs lights"."""
 
     @field_validator("id")
     @classmethod
@@ -281,7 +335,7 @@ class Entity(Section):
         """Whether acting on this entity needs confirmation."""
         if self.sensitive is not None:
             return self.sensitive
-        if self.domain is Domain.LOCK:
+        if self.domain in {Domain.LOCK, Domain.VALVE}:
             return True
         return self.domain is Domain.COVER and self.device_class in SENSITIVE_COVER_CLASSES
 

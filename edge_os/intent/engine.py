@@ -33,9 +33,10 @@ class IntentEngine:
         *,
         default_area: str | None = None,
         fallback: IntentRecognizer | None = None,
+        language: str = "en",
     ) -> None:
         self.settings = settings or IntentSettings()
-        self.grammar = GrammarRecognizer(registry, default_area)
+        self.grammar = GrammarRecognizer(registry, default_area, language)
         self.default_area = default_area
         self.fallback = fallback
         self._cache: OrderedDict[tuple[str, str | None], IntentResult] = OrderedDict()
@@ -71,9 +72,12 @@ def build_engine(
     settings: IntentSettings,
     default_area: str | None,
     fallback: IntentRecognizer | None = None,
+    language: str = "en",
 ) -> IntentEngine:
     """The engine for a loaded config (the fallback is passed in by whoever loads the LLM)."""
-    return IntentEngine(registry, settings, default_area=default_area, fallback=fallback)
+    return IntentEngine(
+        registry, settings, default_area=default_area, fallback=fallback, language=language
+    )
 
 
 def load_fallback(

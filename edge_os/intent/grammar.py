@@ -1,217 +1,334 @@
-"""The compiled grammar: sentence -> mentions -> skeleton -> template -> resolved targets.
+"""The grammar: Home Assistant's templates, compiled, matched against the registry.
 
-Latency contract: one normalisation, one longest-match scan and one dict lookup per
-sentence (tens of microseconds); the fuzzy repair pass runs only when exact matching
-fails. Targets come only from the registry and must declare the template's action, so
-the grammar can never name a device that does not exist or ask for an undeclared action.
+A sentence goes through three passes, each only when the one before matched nothing:
+1. as said (lower case, punctuation and HA's skip words removed, the wake phrase or the
+   assistant's name cut off);
+2. with fillers dropped ("um", "just", "ok") that HA's templates do not allow;
+3. with words not in any template or list repaired to the nearest registry word
+   ("kitchen lite" -> "kitchen light"), at a lower confidence.
+
+Among the templates that match, the most specific wins (most words matched by the
+template's own text, then a spoken name over a bare area). Context rules are Home
+Assistant's: a template that requires ``domain: light`` only accepts a light's name, one
+that requires ``area`` takes the satellite's area. Targets come only from the registry and
+only entities that declare the action; a sentence understood with nothing able to carry it
+out ("open the kitchen light") keeps its intent with no targets, so nothing moves and the
+answer says no device was found. A reading with targets always beats one without.
 """
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
-from edge_os.devices.entity import Domain, Entity
 from edge_os.devices.registry import DeviceRegistry
-from edge_os.intent.lexicon import HERE, Lexicon, Mention, skeleton
-from edge_os.intent.normalize import clean, normalize
-from edge_os.intent.templates import Template, compile_templates, vocabulary
+from edge_os.intent.compiled import Match, words
+from edge_os.intent.plan import QUERY_INTENTS, carries
+from edge_os.intent.sentences import load_library
+from edge_os.intent.slots import SlotLists, name_variants
+from edge_os.intent.targets import reads_temperature, resolve
 from edge_os.pipeline.stages import IntentResult, SlotValue
 
-FUZZY_PENALTY = 0.9
-"""Confidence factor for a sentence that needed repaired words."""
-TRAILING_AREA = " in {area}"
-_TIMER_NAME = re.compile(r"\b(?:called|named)\s+(.+)$")
-_VALUE_KINDS = frozenset({"number", "percent", "degrees", "color", "ctemp"})
+REPAIR_PENALTY = 0.9
+"""Confidence factor for a sentence that needed a repaired word."""
+REPAIR_PHRASE_SCORE = 84.0
+"""rapidfuzz ratio (0-100) a misheard span needs to be read as a registry name or area."""
+REPAIR_WORD_SCORE = 75.0
+"""Ratio a misheard word needs to be read as a word of the templates."""
+MAX_REPAIR_WORDS = 16
+"""Longer sentences are not repaired (bounded worst case)."""
+MAX_UNKNOWN_WORDS = 2
+"""A slip is a word or two; a sentence with more unknown words is not a command misheard."""
+MAX_WORDS = 64
+"""Longer text is not a command: not understood without matching (bounded work)."""
+ASSISTANT_NAMES = ("jarvis", "mycroft", "rhasspy", "alexa", "computer")
+"""Wake words' names, cut from the start or end of a transcript that still holds them."""
+_WAKE_LEADS = ("hey", "hi", "ok", "okay")
+FILLERS = frozenset(
+    {"um", "uh", "uhm", "erm", "er", "hmm", "just", "ok", "okay", "so", "well", "oh", "hey",
+     "kindly", "now", "thanks", "actually", "maybe", "like"}
+)  # fmt: skip
+"""Words no HA template needs; dropped in the second pass."""
+_FILLER_PHRASES = (("thank", "you"), ("right", "now"), ("go", "ahead", "and"))
+MISHEARD = {"of": "off", "lite": "light", "lites": "lights", "too": "to"}
+"""Whisper's usual slips on command words, tried in the repair pass."""
 
 
 @dataclass(frozen=True)
-class Parse:
-    """What the lexicon found in one sentence."""
+class Reading:
+    """One interpretation of a sentence."""
 
-    names: tuple[str, ...] | None
-    area: str | None
-    domain: Domain | None
-    value: object
-    duration: int | None
-    everything: bool
-    score: float
+    intent: str
+    slots: dict[str, SlotValue]
+    targets: tuple[str, ...]
+    rank: tuple[int, ...]
+    named: tuple[str, ...] = ()
+    """Entity ids the spoken name matched (before area and capability filters)."""
 
 
-def reads_temperature(entity: Entity) -> bool:
-    """Whether an entity can answer "what is the temperature" (thermostat or sensor)."""
-    if entity.domain is Domain.CLIMATE:
-        return True
-    return entity.domain is Domain.SENSOR and entity.device_class == "temperature"
+def strip_wake_phrase(tokens: list[str]) -> list[str]:
+    """Remove "hey jarvis" / "jarvis" at the start and "jarvis" at the end."""
+    if len(tokens) > 1 and tokens[0] in _WAKE_LEADS and tokens[1] in ASSISTANT_NAMES:
+        tokens = tokens[2:]
+    elif tokens and tokens[0] in ASSISTANT_NAMES:
+        tokens = tokens[1:]
+    if tokens and tokens[-1] in ASSISTANT_NAMES:
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _remove_phrases(tokens: list[str], phrases: Sequence[tuple[str, ...]]) -> list[str]:
+    out: list[str] = []
+    index = 0
+    while index < len(tokens):
+        for phrase in phrases:
+            if tuple(tokens[index : index + len(phrase)]) == phrase:
+                index += len(phrase)
+                break
+        else:
+            out.append(tokens[index])
+            index += 1
+    return out
 
 
 class GrammarRecognizer:
-    """IntentRecognizer compiled from the registry and the English templates."""
+    """IntentRecognizer over Home Assistant's sentence library compiled for this registry."""
 
-    def __init__(self, registry: DeviceRegistry, default_area: str | None = None) -> None:
+    def __init__(
+        self, registry: DeviceRegistry, default_area: str | None = None, language: str = "en"
+    ) -> None:
         self.registry = registry
         self.default_area = default_area
-        self.table = compile_templates()
-        self.lexicon = Lexicon(registry, vocabulary(self.table))
+        self.library = load_library(language)
+        floors = [(f.id, f.name, tuple(f.aliases)) for f in registry.floors]
+        self.lists = SlotLists(self.library.intents.slot_lists, registry, floors, language)
+        self._names: dict[tuple[str, ...], list[str]] = {}
+        for entity in registry:
+            for spoken in (entity.name, *entity.aliases):
+                for phrase in name_variants(words(spoken)):
+                    ids = self._names.setdefault(tuple(phrase), [])
+                    if entity.id not in ids:
+                        ids.append(entity.id)
+        self._known = set(self.lists.vocabulary(self.lists.tries)) | {
+            word for state in self.library.automaton.states for word in state.words
+        }
+        self._phrases = sorted(
+            {" ".join(phrase) for phrase in self._names}
+            | {" ".join(words(a.name)) for a in registry.areas}
+            | {" ".join(words(alias)) for a in registry.areas for alias in a.aliases}
+            | {" ".join(words(f.name)) for f in registry.floors}
+        )
+        import rapidfuzz  # noqa: F401  (loaded now, not on the first misheard word)
+
+        self._longest = max((len(p.split()) for p in self._phrases), default=1)
+        self._template_words = sorted(
+            {word for state in self.library.automaton.states for word in state.words}
+        )
 
     def recognize(self, text: str, *, area: str | None = None) -> IntentResult:
         """Recognise ``text`` said in ``area``; not understood is a result, never an error."""
         started = time.perf_counter()
-        result = self._recognize(text, area or self.default_area)
+        here = area or self.default_area
+        reading, confidence = self._read(text, here)
         latency_ms = (time.perf_counter() - started) * 1000
-        if result is None:
+        if reading is None:
             return IntentResult(text=text, intent=None, path="grammar", latency_ms=latency_ms)
-        intent, slots, targets, confidence = result
-        return IntentResult(text, intent, slots, targets, confidence, "grammar", latency_ms)
+        return IntentResult(
+            text, reading.intent, reading.slots, reading.targets, confidence, "grammar", latency_ms
+        )
 
-    def _recognize(
-        self, text: str, area: str | None
-    ) -> tuple[str, dict[str, SlotValue], tuple[str, ...], float] | None:
-        timer_name = None
-        cleaned = clean(text)
-        if "timer" in cleaned and (named := _TIMER_NAME.search(cleaned)):
-            timer_name = named.group(1)
-            text = cleaned[: named.start()]
-        tokens = normalize(text)
+    def _read(self, text: str, here: str | None) -> tuple[Reading | None, float]:
+        tokens = words(text)
+        if not tokens or len(tokens) > MAX_WORDS:
+            return None, 0.0
+        tokens = _remove_phrases(strip_wake_phrase(tokens), self.library.skip_words)
+        reading = self._best(tokens, here)
+        if reading is not None:
+            return reading, 1.0
+        plain = [t for t in _remove_phrases(tokens, _FILLER_PHRASES) if t not in FILLERS]
+        if plain != tokens:
+            reading = self._best(plain, here)
+            if reading is not None:
+                return reading, 1.0
+        repaired = self._repair([MISHEARD.get(t, t) for t in plain], plain)
+        if repaired is not None:
+            reading = self._best(repaired, here)
+            if reading is not None:
+                return reading, REPAIR_PENALTY
+        return None, 0.0
+
+    def _repair(self, tokens: list[str], original: list[str]) -> list[str] | None:
+        """Misheard words repaired, or None when nothing could be.
+
+        A span around each unknown word is compared with every registry phrase (names,
+        aliases, areas, floors: "kitchen lite" -> "kitchen light"); unknown words left over
+        are compared with the templates' own words.
+        """
+        unknown = [i for i, t in enumerate(tokens) if t not in self._known and not t[0].isdigit()]
+        if not unknown or len(tokens) > MAX_REPAIR_WORDS or len(unknown) > MAX_UNKNOWN_WORDS:
+            return tokens if tokens != original else None
+        from rapidfuzz import fuzz, process
+
+        repaired = list(tokens)
+        best: tuple[float, int, int, str] | None = None
+        for index in unknown:
+            for start in range(max(0, index - self._longest + 1), index + 1):
+                for end in range(index + 1, min(len(tokens), start + self._longest) + 1):
+                    hit = process.extractOne(
+                        " ".join(tokens[start:end]),
+                        self._phrases,
+                        scorer=fuzz.ratio,
+                        score_cutoff=REPAIR_PHRASE_SCORE,
+                    )
+                    if hit is not None and (best is None or hit[1] > best[0]):
+                        best = (hit[1], start, end, hit[0])
+        fixed: set[int] = set()
+        if best is not None:
+            _, start, end, phrase = best
+            repaired[start:end] = [""] * (end - start)
+            repaired[start] = phrase
+            fixed = set(range(start, end))
+        for index in unknown:
+            if index in fixed or len(tokens[index]) < 3:
+                continue
+            hit = process.extractOne(
+                tokens[index],
+                self._template_words,
+                scorer=fuzz.ratio,
+                score_cutoff=REPAIR_WORD_SCORE,
+            )
+            if hit is not None:
+                repaired[index] = hit[0]
+                fixed.add(index)
+        if not fixed:
+            return tokens if tokens != original else None
+        return " ".join(repaired).split()
+
+    def _best(self, tokens: list[str], here: str | None) -> Reading | None:
         if not tokens:
             return None
-        mentions = self.lexicon.mentions(tokens)
-        found = self._match(tokens, mentions, area, 1.0)
-        if found is None:
-            repaired = self.lexicon.fuzzy_mentions(tokens, mentions)
-            if repaired is not None:
-                found = self._match(tokens, repaired, area, FUZZY_PENALTY)
-        if found is not None and timer_name and found[0] == "HassStartTimer":
-            found[1]["name"] = timer_name
-        return found
-
-    def _match(
-        self, tokens: list[str], mentions: list[Mention], area: str | None, factor: float
-    ) -> tuple[str, dict[str, SlotValue], tuple[str, ...], float] | None:
-        shape = skeleton(tokens, mentions)
-        candidates = self.table.get(shape)
-        if not candidates and shape.endswith(TRAILING_AREA):
-            # "... to 30 percent in the lounge": a trailing place narrows any template
-            candidates = self.table.get(shape.removesuffix(TRAILING_AREA))
-        if not candidates:
-            return None
-        parse = _parse(mentions, "all" in tokens)
-        for template, fixed in candidates:
-            targets = self._targets(template, parse, area)
-            if targets is None:
+        matches = self.library.automaton.match(tokens, self.lists.spans_for(tokens))
+        readings = [r for r in (self._interpret(m, here) for m in matches) if r is not None]
+        readings.sort(key=lambda reading: reading.rank, reverse=True)
+        fallback: Reading | None = None
+        seen: set[tuple[object, ...]] = set()
+        # best first; the first reading that something can carry out wins, since a reading
+        # with targets always beats one without (targets are the costly part: resolve lazily)
+        for reading in readings:
+            key = (reading.intent, tuple(sorted(map(str, reading.slots.items()))), reading.named)
+            if key in seen:
                 continue
-            slots: dict[str, SlotValue] = dict(fixed)
-            if parse.names is not None and len(targets) == 1:
-                entity = self.registry.get(targets[0])
+            seen.add(key)
+            targets = self._targets(reading.intent, reading.slots, list(reading.named), here)
+            if targets or reading.intent in QUERY_INTENTS:
+                return replace(reading, targets=targets)
+            if fallback is None:
+                fallback = reading
+        return fallback
+
+    def _interpret(self, match: Match, here: str | None) -> Reading | None:
+        """The reading a template match gives under HA's context rules, or None."""
+        data = match.block.data
+        requires: Mapping[str, Any] = data.requires_context or {}
+        excludes: Mapping[str, Any] = data.excludes_context or {}
+        slots: dict[str, SlotValue] = {}
+        named: list[str] = []
+        context: dict[str, Any] = {}
+        if here is not None:
+            context["area"] = here
+        wildcards = wildcard_words = name_words = 0
+        exact_name = False
+        for capture in match.captures:
+            if capture.list_name == "name":
+                named = [
+                    entity_id
+                    for entity_id in self._names.get(tuple(capture.text.split()), [])
+                    if self._fits(entity_id, requires, excludes)
+                ]
+                if not named:
+                    return None
+                name_words = len(capture.text.split())
+                exact_name = not (capture.context or {}).get("variant")
+                entity = self.registry.get(named[0])
                 if entity is not None:
-                    slots["name"] = entity.name
-            if parse.area is not None:
-                slots["area"] = area if parse.area == HERE and area else parse.area
-            if parse.domain is not None:
-                slots["domain"] = parse.domain.value
-            if template.value_slot is not None and parse.value is not None:
-                value = _value(template.value_slot, parse.value)
-                if value is None:
-                    continue
-                slots[template.value_slot] = value
-            if parse.duration is not None:
-                slots.update(_duration_slots(parse.duration))
-            return template.intent, slots, targets, round(parse.score * factor, 3)
-        return None
-
-    def _targets(
-        self, template: Template, parse: Parse, area: str | None
-    ) -> tuple[str, ...] | None:
-        """Entity ids the template acts on; None when it cannot apply to this sentence."""
-        wants_device = template.action is not None or template.reads is not None
-        if not wants_device:
-            return () if parse.names is None and parse.domain is None else None
-        if parse.area == HERE and area is None:
+                    context["domain"] = entity.domain.value
+                    if entity.device_class:
+                        context["device_class"] = entity.device_class
+            elif capture.list_name in self.lists.wildcards:
+                wildcards += 1
+                wildcard_words += len(capture.text.split())
+            slots[capture.slot] = capture.value
+        if not _context_ok(requires, excludes, context):
             return None
-        said_area = area if parse.area == HERE else parse.area
-        if parse.names is not None:
-            pool = [e for e in map(self.registry.get, parse.names) if e is not None]
-            if said_area is not None:
-                pool = [e for e in pool if e.area == said_area]
-            matching = [e for e in pool if self._fits(e, template)]
-            # a name that fits nothing makes the template not apply (never a guess)
-            return tuple(e.id for e in matching) if len(matching) == len(pool) and pool else None
-        domain = parse.domain or template.domain
-        pool = [e for e in self.registry if self._fits(e, template)]
-        if domain is not None:
-            pool = [e for e in pool if e.domain is domain]
-        if said_area is not None:
-            here = [e for e in pool if e.area == said_area]
-            return tuple(e.id for e in here) or None
-        if parse.everything:
-            return tuple(e.id for e in pool) or None
-        if area is not None:
-            here = [e for e in pool if e.area == area]
-            if here:
-                return tuple(e.id for e in here)
-        # no area said and none in this room: only an unambiguous device in the home
-        return (pool[0].id,) if len(pool) == 1 else None
+        for key, value in requires.items():
+            if isinstance(value, Mapping) and value.get("slot") and key not in slots:
+                slot = value["slot"] if isinstance(value["slot"], str) else key
+                slots[slot] = context[key]
+        for key, value in data.slots.items():
+            slots.setdefault(key, value)
+        # hassil's ranking as Home Assistant asks for it: a spoken name first (longest),
+        # then fewer wildcards, more literal words, less wildcard text
+        # (a name heard in its other number, "counter light", ranks below any other reading)
+        rank = (
+            exact_name,
+            name_words if exact_name else 0,
+            -wildcards,
+            match.literal_words,
+            -wildcard_words,
+        )
+        return Reading(match.block.intent, slots, (), rank, tuple(named))
 
-    @staticmethod
-    def _fits(entity: Entity, template: Template) -> bool:
-        if template.action is not None:
-            return template.action in entity.actions
-        if template.reads == "temperature":
-            return reads_temperature(entity)
+    def _fits(
+        self, entity_id: str, requires: Mapping[str, Any], excludes: Mapping[str, Any]
+    ) -> bool:
+        entity = self.registry.get(entity_id)
+        if entity is None:
+            return False
+        own = {"domain": entity.domain.value, "device_class": entity.device_class}
+        for key, wanted in requires.items():
+            if key in own and not _value_ok(own[key], wanted):
+                return False
+        for key, unwanted in excludes.items():
+            if key in own and own[key] is not None and _value_ok(own[key], unwanted):
+                return False
         return True
 
-
-def _parse(mentions: Sequence[Mention], everything: bool) -> Parse:
-    names: tuple[str, ...] | None = None
-    area = None
-    domain: Domain | None = None
-    found: object = None
-    duration: int | None = None
-    score = 1.0
-    for mention in mentions:
-        score = min(score, mention.score)
-        value = mention.value
-        if mention.kind == "name" and isinstance(value, tuple):
-            names = tuple(str(entity_id) for entity_id in value)
-        elif mention.kind == "area":
-            area = str(value)
-        elif mention.kind == "domain" and isinstance(value, Domain):
-            domain = value
-        elif mention.kind == "duration" and isinstance(value, int):
-            duration = value
-        elif mention.kind in _VALUE_KINDS:
-            found = value
-    return Parse(names, area, domain, found, duration, everything, score)
+    def _targets(
+        self, intent: str, slots: dict[str, SlotValue], named: list[str], here: str | None
+    ) -> tuple[str, ...]:
+        """Entity ids for a device or state intent; () for none (answered "no device")."""
+        if intent == "HassClimateGetTemperature":
+            found = resolve(self.registry, slots, named, here)
+            return tuple(t for t in found if reads_temperature(self.registry[t]))
+        if intent in QUERY_INTENTS:
+            about_devices = named or "domain" in slots or "device_class" in slots
+            return resolve(self.registry, slots, named, here) if about_devices else ()
+        targets = resolve(self.registry, slots, named, here)
+        return tuple(t for t in targets if carries(intent, self.registry[t], slots))
 
 
-def _value(slot: str, value: object) -> SlotValue | None:
-    """A slot value in its type and range, or None when out of range (no guessing)."""
-    if isinstance(value, str):
-        return value if slot == "color" else None
-    if not isinstance(value, int | float) or slot == "color":
-        return None
-    number: float = float(value)
-    if slot == "temperature" and number >= 1000:
-        return int(number) if 1000 <= number <= 10000 else None
-    if slot in {"brightness", "percentage", "position", "volume_level"}:
-        if not 0 <= number <= 100:
-            return None
-        return round(number)
-    if slot == "temperature":
-        return (int(number) if number.is_integer() else number) if 5 <= number <= 35 else None
-    return None
+def _value_ok(actual: object, wanted: object) -> bool:
+    if isinstance(wanted, Mapping):
+        wanted = wanted.get("value")
+    if wanted is None:
+        return True
+    if isinstance(wanted, str):
+        return actual == wanted
+    if isinstance(wanted, Sequence):
+        return actual in wanted
+    return actual == wanted
 
 
-def _duration_slots(seconds: int) -> dict[str, SlotValue]:
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    slots: dict[str, SlotValue] = {}
-    if hours:
-        slots["hours"] = hours
-    if minutes:
-        slots["minutes"] = minutes
-    if secs:
-        slots["seconds"] = secs
-    return slots
+def _context_ok(
+    requires: Mapping[str, Any], excludes: Mapping[str, Any], context: Mapping[str, Any]
+) -> bool:
+    """hassil's rule: excluded values must be absent, required keys present with a value."""
+    for key, unwanted in excludes.items():
+        value = unwanted.get("value") if isinstance(unwanted, Mapping) else unwanted
+        if key in context and value is not None and _value_ok(context[key], value):
+            return False
+    return all(
+        key in context and _value_ok(context[key], wanted) for key, wanted in requires.items()
+    )

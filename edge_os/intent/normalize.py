@@ -90,7 +90,7 @@ def words_to_numbers(tokens: list[str]) -> list[str]:
     out: list[str] = []
     index = 0
     while index < len(tokens):
-        value, used = _read_number(tokens, index)
+        value, used = read_number(tokens, index)
         if used:
             out.append(_format(value))
             index += used
@@ -100,7 +100,7 @@ def words_to_numbers(tokens: list[str]) -> list[str]:
     return out
 
 
-def _read_number(tokens: list[str], start: int) -> tuple[float, int]:  # noqa: PLR0915
+def read_number(tokens: list[str], start: int) -> tuple[float, int]:  # noqa: PLR0915
     # one small state machine over number words reads better whole than split up
     """The number starting at ``start`` and how many tokens it used (0: none)."""
     total = 0.0

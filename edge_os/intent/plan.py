@@ -20,6 +20,11 @@ QUERY_INTENTS = frozenset(
         "HassGetCurrentDate",
         "HassStartTimer",
         "HassCancelTimer",
+        "HassCancelAllTimers",
+        "HassIncreaseTimer",
+        "HassDecreaseTimer",
+        "HassPauseTimer",
+        "HassUnpauseTimer",
         "HassTimerStatus",
         "HassNevermind",
     }
@@ -29,6 +34,13 @@ QUERY_INTENTS = frozenset(
 _SIMPLE: dict[str, Action] = {
     "HassMediaPause": Action.PAUSE,
     "HassMediaUnpause": Action.RESUME,
+    "HassMediaNext": Action.NEXT,
+    "HassMediaPrevious": Action.PREVIOUS,
+    "HassMediaPlayerMute": Action.MUTE,
+    "HassMediaPlayerUnmute": Action.UNMUTE,
+    "HassToggle": Action.TOGGLE,
+    "HassVacuumStart": Action.START,
+    "HassVacuumReturnToBase": Action.RETURN_TO_BASE,
 }
 _VALUE: dict[str, tuple[str, Action, str]] = {
     "HassSetPosition": ("position", Action.SET_POSITION, "position"),
@@ -37,14 +49,18 @@ _VALUE: dict[str, tuple[str, Action, str]] = {
     "HassSetVolume": ("volume_level", Action.SET_VOLUME, "volume"),
 }
 """intent -> (slot, action, action parameter)."""
+SAFE_SETPOINT_CELSIUS = (5.0, 35.0)
+"""Thermostat set-points outside this range are refused (a misheard "90" is not a wish)."""
 
 
 def on_off_action(entity: Entity, on: bool) -> Action:
     """HassTurnOn/Off for this entity: lock/unlock for locks, open/close for covers."""
     if entity.domain is Domain.LOCK:
         return Action.LOCK if on else Action.UNLOCK
-    if entity.domain is Domain.COVER:
+    if entity.domain in {Domain.COVER, Domain.VALVE}:
         return Action.OPEN if on else Action.CLOSE
+    if entity.domain is Domain.VACUUM:
+        return Action.START if on else Action.RETURN_TO_BASE
     return Action.TURN_ON if on else Action.TURN_OFF
 
 
@@ -53,10 +69,18 @@ def _wanted(intent: str, entity: Entity, slots: Mapping[str, SlotValue]) -> list
         return [ActionRequest(entity.id, on_off_action(entity, intent == "HassTurnOn"))]
     if intent in _SIMPLE:
         return [ActionRequest(entity.id, _SIMPLE[intent])]
+    if intent == "HassSetVolumeRelative":
+        return _volume_step(entity, slots.get("volume_step"))
     if intent in _VALUE:
         slot, action, param = _VALUE[intent]
         value = _number(slots.get(slot))
-        return [ActionRequest(entity.id, action, {param: value})] if value is not None else []
+        if value is None:
+            return []
+        if action is Action.SET_TEMPERATURE and not (
+            SAFE_SETPOINT_CELSIUS[0] <= value <= SAFE_SETPOINT_CELSIUS[1]
+        ):
+            return []
+        return [ActionRequest(entity.id, action, {param: value})]
     if intent == "HassLightSet":
         requests = []
         if (brightness := _number(slots.get("brightness"))) is not None:
@@ -71,10 +95,29 @@ def _wanted(intent: str, entity: Entity, slots: Mapping[str, SlotValue]) -> list
     return []
 
 
+def _volume_step(entity: Entity, step: object) -> list[ActionRequest]:
+    """ "volume up" / "down" (a step of 10), or a signed number of percent."""
+    if step == "up":
+        return [ActionRequest(entity.id, Action.VOLUME_UP, {"step": 10})]
+    if step == "down":
+        return [ActionRequest(entity.id, Action.VOLUME_DOWN, {"step": 10})]
+    amount = _number(step)
+    if amount is None or amount == 0:
+        return []
+    action = Action.VOLUME_UP if amount > 0 else Action.VOLUME_DOWN
+    return [ActionRequest(entity.id, action, {"step": abs(amount)})]
+
+
 def _number(value: object) -> int | float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return value
+
+
+def carries(intent: str, entity: Entity, slots: Mapping[str, SlotValue]) -> bool:
+    """Whether ``entity`` declares every action ``intent`` would send it (and there is one)."""
+    wanted = _wanted(intent, entity, slots)
+    return bool(wanted) and all(request.action in entity.actions for request in wanted)
 
 
 def plan(result: IntentResult, registry: DeviceRegistry) -> list[ActionRequest]:

@@ -37,6 +37,15 @@ _VERBS: dict[Action, tuple[str, str]] = {
         "set the volume of {target} to {value}",
         "Set the volume of {target} to {value}",
     ),
+    Action.VOLUME_UP: ("turn up {target}", "Turned up {target}"),
+    Action.VOLUME_DOWN: ("turn down {target}", "Turned down {target}"),
+    Action.NEXT: ("skip to the next track on {target}", "Skipped to the next track on {target}"),
+    Action.PREVIOUS: ("go back a track on {target}", "Went back a track on {target}"),
+    Action.MUTE: ("mute {target}", "Muted {target}"),
+    Action.UNMUTE: ("unmute {target}", "Unmuted {target}"),
+    Action.TOGGLE: ("toggle {target}", "Toggled {target}"),
+    Action.START: ("start {target}", "Started {target}"),
+    Action.RETURN_TO_BASE: ("send {target} back to its dock", "Sent {target} back to its dock"),
 }
 """Per action: (infinitive after "I'll" / "to", past tense opening a sentence)."""
 
@@ -61,6 +70,10 @@ _PLURALS: dict[Domain, str] = {
     Domain.MEDIA_PLAYER: "media players",
     Domain.SENSOR: "sensors",
     Domain.BINARY_SENSOR: "sensors",
+    Domain.SCENE: "scenes",
+    Domain.SCRIPT: "scripts",
+    Domain.VACUUM: "vacuums",
+    Domain.VALVE: "valves",
 }
 _LISTED_MAX = 2
 """Up to this many targets are named; more are counted ("3 lights in the kitchen")."""

@@ -49,7 +49,10 @@ def test_unknown_entity_and_undeclared_action_are_refused_and_nothing_is_sent(
         ActionRequest("light.kitchen_counter", Action.SET_BRIGHTNESS, {"brightness": 5})
     )
     assert wrong.status is OutcomeStatus.FAILED
-    assert wrong.reason == "Counter lights cannot set brightness (it accepts: turn_on, turn_off)"
+    assert (
+        wrong.reason
+        == "Counter lights cannot set brightness (it accepts: turn_on, turn_off, toggle)"
+    )
     sensor = dispatcher.execute(ActionRequest("sensor.bedroom_temperature", Action.TURN_ON))
     assert "read-only" in (sensor.reason or "")
     # prove the broker path works and nothing was sent before it

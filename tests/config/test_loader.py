@@ -197,7 +197,7 @@ def test_bad_entity_id(write_config) -> None:  # type: ignore[no-untyped-def]
     assert errors_of(path) == [
         f"{path}:2: entities[0].id: 'Kitchen Light' is not an entity id (expected "
         "<domain>.<object_id> with domain one of: light, switch, fan, cover, climate, lock, "
-        "media_player, sensor, binary_sensor)"
+        "media_player, sensor, binary_sensor, scene, script, vacuum, valve)"
     ]
 
 
@@ -219,7 +219,7 @@ def test_payload_for_undeclared_action(write_config) -> None:  # type: ignore[no
     )
     assert errors_of(path) == [
         f"{path}:7: entities[0].mqtt.payloads.set_brightness: light.a does not accept "
-        "'set_brightness' (its actions: turn_on, turn_off)"
+        "'set_brightness' (its actions: turn_on, turn_off, toggle)"
     ]
 
 
@@ -255,8 +255,8 @@ def test_lock_cannot_be_on_gpio(write_config) -> None:  # type: ignore[no-untype
 def test_actions_need_a_command_topic(write_config) -> None:  # type: ignore[no-untyped-def]
     path = write_config("entities:\n  - {id: switch.a, name: A, mqtt: {state_topic: a}}\n")
     assert errors_of(path) == [
-        f"{path}:2: entities[0].mqtt: switch.a accepts actions (turn_on, turn_off) but has no "
-        "command_topic"
+        f"{path}:2: entities[0].mqtt: switch.a accepts actions (turn_on, turn_off, toggle) "
+        "but has no command_topic"
     ]
 
 
@@ -299,7 +299,7 @@ def test_every_problem_is_reported(write_config) -> None:  # type: ignore[no-unt
         f"{path}:1: mqtt.port: expected an integer, got 'x'",
         f"{path}:2: vad.silence_seconds: expected more than 0.0, got 0",
         f"{path}:3: bogus: unknown key 'bogus' (expected one of: site, audio, wake, vad, stt, "
-        "intent, tts, mqtt, gpio, runtime, logging, state_dir, areas, entities)",
+        "intent, tts, mqtt, gpio, runtime, logging, state_dir, floors, areas, entities)",
     ]
 
 

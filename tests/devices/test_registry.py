@@ -89,6 +89,8 @@ def test_actions_follow_domain_and_capabilities(registry: DeviceRegistry) -> Non
         "turn_on",
         "turn_off",
         "set_volume",
+        "volume_up",
+        "volume_down",
         "pause",
         "resume",
     )

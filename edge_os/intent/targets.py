@@ -1,0 +1,69 @@
+"""A matched sentence's slots to the entity ids it means, the way Home Assistant resolves them.
+
+A ``name`` picks the entities with that spoken name (narrowed by a spoken area or floor);
+otherwise ``domain``, ``device_class``, ``area`` and ``floor`` filter the registry. A name
+shared by entities in several areas means the one in the satellite's own area; if that
+does not decide it, nothing is targeted (never a guess). Pure functions of the registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+
+from edge_os.devices.entity import Domain, Entity
+from edge_os.devices.registry import DeviceRegistry
+from edge_os.pipeline.stages import SlotValue
+
+SlotMap = Mapping[str, SlotValue | Sequence[str]]
+
+
+def _allowed(value: object) -> set[str] | None:
+    """A slot that may hold one value or a list of values, as a set (None: not said)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, Collection):
+        return {str(v) for v in value}
+    return {str(value)}
+
+
+def reads_temperature(entity: Entity) -> bool:
+    """Whether an entity can answer "what is the temperature" (thermostat or sensor)."""
+    if entity.domain is Domain.CLIMATE:
+        return True
+    return entity.domain is Domain.SENSOR and entity.device_class == "temperature"
+
+
+def _in_place(registry: DeviceRegistry, entity: Entity, area: object, floor: object) -> bool:
+    if area is not None and entity.area != area:
+        return False
+    return floor is None or registry.floor_of(entity.area) == floor
+
+
+def resolve(
+    registry: DeviceRegistry,
+    slots: SlotMap,
+    named: Sequence[str],
+    here: str | None,
+) -> tuple[str, ...]:
+    """Entity ids ``slots`` mean; ``named`` are the ids the spoken ``name`` matched."""
+    area, floor = slots.get("area"), slots.get("floor")
+    domains = _allowed(slots.get("domain"))
+    classes = _allowed(slots.get("device_class"))
+    if named:
+        pool = [e for e in map(registry.get, named) if e is not None]
+        placed = [e for e in pool if _in_place(registry, e, area, floor)]
+        if area is not None or floor is not None:
+            pool = placed
+        elif len({e.area for e in pool}) > 1:
+            local = [e for e in pool if e.area == here]
+            pool = local if local else []
+        return tuple(e.id for e in pool)
+    pool = list(registry)
+    if domains is not None:
+        pool = [e for e in pool if e.id.partition(".")[0] in domains]
+    if classes is not None:
+        pool = [e for e in pool if e.device_class in classes]
+    pool = [e for e in pool if _in_place(registry, e, area, floor)]
+    return tuple(e.id for e in pool)
