@@ -1,43 +1,70 @@
-"""``edge-os eval intents FILE.jsonl``: intent and slot accuracy, wrong actions, latency.
+"""``edge-os eval intents PATH...``: intent and slot accuracy, wrong actions, latency per path.
 
-Each line is ``{"text", "intent", "slots"}`` (``intent`` null: the sentence must not be
-understood), optionally ``"area"`` (where it was said, default ``site.area``) and
-``"targets"`` (gold entity ids). Gold slots compare by meaning, not spelling: ``name``
-is resolved to entity ids (the prediction must target only those), ``area`` to an area id
-(by id, name or alias), ``hours``/``minutes``/``seconds`` as one total duration, numbers
-within 0.01. ``wrong_action`` counts sentences whose planned device actions differ from
-the gold ones: worse than not understanding, because something moved that should not.
+PATH is a JSONL file of gold lines, or Home Assistant intent test YAML (files or folders,
+both of HA's formats; see :mod:`edge_os.intent.ha_tests`). A JSONL line is
+``{"text", "intent", "slots"}`` (``intent`` null: the sentence must not be understood),
+optionally ``"area"`` (where it was said, default ``site.area``) and ``"targets"`` (gold
+entity ids); it runs against the config's registry. An HA test runs against its own home
+(converted by :mod:`edge_os.intent.fixtures`) unless ``devices`` names one registry for all.
+How a sentence is judged is :mod:`edge_os.intent.scoring`. Latency is reported per path
+(grammar, llm, cache): a blended percentile would hide the slow path behind the fast one.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from edge_os.config.settings import Config
-from edge_os.devices.registry import DeviceRegistry, normalize_name
+from edge_os.config.loader import load_config
+from edge_os.config.settings import Config, IntentSettings
+from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import ErrorCode, UsageError
 from edge_os.intent.engine import IntentEngine, load_fallback
-from edge_os.intent.plan import QUERY_INTENTS, plan
+from edge_os.intent.fixtures import EntityState, convert_ha_home, home_registry, read_ha_home
+from edge_os.intent.ha_tests import HaTestSet, gold_value, is_ha_test_path, load_ha_tests
+from edge_os.intent.scoring import (
+    DURATION_KEYS,
+    Sample,
+    Verdict,
+    area_id,
+    gold_targets,
+    judge,
+    slot_correct,
+)
 from edge_os.jsonl import read_objects
-from edge_os.pipeline.stages import IntentResult, SlotValue
+from edge_os.pipeline.stages import IntentRecognizer, IntentResult
 
-DURATION_KEYS = ("hours", "minutes", "seconds")
+__all__ = [
+    "DURATION_KEYS",
+    "Sample",
+    "area_id",
+    "evaluate",
+    "gold_targets",
+    "load_samples",
+    "score",
+    "slot_correct",
+]
+
+MAX_ERRORS = 20
+"""Failed sentences listed in the summary (all of them go to ``--rows``)."""
+CONFIG_HOME = "config"
 
 
-@dataclass(frozen=True)
-class Sample:
-    """One gold line."""
+@dataclass
+class Home:
+    """A registry with the engine recognising against it."""
 
-    text: str
-    intent: str | None
-    slots: Mapping[str, SlotValue] = field(default_factory=dict)
-    area: str | None = None
-    targets: tuple[str, ...] | None = None
+    registry: DeviceRegistry
+    engine: IntentRecognizer
+    default_area: str | None = None
+    """Area id a sentence without context is said in."""
+    states: Mapping[str, EntityState] = field(default_factory=dict)
+    """HA states of the home's entities (HA homes only)."""
 
 
 def load_samples(path: Path) -> list[Sample]:
@@ -49,108 +76,246 @@ def load_samples(path: Path) -> list[Sample]:
         intent = data.get("intent")
         slots = data.get("slots") or {}
         targets = data.get("targets")
+        area = data.get("area")
         if intent is not None and not isinstance(intent, str):
             raise UsageError(ErrorCode.CONFIG_INVALID, f"{where}: intent must be a string or null")
         if not isinstance(slots, dict):
             raise UsageError(ErrorCode.CONFIG_INVALID, f"{where}: slots must be an object")
+        gold = {str(k): gold_value(v, f"{where}: slots.{k}") for k, v in slots.items()}
         samples.append(
             Sample(
                 data["text"],
                 intent,
-                slots,
-                data.get("area"),
-                tuple(targets) if isinstance(targets, list) else None,
+                gold,
+                str(area) if area is not None else None,
+                tuple(map(str, targets)) if isinstance(targets, list) else None,
+                source=where,
             )
         )
     return samples
 
 
-def area_id(registry: DeviceRegistry, spoken: object) -> str | None:
-    """The area a gold ``area`` value means (id, name or alias), or None."""
-    wanted = normalize_name(str(spoken)).replace(" ", "_")
-    for area in registry.areas:
-        names = {
-            area.id,
-            *(normalize_name(n).replace(" ", "_") for n in (area.name, *area.aliases)),
-        }
-        if wanted in names:
-            return area.id
-    return None
-
-
-def gold_targets(
-    sample: Sample, registry: DeviceRegistry, default_area: str | None
-) -> tuple[str, ...] | None:
-    """Entity ids the gold sentence acts on, or None when its slots do not say."""
-    if sample.targets is not None:
-        return sample.targets
-    slots = sample.slots
-    area = area_id(registry, slots["area"]) if "area" in slots else None
-    if "name" in slots:
-        pool = registry.by_name(str(slots["name"]))
-        if area is not None and any(e.area == area for e in pool):
-            pool = [e for e in pool if e.area == area]
-    elif "area" in slots or "domain" in slots:
-        pool = list(registry)
-        if "domain" in slots:
-            pool = [e for e in pool if e.domain.value == slots["domain"]]
-        where = area or default_area
-        pool = [e for e in pool if e.area == where]
-    else:
-        return None
-    if sample.intent is None or sample.intent in QUERY_INTENTS:
-        return tuple(e.id for e in pool)
-    value_slots = {k: v for k, v in slots.items() if k not in {"name", "area", "domain"}}
-    return tuple(
-        e.id
-        for e in pool
-        if plan(IntentResult(sample.text, sample.intent, value_slots, (e.id,)), registry)
-    )
-
-
-def _seconds(slots: Mapping[str, SlotValue]) -> float:
-    sizes = zip(DURATION_KEYS, (3600, 60, 1), strict=True)
-    return sum(float(slots.get(key, 0) or 0) * size for key, size in sizes)
-
-
-def slot_correct(key: str, gold: SlotValue, result: IntentResult, registry: DeviceRegistry) -> bool:
-    """Whether the prediction got one gold slot right (by meaning)."""
-    if key == "name":
-        ids = {e.id for e in registry.by_name(str(gold))}
-        return bool(result.targets) and set(result.targets) <= ids
-    if key == "area":
-        wanted = area_id(registry, gold)
-        if result.slots.get("area") == wanted:
-            return True
-        entities = [registry.get(t) for t in result.targets]
-        return bool(entities) and all(e is not None and e.area == wanted for e in entities)
-    if key == "domain":
-        entities = [registry.get(t) for t in result.targets]
-        return result.slots.get("domain") == gold or (
-            bool(entities) and all(e is not None and e.domain.value == gold for e in entities)
+def load_gold(paths: Iterable[Path]) -> tuple[list[Sample], HaTestSet]:
+    """Samples of JSONL files and HA test files/folders, and the HA tests' homes."""
+    samples: list[Sample] = []
+    ha_paths = []
+    for path in paths:
+        if is_ha_test_path(path):
+            ha_paths.append(path)
+        else:
+            samples.extend(load_samples(path))
+    tests = load_ha_tests(ha_paths) if ha_paths else HaTestSet()
+    samples.extend(
+        Sample(
+            t.text,
+            t.intent,
+            t.slots,
+            t.area,
+            home=str(t.home),
+            source=t.source,
+            response=t.response,
         )
-    predicted = result.slots.get(key)
-    if isinstance(gold, int | float) and isinstance(predicted, int | float):
-        return math.isclose(float(gold), float(predicted), abs_tol=0.01)
-    return predicted is not None and normalize_name(str(predicted)) == normalize_name(str(gold))
+        for t in tests.tests
+    )
+    return samples, tests
 
 
-def _actions(requests: Sequence[Any]) -> set[tuple[str, str, str]]:
-    """Requests as comparable tuples (numbers compared as numbers: 49 equals 49.0)."""
+def evaluate(
+    path: Path | Sequence[Path],
+    config: Config,
+    *,
+    devices: Path | None = None,
+    rows: Path | None = None,
+    llm: bool = True,
+) -> dict[str, Any]:
+    """Run every gold sentence of ``path`` through the intent engine and score it.
+
+    ``devices``: one registry for every sentence, an HA test home or an edge-os config
+    (whose settings then apply too). ``rows``: write one JSON line per sentence there.
+    ``llm`` False turns the model fallback off.
+    """
+    paths = [path] if isinstance(path, Path) else list(path)
+    samples, tests = load_gold(paths)
+    if not samples:
+        skipped = ", ".join(f"{k} ({v})" for k, v in sorted(tests.skipped_intents.items()))
+        raise UsageError(
+            ErrorCode.CONFIG_INVALID,
+            f"{', '.join(map(str, paths))}: no samples of intents edge-os serves"
+            + (f" (skipped: {skipped})" if skipped else ""),
+        )
+    converted = read_ha_home(devices) if devices is not None else None
+    if devices is not None and converted is None:
+        config = load_config(devices)  # an edge-os config: its settings apply too
+    settings = config.intent.model_copy(
+        update={"cache_size": 0, **({} if llm else {"llm_fallback": False})}
+    )
+    fixed: Home | None = None
+    if converted is not None:
+        registry = home_registry(converted, str(devices))
+        fixed = _home(registry, settings, config, None, converted.states)
+    elif devices is not None:
+        fixed = _home(DeviceRegistry.from_config(config), settings, config, config.site.area)
+    homes: dict[str, Home] = {}
+
+    def home_of(sample: Sample) -> Home:
+        if fixed is not None:
+            return fixed
+        key = sample.home or CONFIG_HOME
+        if key not in homes:
+            if sample.home is None:
+                registry = DeviceRegistry.from_config(config)
+                homes[key] = _home(registry, settings, config, config.site.area)
+            else:
+                home = convert_ha_home(tests.homes[Path(key)], key)
+                homes[key] = _home(home_registry(home, key), settings, config, None, home.states)
+        return homes[key]
+
+    out = _open_rows(rows)
+    try:
+        summary = run(samples, home_of, out)
+    finally:
+        if out is not None:
+            out.close()
+    summary["skipped_intents"] = dict(sorted(tests.skipped_intents.items()))
+    return summary
+
+
+def _home(
+    registry: DeviceRegistry,
+    settings: IntentSettings,
+    config: Config,
+    default_area: str | None,
+    states: Mapping[str, EntityState] | None = None,
+) -> Home:
+    fallback = load_fallback(registry, settings, config.state_dir)
+    engine = IntentEngine(registry, settings, default_area=default_area, fallback=fallback)
+    return Home(registry, engine, default_area, states or {})
+
+
+def _open_rows(rows: Path | None) -> IO[str] | None:
+    if rows is None:
+        return None
+    try:
+        return rows.open("w", encoding="utf-8")
+    except OSError as err:
+        raise UsageError(
+            ErrorCode.CONFIG_NOT_FOUND, f"{rows}: cannot write: {err.strerror or err}"
+        ) from None
+
+
+def score(
+    samples: Sequence[Sample], engine: Any, registry: DeviceRegistry, default_area: str | None
+) -> dict[str, Any]:
+    """Metrics of ``engine`` (any IntentRecognizer) on gold ``samples``, all in one home."""
+    home = Home(registry, engine, default_area)
+    return run(samples, lambda _sample: home)
+
+
+def run(
+    samples: Sequence[Sample], home_of: Callable[[Sample], Home], rows: IO[str] | None = None
+) -> dict[str, Any]:
+    """Recognise and judge every sample in its home (``home_of(sample) -> Home``)."""
+    scored: list[tuple[Sample, IntentResult, Verdict]] = []
+    for sample in samples:
+        home = home_of(sample)
+        area = area_id(home.registry, sample.area) if sample.area is not None else None
+        result = home.engine.recognize(sample.text, area=area or home.default_area)
+        verdict = judge(sample, result, home.registry, area or home.default_area)
+        scored.append((sample, result, verdict))
+        if rows is not None:
+            row = _row(sample, result, verdict)
+            if home.states:  # what an HA home says the targets read, to check answers by
+                row["target_states"] = {
+                    t: home.states[t].state for t in result.targets if t in home.states
+                }
+            rows.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return summarize(scored)
+
+
+def _row(sample: Sample, result: IntentResult, verdict: Verdict) -> dict[str, Any]:
     return {
-        (r.entity_id, r.action.value, json.dumps({k: _plain(v) for k, v in r.params.items()},
-                                                 sort_keys=True))
-        for r in requests
-    }  # fmt: skip
+        "text": sample.text,
+        "gold": sample.intent,
+        "gold_slots": dict(sample.slots),
+        "got": result.intent,
+        "slots": dict(result.slots),
+        "targets": list(result.targets),
+        "path": result.path,
+        "latency_ms": round(result.latency_ms, 3),
+        "exact": verdict.exact,
+        "reason": verdict.reason,
+        "detail": verdict.detail,
+        "area": sample.area,
+        "source": sample.source,
+        "response": sample.response,
+    }
 
 
-def _plain(value: object) -> object:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return round(float(value), 3)
-    return value
+def summarize(scored: Sequence[tuple[Sample, IntentResult, Verdict]]) -> dict[str, Any]:
+    """The metrics of judged sentences: overall, per path and per gold intent."""
+    n = len(scored)
+    verdicts = [v for _, _, v in scored]
+    slots_total = sum(v.slots_total for v in verdicts)
+    by_path: dict[str, list[tuple[IntentResult, Verdict]]] = {}
+    by_intent: dict[str, list[Verdict]] = {}
+    for sample, result, verdict in scored:
+        by_path.setdefault(result.path, []).append((result, verdict))
+        by_intent.setdefault(sample.intent or "none", []).append(verdict)
+    gold_errors = Counter(v.gold_error for v in verdicts if v.gold_error)
+    return {
+        "n": n,
+        "intent_accuracy": _rate(sum(v.intent_ok for v in verdicts), n),
+        "slot_accuracy": _rate(sum(v.slots_ok for v in verdicts), slots_total, 1.0),
+        "exact_match": _rate(sum(v.exact for v in verdicts), n),
+        "not_understood": sum(v.reason == "not-understood" for v in verdicts),
+        "false_accept": sum(v.reason == "false-accept" for v in verdicts),
+        "wrong_action": sum(v.wrong_action for v in verdicts),
+        "wrong_action_rate": _rate(sum(v.wrong_action for v in verdicts), n),
+        "missed_action": sum(v.action == "missed-action" for v in verdicts),
+        "partial_action": sum(v.action == "partial-action" for v in verdicts),
+        "gold_errors": {"n": sum(gold_errors.values()), "reasons": dict(gold_errors.most_common())},
+        "by_path": {
+            path: {
+                "n": len(items),
+                "intent_accuracy": _rate(sum(v.intent_ok for _, v in items), len(items)),
+                "exact_match": _rate(sum(v.exact for _, v in items), len(items)),
+                "p50_ms": round(percentile([r.latency_ms for r, _ in items], 50), 3),
+                "p95_ms": round(percentile([r.latency_ms for r, _ in items], 95), 3),
+            }
+            for path, items in sorted(by_path.items())
+        },
+        "by_intent": {
+            intent: {
+                "n": len(items),
+                "exact_match": _rate(sum(v.exact for v in items), len(items)),
+                "intent_accuracy": _rate(sum(v.intent_ok for v in items), len(items)),
+                "gold_errors": sum(v.gold_error is not None for v in items),
+            }
+            for intent, items in sorted(by_intent.items())
+        },
+        "failures": dict(Counter(v.reason for v in verdicts if v.reason).most_common()),
+        "errors": [
+            {
+                "text": s.text,
+                "gold": s.intent,
+                "got": r.intent,
+                "slots": dict(r.slots),
+                "targets": list(r.targets),
+                "reason": v.reason,
+                "detail": v.detail,
+            }
+            for s, r, v in scored
+            if not v.exact
+        ][:MAX_ERRORS],
+    }
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
+def _rate(count: int, total: int, empty: float = 0.0) -> float:
+    return round(count / total, 4) if total else empty
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (linear interpolation), 0 for no values."""
     ordered = sorted(values)
     if not ordered:
         return 0.0
@@ -158,93 +323,3 @@ def _percentile(values: Sequence[float], q: float) -> float:
     low = math.floor(rank)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def evaluate(path: Path, config: Config) -> dict[str, Any]:
-    """Run every sentence of ``path`` through the intent engine and score it."""
-    samples = load_samples(path)
-    registry = DeviceRegistry.from_config(config)
-    engine = IntentEngine(
-        registry,
-        config.intent.model_copy(update={"cache_size": 0}),
-        default_area=config.site.area,
-        fallback=load_fallback(registry, config.intent, config.state_dir),
-    )
-    return score(samples, engine, registry, config.site.area)
-
-
-def score(
-    samples: Sequence[Sample], engine: Any, registry: DeviceRegistry, default_area: str | None
-) -> dict[str, Any]:
-    """Metrics of ``engine`` (any IntentRecognizer) on gold ``samples``."""
-    intent_ok = slots_total = slots_ok = exact = not_understood = wrong = false_accept = 0
-    latencies: list[float] = []
-    by_path: dict[str, dict[str, int]] = {}
-    errors: list[dict[str, Any]] = []
-    for sample in samples:
-        area = sample.area or default_area
-        result: IntentResult = engine.recognize(sample.text, area=area)
-        latencies.append(result.latency_ms)
-        path_stats = by_path.setdefault(result.path, {"n": 0, "intent_correct": 0})
-        path_stats["n"] += 1
-        correct = result.intent == sample.intent
-        intent_ok += correct
-        path_stats["intent_correct"] += correct
-        if sample.intent is not None and result.intent is None:
-            not_understood += 1
-        if sample.intent is None and result.intent is not None:
-            false_accept += 1
-        gold = dict(sample.slots)
-        seconds = _seconds(gold)
-        good = 0
-        for key, value in gold.items():
-            if key in DURATION_KEYS:  # "90 seconds" equals "1 minute 30 seconds"
-                ok = correct and math.isclose(_seconds(result.slots), seconds)
-            else:
-                ok = correct and slot_correct(key, value, result, registry)
-            good += ok
-        slots_total += len(gold)
-        slots_ok += good
-        predicted = _actions(plan(result, registry))
-        targets = gold_targets(sample, registry, area)
-        if predicted:
-            if not correct:
-                bad = True
-            elif targets is not None:
-                golden = IntentResult(sample.text, sample.intent, gold, targets)
-                bad = predicted != _actions(plan(golden, registry))
-            else:
-                same = IntentResult(sample.text, sample.intent, gold, tuple(result.targets))
-                bad = predicted != _actions(plan(same, registry))
-            wrong += bad
-        else:
-            bad = False
-        # questions and timers are judged by their slots; actions also by what they move
-        same_targets = (
-            sample.intent in QUERY_INTENTS or not targets or set(targets) == set(result.targets)
-        )
-        if correct and good == len(gold) and same_targets and not bad:
-            exact += 1
-        elif len(errors) < 20:
-            errors.append(
-                {"text": sample.text, "gold": sample.intent, "got": result.intent,
-                 "slots": dict(result.slots), "targets": list(result.targets)}
-            )  # fmt: skip
-    n = len(samples)
-    return {
-        "n": n,
-        "intent_accuracy": round(intent_ok / n, 4),
-        "slot_accuracy": round(slots_ok / slots_total, 4) if slots_total else 1.0,
-        "exact_match": round(exact / n, 4),
-        "not_understood": not_understood,
-        "false_accept": false_accept,
-        "wrong_action": wrong,
-        "wrong_action_rate": round(wrong / n, 4),
-        "p50_ms": round(_percentile(latencies, 50), 3),
-        "p95_ms": round(_percentile(latencies, 95), 3),
-        "by_path": {
-            path: {"n": s["n"], "intent_accuracy": round(s["intent_correct"] / s["n"], 4)}
-            for path, s in sorted(by_path.items())
-        },
-        "errors": errors,
-    }
