@@ -4,6 +4,11 @@
 refuses anything the registry does not declare) over only the transports they need: an
 embedded Mosquitto when ``mqtt.host`` is null, gpiozero's MockFactory off a Pi. Sensitive
 devices (locks, garage doors) are held until ``--yes`` says the spoken "yes".
+
+Timers and delayed commands ("turn off the lights in 5 minutes") go into the durable
+timer table under ``state_dir``, the one the running service (``edge-os run``) fires:
+a delayed sensitive action asks for its "yes" when it runs; ``--yes`` does not cover it.
+``--dry-run`` uses a table in memory, so it changes nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ import argparse
 import json
 from collections.abc import Sequence
 from contextlib import ExitStack
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from edge_os.config.loader import discover_config_path, load_config
@@ -45,6 +49,7 @@ def _say(args: argparse.Namespace) -> int:
     from edge_os.intent.answer import TimerTable, answer
     from edge_os.intent.engine import IntentEngine, load_fallback
     from edge_os.intent.plan import plan
+    from edge_os.scheduler.timers import local_now
 
     config = load_config(discover_config_path(args.config))
     registry = DeviceRegistry.from_config(config)
@@ -53,7 +58,9 @@ def _say(args: argparse.Namespace) -> int:
         raise UsageError(
             ErrorCode.DEVICE_UNKNOWN, f"unknown area {args.area!r} (expected: {known})"
         )
-    engine = IntentEngine(registry, config.intent, default_area=config.site.area)
+    engine = IntentEngine(
+        registry, config.intent, default_area=config.site.area, language=config.site.language
+    )
     result = engine.recognize(args.text, area=args.area)
     if not result.understood:  # the LLM costs seconds to load: only when the grammar fails
         engine.fallback = load_fallback(registry, config.intent, config.state_dir)
@@ -82,9 +89,21 @@ def _say(args: argparse.Namespace) -> int:
             }
             for o in outcomes
         ],
-        "answer": answer(result, registry, _now, TimerTable(_now)),
+        "answer": None,
         "executed": bool(outcomes),
     }
+    timers = TimerTable(local_now) if args.dry_run else TimerTable.open(config.state_dir)
+    try:
+        report["answer"] = answer(
+            result,
+            registry,
+            local_now,
+            timers,
+            area=args.area or config.site.area,
+            understands=lambda text: engine.recognize(text, area=args.area).understood,
+        )
+    finally:
+        timers.close()
     if args.json:
         print(json.dumps(report))
     else:
@@ -114,10 +133,6 @@ def execute(
         if over_mqtt:
             dispatcher.drivers["mqtt"] = stack.enter_context(open_mqtt(config, over_mqtt))
         return [dispatcher.execute(request, confirmed=confirmed) for request in requests]
-
-
-def _now() -> datetime:
-    return datetime.now().astimezone()
 
 
 def _print_text(report: dict[str, Any]) -> None:

@@ -1,28 +1,41 @@
 """Spoken answers to questions that move no device: time, date, timers, states.
 
-Pure: the clock is injected (``now`` returns a timezone-aware or naive datetime), and the
-timer table keeps only deadlines in memory, so tests never sleep.
+Pure: the clock is injected (``now`` returns a timezone-aware or naive datetime) and the
+timers live in a :class:`TimerTable` (in memory, or the durable one the service fires),
+so tests never sleep. The whole timer family of Home Assistant is answered here: start
+(durations, names, areas, delayed commands), cancel, cancel all, add/remove time, pause,
+resume and status. Answers say what truly happened ("There is no timer running.").
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from edge_os.devices.registry import DeviceRegistry
-from edge_os.pipeline.stages import IntentResult
+from edge_os.pipeline.stages import IntentResult, SlotValue
+from edge_os.scheduler.store import Timer
+from edge_os.scheduler.timers import TimerQuery, TimerTable
+
+__all__ = ["Timer", "TimerTable", "answer", "finished_text", "spoken_duration"]
 
 Clock = Callable[[], datetime]
+Understands = Callable[[str], bool]
+"""Whether a command text is understood (checked before a delayed command is stored)."""
 
-
-@dataclass
-class Timer:
-    """One running timer."""
-
-    name: str | None
-    seconds: int
-    deadline: datetime
+TIMER_INTENTS = frozenset(
+    {
+        "HassStartTimer",
+        "HassCancelTimer",
+        "HassCancelAllTimers",
+        "HassIncreaseTimer",
+        "HassDecreaseTimer",
+        "HassPauseTimer",
+        "HassUnpauseTimer",
+        "HassTimerStatus",
+    }
+)
+NO_TIMER = "There is no timer running."
 
 
 def spoken_duration(seconds: float) -> str:
@@ -38,47 +51,33 @@ def spoken_duration(seconds: float) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-class TimerTable:
-    """In-memory timers against an injected clock; finished timers drop out when looked at."""
-
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self.timers: list[Timer] = []
-
-    def start(self, seconds: int, name: str | None = None) -> Timer:
-        """Start a timer of ``seconds``."""
-        from datetime import timedelta
-
-        timer = Timer(name, seconds, self.clock() + timedelta(seconds=seconds))
-        self.timers.append(timer)
-        return timer
-
-    def running(self) -> list[tuple[Timer, float]]:
-        """Running timers with their seconds left (finished ones are removed)."""
-        now = self.clock()
-        self.timers = [t for t in self.timers if t.deadline > now]
-        return [(t, (t.deadline - now).total_seconds()) for t in self.timers]
-
-    def cancel(self, name: str | None = None, seconds: int | None = None) -> int:
-        """Cancel the matching timers (all when nothing narrows it down); how many went."""
-        before = self.running()
-        keep = [
-            t
-            for t, _ in before
-            if (name is not None and t.name != name)
-            or (seconds is not None and t.seconds != seconds)
-        ]
-        self.timers = keep
-        return len(before) - len(keep)
-
-
-def _seconds(slots: Mapping[str, object]) -> int:
+def _seconds(slots: Mapping[str, SlotValue], prefix: str = "") -> int:
     total = 0.0
     for key, size in (("hours", 3600), ("minutes", 60), ("seconds", 1)):
-        value = slots.get(key)
-        if isinstance(value, int | float):
+        value = slots.get(prefix + key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
             total += value * size
-    return int(total)
+    return round(total)
+
+
+def _text(slots: Mapping[str, SlotValue], key: str) -> str | None:
+    value = slots.get(key)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def timer_label(timer: Timer, registry: DeviceRegistry, here: str | None = None) -> str:
+    """ "pizza timer", "kitchen timer", "timer to turn off the lights" or "timer"."""
+    if timer.command:
+        return f"timer to {timer.command}"
+    if timer.name:
+        return f"{timer.name} timer"
+    area = registry.area(timer.area) if timer.area and timer.area != here else None
+    return f"{area.name.lower()} timer" if area is not None else "timer"
+
+
+def finished_text(timer: Timer, registry: DeviceRegistry, here: str | None = None) -> str:
+    """What the service says when a plain timer finishes: "The pizza timer is done."."""
+    return f"The {timer_label(timer, registry, here)} is done."
 
 
 def answer(
@@ -87,10 +86,16 @@ def answer(
     clock: Clock,
     timers: TimerTable,
     states: Mapping[str, str] | None = None,
+    *,
+    area: str | None = None,
+    understands: Understands | None = None,
 ) -> str | None:
-    """The spoken answer to a question or timer intent; None for device intents."""
+    """The spoken answer to a question or timer intent; None for device intents.
+
+    ``area`` is where the sentence was said (a new timer belongs to it); ``understands``,
+    when given, vets a delayed command before it is stored.
+    """
     intent = result.intent
-    slots = result.slots
     if intent is None:
         return "Sorry, I did not understand."
     if intent == "HassGetCurrentTime":
@@ -101,34 +106,109 @@ def answer(
         return f"Today is {now.strftime('%A, %B')} {now.day}, {now.year}."
     if intent == "HassNevermind":
         return ""
-    if intent == "HassStartTimer":
-        seconds = _seconds(slots)
-        if seconds <= 0:
-            return "How long should the timer run?"
-        name = slots.get("name")
-        timers.start(seconds, str(name) if name else None)
-        return f"Timer set for {spoken_duration(seconds)}."
-    if intent == "HassCancelTimer":
-        count = timers.cancel(seconds=_seconds(slots) or None)
-        return (
-            "Timer cancelled."
-            if count == 1
-            else f"{count} timers cancelled."
-            if count
-            else ("There is no timer running.")
-        )
-    if intent == "HassTimerStatus":
-        running = timers.running()
-        if not running:
-            return "There is no timer running."
-        return " ".join(
-            f"{t.name.capitalize() + ' timer' if t.name else 'Timer'}: "
-            f"{spoken_duration(left)} left."
-            for t, left in running
-        )
+    if intent in TIMER_INTENTS:
+        return _TimerAnswers(result.slots, registry, timers, area).answer(intent, understands)
     if intent in {"HassGetState", "HassClimateGetTemperature"}:
         return _state_answer(result, registry, states or {})
     return None
+
+
+class _TimerAnswers:
+    """One timer sentence against the table."""
+
+    def __init__(
+        self,
+        slots: Mapping[str, SlotValue],
+        registry: DeviceRegistry,
+        timers: TimerTable,
+        here: str | None,
+    ) -> None:
+        self.slots = slots
+        self.registry = registry
+        self.timers = timers
+        self.here = here
+        self.query = TimerQuery(
+            name=_text(slots, "name"),
+            area=_text(slots, "area"),
+            start_seconds=_seconds(slots, "start_") or None,
+        )
+
+    def answer(self, intent: str, understands: Understands | None) -> str:
+        if intent == "HassStartTimer":
+            return self.start(understands)
+        if intent == "HassTimerStatus":
+            return self.status()
+        if intent == "HassCancelAllTimers":
+            area = TimerQuery(area=self.query.area)
+            count = self.timers.cancel(self.timers.find_all(area))
+            return (
+                f"{count} timers cancelled."
+                if count > 1
+                else ("Timer cancelled." if count else NO_TIMER)
+            )
+        paused = {"HassPauseTimer": False, "HassUnpauseTimer": True}.get(intent)
+        found = self.timers.find_one(self.query, paused=paused)
+        if len(found) != 1:
+            return self.not_one(found, paused)
+        timer = found[0]
+        label = timer_label(timer, self.registry, self.here)
+        if intent == "HassCancelTimer":
+            return f"{_cap(label)} cancelled." if self.timers.cancel(found) else NO_TIMER
+        if intent == "HassPauseTimer":
+            return f"{_cap(label)} paused." if self.timers.pause(timer) else NO_TIMER
+        if intent == "HassUnpauseTimer":
+            return f"{_cap(label)} resumed." if self.timers.resume(timer) else NO_TIMER
+        change = _seconds(self.slots)
+        if change <= 0:
+            return "By how much?"
+        more = intent == "HassIncreaseTimer"
+        if self.timers.adjust(timer, change if more else -change) is None:
+            return NO_TIMER
+        said = spoken_duration(change)
+        return f"Added {said} to the {label}." if more else f"Removed {said} from the {label}."
+
+    def start(self, understands: Understands | None) -> str:
+        seconds = _seconds(self.slots)
+        if seconds <= 0:
+            return "How long should the timer run?"
+        command = _text(self.slots, "conversation_command")
+        said = spoken_duration(seconds)
+        if command is not None:
+            if understands is not None and not understands(command):
+                return f"Sorry, I did not understand what to do in {said}."
+            self.timers.start(seconds, self.query.name, area=self.here, command=command)
+            return f"Okay, I will {command} in {said}."
+        timer = self.timers.start(seconds, self.query.name, area=self.query.area or self.here)
+        return f"{_cap(timer_label(timer, self.registry, self.here))} set for {said}."
+
+    def status(self) -> str:
+        found = self.timers.find_all(self.query)
+        if not found:
+            return self.not_one(found, None)
+        now = self.timers.now_unix()
+        parts = []
+        for timer in found:
+            label = _cap(timer_label(timer, self.registry, self.here))
+            left = spoken_duration(timer.left(now))
+            parts.append(
+                f"{label}: paused, {left} left." if timer.paused else f"{label}: {left} left."
+            )
+        return " ".join(parts)
+
+    def not_one(self, found: list[Timer], paused: bool | None) -> str:
+        if len(found) > 1:
+            return f"There are {len(found)} timers; which one?"
+        if not self.timers.running():
+            return NO_TIMER
+        if paused is True:
+            return "There is no paused timer."
+        if paused is False and not self.query.narrowed:
+            return NO_TIMER
+        return "I could not find that timer."
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _state_answer(result: IntentResult, registry: DeviceRegistry, states: Mapping[str, str]) -> str:

@@ -3,6 +3,8 @@
 Models load here, once, at start: the wake word and VAD (front end), Whisper, the intent
 engine (and the LLM fallback when built), the Piper voice. Drivers connect here too: MQTT
 (on the embedded broker when ``mqtt.host`` is null) and GPIO (MockFactory off a Pi).
+The durable timer table (``<state_dir>/schedule.sqlite3``) opens here too; the service
+fires its due timers and delayed commands.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ def open_assistant(
     from edge_os.action.gpio import GpioDriver, make_pin_factory
     from edge_os.action.mqtt import open_mqtt
     from edge_os.intent.engine import build_engine, lazy_fallback
+    from edge_os.scheduler.timers import TimerTable
 
     registry = DeviceRegistry.from_config(config)
     load_ms: dict[str, float] = {}
@@ -108,7 +111,13 @@ def open_assistant(
             timed("stt", started)
         started = time.perf_counter()
         fallback = lazy_fallback(registry, config.intent, config.state_dir) if llm else None
-        engine = build_engine(registry, config.intent, config.site.area, fallback=fallback)
+        engine = build_engine(
+            registry,
+            config.intent,
+            config.site.area,
+            fallback=fallback,
+            language=config.site.language,
+        )
         timed("intent", started)
         voice = player = None
         if speak:
@@ -122,6 +131,8 @@ def open_assistant(
             player = create_player(config.audio.output)
             stack.callback(player.sink.close)
             timed("tts", started)
+        timers = TimerTable.open(config.state_dir)
+        stack.callback(timers.close)
         assistant = Assistant(
             config=config,
             registry=registry,
@@ -135,6 +146,7 @@ def open_assistant(
                 player=player,
                 area=config.site.area,
                 confirm_timeout_seconds=config.intent.confirm_timeout_seconds,
+                timers=timers,
             ),
             mqtt=mqtt,
             gpio=gpio,

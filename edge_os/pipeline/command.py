@@ -5,6 +5,12 @@ MQTT or ``edge-os say``) and reports typed events with the time each stage took.
 that fails becomes an :class:`ErrorEvent` and the pipeline is ready for the next command.
 Sensitive actions are held until the next command is a "yes" within the confirmation
 window; answers are built from what truly happened.
+
+Timers live in :attr:`CommandPipeline.timers`. When one comes due the service hands it to
+:meth:`CommandPipeline.handle_timer`: a delayed command goes through the very path of a
+spoken one (same recogniser, dispatcher, registry and confirmation rules: a sensitive
+action asks and waits for a spoken "yes", it is never carried out silently; a delayed
+command can never itself confirm an earlier question); a plain timer says it is done.
 """
 
 from __future__ import annotations
@@ -28,12 +34,15 @@ from edge_os.pipeline.events import (
     ErrorEvent,
     Event,
     IntentRecognized,
+    TimerFinished,
     TranscriptReady,
 )
 from edge_os.pipeline.stages import IntentRecognizer, IntentResult, SpeechToText
 
 if TYPE_CHECKING:
     from edge_os.action.dispatcher import Dispatcher
+    from edge_os.intent.answer import TimerTable
+    from edge_os.scheduler.store import Timer
     from edge_os.tts.factory import Voice
     from edge_os.tts.player import Player
 
@@ -96,6 +105,7 @@ class CommandPipeline:
         confirm_llm: bool = True,
         clock: Clock = time.monotonic,
         wall_clock: Callable[[], datetime] | None = None,
+        timers: TimerTable | None = None,
     ) -> None:
         from edge_os.intent.answer import TimerTable
 
@@ -113,7 +123,8 @@ class CommandPipeline:
         """Ask before acting on what only the LLM fallback understood."""
         self._clock = clock
         self._now = wall_clock or (lambda: datetime.now().astimezone())
-        self._timers = TimerTable(self._now)
+        self.timers = timers or TimerTable(self._now)
+        """Timers and delayed commands (in memory unless a durable table is given)."""
         self.pending: PendingConfirmation | None = None
 
     def handle_audio(self, audio: AudioChunk, emit: Emit) -> CommandReport:
@@ -143,12 +154,34 @@ class CommandPipeline:
         """Carry out a text command (MQTT injection, ``edge-os say``)."""
         return self._handle(text, emit, CommandReport(), time.perf_counter())
 
+    def handle_timer(self, timer: Timer, emit: Emit, *, late_seconds: float = 0.0) -> CommandReport:
+        """Finish a due timer: run its delayed command as if spoken, or say it is done."""
+        emit(timer_finished(timer, late_seconds))
+        started = time.perf_counter()
+        if timer.command:
+            return self._handle(timer.command, emit, CommandReport(), started, scheduled=True)
+        from edge_os.intent.answer import finished_text
+
+        spoken = finished_text(timer, self.registry, self.area)
+        report = CommandReport(answer=spoken)
+        first_audio = self._speak(spoken, emit)
+        if first_audio is not None:
+            report.stage_ms["first_audio"] = round((first_audio - started) * 1000, 1)
+        emit(AnswerReady(text=spoken, first_audio_ms=report.stage_ms.get("first_audio")))
+        return report
+
     def _handle(
-        self, text: str, emit: Emit, report: CommandReport, started: float
+        self,
+        text: str,
+        emit: Emit,
+        report: CommandReport,
+        started: float,
+        *,
+        scheduled: bool = False,
     ) -> CommandReport:
         report.text = text
         try:
-            outcomes, result, spoken = self._act(text, emit, report, started)
+            outcomes, result, spoken = self._act(text, emit, report, started, scheduled)
         except EdgeOSError as err:
             return self._fail(report, "intent", err.code, err.message, emit)
         except Exception as err:  # a stage bug must not take the loop down
@@ -162,13 +195,14 @@ class CommandPipeline:
         return report
 
     def _act(
-        self, text: str, emit: Emit, report: CommandReport, started: float
+        self, text: str, emit: Emit, report: CommandReport, started: float, scheduled: bool
     ) -> tuple[list[ActionOutcome], IntentResult, str]:
         from edge_os.intent.answer import answer as query_answer
         from edge_os.intent.plan import plan
         from edge_os.tts.replies import answer as action_answer
 
-        confirmed = self._confirmation(text)
+        # A delayed command is nobody's answer: it neither confirms nor drops a question.
+        confirmed = None if scheduled else self._confirmation(text)
         if confirmed is not None:
             result = IntentResult(text=text, intent="HassConfirm", confidence=1.0, path="grammar")
             requests, is_confirmed = confirmed, True
@@ -211,17 +245,28 @@ class CommandPipeline:
         if requests:
             report.stage_ms["action"] = _ms_since(started)
         held = [o.request for o in outcomes if o.status is OutcomeStatus.NEEDS_CONFIRMATION]
-        self.pending = (
-            PendingConfirmation(held, self._clock() + self._confirm_seconds) if held else None
-        )
+        if held:
+            self.pending = PendingConfirmation(held, self._clock() + self._confirm_seconds)
+        elif not scheduled:
+            self.pending = None
         spoken: str | None = None
         if not outcomes:
             spoken = query_answer(
-                result, self.registry, self._now, self._timers, self._state_map(result)
+                result,
+                self.registry,
+                self._now,
+                self.timers,
+                self._state_map(result),
+                area=self.area,
+                understands=self._understands,
             )
         if spoken is None:
             spoken = action_answer(result, outcomes, self.registry)
         return outcomes, result, spoken
+
+    def _understands(self, text: str) -> bool:
+        """Whether a delayed command would be understood (vetted before it is stored)."""
+        return self.recognizer.recognize(text, area=self.area).understood
 
     def _confirmation(self, text: str) -> list[ActionRequest] | None:
         """The held requests if ``text`` confirms them in time; any other answer drops them."""
@@ -260,6 +305,19 @@ class CommandPipeline:
         report.error = EdgeOSError(code, message)
         emit(ErrorEvent(stage=stage, code=code.value, message=message))
         return report
+
+
+def timer_finished(timer: Timer, late_seconds: float, *, expired: bool = False) -> TimerFinished:
+    """The event of a timer that came due (``expired``: dropped as too late to run)."""
+    return TimerFinished(
+        timer_id=timer.id,
+        name=timer.name,
+        area=timer.area,
+        seconds=timer.seconds,
+        command=timer.command,
+        late_seconds=round(late_seconds, 3),
+        expired=expired,
+    )
 
 
 def _ms_since(started: float) -> float:

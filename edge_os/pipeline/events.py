@@ -25,6 +25,7 @@ class EventType(StrEnum):
     ACTION = "action"
     ANSWER = "answer"
     TIMING = "timing"
+    TIMER_FINISHED = "timer-finished"
     ERROR = "error"
 
 
@@ -141,6 +142,24 @@ class CommandTimed(Event):
     stage_ms: dict[str, float]
     """``stt``, ``intent``, ``action`` (last device acknowledged), ``first_audio``: each
     measured from the moment the end of speech was detected."""
+
+
+@dataclass(frozen=True)
+class TimerFinished(Event):
+    """A timer or delayed command came due (or was dropped for being too late)."""
+
+    type: ClassVar[EventType] = EventType.TIMER_FINISHED
+    timer_id: int
+    name: str | None
+    area: str | None
+    seconds: int
+    """The duration it was started with."""
+    command: str | None
+    """The delayed command it carries out next; null for a plain timer."""
+    late_seconds: float
+    """How long after its due time it was taken up (edge-os down, a busy loop)."""
+    expired: bool = False
+    """True when it was too late to run and was dropped instead (edge-os was down)."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,18 @@ Under ``<topic_prefix>/<site id>/`` (e.g. ``edge_os/home/``):
 - in: ``command`` (text to carry out, plain or ``{"text": ...}``), ``say`` (text to speak),
   ``mute/set`` (``ON``/``OFF``), ``volume/set`` (0-100).
 
+Timers and delayed commands (the durable schedule):
+
+- out: ``schedule`` (retained JSON, republished whenever the schedule changes):
+  ``{"jobs": [{"id": 7, "kind": "command", "name": null, "area": "living_room",
+  "seconds": 300, "command": "turn off the lights", "due_unix": 1764421234.5,
+  "paused": false, "left_seconds": null, "created_unix": 1764420934.5}]}``
+  (``kind`` is ``timer`` for a plain timer, whose ``command`` is null; ``left_seconds``
+  is set only while paused, when ``due_unix`` is null); ``event/timer-finished`` when
+  one comes due (``expired: true`` when it was too late to run and was dropped);
+- in: ``schedule/list`` (any payload: publish ``schedule`` now), ``schedule/cancel``
+  (a job id: ``7`` or ``{"id": 7}``).
+
 Rhasspy-era tools speak Hermes: edge-os publishes ``hermes/hotword/<id>/detected``,
 ``hermes/asr/textCaptured``, ``hermes/nlu/intentParsed``, ``hermes/intent/<name>`` and
 ``hermes/nlu/intentNotRecognized``, and answers ``hermes/nlu/query`` and ``hermes/tts/say``
@@ -44,6 +56,10 @@ class ControlHandlers:
     """Speak text; the second argument is a Hermes request id to finish, if any."""
     mute: Callable[[bool], None]
     volume: Callable[[int], None]
+    schedule_list: Callable[[], None]
+    """Publish the schedule now."""
+    schedule_cancel: Callable[[int], None]
+    """Cancel one timer or delayed command by id."""
 
 
 def event_messages(event: Event, topics: OwnTopics, site_id: str) -> list[tuple[str, str, bool]]:
@@ -115,6 +131,8 @@ class MqttControl:
         self.connection.subscribe(f"{base}/say", self._on_say)
         self.connection.subscribe(OwnTopics.command(self.topics.mute), self._on_mute)
         self.connection.subscribe(OwnTopics.command(self.topics.volume), self._on_volume)
+        self.connection.subscribe(f"{base}/schedule/list", self._on_schedule_list)
+        self.connection.subscribe(f"{base}/schedule/cancel", self._on_schedule_cancel)
         self.connection.subscribe("hermes/nlu/query", self._on_hermes_query)
         self.connection.subscribe("hermes/tts/say", self._on_hermes_say)
 
@@ -128,6 +146,11 @@ class MqttControl:
         self.connection.publish(self.topics.status, status, qos=1, retain=True)
         self.connection.publish(self.topics.mute, "ON" if muted else "OFF", qos=1, retain=True)
         self.connection.publish(self.topics.volume, str(volume), qos=1, retain=True)
+
+    def publish_schedule(self, jobs: list[dict[str, Any]]) -> None:
+        """The timers and delayed commands, retained (QoS 1)."""
+        payload = json.dumps({"jobs": jobs})
+        self.connection.publish(f"{self.topics.base}/schedule", payload, qos=1, retain=True)
 
     def publish_metrics(self, metrics: dict[str, Any]) -> None:
         """Counts and per-stage latency summaries as JSON."""
@@ -212,3 +235,29 @@ class MqttControl:
             self._reject(topic, payload, "expected a number 0-100")
             return
         self.handlers.volume(volume)
+
+    def _on_schedule_list(self, topic: str, payload: bytes, retain: bool) -> None:
+        if not retain:
+            self.handlers.schedule_list()
+
+    def _on_schedule_cancel(self, topic: str, payload: bytes, retain: bool) -> None:
+        if retain:
+            return  # a stale retained cancel must not hit a job made later
+        job_id = _job_id(payload)
+        if job_id is None:
+            self._reject(topic, payload, 'expected a job id: 7 or {"id": 7}')
+            return
+        self.handlers.schedule_cancel(job_id)
+
+
+def _job_id(payload: bytes) -> int | None:
+    """A positive integer job id from ``7`` or ``{"id": 7}``; None for anything else."""
+    try:
+        data = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if isinstance(data, dict):
+        data = data.get("id")
+    if isinstance(data, bool) or not isinstance(data, int) or not 0 < data < 2**63:
+        return None
+    return data

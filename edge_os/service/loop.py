@@ -7,6 +7,13 @@ wake word during playback interrupts it (barge-in). Events from any thread come 
 the loop, which counts them, publishes them on MQTT and keeps the status current. A stage
 that fails is an error event and the loop goes on; SIGTERM lets the current command
 finish before the drivers close (the command queue is on disk all along).
+
+Timers and delayed commands fire from the loop too: every ``schedule_seconds`` it takes
+the due ones from the durable timer table and queues each on the command worker like a
+spoken command (a delayed command runs through :meth:`CommandPipeline.handle_timer`, so
+the same dispatcher and confirmation rules apply; a plain timer says "The pizza timer is
+done."), publishes a ``timer-finished`` event, and republishes the retained schedule
+whenever it changed. Jobs too late to run (edge-os was down) are dropped with an event.
 """
 
 from __future__ import annotations
@@ -21,12 +28,15 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from edge_os.audio.format import AudioChunk
 from edge_os.audio.sources import AudioSource
+from edge_os.errors import EdgeOSError
 from edge_os.pipeline.assistant import Assistant
+from edge_os.pipeline.command import timer_finished
 from edge_os.pipeline.events import (
     AnswerReady,
     CommandTimed,
@@ -51,6 +61,8 @@ STOP_SECONDS = 25.0
 """How often the watchdog is pinged and the status file written."""
 METRICS_SECONDS = 60.0
 """How often metrics are published on MQTT."""
+SCHEDULE_SECONDS = 0.5
+"""How often due timers and delayed commands are looked for (their precision)."""
 
 
 def rss_mb() -> float:
@@ -74,6 +86,7 @@ class VoiceService:
         status_path: Path | None = None,
         on_event: Callable[[Event], None] | None = None,
         tick_seconds: float = TICK_SECONDS,
+        schedule_seconds: float = SCHEDULE_SECONDS,
     ) -> None:
         self.assistant = assistant
         self.source = source
@@ -85,6 +98,8 @@ class VoiceService:
         self.volume = assistant.config.audio.output.volume_percent
         self._on_event = on_event
         self._tick_seconds = tick_seconds
+        self._schedule_seconds = schedule_seconds
+        self._schedule_published: str | None = None
         self._started = time.time()
         self._offset = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -106,6 +121,8 @@ class VoiceService:
                     say=self._threadsafe(self._submit_say),
                     mute=self._threadsafe(self.set_muted),
                     volume=self._threadsafe(self.set_volume),
+                    schedule_list=self._threadsafe(self.publish_schedule),
+                    schedule_cancel=self._threadsafe(self.cancel_job),
                 ),
             )
 
@@ -126,6 +143,49 @@ class VoiceService:
         if player is not None:
             player.set_volume(percent)
         self._publish_state()
+
+    def cancel_job(self, job_id: int) -> None:
+        """Cancel a timer or delayed command by id (MQTT ``schedule/cancel``)."""
+        try:
+            cancelled = self.assistant.command.timers.cancel_id(job_id)
+        except EdgeOSError as err:
+            _LOGGER.warning("cannot cancel job %d: %s", job_id, err)
+            return
+        if cancelled:
+            _LOGGER.info("cancelled job %d", job_id)
+        else:
+            _LOGGER.warning("no job %d to cancel", job_id)
+        self.publish_schedule()
+
+    def publish_schedule(self) -> None:
+        """Publish the schedule on MQTT now, changed or not."""
+        self._schedule_published = None
+        self.check_schedule()
+
+    def check_schedule(self) -> None:
+        """Fire the due timers and delayed commands; publish the schedule if it changed."""
+        if self._closing:
+            return
+        command = self.assistant.command
+        try:
+            due = command.timers.take_due()
+            jobs = command.timers.snapshot()
+        except EdgeOSError as err:  # a locked or broken file must not stop the loop
+            _LOGGER.warning("timer table: %s", err)
+            return
+        for timer, late in due.expired:
+            self._event(timer_finished(timer, late, expired=True))
+        for timer, late in due.run:
+            self._pending_commands += 1
+            handle = partial(command.handle_timer, late_seconds=late)
+            self._commands.submit(self._guard, handle, timer)
+        text = json.dumps(jobs, sort_keys=True)
+        if self.control is not None and text != self._schedule_published:
+            try:
+                self.control.publish_schedule(jobs)
+                self._schedule_published = text
+            except Exception:  # MQTT trouble must not stop the loop
+                _LOGGER.exception("cannot publish the schedule")
 
     def push_to_talk(self) -> None:
         """Start listening for a command without the wake word (thread-safe)."""
@@ -157,11 +217,13 @@ class VoiceService:
             self.control.start()
         reader.start()
         ticker = asyncio.create_task(self._tick())
+        scheduler = asyncio.create_task(self._run_schedule())
         self._set_state("idle")
         self.notifier.ready(f"listening for {', '.join(self.assistant.config.wake.models)}")
         try:
             await self._consume(chunks)
         finally:
+            scheduler.cancel()
             self.notifier.stopping()
             self._set_state("stopping")
             self._closing = True
@@ -377,6 +439,11 @@ class VoiceService:
                 last_metrics = time.monotonic()
                 self.control.publish_metrics(self.metrics.snapshot())
             await asyncio.sleep(self._tick_seconds)
+
+    async def _run_schedule(self) -> None:
+        while True:
+            self.check_schedule()
+            await asyncio.sleep(self._schedule_seconds)
 
     def _drain_pools(self) -> None:
         self._frontend_pool.shutdown(wait=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +16,8 @@ from edge_os.intent.engine import build_engine
 from edge_os.pipeline.command import CommandPipeline
 from edge_os.pipeline.events import Event
 from edge_os.pipeline.stages import IntentResult
+from edge_os.scheduler.store import Timer
+from edge_os.scheduler.timers import TimerTable
 from tests.conftest import EXAMPLE_HOME
 
 
@@ -113,3 +117,100 @@ def test_a_late_or_other_answer_drops_the_question(
     command.handle_text("yes", events.append)
     assert statuses(events).count("done") == 0
     assert gpio.state("switch.office_heater") == "off"
+
+
+class WallClock:
+    """A wall clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_a_delayed_command_runs_through_the_spoken_path(
+    parts: tuple[DeviceRegistry, GpioDriver], tmp_path: Path
+) -> None:
+    registry, gpio = parts
+    config = load_config(EXAMPLE_HOME)
+    wall = WallClock()
+    timers = TimerTable.open(tmp_path, wall)
+    engine = build_engine(registry, config.intent, config.site.area)
+    command = CommandPipeline(
+        registry, engine, Dispatcher(registry, gpio=gpio), area="living_room", timers=timers
+    )
+    events: list[Event] = []
+    report = command.handle_text("turn on the office heater in 5 minutes", events.append)
+    assert report.answer == "Okay, I will turn on the office heater in 5 minutes."
+    assert statuses(events) == []
+    assert gpio.state("switch.office_heater") == "off"
+    wall.now += timedelta(minutes=5)
+    ((job, late),) = timers.take_due().run
+    fired = command.handle_timer(job, events.append, late_seconds=late)
+    assert fired.text == "turn on the office heater"
+    assert gpio.state("switch.office_heater") == "on"
+    kinds = [e.type.value for e in events]
+    assert kinds[kinds.index("timer-finished") :] == [
+        "timer-finished",
+        "intent",
+        "action",
+        "answer",
+    ]
+    finished = next(e.to_dict() for e in events if e.type.value == "timer-finished")
+    assert finished["command"] == "turn on the office heater"
+    assert finished["expired"] is False
+    timers.close()
+
+
+def test_a_plain_timer_says_it_is_done(parts: tuple[DeviceRegistry, GpioDriver]) -> None:
+    registry, gpio = parts
+    config = load_config(EXAMPLE_HOME)
+    wall = WallClock()
+    engine = build_engine(registry, config.intent, config.site.area)
+    command = CommandPipeline(
+        registry, engine, Dispatcher(registry, gpio=gpio), area="living_room", wall_clock=wall
+    )
+    events: list[Event] = []
+    command.handle_text("set a timer named pizza for 1 minute", events.append)
+    wall.now += timedelta(minutes=1)
+    ((timer, _),) = command.timers.take_due().run
+    report = command.handle_timer(timer, events.append)
+    assert report.answer == "The pizza timer is done."
+    assert events[-1].to_dict() == {
+        "type": "answer",
+        "text": "The pizza timer is done.",
+        "first_audio_ms": None,
+    }
+    assert events[-2].to_dict()["type"] == "timer-finished"
+
+
+def test_a_delayed_command_never_answers_a_question(
+    parts: tuple[DeviceRegistry, GpioDriver],
+) -> None:
+    registry, gpio = parts
+    clock = Clock()
+    command = pipeline(registry, gpio, LlmGuess(), clock)
+    events: list[Event] = []
+    command.handle_text("it is freezing in the study", events.append)
+    assert command.pending is not None
+    command.handle_timer(Timer(7, 60, command="yes"), events.append)
+    assert gpio.state("switch.office_heater") == "off"  # a job saying "yes" confirms nothing
+    assert command.pending is not None  # and the question still stands for the person
+    command.handle_text("yes", events.append)
+    assert gpio.state("switch.office_heater") == "on"
+
+
+def test_a_delayed_guess_of_the_fallback_still_asks(
+    parts: tuple[DeviceRegistry, GpioDriver],
+) -> None:
+    registry, gpio = parts
+    clock = Clock()
+    command = pipeline(registry, gpio, LlmGuess(), clock)
+    events: list[Event] = []
+    report = command.handle_timer(Timer(8, 60, command="warm the study"), events.append)
+    assert statuses(events) == ["needs-confirmation"]
+    assert report.answer is not None and report.answer.startswith("Do you want me to")
+    assert gpio.state("switch.office_heater") == "off"
+    command.handle_text("yes", events.append)
+    assert gpio.state("switch.office_heater") == "on"

@@ -1,0 +1,1 @@
+"""Timers and delayed commands: a durable table the service fires from its event loop."""
