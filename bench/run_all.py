@@ -197,8 +197,8 @@ def summary(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "latency_ms": {
             "wake+vad per 80 ms block": _pair(_get(res, "wake_vad", "block_wall_ms"), "median"),
             **{f"stt {k}": _pair(r, "latency_ms_median", "latency_ms_p95") for k, r in stt.items()},
-            "intent grammar": _pair(_get(res, "intent", "dev", "edge_os"), "p50_ms", "p95_ms"),
-            "intent hassil": _pair(_get(res, "intent", "dev", "hassil"), "p50_ms", "p95_ms"),
+            "intent grammar": _pair(_get(res, "intent", "ha_tests", "edge_os"), "p50_ms", "p95_ms"),
+            "intent hassil": _pair(_get(res, "intent", "ha_tests", "hassil"), "p50_ms", "p95_ms"),
             **{
                 f"llm {k}": _pair(v, "latency_ms_p50", "latency_ms_p95")
                 for k, v in sorted(llm.items())
@@ -220,7 +220,7 @@ def summary(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "wake_cpu_percent_of_one_core": _get(res, "wake_vad", "cpu_percent_of_one_core"),
         "stt_wer": {k: r.get("wer") for k, r in stt.items()},
         "llm_correct": {k: v.get("correct") for k, v in sorted(llm.items())},
-        "intent_grammar_accuracy": _get(res, "intent", "dev", "edge_os", "intent_accuracy"),
+        "intent_grammar_exact": _get(res, "intent", "ha_tests", "edge_os", "exact_match"),
         "loop_actions": _get(res, "loop", "actions"),
     }
 

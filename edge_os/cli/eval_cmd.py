@@ -67,6 +67,12 @@ def _add_intent_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-llm", action="store_true", help="grammar only: turn the LLM fallback off"
     )
+    parser.add_argument(
+        "--area",
+        metavar="AREA",
+        help="where the satellite stands for sentences whose test names no area (an area's "
+        "name or id in each home; homes without it use none)",
+    )
 
 
 def load_evaluate(kind: str) -> Evaluate:
@@ -101,6 +107,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             devices=devices,
             rows=args.rows,
             llm=not args.no_llm,
+            area=args.area,
         )
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
     return 0

@@ -25,7 +25,13 @@ from edge_os.config.settings import Config, IntentSettings
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import ErrorCode, UsageError
 from edge_os.intent.engine import IntentEngine, load_fallback
-from edge_os.intent.fixtures import EntityState, convert_ha_home, home_registry, read_ha_home
+from edge_os.intent.fixtures import (
+    EntityState,
+    convert_ha_home,
+    home_registry,
+    read_ha_home,
+    slug,
+)
 from edge_os.intent.ha_tests import HaTestSet, gold_value, is_ha_test_path, load_ha_tests
 from edge_os.intent.scoring import (
     DURATION_KEYS,
@@ -127,12 +133,15 @@ def evaluate(
     devices: Path | None = None,
     rows: Path | None = None,
     llm: bool = True,
+    area: str | None = None,
 ) -> dict[str, Any]:
     """Run every gold sentence of ``path`` through the intent engine and score it.
 
     ``devices``: one registry for every sentence, an HA test home or an edge-os config
     (whose settings then apply too). ``rows``: write one JSON line per sentence there.
-    ``llm`` False turns the model fallback off.
+    ``llm`` False turns the model fallback off. ``area``: the satellite's area (name or id)
+    for sentences that give none, in every home that has it (added to HA test homes that
+    declare no areas at all).
     """
     paths = [path] if isinstance(path, Path) else list(path)
     samples, tests = load_gold(paths)
@@ -152,7 +161,7 @@ def evaluate(
     fixed: Home | None = None
     if converted is not None:
         registry = home_registry(converted, str(devices))
-        fixed = _home(registry, settings, config, None, converted.states)
+        fixed = _home(registry, settings, config, _where(registry, area), converted.states)
     elif devices is not None:
         fixed = _home(DeviceRegistry.from_config(config), settings, config, config.site.area)
     homes: dict[str, Home] = {}
@@ -167,7 +176,12 @@ def evaluate(
                 homes[key] = _home(registry, settings, config, config.site.area)
             else:
                 home = convert_ha_home(tests.homes[Path(key)], key)
-                homes[key] = _home(home_registry(home, key), settings, config, None, home.states)
+                if area is not None and not home.config["areas"]:
+                    # a test home of no areas still has a satellite standing somewhere
+                    home.config["areas"].append({"id": slug(area, "area"), "name": area})
+                registry = home_registry(home, key)
+                where = _where(registry, area)
+                homes[key] = _home(registry, settings, config, where, home.states)
         return homes[key]
 
     out = _open_rows(rows)
@@ -180,6 +194,11 @@ def evaluate(
     return summary
 
 
+def _where(registry: DeviceRegistry, area: str | None) -> str | None:
+    """The id of ``area`` (a name or id) in ``registry``, or None where it has no such area."""
+    return area_id(registry, area) if area is not None else None
+
+
 def _home(
     registry: DeviceRegistry,
     settings: IntentSettings,
@@ -188,7 +207,13 @@ def _home(
     states: Mapping[str, EntityState] | None = None,
 ) -> Home:
     fallback = load_fallback(registry, settings, config.state_dir)
-    engine = IntentEngine(registry, settings, default_area=default_area, fallback=fallback)
+    engine = IntentEngine(
+        registry,
+        settings,
+        default_area=default_area,
+        fallback=fallback,
+        language=config.site.language,
+    )
     return Home(registry, engine, default_area, states or {})
 
 

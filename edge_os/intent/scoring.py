@@ -162,8 +162,9 @@ def gold_targets(
     """Entity ids the gold sentence acts on (or asks about), or None when its slots do not say.
 
     Like Home Assistant: a name, else domain/device class, narrowed to the area or floor
-    said (a named entity standing elsewhere matches nothing); with neither, the
-    satellite's area is preferred when it holds matches.
+    said (a named entity standing elsewhere matches nothing); with neither, a name shared
+    by entities in several areas means the one in the satellite's area, and a domain means
+    the whole home (a test whose template took the satellite's area lists it as a slot).
     """
     if sample.targets is not None:
         return sample.targets
@@ -183,7 +184,7 @@ def gold_targets(
         pool = [e for e in pool if e.device_class in classes]
     if area is not None or floor is not None:
         pool = [e for e in pool if _located(e, area, floor, registry)]
-    elif default_area is not None:
+    elif default_area is not None and "name" in slots and len({e.area for e in pool}) > 1:
         pool = [e for e in pool if e.area == default_area] or pool
     pool = list({e.id: e for e in pool}.values())
     if sample.intent is None or sample.intent in QUERY_INTENTS:

@@ -347,3 +347,25 @@ def test_home_assistant_turn_on_tests(home: Config, tmp_path: Path) -> None:
     assert result["gold_errors"]["n"] == 0
     assert result["exact_match"] >= 0.95  # measured 1.0 (59/59) on 2026-11-29
     assert result["wrong_action"] == 0
+
+
+def test_area_places_the_satellite_in_homes_without_one(home: Config, tmp_path: Path) -> None:
+    config = home.model_copy(update={"state_dir": tmp_path})
+    without = evaluate(HA_TESTS / "HassMediaPause", config, llm=False)
+    within = evaluate(HA_TESTS / "HassMediaPause", config, llm=False, area="Living Room")
+    # "pause" needs the satellite's area: a home of no areas cannot say where it is
+    assert without["not_understood"] == without["n"]
+    assert within["exact_match"] == 1.0
+
+
+def test_a_domain_without_an_area_means_the_whole_home(ha_home: DeviceRegistry) -> None:
+    sample = Sample("turn off all the lights", "HassTurnOff", {"domain": "light"})
+    lights = [e.id for e in ha_home if e.domain.value == "light"]
+    result = IntentResult(sample.text, "HassTurnOff", {"domain": "light"}, tuple(lights))
+    whole = score([sample], Canned({sample.text: result}), ha_home, "living_room")
+    assert (whole["exact_match"], whole["wrong_action"]) == (1.0, 0)
+    here = [e.id for e in ha_home if e.domain.value == "light" and e.area == "living_room"]
+    assert here and len(here) < len(lights)
+    local = IntentResult(sample.text, "HassTurnOff", {"domain": "light"}, tuple(here))
+    partial = score([sample], Canned({sample.text: local}), ha_home, "living_room")
+    assert partial["exact_match"] == 0.0
