@@ -109,7 +109,9 @@ def answer(
     if intent in TIMER_INTENTS:
         return _TimerAnswers(result.slots, registry, timers, area).answer(intent, understands)
     if intent in {"HassGetState", "HassClimateGetTemperature"}:
-        return _state_answer(result, registry, states or {})
+        from edge_os.intent.states import state_answer
+
+        return state_answer(result, registry, states or {})
     return None
 
 
@@ -209,19 +211,3 @@ class _TimerAnswers:
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _state_answer(result: IntentResult, registry: DeviceRegistry, states: Mapping[str, str]) -> str:
-    parts = []
-    for entity_id in result.targets:
-        entity = registry.get(entity_id)
-        if entity is None:
-            continue
-        state = states.get(entity_id)
-        if state is None:
-            parts.append(f"I do not know the state of the {entity.name.lower()} yet.")
-        elif result.intent == "HassClimateGetTemperature":
-            parts.append(f"The {entity.name.lower()} reads {state} degrees.")
-        else:
-            parts.append(f"The {entity.name.lower()} is {state}.")
-    return " ".join(parts) or "I could not find that device."

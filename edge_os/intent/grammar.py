@@ -54,6 +54,8 @@ FILLERS = frozenset(
 _FILLER_PHRASES = (("thank", "you"), ("right", "now"), ("go", "ahead", "and"))
 MISHEARD = {"of": "off", "lite": "light", "lites": "lights", "too": "to"}
 """Whisper's usual slips on command words, tried in the repair pass."""
+MAX_SLIPS = 3
+"""At most this many slip places are tried one at a time (bounded work)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,19 @@ class Reading:
     rank: tuple[int, ...]
     named: tuple[str, ...] = ()
     """Entity ids the spoken name matched (before area and capability filters)."""
+    response: str | None = None
+    """The template's HA response key (how a state question is answered)."""
+
+
+def _slip_variants(tokens: list[str]) -> list[list[str]]:
+    """The sentence with one usual slip undone at a time ("of" may be a real "of"), then all."""
+    places = [i for i, t in enumerate(tokens) if t in MISHEARD][:MAX_SLIPS]
+    variants = [tokens]
+    for index in places:
+        variants.append([*tokens[:index], MISHEARD[tokens[index]], *tokens[index + 1 :]])
+    if len(places) > 1:
+        variants.append([MISHEARD.get(t, t) for t in tokens])
+    return variants
 
 
 def strip_wake_phrase(tokens: list[str]) -> list[str]:
@@ -136,7 +151,14 @@ class GrammarRecognizer:
         if reading is None:
             return IntentResult(text=text, intent=None, path="grammar", latency_ms=latency_ms)
         return IntentResult(
-            text, reading.intent, reading.slots, reading.targets, confidence, "grammar", latency_ms
+            text,
+            reading.intent,
+            reading.slots,
+            reading.targets,
+            confidence,
+            "grammar",
+            latency_ms,
+            reading.response,
         )
 
     def _read(self, text: str, here: str | None) -> tuple[Reading | None, float]:
@@ -144,6 +166,8 @@ class GrammarRecognizer:
         if not tokens or len(tokens) > MAX_WORDS:
             return None, 0.0
         tokens = _remove_phrases(strip_wake_phrase(tokens), self.library.skip_words)
+        while tokens and tokens[0] in FILLERS:  # "um, just turn on ...": never part of it
+            tokens = tokens[1:]
         reading = self._best(tokens, here)
         if reading is not None:
             return reading, 1.0
@@ -152,8 +176,12 @@ class GrammarRecognizer:
             reading = self._best(plain, here)
             if reading is not None:
                 return reading, 1.0
-        repaired = self._repair([MISHEARD.get(t, t) for t in plain], plain)
-        if repaired is not None:
+        tried: list[list[str]] = []
+        for candidate in _slip_variants(plain):
+            repaired = self._repair(candidate, plain)
+            if repaired is None or repaired in tried:
+                continue
+            tried.append(repaired)
             reading = self._best(repaired, here)
             if reading is not None:
                 return reading, REPAIR_PENALTY
@@ -278,7 +306,7 @@ class GrammarRecognizer:
             match.literal_words,
             -wildcard_words,
         )
-        return Reading(match.block.intent, slots, (), rank, tuple(named))
+        return Reading(match.block.intent, slots, (), rank, tuple(named), data.response)
 
     def _fits(
         self, entity_id: str, requires: Mapping[str, Any], excludes: Mapping[str, Any]

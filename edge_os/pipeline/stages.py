@@ -80,6 +80,8 @@ class IntentResult:
     """Which recogniser produced the result."""
     latency_ms: float = 0.0
     """Time spent recognising."""
+    response: str | None = None
+    """Home Assistant's response key of the template matched (``which``, ``how_many``, ...)."""
 
     @property
     def understood(self) -> bool:
