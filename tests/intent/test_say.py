@@ -72,3 +72,48 @@ def test_sensitive_needs_yes(home: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_unknown_area(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-c", str(home), "say", "turn on the lights", "--area", "attic"]) == 2
     assert "unknown area 'attic'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "actions"),
+    [
+        ("Schalte das Licht in der Küche an", "HassTurnOn", [("light.kueche_decke", "turn_on")]),
+        ("Mach das Licht im Obergeschoss aus", "HassTurnOff",
+         [("light.nachttischlampe", "turn_off")]),
+        ("Schließe die Haustür ab", "HassTurnOn", [("lock.haustuer", "lock")]),
+        ("Stelle einen Timer für zehn Minuten", "HassStartTimer", []),
+    ],
+)  # fmt: skip
+def test_german_home(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+    intent: str,
+    actions: list[tuple[str, str]],
+) -> None:
+    german = tmp_path / "zuhause.yaml"
+    source = EXAMPLE_HOME.with_name("example-home-de.yaml").read_text(encoding="utf-8")
+    german.write_text(source + f"\nstate_dir: {tmp_path}\n", encoding="utf-8")
+    assert main(["-c", str(german), "say", text, "--dry-run", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["intent"] == intent
+    assert [(a["entity_id"], a["action"]) for a in out["actions"]] == actions
+
+
+def test_a_language_without_templates_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "xx.yaml"
+    config.write_text(f"site: {{language: xx}}\nstate_dir: {tmp_path}\n", encoding="utf-8")
+    assert main(["-c", str(config), "say", "turn on the light", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "site.language: 'xx' has no sentence templates (expected one of: " in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("text", ["", "x" * 10_000, "ñ∂ƒ©˙∆ 🙂 ???"])
+def test_bad_text_is_not_understood(
+    home: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    assert main(["-c", str(home), "say", text, "--dry-run"]) == 0
+    assert capsys.readouterr().out.startswith("not understood")
