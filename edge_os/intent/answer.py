@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from edge_os.devices.registry import DeviceRegistry
+from edge_os.intent.plan import TIMER_INTENTS
 from edge_os.pipeline.stages import IntentResult, SlotValue
 from edge_os.scheduler.store import Timer
 from edge_os.scheduler.timers import TimerQuery, TimerTable
@@ -23,18 +24,6 @@ Clock = Callable[[], datetime]
 Understands = Callable[[str], bool]
 """Whether a command text is understood (checked before a delayed command is stored)."""
 
-TIMER_INTENTS = frozenset(
-    {
-        "HassStartTimer",
-        "HassCancelTimer",
-        "HassCancelAllTimers",
-        "HassIncreaseTimer",
-        "HassDecreaseTimer",
-        "HassPauseTimer",
-        "HassUnpauseTimer",
-        "HassTimerStatus",
-    }
-)
 NO_TIMER = "There is no timer running."
 
 

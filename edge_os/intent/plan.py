@@ -12,12 +12,8 @@ from edge_os.pipeline.stages import IntentResult, SlotValue
 
 _LOGGER = logging.getLogger(__name__)
 
-QUERY_INTENTS = frozenset(
+TIMER_INTENTS = frozenset(
     {
-        "HassGetState",
-        "HassClimateGetTemperature",
-        "HassGetCurrentTime",
-        "HassGetCurrentDate",
         "HassStartTimer",
         "HassCancelTimer",
         "HassCancelAllTimers",
@@ -26,9 +22,16 @@ QUERY_INTENTS = frozenset(
         "HassPauseTimer",
         "HassUnpauseTimer",
         "HassTimerStatus",
-        "HassNevermind",
     }
 )
+"""The timer family: answered from the timer table (a delayed command runs later)."""
+QUERY_INTENTS = TIMER_INTENTS | {
+    "HassGetState",
+    "HassClimateGetTemperature",
+    "HassGetCurrentTime",
+    "HassGetCurrentDate",
+    "HassNevermind",
+}
 """Intents answered in words; they never move a device."""
 
 _SIMPLE: dict[str, Action] = {

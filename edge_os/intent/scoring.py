@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from edge_os.action.outcome import ActionRequest
-from edge_os.devices.entity import Entity
+from edge_os.devices.entity import Area, Entity, Floor
 from edge_os.devices.registry import DeviceRegistry, normalize_name
 from edge_os.intent.ha_tests import GoldValue
 from edge_os.intent.plan import QUERY_INTENTS, plan
@@ -100,34 +100,29 @@ def first(value: GoldValue) -> SlotValue:
     return alternatives(value)[0]
 
 
-def area_id(registry: DeviceRegistry, spoken: object) -> str | None:
-    """The area a value means (its id, name or alias), or None."""
+def _place_id(places: Sequence[Area | Floor], spoken: object) -> str | None:
+    """The id of the area or floor a value means (its id, name or alias), or None."""
     if spoken is None:
         return None
     wanted = normalize_name(str(spoken)).replace(" ", "_")
-    for area in registry.areas:
+    for place in places:
         names = {
-            area.id,
-            *(normalize_name(n).replace(" ", "_") for n in (area.name, *area.aliases)),
+            place.id,
+            *(normalize_name(n).replace(" ", "_") for n in (place.name, *place.aliases)),
         }
         if wanted in names:
-            return area.id
+            return place.id
     return None
+
+
+def area_id(registry: DeviceRegistry, spoken: object) -> str | None:
+    """The area a value means (its id, name or alias), or None."""
+    return _place_id(registry.areas, spoken)
 
 
 def floor_id(registry: DeviceRegistry, spoken: object) -> str | None:
     """The floor a value means (its id, name or alias), or None."""
-    if spoken is None:
-        return None
-    wanted = normalize_name(str(spoken)).replace(" ", "_")
-    for floor in registry.floors:
-        names = {
-            floor.id,
-            *(normalize_name(n).replace(" ", "_") for n in (floor.name, *floor.aliases)),
-        }
-        if wanted in names:
-            return floor.id
-    return None
+    return _place_id(registry.floors, spoken)
 
 
 def gold_problems(sample: Sample, registry: DeviceRegistry) -> list[str]:
