@@ -41,13 +41,15 @@ from hassil import (
 _SP = " "
 _DROP = re.compile(r"[\"“”„«»()\[\]{}!?¿¡.,;:…]")
 _SPLIT_SYMBOL = re.compile(r"\s*([%°])\s*")
+_NEGATIVE = re.compile(r"(?<![\w.])-(?=\d)")
 _DIGIT_LETTER = re.compile(r"(\d)([^\W\d_])")
 
 
 def words(text: str) -> list[str]:
     """Text as the automaton's words: lower case, punctuation gone, "%" and "°" words of their
     own, a number glued to a unit split from it."""
-    text = text.casefold().replace("\u2019", "'").replace("-", " ")
+    text = text.casefold().replace("\u2019", "'")
+    text = _NEGATIVE.sub(" minus ", text).replace("-", " ")  # "-5 percent" is not "5 percent"
     text = re.sub(r"(\d)\.(\d)", "\\1\0\\2", text)  # keep decimal points
     text = _DROP.sub(" ", text).replace("\0", ".")
     text = _SPLIT_SYMBOL.sub(r" \1 ", text)

@@ -138,6 +138,8 @@ def test_understood_but_nothing_can_do_it(
         "unlock the blinds",  # blinds do not lock
         "open the kitchen light",  # lights do not open
         "what is the meaning of life",
+        "set the kitchen light to -5 percent",  # a negative brightness is not 5
+        "set the thermostat to -20 degrees",
         "",
         "   ",
         "the the the",
