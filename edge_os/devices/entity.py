@@ -172,6 +172,10 @@ DEFAULT_PAYLOADS: dict[Action, str] = {
 }
 """Payloads sent when an entity's MQTT block does not give its own (Home Assistant's)."""
 
+CommandSource = Literal["voice", "mqtt", "schedule", "text"]
+"""Where a command came in (see the pipeline's command path)."""
+LOCAL_SOURCES: tuple[CommandSource, ...] = ("voice", "schedule", "text")
+"""Sources allowed to ask for sensitive actions by default: not the network."""
 SENSITIVE_COVER_CLASSES = frozenset({"garage", "gate", "door"})
 GPIO_DOMAINS = frozenset({Domain.LIGHT, Domain.SWITCH, Domain.FAN})
 PWM_KINDS = frozenset({"PWMLED", "PWMOutputDevice"})
@@ -294,7 +298,11 @@ class Entity(Section):
     capabilities: list[Capability] = Field(default_factory=list)
     """Features beyond on/off: brightness, color, color_temp, percentage, position, ..."""
     sensitive: bool | None = None
-    """Needs spoken confirmation; null: locks and garage/gate/door covers are sensitive."""
+    """Needs spoken confirmation; null: locks, valves and garage/gate/door covers are sensitive."""
+    sensitive_sources: list[CommandSource] = Field(default_factory=lambda: list(LOCAL_SOURCES))
+    """Where a sensitive action may be asked from: `voice`, `schedule` (a delayed spoken
+    command), `text` (`edge-os say` on the device), `mqtt` (control topic and Hermes: off by
+    default, anyone on the broker could send it)."""
     mqtt: MqttBinding | None = None
     """MQTT transport."""
     gpio: GpioBinding | None = None

@@ -65,13 +65,20 @@ StateReader = Callable[[str], str | None]
 YES = re.compile(r"^(yes|yeah|yep|sure|do it|confirm(ed)?|go ahead|ok(ay)?)( please)?$")
 
 
+Source = str
+"""Where a command came in: ``voice``, ``mqtt`` (control topic and Hermes), ``schedule``,
+``text`` (anything else in-process)."""
+
+
 @dataclass
 class PendingConfirmation:
-    """Sensitive requests waiting for a spoken "yes"."""
+    """Sensitive requests waiting for a "yes" from where they were asked."""
 
     requests: list[ActionRequest]
     expires: float
     """Clock time after which the question lapses."""
+    source: Source = "voice"
+    """The only source whose "yes" confirms (a spoken request needs a spoken yes)."""
 
 
 @dataclass
@@ -148,18 +155,20 @@ class CommandPipeline:
                 processing_ms=round(transcript.processing_ms, 1),
             )
         )
-        return self._handle(transcript.text, emit, report, started)
+        return self._handle(transcript.text, emit, report, started, source="voice")
 
-    def handle_text(self, text: str, emit: Emit) -> CommandReport:
-        """Carry out a text command (MQTT injection, ``edge-os say``)."""
-        return self._handle(text, emit, CommandReport(), time.perf_counter())
+    def handle_text(self, text: str, emit: Emit, *, source: Source = "text") -> CommandReport:
+        """Carry out a text command (MQTT injection, ``edge-os say``) that came from ``source``."""
+        return self._handle(text, emit, CommandReport(), time.perf_counter(), source=source)
 
     def handle_timer(self, timer: Timer, emit: Emit, *, late_seconds: float = 0.0) -> CommandReport:
         """Finish a due timer: run its delayed command as if spoken, or say it is done."""
         emit(timer_finished(timer, late_seconds))
         started = time.perf_counter()
         if timer.command:
-            return self._handle(timer.command, emit, CommandReport(), started, scheduled=True)
+            return self._handle(
+                timer.command, emit, CommandReport(), started, scheduled=True, source="schedule"
+            )
         from edge_os.intent.answer import finished_text
 
         spoken = finished_text(timer, self.registry, self.area)
@@ -178,10 +187,13 @@ class CommandPipeline:
         started: float,
         *,
         scheduled: bool = False,
+        source: Source = "text",
     ) -> CommandReport:
         report.text = text
         try:
-            outcomes, result, spoken = self._act(text, emit, report, started, scheduled)
+            outcomes, result, spoken = self._act(
+                text, emit, report, started, scheduled=scheduled, source=source
+            )
         except EdgeOSError as err:
             return self._fail(report, "intent", err.code, err.message, emit)
         except Exception as err:  # a stage bug must not take the loop down
@@ -195,14 +207,21 @@ class CommandPipeline:
         return report
 
     def _act(
-        self, text: str, emit: Emit, report: CommandReport, started: float, scheduled: bool
+        self,
+        text: str,
+        emit: Emit,
+        report: CommandReport,
+        started: float,
+        *,
+        scheduled: bool,
+        source: Source,
     ) -> tuple[list[ActionOutcome], IntentResult, str]:
         from edge_os.intent.answer import answer as query_answer
         from edge_os.intent.plan import plan
         from edge_os.tts.replies import answer as action_answer
 
         # A delayed command is nobody's answer: it neither confirms nor drops a question.
-        confirmed = None if scheduled else self._confirmation(text)
+        confirmed = None if scheduled else self._confirmation(text, source)
         if confirmed is not None:
             result = IntentResult(text=text, intent="HassConfirm", confidence=1.0, path="grammar")
             requests, is_confirmed = confirmed, True
@@ -225,7 +244,10 @@ class CommandPipeline:
         hold = result.path == "llm" and self.confirm_llm
         for request in requests:
             action_started = time.perf_counter()
-            if hold:  # the small model picks a wrong (but real) device too often to act unasked
+            refused = self._refused(request, source)
+            if refused is not None:
+                outcome = ActionOutcome(request, OutcomeStatus.FAILED, refused)
+            elif hold:  # the small model picks a wrong (but real) device too often to act unasked
                 outcome = ActionOutcome(
                     request, OutcomeStatus.NEEDS_CONFIRMATION, "guessed by the fallback"
                 )
@@ -246,9 +268,11 @@ class CommandPipeline:
             report.stage_ms["action"] = _ms_since(started)
         held = [o.request for o in outcomes if o.status is OutcomeStatus.NEEDS_CONFIRMATION]
         if held:
-            self.pending = PendingConfirmation(held, self._clock() + self._confirm_seconds)
-        elif not scheduled:
-            self.pending = None
+            # a delayed command's question is answered by voice, like the request it came from
+            asker = "voice" if scheduled else source
+            self.pending = PendingConfirmation(held, self._clock() + self._confirm_seconds, asker)
+        elif not scheduled and (self.pending is None or self.pending.source == source):
+            self.pending = None  # any other answer from where it was asked drops the question
         spoken: str | None = None
         if not outcomes:
             spoken = query_answer(
@@ -268,8 +292,23 @@ class CommandPipeline:
         """Whether a delayed command would be understood (vetted before it is stored)."""
         return self.recognizer.recognize(text, area=self.area).understood
 
-    def _confirmation(self, text: str) -> list[ActionRequest] | None:
-        """The held requests if ``text`` confirms them in time; any other answer drops them."""
+    def _refused(self, request: ActionRequest, source: Source) -> str | None:
+        """Why a sensitive action may not be asked for from ``source`` (None: it may)."""
+        entity = self.registry.get(request.entity_id)
+        if entity is None or not entity.is_sensitive or source in entity.sensitive_sources:
+            return None
+        return (
+            f"{entity.name} takes sensitive actions only by {', '.join(entity.sensitive_sources)}"
+        )
+
+    def _confirmation(self, text: str, source: Source) -> list[ActionRequest] | None:
+        """The held requests if ``text`` confirms them in time from where they were asked.
+
+        Any other answer from that source drops them; a "yes" from another source confirms
+        nothing and leaves the question open.
+        """
+        if self.pending is not None and self.pending.source != source:
+            return None
         pending, self.pending = self.pending, None
         if pending is None or self._clock() > pending.expires:
             return None

@@ -314,7 +314,8 @@ class VoiceService:
     def _submit_text(self, text: str) -> None:
         self._pending_commands += 1
         self._set_state("thinking")
-        self._commands.submit(self._guard, self.assistant.command.handle_text, text)
+        handle = partial(self.assistant.command.handle_text, source="mqtt")
+        self._commands.submit(self._guard, handle, text)
 
     def _submit_say(self, text: str, request_id: str | None) -> None:
         self._commands.submit(self._say, text, request_id)

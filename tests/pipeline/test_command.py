@@ -10,12 +10,13 @@ import pytest
 
 from edge_os.action.dispatcher import Dispatcher
 from edge_os.action.gpio import GpioDriver, mock_factory
+from edge_os.audio.format import AudioChunk
 from edge_os.config.loader import load_config
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.engine import build_engine
 from edge_os.pipeline.command import CommandPipeline
 from edge_os.pipeline.events import Event
-from edge_os.pipeline.stages import IntentResult
+from edge_os.pipeline.stages import IntentResult, Transcript
 from edge_os.scheduler.store import Timer
 from edge_os.scheduler.timers import TimerTable
 from tests.conftest import EXAMPLE_HOME
@@ -44,6 +45,21 @@ class LlmGuess:
             confidence=0.6,
             path="llm",
         )
+
+
+class Heard:
+    """SpeechToText that hears the next of a list of sentences (the voice path, no model)."""
+
+    def __init__(self, *texts: str) -> None:
+        self.texts = list(texts)
+
+    def transcribe(self, audio: AudioChunk) -> Transcript:
+        """The next sentence, as if it had been said."""
+        return Transcript(self.texts.pop(0), "en", audio.seconds, 0.0)
+
+
+SPOKEN = AudioChunk(b"\0\0" * 1600)
+"""0.1 s of silence: what is "said" is up to :class:`Heard`."""
 
 
 @pytest.fixture
@@ -212,5 +228,40 @@ def test_a_delayed_guess_of_the_fallback_still_asks(
     assert statuses(events) == ["needs-confirmation"]
     assert report.answer is not None and report.answer.startswith("Do you want me to")
     assert gpio.state("switch.office_heater") == "off"
-    command.handle_text("yes", events.append)
+    command.handle_text("yes", events.append, source="mqtt")  # not where it was asked
+    assert gpio.state("switch.office_heater") == "off"
+    command.stt = Heard("yes")
+    command.handle_audio(SPOKEN, events.append)  # the question is answered by voice
     assert gpio.state("switch.office_heater") == "on"
+
+
+def test_a_yes_counts_only_from_where_the_question_was_asked(
+    parts: tuple[DeviceRegistry, GpioDriver],
+) -> None:
+    registry, gpio = parts
+    command = pipeline(registry, gpio, LlmGuess(), Clock())
+    command.stt = Heard("warm the study", "yes")
+    events: list[Event] = []
+    command.handle_audio(SPOKEN, events.append)
+    assert statuses(events) == ["needs-confirmation"]
+    for source in ("mqtt", "text"):  # anyone on the broker, or another way in
+        command.handle_text("yes", events.append, source=source)
+        assert gpio.state("switch.office_heater") == "off"
+    command.handle_audio(SPOKEN, events.append)  # the spoken yes, still in time
+    assert gpio.state("switch.office_heater") == "on"
+
+
+def test_sensitive_actions_are_refused_over_mqtt(
+    parts: tuple[DeviceRegistry, GpioDriver],
+) -> None:
+    registry, gpio = parts
+    config = load_config(EXAMPLE_HOME)
+    engine = build_engine(registry, config.intent, config.site.area)
+    command = pipeline(registry, gpio, engine, Clock())
+    events: list[Event] = []
+    report = command.handle_text("unlock the front door", events.append, source="mqtt")
+    assert statuses(events) == ["failed"]
+    assert command.pending is None  # nothing to confirm: it was refused, not asked
+    assert "only by voice" in (report.outcomes[0].reason or "")
+    command.handle_text("yes", events.append, source="mqtt")
+    assert statuses(events) == ["failed"]  # and a "yes" over MQTT does nothing

@@ -110,15 +110,22 @@ def test_mqtt_control_and_hermes(assistant: Assistant, broker: EmbeddedBroker) -
         subscriber.close()
 
 
-def test_sensitive_action_waits_for_yes(assistant: Assistant, broker: EmbeddedBroker) -> None:
+def test_sensitive_action_over_mqtt_is_refused(
+    assistant: Assistant, broker: EmbeddedBroker
+) -> None:
+    """Anyone on the broker can publish: a lock is not opened from there, nor confirmed."""
     subscriber = Subscriber(broker, "zigbee2mqtt/front_door_lock/set", client_id="confirm-test")
     try:
         with _Service(assistant) as service:
             subscriber.publish("edge_os/home/command", "unlock the front door")
             wait_for(lambda: any(e.type.value == "answer" for e in _events(service)))
-            assert subscriber.received() == []
+            actions = [e.to_dict() for e in _events(service) if e.type.value == "action"]
+            assert [(a["status"], "only by voice" in a["reason"]) for a in actions] == [
+                ("failed", True)
+            ]
             subscriber.publish("edge_os/home/command", "yes")
-            assert subscriber.wait_for(1)[0].payload == b'{"state": "UNLOCK"}'
+            wait_for(lambda: sum(e.type.value == "answer" for e in _events(service)) == 2)
+            assert subscriber.received() == []
     finally:
         subscriber.close()
 
