@@ -16,8 +16,8 @@ from pathlib import Path
 from edge_os.config.settings import IntentSettings
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import MissingDependencyError
+from edge_os.intent.compiled import words
 from edge_os.intent.grammar import GrammarRecognizer
-from edge_os.intent.normalize import clean
 from edge_os.pipeline.stages import IntentRecognizer, IntentResult
 
 _LOGGER = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class IntentEngine:
         """Recognise ``text``; never raises for a sentence it does not understand."""
         started = time.perf_counter()
         area = area or self.default_area
-        key = (clean(text), area)
+        key = (" ".join(words(text)), area)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
