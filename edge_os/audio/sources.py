@@ -9,7 +9,8 @@ that disappears: it reports the error, waits (exponential back-off) and opens it
 from __future__ import annotations
 
 import logging
-import sys
+import os
+import select
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +28,9 @@ _LOGGER = logging.getLogger(__name__)
 ErrorCallback = Callable[[AudioError], None]
 MOCK_SILENCE_SECONDS = 5.0
 """What the mock source plays when no file is configured."""
+STDIN_FILENO = 0
+STDIN_POLL_SECONDS = 0.1
+"""How long a stdin read waits before it looks whether the source was closed."""
 
 
 class AudioSource(Protocol):
@@ -93,51 +97,80 @@ class WavFileSource(MockSource):
 
 
 class StdinSource:
-    """Raw little-endian PCM from a byte stream (stdin by default) in a stated format."""
+    """Raw little-endian PCM from stdin (or a given byte stream or file descriptor).
+
+    stdin is read with :func:`os.read` on its descriptor, polled so :meth:`close` ends the
+    iteration within :data:`STDIN_POLL_SECONDS`. Never through ``sys.stdin.buffer``: a
+    buffered reader left locked by the (daemon) audio thread aborts the interpreter at
+    shutdown ("Fatal Python error: _enter_buffered_busy") when SIGTERM stops the service.
+    """
 
     def __init__(
         self,
-        stream: BinaryIO | None = None,
+        stream: BinaryIO | int | None = None,
         *,
         format: AudioFormat = INTERNAL_FORMAT,
         block_ms: int = 80,
     ) -> None:
         if format.width not in (1, 2, 3, 4):
             raise UsageError(ErrorCode.AUDIO_FORMAT, f"raw PCM of {format} is not supported")
-        self._stream = stream if stream is not None else sys.stdin.buffer
+        self._stream = STDIN_FILENO if stream is None else stream
         self.format = format
         self.block_ms = block_ms
         self.name = f"stdin ({format})"
-        self._closed = False
+        self._stop = threading.Event()
 
     def chunks(self) -> Iterator[AudioChunk]:
-        """Blocks as they arrive; ends at end of stream."""
+        """Blocks of ``block_ms`` as they arrive (a shorter last one); ends at end of stream."""
         frame = self.format.width * self.format.channels
         block_bytes = self.format.rate * self.block_ms // 1000 * frame
         converter = None if self.format == INTERNAL_FORMAT else Converter(self.format.rate)
-        leftover = b""
+        pending = bytearray()
         offset = 0
-        while not self._closed:
-            data = self._stream.read(block_bytes)
-            if not data:
-                break
-            data = leftover + data
-            usable = len(data) - len(data) % frame
-            data, leftover = data[:usable], data[usable:]
-            if converter is not None:
-                data = converter.convert(decode(data, self.format))
-            if data:
-                chunk = AudioChunk(data, offset=offset)
-                offset = chunk.end
-                yield chunk
-        if leftover:
-            _LOGGER.warning(
-                "stdin ended inside a frame: %d trailing byte(s) ignored", len(leftover)
-            )
+        for data in self._reads(block_bytes):
+            pending += data
+            while len(pending) >= block_bytes or (not data and len(pending) >= frame):
+                usable = min(len(pending), block_bytes)
+                usable -= usable % frame
+                pcm = bytes(pending[:usable])
+                del pending[:usable]
+                if converter is not None:
+                    pcm = converter.convert(decode(pcm, self.format))
+                if pcm:
+                    chunk = AudioChunk(pcm, offset=offset)
+                    offset = chunk.end
+                    yield chunk
+        if pending and not self._stop.is_set():
+            _LOGGER.warning("stdin ended inside a frame: %d trailing byte(s) ignored", len(pending))
 
     def close(self) -> None:
-        """Stop reading after the current block."""
-        self._closed = True
+        """Stop reading (within a poll interval, even while no data arrives)."""
+        self._stop.set()
+
+    def _reads(self, size: int) -> Iterator[bytes]:
+        """What the stream delivers, up to ``size`` bytes at a time; ``b""`` once at its end."""
+        stream = self._stream
+        while not self._stop.is_set():
+            if isinstance(stream, int):
+                data = self._read_fd(stream, size)
+                if data is None:
+                    continue  # nothing yet: look at the stop flag again
+            else:
+                data = stream.read(size)
+            yield data
+            if not data:
+                return
+
+    def _read_fd(self, fd: int, size: int) -> bytes | None:
+        try:
+            ready, _, _ = select.select([fd], [], [], STDIN_POLL_SECONDS)
+            return os.read(fd, size) if ready else None
+        except BlockingIOError:  # a non-blocking descriptor with nothing to read after all
+            return None
+        except OSError as err:
+            raise AudioError(
+                ErrorCode.AUDIO_DEVICE, f"cannot read {self.name}: {err.strerror or err}"
+            ) from err
 
 
 StreamOpener = Callable[[str | int | None, int, int, int], Any]

@@ -20,11 +20,14 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from edge_os.config.settings import Config
+from edge_os.config.shape import check_shape
 from edge_os.devices.registry import check_config
 from edge_os.errors import ConfigError, ConfigIssue, ErrorCode
 
 CONFIG_ENV = "EDGE_OS_CONFIG"
 DEFAULTS_NAME = "<defaults>"
+SECRET_WORDS = ("password", "passwd", "secret", "token", "pin", "key")
+"""A key whose name holds one of these never has its value shown in an error."""
 
 Location = tuple[str | int, ...]
 
@@ -78,8 +81,9 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
 def parse_config(text: str, name: str, base_dir: Path) -> Config:
     """Validate YAML ``text`` from the file called ``name``; relative paths use ``base_dir``."""
     try:
+        check_shape(text, name)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yaml.safe_load(text)  # its own tree: constructing merges ``<<`` keys in place
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         problem = getattr(err, "problem", None) or str(err)
@@ -150,6 +154,7 @@ def _message(error: ErrorDetails, loc: Location) -> str:
     kind = error["type"]
     value = error.get("input")
     ctx = error.get("ctx") or {}
+    shown = _hidden(value) if _is_secret(loc) else _shown(value)
     if kind == "extra_forbidden":
         key = loc[-1]
         allowed = _allowed_keys(loc[:-1])
@@ -158,18 +163,16 @@ def _message(error: ErrorDetails, loc: Location) -> str:
         return f"unknown key {key!r} (expected one of: {', '.join(allowed)}){suggestion}"
     if kind == "missing":
         return "required key is missing"
-    if kind == "literal_error":
-        return f"expected one of {ctx.get('expected')}, got {value!r}"
-    if kind == "enum":
-        return f"expected one of {ctx.get('expected')}, got {value!r}"
+    if kind in {"literal_error", "enum"}:
+        return f"expected one of {ctx.get('expected')}, got {shown}"
     expected = _EXPECTED.get(kind)
     if expected is not None:
-        return f"expected {expected}, got {_shown(value)}"
+        return f"expected {expected}, got {shown}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     for bound, words in _BOUNDS.items():
         if bound in ctx and kind != "too_short":
-            return f"expected {words} {ctx[bound]}, got {_shown(value)}"
+            return f"expected {words} {ctx[bound]}, got {shown}"
     if kind in {"too_short", "string_too_short"}:
         return "must not be empty"
     return error["msg"]
@@ -208,6 +211,26 @@ def _shown(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return repr(value)
+
+
+def _is_secret(loc: Location) -> bool:
+    """Whether any key on the path names a secret (password, token, pin, ...)."""
+    return any(
+        word in part.lower() for part in loc if isinstance(part, str) for word in SECRET_WORDS
+    )
+
+
+def _hidden(value: object) -> str:
+    """What kind of value was given, never the value itself."""
+    if isinstance(value, bool) or value is None or isinstance(value, dict | list):
+        return _shown(value)
+    if isinstance(value, int):
+        return "an integer (value hidden)"
+    if isinstance(value, float):
+        return "a number (value hidden)"
+    if isinstance(value, str):
+        return "a string (value hidden)"
+    return "a value (hidden)"
 
 
 def _kind(value: object) -> str:
@@ -273,8 +296,17 @@ def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node, int] | None:
     return None
 
 
-def _duplicate_keys(node: yaml.Node | None, loc: Location) -> list[tuple[Location, int]]:
-    """Mapping keys given twice; PyYAML would silently keep only the last."""
+def _duplicate_keys(
+    node: yaml.Node | None, loc: Location, visited: set[int] | None = None
+) -> list[tuple[Location, int]]:
+    """Mapping keys given twice; PyYAML would silently keep only the last.
+
+    A node reached again through an alias is checked once, where it first appears.
+    """
+    visited = set() if visited is None else visited
+    if node is None or id(node) in visited:
+        return []
+    visited.add(id(node))
     found: list[tuple[Location, int]] = []
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -283,10 +315,10 @@ def _duplicate_keys(node: yaml.Node | None, loc: Location) -> list[tuple[Locatio
             if name in seen:
                 found.append(((*loc, name), int(key.start_mark.line) + 1))
             seen.add(name)
-            found.extend(_duplicate_keys(value, (*loc, name)))
+            found.extend(_duplicate_keys(value, (*loc, name), visited))
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            found.extend(_duplicate_keys(item, (*loc, index)))
+            found.extend(_duplicate_keys(item, (*loc, index), visited))
     return found
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +84,52 @@ def test_stdin_partial_frame_at_the_end_is_reported(caplog: pytest.LogCaptureFix
     chunks = list(StdinSource(io.BytesIO(bytes(2 * 1000 + 1))).chunks())
     assert sum(chunk.num_samples for chunk in chunks) == 1000
     assert "1 trailing byte(s) ignored" in caplog.text
+
+
+def test_stdin_descriptor_gives_whole_blocks_from_small_writes() -> None:
+    read_end, write_end = os.pipe()
+    pcm = bytes(range(256)) * 25  # 6400 bytes: two 80 ms blocks and a 40 ms rest
+    try:
+        for index in range(0, len(pcm), 700):  # pipe writes that split frames and blocks
+            os.write(write_end, pcm[index : index + 700])
+        os.close(write_end)
+        chunks = list(StdinSource(read_end, block_ms=80).chunks())
+    finally:
+        os.close(read_end)
+    assert [chunk.num_samples for chunk in chunks] == [1280, 1280, 640]
+    assert_continuous(chunks, 1280)
+    assert joined(chunks) == pcm
+
+
+def test_stdin_close_ends_a_read_that_waits_for_data() -> None:
+    read_end, write_end = os.pipe()
+    source = StdinSource(read_end, block_ms=80)
+    got: list[AudioChunk] = []
+    reader = threading.Thread(target=lambda: got.extend(source.chunks()), daemon=True)
+    try:
+        os.write(write_end, bytes(2560))
+        reader.start()
+        deadline = time.monotonic() + 5
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.01)
+        source.close()  # the writer keeps the pipe open: only close() can end the read
+        reader.join(timeout=2)
+        assert not reader.is_alive(), "close() did not stop a read blocked on stdin"
+    finally:
+        os.close(write_end)
+        reader.join(timeout=2)
+        os.close(read_end)
+    assert [chunk.num_samples for chunk in got] == [1280]
+
+
+def test_stdin_that_cannot_be_read_is_an_audio_error() -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    os.close(write_end)
+    with pytest.raises(AudioError) as caught:
+        list(StdinSource(read_end).chunks())
+    assert caught.value.code is ErrorCode.AUDIO_DEVICE
+    assert str(caught.value).startswith("cannot read stdin (")
 
 
 def test_mock_source_replays_and_closes() -> None:
