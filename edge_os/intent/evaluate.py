@@ -24,7 +24,7 @@ from edge_os.config.loader import load_config
 from edge_os.config.settings import Config, IntentSettings
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import ErrorCode, UsageError
-from edge_os.intent.engine import IntentEngine, load_fallback
+from edge_os.intent.engine import IntentEngine, load_fallback, load_retrieval
 from edge_os.intent.fixtures import (
     EntityState,
     convert_ha_home,
@@ -139,9 +139,9 @@ def evaluate(
 
     ``devices``: one registry for every sentence, an HA test home or an edge-os config
     (whose settings then apply too). ``rows``: write one JSON line per sentence there.
-    ``llm`` False turns the model fallback off. ``area``: the satellite's area (name or id)
-    for sentences that give none, in every home that has it (added to HA test homes that
-    declare no areas at all).
+    ``llm`` False turns the model paths off (the sentence encoder and the LLM). ``area``:
+    the satellite's area (name or id) for sentences that give none, in every home that has
+    it (added to HA test homes that declare no areas at all).
     """
     paths = [path] if isinstance(path, Path) else list(path)
     samples, tests = load_gold(paths)
@@ -156,7 +156,10 @@ def evaluate(
     if devices is not None and converted is None:
         config = load_config(devices)  # an edge-os config: its settings apply too
     settings = config.intent.model_copy(
-        update={"cache_size": 0, **({} if llm else {"llm_fallback": False})}
+        update={
+            "cache_size": 0,
+            **({} if llm else {"llm_fallback": False, "retrieval": False}),
+        }
     )
     fixed: Home | None = None
     if converted is not None:
@@ -207,9 +210,13 @@ def _home(
     states: Mapping[str, EntityState] | None = None,
 ) -> Home:
     fallback = load_fallback(registry, settings, config.state_dir)
+    retrieval = load_retrieval(
+        registry, settings, config.state_dir, default_area, config.site.language
+    )
     engine = IntentEngine(
         registry,
         settings,
+        retrieval=retrieval,
         default_area=default_area,
         fallback=fallback,
         language=config.site.language,

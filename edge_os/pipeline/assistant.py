@@ -24,6 +24,7 @@ from edge_os.pipeline.stages import IntentRecognizer
 if TYPE_CHECKING:
     from edge_os.action.gpio import GpioDriver
     from edge_os.action.mqtt import MqttDriver
+    from edge_os.intent.engine import IntentEngine
     from edge_os.pipeline.frontend import FrontEnd
 
 _LOGGER = logging.getLogger(__name__)
@@ -60,6 +61,21 @@ class Assistant:
         return None
 
 
+def _intent_engine(config: Config, registry: DeviceRegistry, *, llm: bool) -> IntentEngine:
+    """Grammar, then the sentence encoder (when built), then the LLM (when built and ``llm``)."""
+    from edge_os.intent.engine import build_engine, lazy_fallback, load_retrieval
+
+    here, language = config.site.area, config.site.language
+    return build_engine(
+        registry,
+        config.intent,
+        here,
+        fallback=(lazy_fallback(registry, config.intent, config.state_dir) if llm else None),
+        language=language,
+        retrieval=load_retrieval(registry, config.intent, config.state_dir, here, language),
+    )
+
+
 @contextmanager
 def open_assistant(
     config: Config,
@@ -76,7 +92,6 @@ def open_assistant(
     from edge_os.action.dispatcher import Dispatcher
     from edge_os.action.gpio import GpioDriver, make_pin_factory
     from edge_os.action.mqtt import open_mqtt
-    from edge_os.intent.engine import build_engine, lazy_fallback
     from edge_os.scheduler.timers import TimerTable
 
     registry = DeviceRegistry.from_config(config)
@@ -110,14 +125,7 @@ def open_assistant(
             stt = create_stt(config, registry)
             timed("stt", started)
         started = time.perf_counter()
-        fallback = lazy_fallback(registry, config.intent, config.state_dir) if llm else None
-        engine = build_engine(
-            registry,
-            config.intent,
-            config.site.area,
-            fallback=fallback,
-            language=config.site.language,
-        )
+        engine = _intent_engine(config, registry, llm=llm)
         timed("intent", started)
         voice = player = None
         if speak:
@@ -151,7 +159,7 @@ def open_assistant(
             mqtt=mqtt,
             gpio=gpio,
             load_ms=load_ms,
-            fallback=fallback,
+            fallback=engine.fallback,
         )
         assistant.command.states = assistant.state
         _LOGGER.info("loaded in %s ms", load_ms)

@@ -241,7 +241,7 @@ class CommandPipeline:
             )
         )
         outcomes: list[ActionOutcome] = []
-        hold = result.path == "llm" and self.confirm_llm
+        hold = result.path in {"model", "llm"} and self.confirm_llm
         for request in requests:
             action_started = time.perf_counter()
             refused = self._refused(request, source)

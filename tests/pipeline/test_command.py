@@ -16,7 +16,7 @@ from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.engine import build_engine
 from edge_os.pipeline.command import CommandPipeline
 from edge_os.pipeline.events import Event
-from edge_os.pipeline.stages import IntentResult, Transcript
+from edge_os.pipeline.stages import IntentPath, IntentResult, Transcript
 from edge_os.scheduler.store import Timer
 from edge_os.scheduler.timers import TimerTable
 from tests.conftest import EXAMPLE_HOME
@@ -33,17 +33,20 @@ class Clock:
 
 
 class LlmGuess:
-    """An IntentRecognizer answering like the LLM fallback: one guessed target."""
+    """An IntentRecognizer answering like a learned path: one guessed target."""
+
+    def __init__(self, path: IntentPath = "llm") -> None:
+        self.path: IntentPath = path
 
     def recognize(self, text: str, *, area: str | None = None) -> IntentResult:
         if "study" not in text:
-            return IntentResult(text=text, intent=None, path="llm")
+            return IntentResult(text=text, intent=None, path=self.path)
         return IntentResult(
             text=text,
             intent="HassTurnOn",
             targets=["switch.office_heater"],
             confidence=0.6,
-            path="llm",
+            path=self.path,
         )
 
 
@@ -101,10 +104,13 @@ def test_grammar_actions_run_at_once(parts: tuple[DeviceRegistry, GpioDriver]) -
     assert report.answer == "Turned on the office heater."
 
 
-def test_llm_guesses_wait_for_yes(parts: tuple[DeviceRegistry, GpioDriver]) -> None:
+@pytest.mark.parametrize("path", ["llm", "model"])
+def test_learned_guesses_wait_for_yes(
+    parts: tuple[DeviceRegistry, GpioDriver], path: IntentPath
+) -> None:
     registry, gpio = parts
     clock = Clock()
-    command = pipeline(registry, gpio, LlmGuess(), clock)
+    command = pipeline(registry, gpio, LlmGuess(path), clock)
     events: list[Event] = []
     report = command.handle_text("it is freezing in the study", events.append)
     assert statuses(events) == ["needs-confirmation"]
