@@ -32,11 +32,14 @@ class OutcomeStatus(StrEnum):
     """How an action ended."""
 
     DONE = "done"
-    """The transport confirmed it (MQTT PUBACK, GPIO pin set)."""
+    """The transport confirmed it: GPIO pin set; MQTT success PUBACK (MQTT 5: a subscriber
+    was there to take it; 3.1.1: the broker took charge of it)."""
     QUEUED = "queued"
-    """Stored durably; it will be delivered once the broker is back."""
+    """Stored durably and not yet confirmed (broker away or slow, or no device subscribed
+    yet); it is sent as soon as it can be, unless it gets older than its age limit."""
     FAILED = "failed"
-    """It did not happen; ``reason`` says why."""
+    """It did not happen and will not (refused, invalid, or too old to send: dropped);
+    ``reason`` says why."""
     NEEDS_CONFIRMATION = "needs-confirmation"
     """A sensitive device: nothing was sent, a spoken "yes" is awaited."""
 

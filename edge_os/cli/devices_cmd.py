@@ -100,13 +100,15 @@ def _params(pairs: list[str]) -> dict[str, str | int | float]:
 
 
 def _test(args: argparse.Namespace) -> int:
+    from edge_os.action.mqtt import cli_session
     from edge_os.action.probe import send_one
 
     config = load_config(discover_config_path(args.config))
     action = Action(args.action) if args.action else None
-    outcome, latency_ms, refused = send_one(
-        config, args.entity, action, _params(args.param), confirmed=args.yes
-    )
+    with cli_session(config) as own:  # never the service's client id or queue
+        outcome, latency_ms, refused = send_one(
+            own, args.entity, action, _params(args.param), confirmed=args.yes
+        )
     status = outcome.status.value
     if args.json:
         print(

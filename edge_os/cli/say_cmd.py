@@ -3,7 +3,11 @@
 ``--dry-run`` stops after planning. Otherwise the actions go through the dispatcher (which
 refuses anything the registry does not declare) over only the transports they need: an
 embedded Mosquitto when ``mqtt.host`` is null, gpiozero's MockFactory off a Pi. Sensitive
-devices (locks, garage doors) are held until ``--yes`` says the spoken "yes".
+devices (locks, garage doors) are held until ``--yes`` says the spoken "yes". MQTT goes
+through :func:`~edge_os.action.mqtt.cli_session`: a client id and a queue of this process's
+own, so ``say`` never knocks the running service off the broker; what the broker does not
+confirm within ``mqtt.ack_timeout_seconds`` is reported as failed, since nothing will send
+it later.
 
 Timers and delayed commands ("turn off the lights in 5 minutes") go into the durable
 timer table under ``state_dir``, the one the running service (``edge-os run``) fires:
@@ -119,7 +123,7 @@ def execute(
         return []
     from edge_os.action.dispatcher import Dispatcher
     from edge_os.action.gpio import GpioDriver, make_pin_factory
-    from edge_os.action.mqtt import open_mqtt
+    from edge_os.action.mqtt import cli_session, open_mqtt
 
     dispatcher = Dispatcher(registry, confirm_sensitive=config.intent.confirm_sensitive)
     entities = [e for e in map(registry.get, (r.entity_id for r in requests)) if e is not None]
@@ -130,8 +134,9 @@ def execute(
             stack.callback(gpio.close)
             dispatcher.drivers["gpio"] = gpio
         over_mqtt = [e for e in entities if e.transport == "mqtt"]
-        if over_mqtt:
-            dispatcher.drivers["mqtt"] = stack.enter_context(open_mqtt(config, over_mqtt))
+        if over_mqtt:  # its own client id and queue: the running service is not disturbed
+            own = stack.enter_context(cli_session(config))
+            dispatcher.drivers["mqtt"] = stack.enter_context(open_mqtt(own, over_mqtt))
         return [dispatcher.execute(request, confirmed=confirmed) for request in requests]
 
 

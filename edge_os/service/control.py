@@ -22,36 +22,101 @@ Timers and delayed commands (the durable schedule):
 Rhasspy-era tools speak Hermes: edge-os publishes ``hermes/hotword/<id>/detected``,
 ``hermes/asr/textCaptured``, ``hermes/nlu/intentParsed``, ``hermes/intent/<name>`` and
 ``hermes/nlu/intentNotRecognized``, and answers ``hermes/nlu/query`` and ``hermes/tts/say``
-(then ``hermes/tts/sayFinished``). Garbage payloads are logged and dropped.
+(then ``hermes/tts/sayFinished``).
+
+Text commands (``command`` and ``hermes/nlu/query``) are written to the durable
+:class:`~edge_os.service.inbox.ControlInbox` before the broker gets its PUBACK, so one the
+broker has handed over is carried out, once, even if edge-os dies right after. With MQTT 5
+the connection also keeps a persistent session, so a QoS 1 command sent while edge-os was
+down or restarting is carried out when it is back (the session expires
+``mqtt.queue_max_age_seconds`` after edge-os went away, so none older is). MQTT 3.1.1
+sessions never expire, so there the session is clean and such commands are not kept. The
+other control topics change state and are not kept.
+
+Garbage is rejected with one log line, never a traceback: payloads over
+:data:`MAX_PAYLOAD_BYTES`, text that is not UTF-8, JSON nested deeper than
+:data:`MAX_JSON_DEPTH`, NaN or infinite numbers, values out of range.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from edge_os.action.connection import MqttConnection
+from edge_os.action.connection import Inbound, InboundHandler, MqttConnection
 from edge_os.action.discovery import OwnTopics
+from edge_os.errors import EdgeOSError
 from edge_os.pipeline.events import (
     Event,
     IntentRecognized,
     TranscriptReady,
     WakeDetected,
 )
+from edge_os.service.inbox import ControlInbox, Ticket
 
 _LOGGER = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 500
+"""Longest command or sentence to speak, in characters."""
+MAX_PAYLOAD_BYTES = 4096
+"""Largest control payload read; a longer one is rejected unparsed."""
+MAX_JSON_DEPTH = 8
+"""Deepest JSON nesting accepted (deeper would make the parser recurse without need)."""
+
+
+class ControlPayloadError(ValueError):
+    """A control payload that is not what its topic takes; the message says why."""
+
+
+def parse_json(text: str) -> Any:
+    """``text`` as JSON within :data:`MAX_JSON_DEPTH`, with finite numbers only."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:  # count nesting before parsing: the parser recurses per level
+        if escaped:
+            escaped = False
+        elif in_string:
+            escaped = char == "\\"
+            in_string = char != '"'
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    if deepest > MAX_JSON_DEPTH:
+        raise ControlPayloadError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as err:
+        raise ControlPayloadError(f"invalid JSON ({err.msg} at character {err.pos})") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ControlPayloadError(f"{name} is not a number edge-os takes")
+
+
+def decode_text(payload: bytes) -> str:
+    """A payload as stripped UTF-8 text within :data:`MAX_PAYLOAD_BYTES`."""
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise ControlPayloadError(f"{len(payload)} bytes, more than {MAX_PAYLOAD_BYTES}")
+    try:
+        return payload.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ControlPayloadError("not UTF-8") from None
 
 
 @dataclass(frozen=True)
 class ControlHandlers:
     """What the service does when asked over MQTT (called from paho's thread)."""
 
-    command: Callable[[str], None]
+    command: Callable[[str, Ticket | None], None]
+    """Carry out text; the ticket (None when there is no inbox) wraps its handling."""
     say: Callable[[str, str | None], None]
     """Speak text; the second argument is a Hermes request id to finish, if any."""
     mute: Callable[[bool], None]
@@ -115,26 +180,64 @@ class MqttControl:
     """Publishes events and status; turns control messages into handler calls."""
 
     def __init__(
-        self, connection: MqttConnection, topics: OwnTopics, site_id: str, handlers: ControlHandlers
+        self,
+        connection: MqttConnection,
+        topics: OwnTopics,
+        site_id: str,
+        handlers: ControlHandlers,
+        *,
+        inbox: ControlInbox | None = None,
     ) -> None:
         self.connection = connection
         self.topics = topics
         self.site_id = site_id
         self.handlers = handlers
+        self.inbox = inbox
+        """Where text commands are kept until handled (None: memory only)."""
         self.rejected = 0
         """Control messages dropped as malformed."""
+        self.redelivered = 0
+        """Text commands the broker sent again that were already stored (not run twice)."""
+        self._subscribed: list[InboundHandler] = []
 
     def start(self) -> None:
-        """Subscribe to the control topics (again after every reconnect)."""
+        """Hand over what a previous run left unhandled, then subscribe the control topics."""
+        if self.inbox is not None:
+            for entry in self.inbox.unfinished():
+                _LOGGER.info("carrying out %r, left unhandled by the last run", entry.text)
+                self.handlers.command(entry.text, Ticket(self.inbox, entry))
         base = self.topics.base
-        self.connection.subscribe(f"{base}/command", self._on_command)
-        self.connection.subscribe(f"{base}/say", self._on_say)
-        self.connection.subscribe(OwnTopics.command(self.topics.mute), self._on_mute)
-        self.connection.subscribe(OwnTopics.command(self.topics.volume), self._on_volume)
-        self.connection.subscribe(f"{base}/schedule/list", self._on_schedule_list)
-        self.connection.subscribe(f"{base}/schedule/cancel", self._on_schedule_cancel)
-        self.connection.subscribe("hermes/nlu/query", self._on_hermes_query)
-        self.connection.subscribe("hermes/tts/say", self._on_hermes_say)
+        self._subscribe(f"{base}/command", self._on_command)
+        self._subscribe(f"{base}/say", self._on_say)
+        # a retained mute or volume is a setting, still wanted; a retained command is stale
+        self._subscribe(OwnTopics.command(self.topics.mute), self._on_mute, retained=True)
+        self._subscribe(OwnTopics.command(self.topics.volume), self._on_volume, retained=True)
+        self._subscribe(f"{base}/schedule/list", self._on_schedule_list)
+        self._subscribe(f"{base}/schedule/cancel", self._on_schedule_cancel)
+        self._subscribe("hermes/nlu/query", self._on_hermes_query)
+        self._subscribe("hermes/tts/say", self._on_hermes_say)
+
+    def stop(self) -> None:
+        """Stop handling control messages (the session keeps collecting them); close the inbox."""
+        for handler in self._subscribed:
+            self.connection.remove_handler(handler)
+        self._subscribed.clear()
+        if self.inbox is not None:
+            self.inbox.close()
+
+    def _subscribe(
+        self, topic_filter: str, handler: Callable[[Inbound], None], *, retained: bool = False
+    ) -> None:
+        def guarded(message: Inbound) -> None:
+            if message.retain and not retained:
+                return  # a stale retained command must never be replayed at start-up
+            try:
+                handler(message)
+            except ControlPayloadError as err:
+                self._reject(message.topic, message.payload, str(err))
+
+        self._subscribed.append(guarded)
+        self.connection.subscribe_inbound(topic_filter, guarded)
 
     def publish_event(self, event: Event) -> None:
         """Send one pipeline event to its topics (QoS 0: events are not commands)."""
@@ -162,99 +265,89 @@ class MqttControl:
         self.connection.publish("hermes/tts/sayFinished", json.dumps(payload), qos=0)
 
     def _reject(self, topic: str, payload: bytes, why: str) -> None:
-        self.rejected += 1
         _LOGGER.warning("ignoring %r on %s: %s", payload[:60], topic, why)
+        self.rejected += 1
 
-    def _text(self, topic: str, payload: bytes, key: str = "text") -> str | None:
-        try:
-            raw = payload.decode("utf-8").strip()
-        except UnicodeDecodeError:
-            self._reject(topic, payload, "not UTF-8")
-            return None
-        if raw.startswith("{"):
-            try:
-                data = json.loads(raw)
-            except json.JSONDecodeError:
-                self._reject(topic, payload, "invalid JSON")
-                return None
-            value = data.get(key) if isinstance(data, dict) else None
-            if not isinstance(value, str):
-                self._reject(topic, payload, f"expected a JSON object with a {key!r} string")
-                return None
-            raw = value.strip()
-        if not raw or len(raw) > MAX_TEXT_CHARS:
-            self._reject(topic, payload, f"expected 1-{MAX_TEXT_CHARS} characters of text")
-            return None
-        return raw
-
-    def _on_command(self, topic: str, payload: bytes, retain: bool) -> None:
-        if retain:
-            return  # a stale retained command must never be replayed at start-up
-        text = self._text(topic, payload)
-        if text is not None:
-            self.handlers.command(text)
-
-    def _on_say(self, topic: str, payload: bytes, retain: bool) -> None:
-        text = None if retain else self._text(topic, payload)
-        if text is not None:
-            self.handlers.say(text, None)
-
-    def _on_hermes_query(self, topic: str, payload: bytes, retain: bool) -> None:
-        text = None if retain else self._text(topic, payload, key="input")
-        if text is not None:
-            self.handlers.command(text)
-
-    def _on_hermes_say(self, topic: str, payload: bytes, retain: bool) -> None:
-        if retain:
-            return
-        text = self._text(topic, payload)
-        if text is None:
+    def _command_text(self, message: Inbound, key: str) -> None:
+        """Store a text command durably, then hand it over (the PUBACK follows)."""
+        text = _text(message.payload, key)
+        if self.inbox is None:
+            self.handlers.command(text, None)
             return
         try:
-            request_id = json.loads(payload).get("id")
-        except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
-            request_id = None
+            entry = self.inbox.accept(message, text)
+        except EdgeOSError as err:
+            _LOGGER.error("%s; carrying out %r without keeping it", err, text)
+            self.handlers.command(text, None)
+            return
+        if entry is None:
+            self.redelivered += 1
+            _LOGGER.info("%r on %s came again (redelivery); already kept", text, message.topic)
+            return
+        self.handlers.command(text, Ticket(self.inbox, entry))
+
+    def _on_command(self, message: Inbound) -> None:
+        self._command_text(message, "text")
+
+    def _on_hermes_query(self, message: Inbound) -> None:
+        self._command_text(message, "input")
+
+    def _on_say(self, message: Inbound) -> None:
+        self.handlers.say(_text(message.payload, "text"), None)
+
+    def _on_hermes_say(self, message: Inbound) -> None:
+        text = _text(message.payload, "text")
+        data = parse_json(decode_text(message.payload))  # _text accepted it: a JSON object
+        request_id = data.get("id") if isinstance(data, dict) else None
         self.handlers.say(text, request_id if isinstance(request_id, str) else None)
 
-    def _on_mute(self, topic: str, payload: bytes, retain: bool) -> None:
-        value = payload.strip().upper()
-        if value in {b"ON", b"TRUE", b"1"}:
+    def _on_mute(self, message: Inbound) -> None:
+        value = decode_text(message.payload).upper()
+        if value in {"ON", "TRUE", "1"}:
             self.handlers.mute(True)
-        elif value in {b"OFF", b"FALSE", b"0"}:
+        elif value in {"OFF", "FALSE", "0"}:
             self.handlers.mute(False)
         else:
-            self._reject(topic, payload, "expected ON or OFF")
+            raise ControlPayloadError("expected ON or OFF")
 
-    def _on_volume(self, topic: str, payload: bytes, retain: bool) -> None:
+    def _on_volume(self, message: Inbound) -> None:
         try:
-            volume = round(float(payload.decode("ascii").strip()))
-        except (UnicodeDecodeError, ValueError):
-            self._reject(topic, payload, "expected a number 0-100")
-            return
-        if not 0 <= volume <= 100:
-            self._reject(topic, payload, "expected a number 0-100")
-            return
-        self.handlers.volume(volume)
+            value = float(decode_text(message.payload))
+        except ValueError:
+            raise ControlPayloadError("expected a number 0-100") from None
+        if not math.isfinite(value) or not 0 <= value <= 100:
+            raise ControlPayloadError("expected a number 0-100")
+        self.handlers.volume(round(value))
 
-    def _on_schedule_list(self, topic: str, payload: bytes, retain: bool) -> None:
-        if not retain:
-            self.handlers.schedule_list()
+    def _on_schedule_list(self, message: Inbound) -> None:
+        self.handlers.schedule_list()
 
-    def _on_schedule_cancel(self, topic: str, payload: bytes, retain: bool) -> None:
-        if retain:
-            return  # a stale retained cancel must not hit a job made later
-        job_id = _job_id(payload)
+    def _on_schedule_cancel(self, message: Inbound) -> None:
+        job_id = _job_id(message.payload)
         if job_id is None:
-            self._reject(topic, payload, 'expected a job id: 7 or {"id": 7}')
-            return
+            raise ControlPayloadError('expected a job id: 7 or {"id": 7}')
         self.handlers.schedule_cancel(job_id)
+
+
+def _text(payload: bytes, key: str) -> str:
+    """Text from a plain payload or a JSON object's ``key``, 1-MAX_TEXT_CHARS characters."""
+    raw = decode_text(payload)
+    if raw.startswith("{"):
+        data = parse_json(raw)
+        value = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(value, str):
+            raise ControlPayloadError(f"expected a JSON object with a {key!r} string")
+        raw = value.strip()
+    if not raw or len(raw) > MAX_TEXT_CHARS:
+        raise ControlPayloadError(f"expected 1-{MAX_TEXT_CHARS} characters of text")
+    return raw
 
 
 def _job_id(payload: bytes) -> int | None:
     """A positive integer job id from ``7`` or ``{"id": 7}``; None for anything else."""
     try:
-        data = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = parse_json(decode_text(payload))
+    except ControlPayloadError:
         return None
     if isinstance(data, dict):
         data = data.get("id")

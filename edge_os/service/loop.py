@@ -32,6 +32,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from edge_os.action.mqtt import DeliveryReport
+from edge_os.action.queue import CommandState
 from edge_os.audio.format import AudioChunk
 from edge_os.audio.sources import AudioSource
 from edge_os.errors import EdgeOSError
@@ -47,6 +49,7 @@ from edge_os.pipeline.events import (
     WakeDetected,
 )
 from edge_os.service.control import ControlHandlers, MqttControl
+from edge_os.service.inbox import ControlInbox, Ticket
 from edge_os.service.metrics import Metrics
 from edge_os.service.notify import SystemdNotifier
 from edge_os.service.worker import CommandWorker
@@ -124,7 +127,9 @@ class VoiceService:
                     schedule_list=self._threadsafe(self.publish_schedule),
                     schedule_cancel=self._threadsafe(self.cancel_job),
                 ),
+                inbox=ControlInbox.open(assistant.config),
             )
+            assistant.mqtt.add_listener(self._threadsafe(self._delivery_ended))
 
     # --- control, callable from the loop -------------------------------------------------
 
@@ -232,6 +237,8 @@ class VoiceService:
             for _ in range(3):  # let events handed over by the workers reach the loop
                 await asyncio.sleep(0)
             ticker.cancel()
+            if self.control is not None:
+                self.control.stop()
             self._write_status()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -311,11 +318,17 @@ class VoiceService:
 
         self._commands.submit(player.play, earcon_audio(Earcon(name)))
 
-    def _submit_text(self, text: str) -> None:
+    def _submit_text(self, text: str, ticket: Ticket | None = None) -> None:
         self._pending_commands += 1
         self._set_state("thinking")
         handle = partial(self.assistant.command.handle_text, source="mqtt")
-        self._commands.submit(self._guard, handle, text)
+        self._commands.submit(self._guard, handle if ticket is None else ticket.wrap(handle), text)
+
+    def _delivery_ended(self, report: DeliveryReport) -> None:
+        if report.state is CommandState.STALE:
+            command = report.command
+            message = f"a command for {command.entity_id} on {command.topic} was {report.reason}"
+            self._event(ErrorEvent(stage="action", code="command-expired", message=message))
 
     def _submit_say(self, text: str, request_id: str | None) -> None:
         self._commands.submit(self._say, text, request_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ import pytest
 from edge_os.action import broker as broker_module
 from edge_os.action.broker import EmbeddedBroker
 from edge_os.cli.main import main
+from edge_os.config.loader import load_config
 from edge_os.errors import DeviceError
+from tests.action.helpers import start_driver
 from tests.mqtt_broker import Subscriber
 
 
@@ -98,5 +101,30 @@ def test_devices_test_on_the_embedded_default_broker(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = str(_config(tmp_path, ""))  # mqtt.host is null: edge-os starts its own broker
-    assert main(["-c", config, "devices", "test", "light.hall", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["status"] == "done"
+    # the broker answers (MQTT 5), but no device is subscribed there: not "done"
+    assert main(["-c", config, "devices", "test", "light.hall", "--json"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "failed"
+    assert result["reason"].startswith("no device is listening on hall/set yet; given up")
+
+
+def test_cli_commands_leave_the_running_service_alone(
+    mosquitto: EmbeddedBroker, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _config(tmp_path, f"mqtt: {{host: 127.0.0.1, port: {mosquitto.port}}}\n")
+    service = start_driver(load_config(config))  # what `edge-os run` holds
+    hall = Subscriber(mosquitto, "hall/set")
+    try:
+        assert main(["-c", str(config), "devices", "test", "light.hall", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["status"] == "done"
+        assert main(["-c", str(config), "say", "turn on the hall", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["outcomes"][0]["status"] == "done"
+        assert [m.topic for m in hall.wait_for(2)] == ["hall/set", "hall/set"]
+        # same client id would have knocked the service off the broker; same queue would
+        # have handed it the CLI's commands
+        assert service.connection.connected and service.connection.connects == 1
+        with sqlite3.connect(service.queue.path) as db:
+            assert db.execute("SELECT COUNT(*) FROM commands").fetchone() == (0,)
+    finally:
+        hall.close()
+        service.stop()

@@ -7,12 +7,15 @@ import logging
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from edge_os.action.broker import EmbeddedBroker, free_port
+from edge_os.action.mqtt import DeliveryReport
 from edge_os.action.outcome import ActionOutcome, ActionRequest, OutcomeStatus
+from edge_os.action.queue import CommandState
 from edge_os.action.state import EntityState, in_loop
 from edge_os.devices.entity import Action
 from tests.action.helpers import home_config, start_driver
@@ -231,3 +234,81 @@ def test_state_updates_are_handed_to_the_event_loop_thread(
     finally:
         driver.stop()
         device.close()
+
+
+def test_nobody_subscribed_keeps_the_command_queued_until_a_device_listens(
+    mosquitto: EmbeddedBroker, tmp_path: Path
+) -> None:
+    driver = start_driver(home_config(tmp_path, mosquitto, ack_timeout_seconds=0.5))
+    reports: list[DeliveryReport] = []
+    driver.add_listener(reports.append)
+    try:
+        outcome = driver.execute(set_point(0))  # MQTT 5: PUBACK 0x10 "No matching subscribers"
+        assert outcome.status is OutcomeStatus.QUEUED
+        assert f"no device is listening on {TARGET_TOPIC} yet" in (outcome.reason or "")
+        assert len(driver.queue) == 1
+        device = Subscriber(mosquitto, TARGET_TOPIC)  # the device comes (back)
+        assert [m.payload for m in device.wait_for(1, TARGET_TOPIC)] == [b"10"]
+        wait_until(lambda: len(driver.queue) == 0, 5, "the queue to drain")
+        time.sleep(0.3)
+        assert len(device.received(TARGET_TOPIC)) == 1
+        assert [r.state for r in reports] == [CommandState.DONE]
+        device.close()
+    finally:
+        driver.stop()
+
+
+def test_mqtt_311_has_no_reason_codes_so_done_means_the_broker_took_it(
+    mosquitto: EmbeddedBroker, tmp_path: Path
+) -> None:
+    driver = start_driver(home_config(tmp_path, mosquitto, protocol="3.1.1"))
+    try:
+        # nobody is subscribed, and a 3.1.1 broker cannot say so: this is the documented limit
+        assert driver.execute(set_point(0)).status is OutcomeStatus.DONE
+        assert len(driver.queue) == 0
+    finally:
+        driver.stop()
+
+
+def test_publishing_from_many_threads_while_messages_pour_in_never_deadlocks(
+    mosquitto: EmbeddedBroker, tmp_path: Path
+) -> None:
+    """paho's writes can wait for its network thread: no lock of ours may be held then."""
+    device = Subscriber(mosquitto, TARGET_TOPIC)
+    driver = start_driver(home_config(tmp_path, mosquitto))
+    connection = driver.connection
+    deadline = time.monotonic() + 2.0
+
+    def events() -> None:  # QoS 0: paho calls on_publish from the writing thread
+        while time.monotonic() < deadline:
+            connection.publish("edge_os/home/event/test", b"{}", qos=0)
+
+    def states() -> None:  # keeps the network thread inside our message handler
+        while time.monotonic() < deadline:
+            device.client.publish("zigbee2mqtt/kitchen_ceiling", '{"state": "ON"}', qos=1)
+            time.sleep(0.0005)
+
+    def commands() -> None:
+        for index in range(200):
+            driver.enqueue(TARGET_TOPIC, str(index).encode(), retain=False, entity_id=THERMOSTAT)
+            time.sleep(0.005)
+
+    def subscriptions() -> None:
+        for index in range(20):
+            connection.subscribe(f"edge_os/home/test/{index}", lambda *args: None)
+            time.sleep(0.05)
+
+    workers = [threading.Thread(target=f, daemon=True) for f in (events, states, commands)]
+    workers.append(threading.Thread(target=subscriptions, daemon=True))
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(15)
+    assert not any(worker.is_alive() for worker in workers), "a publisher is stuck"
+    assert driver.wait_drained(15)
+    stopper = threading.Thread(target=driver.stop, daemon=True)
+    stopper.start()
+    stopper.join(15)
+    assert not stopper.is_alive(), "stop() is stuck"
+    assert len(device.wait_for(200, TARGET_TOPIC)) == 200
+    device.close()

@@ -111,7 +111,7 @@ def test_render_command_uses_templates_topics_and_defaults(home: DeviceRegistry)
 def test_queue_is_fifo_and_survives_reopening(tmp_path: Path) -> None:
     queue = CommandQueue(tmp_path)
     ids = [
-        queue.push(f"t/{i}", f"p{i}".encode(), retain=i == 1, entity_id="switch.x")
+        queue.push(f"t/{i}", f"p{i}".encode(), retain=i == 1, entity_id="switch.x").id
         for i in range(3)
     ]
     assert ids == sorted(ids) and len(queue) == 3

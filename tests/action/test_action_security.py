@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import paho.mqtt.client as mqtt
 import pytest
 
 from edge_os.action.broker import EmbeddedBroker
@@ -12,9 +15,37 @@ from edge_os.action.outcome import ActionRequest, OutcomeStatus
 from edge_os.devices.entity import Action
 from edge_os.errors import DeviceError, ErrorCode
 from tests.action.helpers import home_config, start_driver
-from tests.mqtt_broker import broker_tls, make_password_file, make_tls_files
+from tests.mqtt_broker import broker_tls, make_password_file, make_tls_files, wait_until
 
 TURN_ON = ActionRequest("switch.coffee_machine", Action.TURN_ON)
+TOPIC = "cmnd/coffee_machine/POWER"
+
+
+class _Device:
+    """The coffee machine: a TLS or password client subscribed to its command topic."""
+
+    def __init__(self, broker: EmbeddedBroker, **login: Any) -> None:
+        self.got: list[bytes] = []
+        self.subscribed = threading.Event()
+        self.client = mqtt.Client(
+            callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id="coffee"
+        )
+        if "username" in login:
+            self.client.username_pw_set(login["username"], login["password"])
+        if "ca_certs" in login:
+            self.client.tls_set(
+                ca_certs=login["ca_certs"], certfile=login["certfile"], keyfile=login["keyfile"]
+            )
+        self.client.on_connect = lambda client, *args: client.subscribe(TOPIC, qos=1)
+        self.client.on_subscribe = lambda *args: self.subscribed.set()
+        self.client.on_message = lambda client, userdata, message: self.got.append(message.payload)
+        self.client.connect(broker.host, broker.port)
+        self.client.loop_start()
+        assert self.subscribed.wait(5), "the device could not subscribe"
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +68,19 @@ def test_tls_with_client_certificate(
         "cert_file": tls_files["client"],
         "key_file": tls_files["client_key"],
     }
+    device = _Device(
+        tls_broker,
+        ca_certs=str(tls_files["ca"]),
+        certfile=str(tls_files["client"]),
+        keyfile=str(tls_files["client_key"]),
+    )
     driver = start_driver(home_config(tmp_path, tls_broker, tls=tls))
     try:
         assert driver.connection.connected
         assert driver.execute(TURN_ON).status is OutcomeStatus.DONE
     finally:
         driver.stop()
+        device.close()
 
 
 def test_tls_with_an_unknown_ca_is_a_clear_error(
@@ -105,8 +143,11 @@ def test_password_file_logs_in(password_broker: EmbeddedBroker, tmp_path: Path) 
     secret = tmp_path / "mqtt-password"
     secret.write_text("s3cret\n", encoding="utf-8")
     config = home_config(tmp_path, password_broker, username="edge", password_file=secret)
+    device = _Device(password_broker, username="edge", password="s3cret")
     driver = start_driver(config)
     try:
         assert driver.execute(TURN_ON).status is OutcomeStatus.DONE
+        wait_until(lambda: device.got == [b"ON"], 5, "the command at the device")
     finally:
         driver.stop()
+        device.close()

@@ -125,7 +125,9 @@ def test_the_demo_runs_every_stage(tmp_path: Path) -> None:
     assert "kitchen light" in events["transcript"]["text"].lower()
     assert events["intent"]["intent"] == "HassTurnOn"
     assert events["intent"]["targets"] == ["light.kitchen_ceiling"]
-    assert events["action"]["status"] == "done"  # the embedded broker acknowledged it
-    assert events["answer"]["text"] == "Turned on the kitchen light."
+    # the embedded broker has no device subscribed: MQTT 5 answers "no matching
+    # subscribers", so the command stays queued instead of being claimed as done
+    assert events["action"]["status"] == "queued"
+    assert "the kitchen light" in events["answer"]["text"]
     assert set(events["timing"]["stage_ms"]) == {"stt", "intent", "action", "first_audio"}
     assert reply.stat().st_size > 10_000

@@ -50,23 +50,29 @@ def test_executes_over_gpio(home: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_executes_over_mqtt(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # mqtt.host is null: an embedded mosquitto on loopback takes the publish
+    # mqtt.host is null: an embedded mosquitto on loopback takes the publish, but no device
+    # is subscribed there, and MQTT 5 says so (PUBACK 0x10): not done, and `say` gives up
     code = main(["-c", str(home), "say", "set the kitchen light to 30 percent", "--json"])
     out = json.loads(capsys.readouterr().out)
-    assert code == 0
+    assert code == 1
     assert out["executed"] is True
-    assert out["outcomes"] == [
-        {"entity_id": "light.kitchen_ceiling", "action": "set_brightness", "status": "done",
-         "reason": None}
-    ]  # fmt: skip
+    [outcome] = out["outcomes"]
+    assert (outcome["entity_id"], outcome["action"], outcome["status"]) == (
+        "light.kitchen_ceiling", "set_brightness", "failed"
+    )  # fmt: skip
+    assert outcome["reason"].startswith(
+        "no device is listening on zigbee2mqtt/kitchen_ceiling/set yet"
+    )
 
 
 def test_sensitive_needs_yes(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-c", str(home), "say", "unlock the front door", "--json"]) == 0
     held = json.loads(capsys.readouterr().out)["outcomes"][0]
     assert held["status"] == "needs-confirmation"
-    assert main(["-c", str(home), "say", "unlock the front door", "--json", "--yes"]) == 0
-    assert json.loads(capsys.readouterr().out)["outcomes"][0]["status"] == "done"
+    # confirmed, it is sent; no device is subscribed on the embedded broker to take it
+    assert main(["-c", str(home), "say", "unlock the front door", "--json", "--yes"]) == 1
+    sent = json.loads(capsys.readouterr().out)["outcomes"][0]
+    assert sent["status"] == "failed" and sent["reason"].startswith("no device is listening")
 
 
 def test_unknown_area(home: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,11 +14,17 @@ from edge_os.cli.main import main
 from edge_os.pipeline.events import ErrorEvent
 from edge_os.service.bench import run_bench
 from edge_os.service.metrics import Metrics
+from tests.mqtt_broker import Subscriber
 from tests.service.conftest import service_config
 
 
 def test_bench_measures_every_stage(broker: EmbeddedBroker, tmp_path: Path) -> None:
-    result = run_bench(service_config(broker, tmp_path), repeat=2, llm=False)
+    # the kitchen light is subscribed: MQTT 5 says "done" only when a device got it
+    light = Subscriber(broker, "zigbee2mqtt/kitchen_ceiling/set", client_id="bench-light")
+    try:
+        result = run_bench(service_config(broker, tmp_path), repeat=2, llm=False)
+    finally:
+        light.close()
     assert result["commands"] == 2
     assert result["actions"] == {"done": 2}
     for stage in ("transcript", "intent", "mqtt_acknowledged", "first_audio"):
