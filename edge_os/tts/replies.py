@@ -119,7 +119,7 @@ def reply(outcomes: Sequence[ActionOutcome], registry: DeviceRegistry) -> str:
             sentences.append(past.format(target=target, value=value) + ".")
         elif status is OutcomeStatus.QUEUED:
             todo = infinitive.format(target=target, value=value)
-            sentences.append(f"The broker is away; I'll {todo} as soon as it's back.")
+            sentences.append(f"I'll {todo} as soon as it can be reached.")
         elif status is OutcomeStatus.FAILED:
             sentences.append(
                 f"I couldn't reach {target}: {reason}." if reason else f"I couldn't reach {target}."

@@ -46,7 +46,7 @@ def outcome(
             "light.kitchen_ceiling",
             Action.TURN_ON,
             "broker unreachable",
-            "The broker is away; I'll turn on the kitchen light as soon as it's back.",
+            "I'll turn on the kitchen light as soon as it can be reached.",
         ),
         (
             FAILED,
@@ -87,7 +87,7 @@ def test_settings_speak_their_value(registry: DeviceRegistry):
         "climate.living_room_thermostat", Action.SET_TEMPERATURE, QUEUED, temperature=21.0
     )
     assert reply([heat], registry) == (
-        "The broker is away; I'll set the thermostat to 21 degrees as soon as it's back."
+        "I'll set the thermostat to 21 degrees as soon as it can be reached."
     )
     volume = outcome("media_player.living_room_speaker", Action.SET_VOLUME, DONE, volume=30)
     assert reply([volume], registry) == "Set the volume of the living room speaker to 30 percent."
@@ -128,7 +128,7 @@ def test_mixed_outcomes_report_each_truthfully(registry: DeviceRegistry):
     ]
     assert reply(outcomes, registry) == (
         "Turned on the kitchen light. "
-        "The broker is away; I'll turn on the counter lights as soon as it's back. "
+        "I'll turn on the counter lights as soon as it can be reached. "
         "I couldn't reach the garage light: GPIO pin busy. "
         "Do you want me to unlock the front door?"
     )
