@@ -53,10 +53,9 @@ from edge_os.devices.registry import DeviceRegistry  # noqa: E402
 from edge_os.intent.engine import IntentEngine  # noqa: E402
 from edge_os.intent.evaluate import Home, load_gold, load_samples, percentile, run  # noqa: E402
 from edge_os.intent.fixtures import convert_ha_home, home_registry, slug  # noqa: E402
-from edge_os.intent.plan import QUERY_INTENTS, carries  # noqa: E402
 from edge_os.intent.scoring import Sample, area_id  # noqa: E402
 from edge_os.intent.sentences import load_library  # noqa: E402
-from edge_os.intent.targets import reads_temperature, resolve  # noqa: E402
+from edge_os.intent.targets import intent_targets  # noqa: E402
 from edge_os.pipeline.stages import IntentRecognizer, IntentResult, SlotValue  # noqa: E402
 
 DATA = REPO / "bench" / "data"
@@ -121,14 +120,7 @@ class HassilRecognizer:
         named = self.ids.get(str(slots["name"]), []) if "name" in result.entities else []
         if "name" in result.entities and result.entities["name"].is_wildcard:
             named = []
-        targets = resolve(self.registry, slots, named, here)
-        if intent == "HassClimateGetTemperature":
-            targets = tuple(t for t in targets if reads_temperature(self.registry[t]))
-        elif intent in QUERY_INTENTS:
-            if not (named or "domain" in slots or "device_class" in slots):
-                targets = ()
-        else:
-            targets = tuple(t for t in targets if carries(intent, self.registry[t], slots))
+        targets = intent_targets(self.registry, intent, slots, named, here)
         return IntentResult(text, intent, slots, targets, 1.0, "grammar", latency_ms)
 
 

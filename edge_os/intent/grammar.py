@@ -25,10 +25,10 @@ from typing import Any
 
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.compiled import Match, words
-from edge_os.intent.plan import QUERY_INTENTS, carries
+from edge_os.intent.plan import QUERY_INTENTS
 from edge_os.intent.sentences import load_library
 from edge_os.intent.slots import SlotLists, name_variants
-from edge_os.intent.targets import reads_temperature, resolve
+from edge_os.intent.targets import intent_targets
 from edge_os.pipeline.stages import IntentResult, SlotValue
 
 REPAIR_PENALTY = 0.9
@@ -249,7 +249,9 @@ class GrammarRecognizer:
             if key in seen:
                 continue
             seen.add(key)
-            targets = self._targets(reading.intent, reading.slots, list(reading.named), here)
+            targets = intent_targets(
+                self.registry, reading.intent, reading.slots, reading.named, here
+            )
             if targets or reading.intent in QUERY_INTENTS:
                 return replace(reading, targets=targets)
             if fallback is None:
@@ -322,19 +324,6 @@ class GrammarRecognizer:
             if key in own and own[key] is not None and _value_ok(own[key], unwanted):
                 return False
         return True
-
-    def _targets(
-        self, intent: str, slots: dict[str, SlotValue], named: list[str], here: str | None
-    ) -> tuple[str, ...]:
-        """Entity ids for a device or state intent; () for none (answered "no device")."""
-        if intent == "HassClimateGetTemperature":
-            found = resolve(self.registry, slots, named, here)
-            return tuple(t for t in found if reads_temperature(self.registry[t]))
-        if intent in QUERY_INTENTS:
-            about_devices = named or "domain" in slots or "device_class" in slots
-            return resolve(self.registry, slots, named, here) if about_devices else ()
-        targets = resolve(self.registry, slots, named, here)
-        return tuple(t for t in targets if carries(intent, self.registry[t], slots))
 
 
 def _value_ok(actual: object, wanted: object) -> bool:

@@ -27,9 +27,9 @@ from typing import Any
 
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.compiled import words
-from edge_os.intent.plan import QUERY_INTENTS, carries
+from edge_os.intent.plan import QUERY_INTENTS
 from edge_os.intent.sentences import load_library
-from edge_os.intent.targets import resolve
+from edge_os.intent.targets import intent_targets
 from edge_os.pipeline.stages import IntentResult, SlotValue
 
 _LOGGER = logging.getLogger(__name__)
@@ -157,9 +157,7 @@ def build_index(registry: DeviceRegistry, here: str | None, language: str = "en"
                         if here is None:
                             continue
                         full["area"] = here
-                    targets = resolve(registry, full, named, here)
-                    if name not in QUERY_INTENTS:
-                        targets = tuple(t for t in targets if carries(name, registry[t], full))
+                    targets = intent_targets(registry, name, full, named, here)
                     if not targets:
                         continue
                     lists_in = {k: TextSlotList.from_tuples(v) for k, v in slot_lists.items()}
@@ -295,12 +293,3 @@ def _opposite(tokens: Sequence[str], reading: Reading) -> bool:
     if reading.intent in _OFF_INTENTS:
         return bool(said & _ON_WORDS) and not said & _OFF_WORDS
     return False
-
-
-def neighbours(recognizer: RetrievalRecognizer, text: str, k: int = 3) -> Sequence[str]:
-    """The ``k`` indexed sentences nearest to ``text`` (for logs and the eval's rows)."""
-    import numpy as np
-
-    vector = recognizer.encoder.encode([" ".join(words(text))])[0]
-    order = np.argsort(-(recognizer.matrix @ vector))[:k]
-    return [recognizer.index.texts[int(i)] for i in order]

@@ -19,6 +19,7 @@ import yaml
 
 from edge_os.errors import ErrorCode, MissingDependencyError, UsageError
 from edge_os.intent.compiled import Automaton, words
+from edge_os.intent.plan import TIMER_INTENTS
 
 SERVED_INTENTS = (
     "HassTurnOn",
@@ -30,14 +31,6 @@ SERVED_INTENTS = (
     "HassClimateGetTemperature",
     "HassFanSetSpeed",
     "HassGetState",
-    "HassStartTimer",
-    "HassCancelTimer",
-    "HassCancelAllTimers",
-    "HassIncreaseTimer",
-    "HassDecreaseTimer",
-    "HassPauseTimer",
-    "HassUnpauseTimer",
-    "HassTimerStatus",
     "HassGetCurrentTime",
     "HassGetCurrentDate",
     "HassNevermind",
@@ -51,6 +44,7 @@ SERVED_INTENTS = (
     "HassMediaPlayerUnmute",
     "HassVacuumStart",
     "HassVacuumReturnToBase",
+    *sorted(TIMER_INTENTS),
 )
 """Home Assistant intents that edge-os can carry out or answer; other templates are left out."""
 

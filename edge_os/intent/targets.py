@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 from edge_os.devices.entity import Domain, Entity
 from edge_os.devices.registry import DeviceRegistry
+from edge_os.intent.plan import QUERY_INTENTS, carries
 from edge_os.pipeline.stages import SlotValue
 
 SlotMap = Mapping[str, SlotValue | Sequence[str]]
@@ -67,3 +68,27 @@ def resolve(
         pool = [e for e in pool if e.device_class in classes]
     pool = [e for e in pool if _in_place(registry, e, area, floor)]
     return tuple(e.id for e in pool)
+
+
+def intent_targets(
+    registry: DeviceRegistry,
+    intent: str,
+    slots: SlotMap,
+    named: Sequence[str],
+    here: str | None,
+) -> tuple[str, ...]:
+    """What ``intent`` acts on or asks about: only entities able to carry it out.
+
+    A temperature question reads thermostats and temperature sensors; other questions are
+    about devices only when a name, domain or device class says so (a timer is not); an
+    action keeps the entities that declare every action it needs. () means no device.
+    """
+    if intent == "HassClimateGetTemperature":
+        found = resolve(registry, slots, named, here)
+        return tuple(t for t in found if reads_temperature(registry[t]))
+    if intent in QUERY_INTENTS:
+        about_devices = bool(named) or "domain" in slots or "device_class" in slots
+        return resolve(registry, slots, named, here) if about_devices else ()
+    value_slots = {k: v for k, v in slots.items() if isinstance(v, str | int | float)}
+    found = resolve(registry, slots, named, here)
+    return tuple(t for t in found if carries(intent, registry[t], value_slots))
