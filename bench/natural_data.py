@@ -10,7 +10,13 @@ edge-os copes with phrasings its grammar was not written from. Writes:
 - ``all.jsonl``: one gold line a request, ``{"text", "intent", "slots", "targets", "source"}``
   in Home Assistant's intent names and slot conventions;
 - ``tune.jsonl`` (~40 %) and ``heldout.jsonl`` (~60 %), split by a hash of the normalised text.
-  Nothing is ever tuned on ``heldout.jsonl``.
+  Nothing is ever tuned on ``heldout.jsonl``;
+- three sets beside it, each with its ``-tune``/``-heldout`` split the same way:
+  ``multi.jsonl`` (several requests in one sentence: ``{"text", "parts": [{"intent", "slots",
+  "targets"}, ...], "source"}``), ``absent.jsonl`` (requests for devices this home lacks:
+  ``"intent": null``, nothing may move) and ``relative.jsonl`` (dim / turn up or down a light:
+  ``HassLightSet`` with ``brightness_step``). They draw from their own seeded generator, so
+  the four files above do not move because of them.
 
 A request is kept only when a person would know which device it means in this home: of pile
 devices sharing a spoken name one is kept; a request that calls its device by another
@@ -173,6 +179,8 @@ class Build:
     rng: random.Random = field(default_factory=lambda: random.Random(SEED))
     dropped: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     relabelled: Counter[str] = field(default_factory=Counter)
+    relative: list[tuple[str, str, str]] = field(default_factory=list)
+    """``(source, pile id, phrase)`` of the requests to dim or turn up/down a light."""
 
     def drop(self, reason: str, text: str) -> None:
         """Leave ``text`` out, counted under ``reason``."""
@@ -210,6 +218,21 @@ def read_csv(path: Path) -> Iterator[tuple[str, dict[str, str]]]:
             yield f"{path.name}:{reader.line_num}", row
 
 
+DIMMED = "asks to dim or turn down; the pile's gold is on/off"
+
+
+def dims(kind: str, service: str, phrase: str) -> bool:
+    """Whether an on/off request of a light or switch asks to dim or turn it up/down."""
+    on_off = service in INTENTS and INTENTS[service][0] in {"HassTurnOn", "HassTurnOff"}
+    return on_off and kind in {"light", "switch"} and DIM_WORDS.search(norm(phrase)) is not None
+
+
+def set_aside(build: Build, source: str, kind: str, service: str, row: dict[str, str]) -> None:
+    """Keep a request to dim or turn a light up/down (dropped from all.jsonl) for relative.jsonl."""
+    if dims(kind, service, row["phrase"].strip()):
+        build.relative.append((source, f"{kind}.{row['device_name']}", row["phrase"].strip()))
+
+
 def intent_of(kind: str, service: str, phrase: str, build: Build) -> Mapped | None:
     """Home Assistant's intent for a home-llm service as ``phrase`` asks it, or None (dropped)."""
     if service in NO_INTENT:
@@ -220,8 +243,8 @@ def intent_of(kind: str, service: str, phrase: str, build: Build) -> Mapped | No
         return None
     intent, slots = INTENTS[service]
     on_off = intent in {"HassTurnOn", "HassTurnOff"}
-    if on_off and kind in {"light", "switch"} and DIM_WORDS.search(norm(phrase)):
-        build.drop("asks to dim or turn down; the pile's gold is on/off", phrase)
+    if dims(kind, service, phrase):
+        build.drop(DIMMED, phrase)
         return None
     if on_off and re.search(r"\btoggle\b", norm(phrase)):
         build.relabelled["says toggle: HassToggle, not the pile's turn_on/off"] += 1
@@ -241,6 +264,7 @@ def specific_lines(build: Build, piles: Path) -> tuple[list[Line], dict[str, Dev
             continue
         mapped = intent_of(kind, service, phrase, build)
         if mapped is None:
+            set_aside(build, source, kind, service, row)
             continue
         pile_id = f"{kind}.{row['device_name']}"
         device = devices.setdefault(pile_id, build.device(pile_id))
@@ -309,14 +333,18 @@ def room_targets(phrase: str, device: Device, room: str, home: dict[str, Device]
     return [device] if rest == ["light"] and says(phrase, "light") else []
 
 
-def fill_name(phrase: str, placeholder: str, device: Device) -> str:
-    """``phrase`` with the device's spoken name, lower case as a transcript has it."""
+def fill_name(phrase: str, placeholder: str, device: Device, owner: bool = True) -> str:
+    """``phrase`` with the device's spoken name, lower case as a transcript has it.
+
+    ``owner``: a name that opens with a possessive is a person's ("Bob's lamp"), so "the"
+    before it goes; False where it is a room's ("the kids' room fan").
+    """
     name = " ".join(w if w.isupper() or any(c.isdigit() for c in w) else w.lower()
                     for w in device.name.split())  # fmt: skip
     after = phrase.split(placeholder, 1)[1].split()
     if after and name.lower().endswith(" " + norm(after[0])):
         name = name.rsplit(" ", 1)[0]  # "Lift the <kitchen blinds> blinds": said once
-    if re.match(r"\w+'(s\b|\s)", name):
+    if owner and re.match(r"\w+'(s\b|\s)", name):
         phrase = re.sub(rf"\bthe {re.escape(placeholder)}", placeholder, phrase)  # not "the Bob's"
     return phrase.replace(placeholder, name, 1)
 
@@ -415,6 +443,170 @@ def status_lines(build: Build, piles: Path, home: dict[str, Device]) -> list[Lin
     return lines
 
 
+@dataclass
+class Multi:
+    """One gold line of several requests in one sentence, its parts in the order said."""
+
+    text: str
+    parts: list[dict[str, Any]]
+    source: str
+
+    def json(self) -> dict[str, Any]:
+        """The line as written to multi.jsonl."""
+        return {"text": self.text, "parts": self.parts, "source": self.source}
+
+
+@dataclass
+class Absent:
+    """One request for a device this home does not have: nothing may move."""
+
+    text: str
+    source: str
+
+    def json(self) -> dict[str, Any]:
+        """The line as written to absent.jsonl."""
+        return {"text": self.text, "intent": None, "slots": {}, "targets": [],
+                "source": self.source}  # fmt: skip
+
+
+Gold = Line | Multi | Absent
+VALUE = re.compile(r"<(brightness|color|temp_[cf])>")
+
+
+def multi_lines(extra: Build, piles: Path, home: dict[str, Device]) -> list[Multi]:
+    """pile_of_templated_actions.csv's rows of several requests, filled with this home's devices.
+
+    A part's intent is read from the words since the device before it ("Switch on <1> and
+    toggle <2>": on, then toggle), a value from the words after its device; a row is dropped
+    whole when a part has no intent. Devices are distinct and drawn from ``extra.rng``.
+    """
+    kinds = by_kind(home)
+    lines = []
+    for source, row in read_csv(piles / "pile_of_templated_actions.csv"):
+        if "|" not in row["device_type"]:
+            continue
+        phrase = row["phrase"].strip()
+        pieces = re.split(r"(<device_name\d>)", phrase)  # text, name, text, name, ..., text
+        said = [int(name[-2]) - 1 for name in pieces[1::2]]
+        types, services = row["device_type"].split("|"), row["service"].split("|")
+        if sorted(said) != list(range(len(types))) or len(services) != len(types):
+            extra.drop("multi: placeholders and device types do not pair up", phrase)
+            continue
+        mapped: list[Mapped] = []
+        for k, n in enumerate(said):
+            scratch = Build(extra.curation, extra.descriptions)
+            got = intent_of(types[n], services[n], pieces[2 * k] + pieces[2 * k + 1], scratch)
+            if got is None:
+                reason = next(iter(scratch.dropped))
+                extra.drop(f"multi: a part has no intent ({reason})", phrase)
+                break
+            extra.relabelled.update({f"multi: {k}": v for k, v in scratch.relabelled.items()})
+            mapped.append(got)
+        if len(mapped) != len(said):
+            continue
+        for _ in range(1 if row["multiplier"] == "1" else 2):
+            used: list[Device] = []
+            parts: list[dict[str, Any]] = []
+            for n, (intent, slots) in zip(said, mapped, strict=True):
+                device = extra.rng.choice([d for d in kinds[types[n]] if d not in used])
+                used.append(device)
+                parts.append({"intent": intent, "slots": {"name": device.name, **slots},
+                              "targets": [device.entity_id]})  # fmt: skip
+            texts = list(pieces)
+            for j in range(0, len(texts), 2):  # a value belongs to the device said before it
+                part = parts[max(j // 2 - 1, 0)]
+                while match := VALUE.search(texts[j]):
+                    kind = match.group(1)
+                    if kind == "brightness":
+                        value: Any = extra.rng.choice(range(10, 101, 5))
+                    elif kind == "color":
+                        value = extra.rng.choice(COLORS)
+                    else:
+                        value, kind = extra.rng.choice(SETPOINTS_C), "temperature"
+                    texts[j] = texts[j].replace(match.group(), str(value), 1)
+                    part["slots"][kind] = value
+                    if kind != "temperature":
+                        part["intent"] = "HassLightSet"
+            text = "".join(texts)
+            for n, device in zip(said, used, strict=True):
+                text = fill_name(text, f"<device_name{n + 1}>", device)
+            lines.append(Multi(text, parts, source))
+    return lines
+
+
+def absent_lines(extra: Build, piles: Path, home: dict[str, Device]) -> list[Absent]:
+    """pile_of_refusals.csv's requests for devices the home lacks ("not_available").
+
+    Dropped where the home has a device of that spoken name (then it is not absent), or one
+    of its kind whose name the request's name holds ("Sunroom Lights Switch" and the home's
+    "Sunroom lights"): a listener might well take that one to be meant.
+    """
+    names = {name_key(d.name): d for d in home.values()}
+    lines = []
+    for source, row in read_csv(piles / "pile_of_refusals.csv"):
+        if row["reason_type"] != "not_available":
+            continue
+        kind = row["service_name"].split(".", 1)[0]
+        asked = Device(f"{kind}.{row['device_name']}", kind, row["friendly_name"].strip())
+        text = fill_name(row["phrase"].strip(), "<device_name>", asked, owner=False)
+        if name_key(asked.name) in names:
+            extra.drop("absent: the home has a device of that spoken name", text)
+            continue
+        if any(d.group == asked.group and says(asked.name, d.name) for d in home.values()):
+            extra.drop("absent: its name holds the name of a home device of its kind", text)
+            continue
+        lines.append(Absent(text, source))
+    return lines
+
+
+def relative_lines(
+    asked: list[tuple[str, str, str]], build: Build, home: dict[str, Device]
+) -> list[Line]:
+    """The requests to dim or turn a light up or down (``asked``) as HassLightSet.
+
+    ``brightness_step`` is ``up`` for "turn up", else ``down``. A request whose pile device
+    is not in the home (its on/off requests were all dropped) goes to the one home device of
+    its kind it names, if any; otherwise it is dropped (the home does not change for these).
+    The checks of specific_lines (another device's name, another room) apply.
+    """
+    lines = []
+    for source, pile_id, phrase in asked:
+        device = home.get(pile_id)
+        if device is None:
+            group = build.device(pile_id).group
+            named = [d for d in home.values() if d.group == group and says(phrase, d.name)]
+            named = [d for d in named if not any(o is not d and says(o.name, d.name)
+                                                 for o in named)]  # fmt: skip
+            if len(named) != 1:
+                build.drop("relative: its device is not in the home", phrase)
+                continue
+            device = named[0]
+            build.relabelled["relative: pile device not in the home; the one it names"] += 1
+        rivals = [d for d in home.values() if d is not device and d.group == device.group]
+        if says(phrase, device.name):
+            longer = [d for d in rivals if says(d.name, device.name) and says(phrase, d.name)]
+        else:
+            longer = [d for d in rivals if says(phrase, d.name)]
+        if longer:
+            build.drop("relative: calls its device by another device's name", phrase)
+            continue
+        targets = [device]
+        room = None if says(phrase, device.name) else build.room_in(phrase)
+        if room is not None and device.area is not None and room != device.area:
+            build.drop("relative: places its device in a room it does not stand in", phrase)
+            continue
+        if room is not None and room == device.area:
+            targets = room_targets(phrase, device, room, home)
+            if not targets:
+                build.drop("relative: names only a room that holds several such devices", phrase)
+                continue
+        where = {"name": device.name} if len(targets) == 1 else {"area": room}
+        step = "up" if re.search(r"\bturn up\b", norm(phrase)) else "down"
+        ids = sorted(d.entity_id for d in targets)
+        lines.append(Line(phrase, "HassLightSet", {**where, "brightness_step": step}, ids, source))
+    return lines
+
+
 def home_config(home: dict[str, Device], build: Build) -> dict[str, Any]:
     """The edge-os config of the home: one area a room, one MQTT entity a device."""
     rooms = sorted({d.area for d in home.values() if d.area is not None})
@@ -486,14 +678,51 @@ def main(argv: list[str] | None = None) -> int:
     parts: dict[str, list[Line]] = {"all": lines, "tune": [], "heldout": []}
     for line in lines:
         parts[split_of(line.text)].append(line)
-    for part, chosen in parts.items():
-        with (args.out / f"{part}.jsonl").open("w", encoding="utf-8") as handle:
-            for line in chosen:
-                handle.write(json.dumps(line.json(), ensure_ascii=False) + "\n")
+    write(args.out, "", parts)
 
-    json.dump(summarize(parts, home, build), sys.stdout, indent=2, ensure_ascii=False)
+    # the sets beside it: their own generator, so the files above do not move
+    extra = Build(curation, descriptions, rng=random.Random(SEED + 1))
+    sets: dict[str, list[Gold]] = {
+        "multi": list(multi_lines(extra, args.piles, home)),
+        "absent": list(absent_lines(extra, args.piles, home)),
+        "relative": list(relative_lines(build.relative, extra, home)),
+    }
+    taken = set(seen)
+    counts = {}
+    for name, got in sets.items():
+        chosen: dict[str, list[Gold]] = {"all": [], "tune": [], "heldout": []}
+        for gold in got:
+            key = norm(gold.text)
+            if key in taken:
+                extra.drop(f"{name}: same text as an earlier line", gold.text)
+                continue
+            taken.add(key)
+            chosen["all"].append(gold)
+            chosen[split_of(gold.text)].append(gold)
+        write(args.out, name, chosen)
+        counts[name] = {part: len(lines) for part, lines in chosen.items()}
+
+    summary = summarize(parts, home, build)
+    summary["sets"] = {
+        "lines": counts,
+        "relabelled": dict(extra.relabelled),
+        "dropped": {
+            reason: {"n": len(texts), "examples": texts[:3]}
+            for reason, texts in sorted(extra.dropped.items(), key=lambda kv: -len(kv[1]))
+        },
+    }
+    json.dump(summary, sys.stdout, indent=2, ensure_ascii=False)
     print()
     return 0
+
+
+def write(out: Path, name: str, parts: dict[str, list[Line]] | dict[str, list[Gold]]) -> None:
+    """A JSONL file a part: ``all``, ``tune``, ``heldout``; ``NAME``, ``NAME-tune``..."""
+    for part, chosen in parts.items():
+        file = part if not name else name if part == "all" else f"{name}-{part}"
+        with (out / f"{file}.jsonl").open("w", encoding="utf-8") as handle:
+            for line in chosen:
+                handle.write(json.dumps(line.json(), ensure_ascii=False) + "\n")
 
 
 def summarize(
