@@ -24,6 +24,7 @@ from edge_os.cli import (
     speak_cmd,
     status_cmd,
     systemd_cmd,
+    wyoming_cmd,
 )
 from edge_os.errors import EdgeOSError
 from edge_os.log import setup_logging
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     speak_cmd.add_parser(commands)
     status_cmd.add_parser(commands)
     systemd_cmd.add_parser(commands)
+    wyoming_cmd.add_parser(commands)
     return parser
 
 
