@@ -1,13 +1,15 @@
 """The dispatcher: the only way from a request to a device.
 
 It refuses any entity not in the registry and any action the entity does not declare
-(FAILED, nothing sent), holds sensitive entities until a spoken "yes"
+(FAILED, nothing sent), and a device that says it is offline (an imported entity's
+availability topic), holds sensitive entities until a spoken "yes"
 (NEEDS_CONFIRMATION unless ``confirmed``), then routes to the MQTT or GPIO driver.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from edge_os.action.outcome import ActionOutcome, ActionRequest, DeviceDriver, OutcomeStatus
 from edge_os.devices.registry import DeviceRegistry
@@ -25,10 +27,13 @@ class Dispatcher:
         mqtt: DeviceDriver | None = None,
         gpio: DeviceDriver | None = None,
         confirm_sensitive: bool = True,
+        availability: Callable[[str], bool | None] | None = None,
     ) -> None:
         self.registry = registry
         self.drivers: dict[str, DeviceDriver | None] = {"mqtt": mqtt, "gpio": gpio}
         self.confirm_sensitive = confirm_sensitive
+        self.availability = availability
+        """Whether an entity's device last said it is reachable (None: not known)."""
 
     def update_registry(self, registry: DeviceRegistry) -> None:
         """Use a new registry (e.g. with entities imported via discovery)."""
@@ -48,6 +53,10 @@ class Dispatcher:
                 OutcomeStatus.FAILED,
                 f"{entity.name} cannot {request.action.value.replace('_', ' ')} "
                 f"(it accepts: {accepted})",
+            )
+        if self.availability is not None and self.availability(entity.id) is False:
+            return ActionOutcome(
+                request, OutcomeStatus.FAILED, f"{entity.name} is offline (its device says so)"
             )
         if self.drivers.get(entity.transport) is None:
             return ActionOutcome(

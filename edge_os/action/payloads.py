@@ -1,6 +1,7 @@
 """From an action's parameters to the placeholder values and payload its template needs.
 
-``brightness`` 0-100 also gives ``brightness_255``; a colour name or ``#rrggbb`` gives
+``brightness`` 0-100 also gives ``brightness_255`` and ``brightness_254`` (Zigbee's level,
+Zigbee2MQTT's scale); a colour name or ``#rrggbb`` gives
 ``hex``, ``r``, ``g``, ``b``; ``kelvin`` and ``mireds`` are derived from each other.
 Values are checked here so that a bad request fails before anything is sent.
 """
@@ -125,6 +126,7 @@ def action_values(entity: Entity, request: ActionRequest) -> Values:
         values[name] = _whole(number)
         if action is Action.SET_BRIGHTNESS:
             values["brightness_255"] = round(number * 255 / 100)
+            values["brightness_254"] = round(number * 254 / 100)
     elif action is Action.SET_COLOR:
         if "color" not in params:
             raise PayloadError("color is missing")

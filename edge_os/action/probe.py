@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
+from edge_os.action.discovery_import import registry_with_imports
 from edge_os.action.dispatcher import Dispatcher
 from edge_os.action.gpio import GpioDriver, make_pin_factory
 from edge_os.action.mqtt import open_mqtt
 from edge_os.action.outcome import ActionOutcome, ActionRequest, ParamValue
 from edge_os.config.settings import Config
 from edge_os.devices.entity import Action
-from edge_os.devices.registry import DeviceRegistry
 
 DEFAULT_ACTIONS = (Action.TURN_ON, Action.OPEN, Action.LOCK)
 
@@ -29,7 +29,7 @@ def send_one(
     Only the transport the entity needs is started (an embedded broker when
     ``mqtt.host`` is null); a refusal by the registry starts nothing.
     """
-    registry = DeviceRegistry.from_config(config)
+    registry = registry_with_imports(config)
     entity = registry.get(entity_id)
     if action is None:
         declared = entity.actions if entity is not None else ()

@@ -1,4 +1,8 @@
-"""``edge-os devices list``: what edge-os may act on, as a table or JSON."""
+"""``edge-os devices list``: what edge-os may act on, as a table or JSON.
+
+With ``mqtt.discovery.import_entities`` the list includes what the running service imported
+via Home Assistant MQTT discovery, marked ``imported`` (``"imported": true`` in JSON).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from typing import Any
 
 from edge_os.config.loader import discover_config_path, load_config
 from edge_os.devices.entity import Action, Domain, Entity
-from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import ErrorCode, UsageError
 
 
@@ -16,7 +19,7 @@ def add_parser(commands: Any) -> None:
     """Register ``devices`` and its subcommands."""
     devices = commands.add_parser("devices", help="list the devices of the registry")
     sub = devices.add_subparsers(dest="devices_command", metavar="SUBCOMMAND", required=True)
-    listing = sub.add_parser("list", help="list declared entities")
+    listing = sub.add_parser("list", help="list declared (and imported) entities")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
     listing.add_argument("--area", help="only entities in this area id")
     listing.add_argument("--domain", choices=[d.value for d in Domain], help="only this domain")
@@ -40,25 +43,29 @@ def add_parser(commands: Any) -> None:
     test.set_defaults(handler=_test)
 
 
-def describe(entity: Entity) -> dict[str, Any]:
-    """Plain-data view of an entity: declared fields plus derived domain, actions, sensitivity."""
+def describe(entity: Entity, *, imported: bool = False) -> dict[str, Any]:
+    """Plain-data view of an entity: its fields plus derived domain, actions, sensitivity."""
     data = entity.model_dump(mode="json", exclude_none=True)
     data["domain"] = entity.domain.value
     data["actions"] = [action.value for action in entity.actions]
     data["sensitive"] = entity.is_sensitive
     data["transport"] = entity.transport
+    data["imported"] = imported
     return data
 
 
 def _list(args: argparse.Namespace) -> int:
-    registry = DeviceRegistry.from_config(load_config(discover_config_path(args.config)))
+    from edge_os.action.discovery_import import registry_with_imports
+
+    registry = registry_with_imports(load_config(discover_config_path(args.config)))
     entities = list(registry)
     if args.area:
         entities = [entity for entity in entities if entity.area == args.area]
     if args.domain:
         entities = [entity for entity in entities if entity.domain.value == args.domain]
     if args.json:
-        print(json.dumps([describe(entity) for entity in entities], indent=2))
+        listed = [describe(e, imported=e.id in registry.imported) for e in entities]
+        print(json.dumps(listed, indent=2))
         return 0
     rows = [("ENTITY", "NAME", "AREA", "ACTIONS", "TRANSPORT")]
     for entity in entities:
@@ -67,6 +74,8 @@ def _list(args: argparse.Namespace) -> int:
         else:
             assert entity.mqtt is not None  # exactly one transport is validated at load
             where = f"mqtt {entity.mqtt.command_topic or entity.mqtt.state_topic}"
+        if entity.id in registry.imported:
+            where += " (imported)"
         sensitive = " (confirm)" if entity.is_sensitive else ""
         actions = ",".join(entity.actions) or "read-only"
         rows.append((entity.id, entity.name, entity.area or "-", actions + sensitive, where))

@@ -131,7 +131,7 @@ CAPABILITY_ACTIONS: dict[Capability, tuple[Action, ...]] = {
 }
 
 ACTION_VARIABLES: dict[Action, frozenset[str]] = {
-    Action.SET_BRIGHTNESS: frozenset({"brightness", "brightness_255"}),
+    Action.SET_BRIGHTNESS: frozenset({"brightness", "brightness_254", "brightness_255"}),
     Action.SET_COLOR: frozenset({"color", "hex", "r", "g", "b"}),
     Action.SET_COLOR_TEMP: frozenset({"kelvin", "mireds"}),
     Action.SET_PERCENTAGE: frozenset({"percentage"}),
@@ -172,10 +172,11 @@ DEFAULT_PAYLOADS: dict[Action, str] = {
 }
 """Payloads sent when an entity's MQTT block does not give its own (Home Assistant's)."""
 
-CommandSource = Literal["voice", "mqtt", "schedule", "text"]
+CommandSource = Literal["voice", "mqtt", "schedule", "text", "wyoming"]
 """Where a command came in (see the pipeline's command path)."""
 LOCAL_SOURCES: tuple[CommandSource, ...] = ("voice", "schedule", "text")
-"""Sources allowed to ask for sensitive actions by default: not the network."""
+"""Sources allowed to ask for sensitive actions by default: not the network (MQTT and
+Wyoming, which has no authentication at all)."""
 SENSITIVE_COVER_CLASSES = frozenset({"garage", "gate", "door"})
 GPIO_DOMAINS = frozenset({Domain.LIGHT, Domain.SWITCH, Domain.FAN})
 PWM_KINDS = frozenset({"PWMLED", "PWMOutputDevice"})
@@ -302,7 +303,8 @@ class Entity(Section):
     sensitive_sources: list[CommandSource] = Field(default_factory=lambda: list(LOCAL_SOURCES))
     """Where a sensitive action may be asked from: `voice`, `schedule` (a delayed spoken
     command), `text` (`edge-os say` on the device), `mqtt` (control topic and Hermes: off by
-    default, anyone on the broker could send it)."""
+    default, anyone on the broker could send it), `wyoming` (`edge-os wyoming`: off by default,
+    Wyoming has no authentication)."""
     mqtt: MqttBinding | None = None
     """MQTT transport."""
     gpio: GpioBinding | None = None

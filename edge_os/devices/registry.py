@@ -118,6 +118,8 @@ class DeviceRegistry:
     areas: Sequence[Area]
     entities: Sequence[Entity]
     floors: Sequence[Floor] = ()
+    imported: frozenset[str] = frozenset()
+    """Ids of the entities imported via MQTT discovery (the others are declared)."""
     _by_id: dict[str, Entity] = field(init=False, repr=False)
     _area_by_id: dict[str, Area] = field(init=False, repr=False)
     _area_floor: dict[str, str] = field(init=False, repr=False)

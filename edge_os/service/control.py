@@ -3,9 +3,14 @@
 Under ``<topic_prefix>/<site id>/`` (e.g. ``edge_os/home/``):
 
 - out: ``event/<type>`` (every pipeline event as JSON), ``status`` (retained state),
-  ``transcript`` (retained last command), ``mute``, ``volume``, ``metrics`` (JSON);
+  ``transcript`` (retained last command, spoken or sent as text), ``answer`` (retained
+  JSON: the last ``answer`` with its ``intent``, ``command`` and ``targets``), ``mute``,
+  ``volume``, ``wake_word``, ``metrics`` (JSON);
 - in: ``command`` (text to carry out, plain or ``{"text": ...}``), ``say`` (text to speak),
-  ``mute/set`` (``ON``/``OFF``), ``volume/set`` (0-100).
+  ``mute/set`` (``ON``/``OFF``), ``volume/set`` (0-100), ``wake_word/set`` (a wake word).
+
+Home Assistant shows the retained state topics as entities (see
+:mod:`edge_os.action.discovery`); texts are cut to the 255 characters it accepts.
 
 Timers and delayed commands (the durable schedule):
 
@@ -22,7 +27,8 @@ Timers and delayed commands (the durable schedule):
 Rhasspy-era tools speak Hermes: edge-os publishes ``hermes/hotword/<id>/detected``,
 ``hermes/asr/textCaptured``, ``hermes/nlu/intentParsed``, ``hermes/intent/<name>`` and
 ``hermes/nlu/intentNotRecognized``, and answers ``hermes/nlu/query`` and ``hermes/tts/say``
-(then ``hermes/tts/sayFinished``).
+(then ``hermes/tts/sayFinished``) meant for this site: one whose ``siteId`` names another
+site is left to that site (no ``siteId`` means this one, as in Rhasspy).
 
 Text commands (``command`` and ``hermes/nlu/query``) are written to the durable
 :class:`~edge_os.service.inbox.ControlInbox` before the broker gets its PUBACK, so one the
@@ -48,9 +54,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from edge_os.action.connection import Inbound, InboundHandler, MqttConnection
-from edge_os.action.discovery import OwnTopics
+from edge_os.action.discovery import MAX_STATE_CHARS, OwnTopics
 from edge_os.errors import EdgeOSError
 from edge_os.pipeline.events import (
+    AnswerReady,
     Event,
     IntentRecognized,
     TranscriptReady,
@@ -125,6 +132,8 @@ class ControlHandlers:
     """Publish the schedule now."""
     schedule_cancel: Callable[[int], None]
     """Cancel one timer or delayed command by id."""
+    wake_word: Callable[[str], None] | None = None
+    """Listen for another wake word (Home Assistant's select); None: not offered."""
 
 
 def event_messages(event: Event, topics: OwnTopics, site_id: str) -> list[tuple[str, str, bool]]:
@@ -136,7 +145,7 @@ def event_messages(event: Event, topics: OwnTopics, site_id: str) -> list[tuple[
         hermes = {"modelId": event.model, "currentSensitivity": event.score, **session}
         messages.append((f"hermes/hotword/{event.model}/detected", json.dumps(hermes), False))
     elif isinstance(event, TranscriptReady):
-        messages.append((topics.transcript, event.text, True))
+        messages.append((topics.transcript, event.text[:MAX_STATE_CHARS], True))
         hermes = {
             "text": event.text,
             "likelihood": 1.0,
@@ -198,7 +207,10 @@ class MqttControl:
         """Control messages dropped as malformed."""
         self.redelivered = 0
         """Text commands the broker sent again that were already stored (not run twice)."""
+        self.other_site = 0
+        """Hermes messages left alone because their ``siteId`` names another site."""
         self._subscribed: list[InboundHandler] = []
+        self._last_intent: IntentRecognized | None = None
 
     def start(self) -> None:
         """Hand over what a previous run left unhandled, then subscribe the control topics."""
@@ -212,6 +224,9 @@ class MqttControl:
         # a retained mute or volume is a setting, still wanted; a retained command is stale
         self._subscribe(OwnTopics.command(self.topics.mute), self._on_mute, retained=True)
         self._subscribe(OwnTopics.command(self.topics.volume), self._on_volume, retained=True)
+        if self.handlers.wake_word is not None:
+            topic = OwnTopics.command(self.topics.wake_word)
+            self._subscribe(topic, self._on_wake_word, retained=True)
         self._subscribe(f"{base}/schedule/list", self._on_schedule_list)
         self._subscribe(f"{base}/schedule/cancel", self._on_schedule_cancel)
         self._subscribe("hermes/nlu/query", self._on_hermes_query)
@@ -243,6 +258,30 @@ class MqttControl:
         """Send one pipeline event to its topics (QoS 0: events are not commands)."""
         for topic, payload, retain in event_messages(event, self.topics, self.site_id):
             self.connection.publish(topic, payload, qos=0, retain=retain)
+        if isinstance(event, IntentRecognized):
+            self._last_intent = event
+        elif isinstance(event, AnswerReady):
+            self.publish_answer(event.text)
+
+    def publish_answer(self, answer: str) -> None:
+        """The last answer with the intent it answered, retained (the last-answer sensor)."""
+        intent = self._last_intent
+        self._last_intent = None
+        data = {
+            "answer": answer[:MAX_STATE_CHARS],
+            "intent": intent.intent if intent is not None else None,
+            "command": intent.text if intent is not None else None,
+            "targets": list(intent.targets) if intent is not None else [],
+        }
+        self.connection.publish(self.topics.answer, json.dumps(data), qos=1, retain=True)
+
+    def publish_last_command(self, text: str) -> None:
+        """A command that came as text, retained like a spoken one (the last-command sensor)."""
+        self.connection.publish(self.topics.transcript, text[:MAX_STATE_CHARS], qos=1, retain=True)
+
+    def publish_wake_word(self, name: str) -> None:
+        """The wake word listened for, retained (the wake-word select's state)."""
+        self.connection.publish(self.topics.wake_word, name, qos=1, retain=True)
 
     def publish_state(self, status: str, *, muted: bool, volume: int) -> None:
         """Retained status, mute and volume for Home Assistant's entities."""
@@ -290,12 +329,35 @@ class MqttControl:
         self._command_text(message, "text")
 
     def _on_hermes_query(self, message: Inbound) -> None:
+        if self._other_site(message):
+            return
         self._command_text(message, "input")
+
+    def _other_site(self, message: Inbound) -> bool:
+        """Whether a Hermes message names another site (no ``siteId``: ours)."""
+        raw = decode_text(message.payload)
+        if not raw.startswith("{"):
+            return False
+        data = parse_json(raw)
+        site = data.get("siteId") if isinstance(data, dict) else None
+        if site is None:
+            return False
+        if not isinstance(site, str):
+            raise ControlPayloadError("siteId must be a string")
+        if site != self.site_id:
+            _LOGGER.debug(
+                "%s for site %r, not %r: left to that site", message.topic, site, self.site_id
+            )
+            self.other_site += 1
+            return True
+        return False
 
     def _on_say(self, message: Inbound) -> None:
         self.handlers.say(_text(message.payload, "text"), None)
 
     def _on_hermes_say(self, message: Inbound) -> None:
+        if self._other_site(message):
+            return
         text = _text(message.payload, "text")
         data = parse_json(decode_text(message.payload))  # _text accepted it: a JSON object
         request_id = data.get("id") if isinstance(data, dict) else None
@@ -318,6 +380,13 @@ class MqttControl:
         if not math.isfinite(value) or not 0 <= value <= 100:
             raise ControlPayloadError("expected a number 0-100")
         self.handlers.volume(round(value))
+
+    def _on_wake_word(self, message: Inbound) -> None:
+        name = decode_text(message.payload)
+        if not name or len(name) > 64:
+            raise ControlPayloadError("expected the name of a wake word")
+        assert self.handlers.wake_word is not None  # subscribed only when there is one
+        self.handlers.wake_word(name)
 
     def _on_schedule_list(self, message: Inbound) -> None:
         self.handlers.schedule_list()

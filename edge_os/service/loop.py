@@ -14,6 +14,11 @@ spoken command (a delayed command runs through :meth:`CommandPipeline.handle_tim
 the same dispatcher and confirmation rules apply; a plain timer says "The pizza timer is
 done."), publishes a ``timer-finished`` event, and republishes the retained schedule
 whenever it changed. Jobs too late to run (edge-os was down) are dropped with an event.
+
+Home Assistant: the service announces its entities via MQTT discovery and, when asked to,
+imports the devices others announce (:class:`~edge_os.service.homeassistant.HomeAssistantLink`);
+the wake-word select swaps the front end's detector (loaded in a worker thread, swapped in
+the front end's own thread, between two blocks).
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from edge_os.pipeline.events import (
     WakeDetected,
 )
 from edge_os.service.control import ControlHandlers, MqttControl
+from edge_os.service.homeassistant import HomeAssistantLink, WakeWordSetting
 from edge_os.service.inbox import ControlInbox, Ticket
 from edge_os.service.metrics import Metrics
 from edge_os.service.notify import SystemdNotifier
@@ -112,6 +118,11 @@ class VoiceService:
         self._pending_commands = 0
         self._closing = False
         self.control: MqttControl | None = None
+        self.homeassistant: HomeAssistantLink | None = None
+        self.wake_setting = WakeWordSetting(assistant.config)
+        self.wake_word = self.wake_setting.options[0]
+        """The wake word the front end listens for (the select's state)."""
+        self._wake_requested = self.wake_setting.chosen
         if assistant.mqtt is not None:
             from edge_os.action.discovery import own_topics
 
@@ -126,9 +137,15 @@ class VoiceService:
                     volume=self._threadsafe(self.set_volume),
                     schedule_list=self._threadsafe(self.publish_schedule),
                     schedule_cancel=self._threadsafe(self.cancel_job),
+                    wake_word=(
+                        self._threadsafe(self.set_wake_word)
+                        if assistant.frontend is not None
+                        else None
+                    ),
                 ),
                 inbox=ControlInbox.open(assistant.config),
             )
+            self.homeassistant = HomeAssistantLink(assistant)
             assistant.mqtt.add_listener(self._threadsafe(self._delivery_ended))
 
     # --- control, callable from the loop -------------------------------------------------
@@ -148,6 +165,57 @@ class VoiceService:
         if player is not None:
             player.set_volume(percent)
         self._publish_state()
+
+    def set_wake_word(self, name: str) -> None:
+        """Listen for ``name`` only (Home Assistant's wake-word select); kept across restarts."""
+        if not self.wake_setting.valid(name):
+            options = ", ".join(self.wake_setting.options)
+            _LOGGER.warning("ignoring unknown wake word %r (expected one of: %s)", name, options)
+            self._publish_wake_word()  # Home Assistant shows the word still listened for
+            return
+        if name == self.wake_setting.chosen or self._loop is None:
+            self._publish_wake_word()
+            return
+        self._wake_requested = name  # of quick changes in a row, the last one wins
+        self._loop.run_in_executor(None, self._load_wake_word, name)
+
+    def _load_wake_word(self, name: str) -> None:
+        """Worker thread: load the detector, then swap it in from the front end's thread."""
+        try:
+            detector = self.wake_setting.detector(name)
+        except EdgeOSError as err:
+            _LOGGER.error("cannot listen for %s: %s", name, err)
+            self._threadsafe(self._publish_wake_word)()
+            return
+        except Exception:  # an onnxruntime failure: keep the word listened for
+            _LOGGER.exception("cannot load the wake word %s", name)
+            self._threadsafe(self._publish_wake_word)()
+            return
+        frontend = self.assistant.frontend
+        assert frontend is not None  # the handler exists only with a front end
+
+        def swap() -> None:
+            if self._wake_requested != name:
+                return  # another word was asked for meanwhile
+            frontend.wake = detector
+            self._threadsafe(self._wake_word_changed)(name)
+
+        if not self._closing:
+            with contextlib.suppress(RuntimeError):  # the service stopped meanwhile
+                self._frontend_pool.submit(swap)
+
+    def _wake_word_changed(self, name: str) -> None:
+        self.wake_setting.choose(name)
+        self.wake_word = name
+        _LOGGER.info("listening for the wake word %s", name)
+        self._publish_wake_word()
+
+    def _publish_wake_word(self) -> None:
+        if self.control is not None:
+            try:
+                self.control.publish_wake_word(self.wake_word)
+            except Exception:
+                _LOGGER.exception("cannot publish the wake word")
 
     def cancel_job(self, job_id: int) -> None:
         """Cancel a timer or delayed command by id (MQTT ``schedule/cancel``)."""
@@ -220,6 +288,15 @@ class VoiceService:
             self.assistant.frontend.reset()  # a new stream starts at offset 0
         if self.control is not None:
             self.control.start()
+        if self.homeassistant is not None:
+            self.homeassistant.start(self._loop)
+        self._publish_wake_word()
+        chosen = self.wake_setting.chosen
+        if chosen is not None and self.assistant.frontend is not None:
+            if self.wake_setting.loaded_at_start(chosen):
+                self._wake_word_changed(chosen)
+            else:
+                self._loop.run_in_executor(None, self._load_wake_word, chosen)
         reader.start()
         ticker = asyncio.create_task(self._tick())
         scheduler = asyncio.create_task(self._run_schedule())
@@ -237,6 +314,8 @@ class VoiceService:
             for _ in range(3):  # let events handed over by the workers reach the loop
                 await asyncio.sleep(0)
             ticker.cancel()
+            if self.homeassistant is not None:
+                self.homeassistant.stop()
             if self.control is not None:
                 self.control.stop()
             self._write_status()
@@ -321,6 +400,11 @@ class VoiceService:
     def _submit_text(self, text: str, ticket: Ticket | None = None) -> None:
         self._pending_commands += 1
         self._set_state("thinking")
+        if self.control is not None:
+            try:
+                self.control.publish_last_command(text)
+            except Exception:  # MQTT trouble must not stop the loop
+                _LOGGER.exception("cannot publish the last command")
         handle = partial(self.assistant.command.handle_text, source="mqtt")
         self._commands.submit(self._guard, handle if ticket is None else ticket.wrap(handle), text)
 

@@ -1,25 +1,20 @@
-"""Home Assistant MQTT discovery: our payloads against HA's schema, re-announce, import."""
+"""Home Assistant MQTT discovery of edge-os's own entities, against a real Mosquitto."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
-
-import pytest
 
 from edge_os import __version__
 from edge_os.action.broker import EmbeddedBroker
-from edge_os.action.discovery import discovery_messages
-from edge_os.action.discovery_import import (
-    RejectedDiscoveryError,
-    entity_from_discovery,
-    start_discovery,
+from edge_os.action.discovery import (
+    DiscoveryPublisher,
+    discovery_messages,
+    record_path,
+    retire,
 )
-from edge_os.action.dispatcher import Dispatcher
-from edge_os.action.outcome import ActionRequest, OutcomeStatus
-from edge_os.devices.entity import Action
-from edge_os.devices.registry import DeviceRegistry
 from tests.action.helpers import home_config, start_driver
 from tests.mqtt_broker import Subscriber, wait_until
 
@@ -43,9 +38,11 @@ COMMON = {
     "device",
     "origin",
     "state_topic",
+    "icon",
 }
 KNOWN = {
-    "sensor": COMMON | {"unit_of_measurement", "device_class"},
+    "sensor": COMMON
+    | {"unit_of_measurement", "device_class", "value_template", "json_attributes_topic"},
     "switch": COMMON | {"command_topic", "payload_on", "payload_off"},
     "select": COMMON | {"command_topic", "options"},
     "number": COMMON | {"command_topic", "min", "max", "step", "unit_of_measurement"},
@@ -56,9 +53,9 @@ def test_discovery_payloads_follow_home_assistants_schema(tmp_path: Path) -> Non
     config = home_config(tmp_path)
     messages = discovery_messages(config)
     components = sorted(TOPIC.match(t)["component"] for t in messages)  # type: ignore[index]
-    assert components == ["number", "select", "sensor", "sensor", "switch"]
+    assert components == ["number", "select", "sensor", "sensor", "sensor", "switch"]
     unique_ids = [payload["unique_id"] for payload in messages.values()]
-    assert len(set(unique_ids)) == 5
+    assert len(set(unique_ids)) == 6
     for topic, payload in messages.items():
         match = TOPIC.match(topic)
         assert match is not None, topic
@@ -75,10 +72,29 @@ def test_discovery_payloads_follow_home_assistants_schema(tmp_path: Path) -> Non
         assert {"name", "model", "manufacturer", "sw_version"} <= device.keys()
         assert payload["origin"] == {"name": "edge-os", "sw": __version__}
         json.dumps(payload)  # plain JSON
-    select = next(p for t, p in messages.items() if "/select/" in t)
-    assert select["options"] == ["hey_jarvis"]
     number = next(p for t, p in messages.items() if "/number/" in t)
     assert number["min"] < number["max"] and number["step"] > 0
+
+
+def test_suggested_area_is_the_areas_name_not_its_id(tmp_path: Path) -> None:
+    messages = discovery_messages(home_config(tmp_path))
+    areas = {payload["device"]["suggested_area"] for payload in messages.values()}
+    assert areas == {"Living room"}  # the example home stands in living_room
+
+
+def test_the_wake_word_select_offers_the_configured_word_first(tmp_path: Path) -> None:
+    messages = discovery_messages(home_config(tmp_path))
+    select = next(p for t, p in messages.items() if "/select/" in t)
+    assert select["options"] == ["hey_jarvis", "alexa", "hey_mycroft", "hey_rhasspy"]
+
+
+def test_the_last_answer_sensor_reads_the_answer_from_json(tmp_path: Path) -> None:
+    messages = discovery_messages(home_config(tmp_path))
+    answer = messages["homeassistant/sensor/edge_os_home/last_answer/config"]
+    assert (answer["state_topic"], answer["value_template"]) == (
+        "edge_os/home/answer",
+        "{{ value_json.answer }}",
+    )
 
 
 def test_announced_retained_and_again_when_home_assistant_comes_online(
@@ -86,103 +102,72 @@ def test_announced_retained_and_again_when_home_assistant_comes_online(
 ) -> None:
     config = home_config(tmp_path, mosquitto)
     driver = start_driver(config)
-    publisher, importer = start_discovery(
-        driver.connection, config, DeviceRegistry.from_config(config)
-    )
-    assert publisher is not None and importer is None
+    publisher = DiscoveryPublisher(driver.connection, config)
+    publisher.start()
+    ha = None
     try:
         wait_until(lambda: publisher.published == 1, 5, "the first announcement")
+        driver.connection.wait_subscribed(5)
         ha = Subscriber(mosquitto, "homeassistant/+/+/+/config", client_id="ha")
-        retained = ha.wait_for(5)
+        retained = ha.wait_for(6)
         assert all(message.retain for message in retained)
         assert {m.topic for m in retained} == set(discovery_messages(config))
         ha.publish("homeassistant/status", "offline")
         ha.publish("homeassistant/status", "online")
         wait_until(lambda: publisher.published == 2, 5, "the second announcement")
-        assert len(ha.wait_for(10)) == 10
-        publisher.remove_all()
-        deleted = ha.wait_for(15)[10:]
-        assert {m.payload for m in deleted} == {b""}
-        ha.close()
+        assert len(ha.wait_for(12)) == 12
+        publisher.stop()
+        ha.publish("homeassistant/status", "online", retain=True)  # a stale birth message
+        time.sleep(0.3)  # its live copy reaches edge-os while nothing handles it
+        publisher.start()  # subscribing again hands over the retained "online"
+        wait_until(lambda: publisher.published == 3, 5, "the announcement of the start")
+        time.sleep(0.5)  # time for the retained "online" to arrive, and be ignored
+        assert publisher.published == 3
     finally:
+        if ha is not None:
+            ha.close()
+        publisher.stop()
         driver.stop()
 
 
-SWITCH = {
-    "~": "tasmota/plug_1",
-    "name": "Tasmota plug",
-    "uniq_id": "plug_1_relay",
-    "cmd_t": "~/cmnd/POWER",
-    "stat_t": "~/stat/POWER",
-    "pl_on": "ON",
-    "pl_off": "OFF",
-    "dev": {"ids": ["plug_1"], "name": "Plug", "sa": "Kitchen"},
-}
-JSON_LIGHT = {
-    "schema": "json",
-    "name": None,
-    "command_topic": "zigbee2mqtt/desk_strip/set",
-    "state_topic": "zigbee2mqtt/desk_strip",
-    "brightness": True,
-    "unique_id": "0x00158d_light",
-    "device": {"identifiers": ["0x00158d"], "name": "Desk strip"},
-}
+def test_configs_no_longer_announced_are_deleted(mosquitto: EmbeddedBroker, tmp_path: Path) -> None:
+    """A config recorded by an earlier run (another site id, an older entity) is deleted."""
+    config = home_config(tmp_path, mosquitto)
+    old = "homeassistant/sensor/edge_os_home/old_entity/config"
+    record_path(config).parent.mkdir(parents=True)
+    record_path(config).write_text(json.dumps({"topics": [old]}), encoding="utf-8")
+    ha = Subscriber(mosquitto, "homeassistant/#", client_id="ha")
+    ha.publish(old, '{"name": "Old", "state_topic": "x"}', retain=True)
+    driver = start_driver(config)
+    publisher = DiscoveryPublisher(driver.connection, config)
+    try:
+        publisher.start()
+        wait_until(lambda: publisher.published == 1, 5, "the announcement")
+        deleted = ha.wait_for(2, old)[-1]
+        assert (deleted.payload, publisher.removed) == (b"", [old])
+        recorded = json.loads(record_path(config).read_text(encoding="utf-8"))["topics"]
+        assert recorded == sorted(discovery_messages(config))
+    finally:
+        ha.close()
+        publisher.stop()
+        driver.stop()
 
 
-def test_entity_from_discovery_maps_and_validates() -> None:
-    plug = entity_from_discovery("switch", "plug_1", json.dumps(SWITCH).encode())
-    assert plug.id == "switch.plug_1" and plug.mqtt is not None
-    assert (plug.mqtt.command_topic, plug.mqtt.state_topic) == (
-        "tasmota/plug_1/cmnd/POWER",
-        "tasmota/plug_1/stat/POWER",
-    )
-    strip = entity_from_discovery("light", "desk_strip", json.dumps(JSON_LIGHT).encode())
-    assert strip.name == "Desk strip" and strip.actions[-1] is Action.SET_BRIGHTNESS
-    assert strip.mqtt is not None and strip.mqtt.state_key == "state"
-    bad = {"name": "No command", "state_topic": "x/state"}
-    with pytest.raises(
-        RejectedDiscoveryError, match=r"accepts actions .* but has no command_topic"
-    ):
-        entity_from_discovery("switch", "broken", json.dumps(bad).encode())
-    with pytest.raises(RejectedDiscoveryError, match="not supported"):
-        entity_from_discovery("climate", "x", b"{}")
-    with pytest.raises(RejectedDiscoveryError, match="not JSON"):
-        entity_from_discovery("switch", "x", b"{nope")
-    wildcard = {"name": "W", "command_topic": "a/#"}
-    with pytest.raises(RejectedDiscoveryError, match="not a topic"):
-        entity_from_discovery("switch", "w", json.dumps(wildcard).encode())
-
-
-def test_imported_entities_join_the_registry_and_can_be_driven(
+def test_turning_discovery_off_deletes_what_was_announced(
     mosquitto: EmbeddedBroker, tmp_path: Path
 ) -> None:
-    config = home_config(tmp_path, mosquitto, discovery={"import_entities": True})
-    declared = DeviceRegistry.from_config(config)
+    config = home_config(tmp_path, mosquitto)
     driver = start_driver(config)
-    dispatcher = Dispatcher(declared, mqtt=driver)
-
-    def imported(entity):  # type: ignore[no-untyped-def]
-        driver.add_entity(entity)
-
-    _, importer = start_discovery(driver.connection, config, declared, imported)
-    assert importer is not None
-    other = Subscriber(mosquitto, "tasmota/#", client_id="other-devices")
+    publisher = DiscoveryPublisher(driver.connection, config)
+    ha = Subscriber(mosquitto, "homeassistant/+/+/+/config", client_id="ha")
     try:
-        driver.connection.wait_subscribed(5)
-        other.publish("homeassistant/switch/plug_1/config", json.dumps(SWITCH), retain=True)
-        other.publish("homeassistant/light/desk_strip/config", json.dumps(JSON_LIGHT))
-        other.publish("homeassistant/switch/broken/config", '{"name": "x"}')
-        other.publish("homeassistant/switch/coffee_machine/config", json.dumps(SWITCH))
-        wait_until(lambda: len(importer.imported) == 2, 5, "two imported entities")
-        assert set(importer.imported) == {"switch.plug_1", "light.desk_strip"}
-        assert importer.imported["switch.plug_1"].area == "kitchen"
-        request = ActionRequest("switch.plug_1", Action.TURN_ON)
-        assert dispatcher.execute(request).status is OutcomeStatus.FAILED  # not yet merged
-        dispatcher.update_registry(importer.registry())
-        assert dispatcher.execute(request).status is OutcomeStatus.DONE
-        assert other.wait_for(1, "tasmota/plug_1/cmnd/POWER")[0].payload == b"ON"
-        other.publish("homeassistant/switch/plug_1/config", b"", retain=True)
-        wait_until(lambda: "switch.plug_1" not in importer.imported, 5, "the removal")
+        publisher.start()
+        ha.wait_for(6)
+        publisher.stop()
+        assert sorted(retire(driver.connection, config)) == sorted(discovery_messages(config))
+        deleted = ha.wait_for(12)[6:]
+        assert {m.payload for m in deleted} == {b""}
+        assert retire(driver.connection, config) == []  # nothing left to delete
     finally:
-        other.close()
+        ha.close()
         driver.stop()
