@@ -13,6 +13,16 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_HOME = REPO / "devices" / "example-home.yaml"
 
 
+class Clock:
+    """A hand-moved monotonic clock (tests move ``now`` themselves)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
 def example_text() -> str:
     """The example home's YAML text."""

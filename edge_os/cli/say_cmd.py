@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
-from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 from edge_os.config.loader import discover_config_path, load_config
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
     from edge_os.action.outcome import ActionOutcome, ActionRequest
     from edge_os.config.settings import Config
     from edge_os.devices.registry import DeviceRegistry
+    from edge_os.pipeline.stages import IntentResult
 
 
 def add_parser(commands: Any) -> None:
@@ -48,31 +48,85 @@ def add_parser(commands: Any) -> None:
 
 
 def _say(args: argparse.Namespace) -> int:
+    from edge_os.action.discovery_import import registry_with_imports
     from edge_os.action.outcome import OutcomeStatus
-    from edge_os.devices.registry import DeviceRegistry
-    from edge_os.intent.answer import TimerTable, answer
-    from edge_os.intent.engine import IntentEngine, load_fallback
-    from edge_os.intent.plan import plan
-    from edge_os.scheduler.timers import local_now
 
     config = load_config(discover_config_path(args.config))
-    registry = DeviceRegistry.from_config(config)
+    registry = registry_with_imports(config)
     if args.area is not None and registry.area(args.area) is None:
         known = ", ".join(area.id for area in registry.areas) or "none declared"
         raise UsageError(
             ErrorCode.DEVICE_UNKNOWN, f"unknown area {args.area!r} (expected: {known})"
         )
-    engine = IntentEngine(
-        registry, config.intent, default_area=config.site.area, language=config.site.language
-    )
+    report = _dry_run(config, registry, args) if args.dry_run else _carry_out(config, args)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        _print_text(report)
+    failed = OutcomeStatus.FAILED.value
+    return 1 if any(o["status"] == failed for o in report["outcomes"]) else 0
+
+
+def _dry_run(config: Config, registry: DeviceRegistry, args: argparse.Namespace) -> dict[str, Any]:
+    """Recognise and plan, as the service would, without acting or storing anything."""
+    from edge_os.intent.answer import TimerTable, answer
+    from edge_os.intent.engine import load_fallback
+    from edge_os.intent.plan import plan
+    from edge_os.pipeline.assistant import intent_engine
+    from edge_os.scheduler.timers import local_now
+
+    engine = intent_engine(config, registry, llm=False)
     result = engine.recognize(args.text, area=args.area)
-    if not result.understood:  # the LLM costs seconds to load: only when the grammar fails
+    if not result.understood:  # the LLM costs seconds to load: only when the rest fails
         engine.fallback = load_fallback(registry, config.intent, config.state_dir)
         if engine.fallback is not None:
             result = engine.recognize(args.text, area=args.area)
     requests = plan(result, registry)
-    outcomes = [] if args.dry_run else execute(config, registry, requests, confirmed=args.yes)
-    report: dict[str, Any] = {
+    spoken = answer(
+        result,
+        registry,
+        local_now,
+        TimerTable(local_now),
+        area=args.area or config.site.area,
+        understands=lambda text: engine.recognize(text, area=args.area).understood,
+    )
+    return _report(result, requests, [], spoken)
+
+
+def _carry_out(config: Config, args: argparse.Namespace) -> dict[str, Any]:
+    """The text through the service's own command path (confirmation, the hold on what
+    only a model understood, timers, answers), in this process, as source ``text``."""
+    from edge_os.action.mqtt import cli_session
+    from edge_os.action.outcome import OutcomeStatus
+    from edge_os.pipeline.assistant import open_assistant
+    from edge_os.pipeline.events import Event
+
+    events: list[Event] = []
+    with cli_session(config) as own, open_assistant(own, listen=False, speak=False) as assistant:
+        command = assistant.command
+        if args.area is not None:
+            command.area = args.area
+        first = command.handle_text(args.text, events.append, source="text")
+        if first.error is not None:
+            raise first.error
+        outcomes, spoken = list(first.outcomes), first.answer
+        if args.yes and command.pending is not None and command.pending.source == "text":
+            second = command.handle_text("yes", events.append, source="text")
+            held = OutcomeStatus.NEEDS_CONFIRMATION
+            outcomes = [o for o in outcomes if o.status is not held] + list(second.outcomes)
+            spoken = second.answer
+    result = first.result
+    assert result is not None
+    return _report(result, [o.request for o in first.outcomes], outcomes, spoken)
+
+
+def _report(
+    result: IntentResult,
+    requests: Sequence[ActionRequest],
+    outcomes: Sequence[ActionOutcome],
+    spoken: str | None,
+) -> dict[str, Any]:
+    return {
         "text": result.text,
         "intent": result.intent,
         "slots": dict(result.slots),
@@ -93,51 +147,9 @@ def _say(args: argparse.Namespace) -> int:
             }
             for o in outcomes
         ],
-        "answer": None,
+        "answer": spoken,
         "executed": bool(outcomes),
     }
-    timers = TimerTable(local_now) if args.dry_run else TimerTable.open(config.state_dir)
-    try:
-        report["answer"] = answer(
-            result,
-            registry,
-            local_now,
-            timers,
-            area=args.area or config.site.area,
-            understands=lambda text: engine.recognize(text, area=args.area).understood,
-        )
-    finally:
-        timers.close()
-    if args.json:
-        print(json.dumps(report))
-    else:
-        _print_text(report)
-    return 1 if any(o.status is OutcomeStatus.FAILED for o in outcomes) else 0
-
-
-def execute(
-    config: Config, registry: DeviceRegistry, requests: Sequence[ActionRequest], *, confirmed: bool
-) -> list[ActionOutcome]:
-    """Send ``requests`` through the dispatcher, starting only the transports they need."""
-    if not requests:
-        return []
-    from edge_os.action.dispatcher import Dispatcher
-    from edge_os.action.gpio import GpioDriver, make_pin_factory
-    from edge_os.action.mqtt import cli_session, open_mqtt
-
-    dispatcher = Dispatcher(registry, confirm_sensitive=config.intent.confirm_sensitive)
-    entities = [e for e in map(registry.get, (r.entity_id for r in requests)) if e is not None]
-    with ExitStack() as stack:
-        wired = [e for e in entities if e.transport == "gpio"]
-        if wired:
-            gpio = GpioDriver(wired, make_pin_factory(config.gpio.pin_factory))
-            stack.callback(gpio.close)
-            dispatcher.drivers["gpio"] = gpio
-        over_mqtt = [e for e in entities if e.transport == "mqtt"]
-        if over_mqtt:  # its own client id and queue: the running service is not disturbed
-            own = stack.enter_context(cli_session(config))
-            dispatcher.drivers["mqtt"] = stack.enter_context(open_mqtt(own, over_mqtt))
-        return [dispatcher.execute(request, confirmed=confirmed) for request in requests]
 
 
 def _print_text(report: dict[str, Any]) -> None:

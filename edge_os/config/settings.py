@@ -192,12 +192,18 @@ class IntentSettings(Section):
     """Text to intent: compiled grammar first, then the learned paths (asked before acting)."""
 
     retrieval: bool = True
-    """When the grammar does not match, read the nearest of HA's sentences by meaning (the
-    INT8 sentence encoder, once built with `edge-os models build embed`)."""
+    """When the grammar does not match, read the sentence by meaning: the registry's names
+    found in the words, what to do from the INT8 sentence encoder and a classifier (built
+    with `edge-os models build embed`)."""
+    model_act_confidence: float = Field(0.7, ge=0.0, le=1.0)
+    """What only the learned reader understood is done at once at or above this confidence,
+    and asked first ("Do you want me to ...?") below it; sensitive devices always ask."""
     retrieval_threads: int = Field(1, ge=1, le=16)
     """onnxruntime intra-op threads for the sentence encoder."""
-    llm_fallback: bool = True
-    """Ask the quantized LLM when the grammar does not match."""
+    llm_fallback: bool = False
+    """Also ask the quantized LLM when the grammar and the learned reader do not understand
+    (off by default: an outside evaluation found its guesses wrong too often; what it
+    reads is always asked before it is done)."""
     llm_threads: int = Field(2, ge=1, le=16)
     """onnxruntime intra-op threads for the LLM."""
     min_confidence: float = Field(0.5, ge=0.0, le=1.0)
@@ -206,6 +212,9 @@ class IntentSettings(Section):
     """Ask for a spoken "yes" before acting on sensitive devices (locks, garage doors, alarms)."""
     confirm_timeout_seconds: float = Field(10.0, gt=0.0, le=120.0)
     """How long a confirmation question waits for an answer."""
+    context_seconds: float = Field(60.0, ge=0.0, le=3600.0)
+    """How long the last request stays the conversation's subject: within it "turn it off",
+    "brighter" and "and the bedroom too" refer to it (per source; 0 turns this off)."""
     follow_up_seconds: float = Field(5.0, ge=0.0, le=60.0)
     """Window after an answer in which a follow-up ("and the kitchen too") needs no wake word."""
     command_timeout_seconds: float = Field(30.0, gt=0.0, le=600.0)
@@ -260,7 +269,8 @@ class MqttDiscoverySettings(Section):
     """Home Assistant MQTT discovery."""
 
     enabled: bool = True
-    """Publish edge-os's own entities (status, last transcript, mute, wake word, volume)."""
+    """Announce edge-os's own entities to Home Assistant (status, last command, last answer,
+    mute, wake word, volume); off deletes what an earlier run announced."""
     prefix: str = "homeassistant"
     """Discovery topic prefix (Home Assistant's default is `homeassistant`)."""
     import_entities: bool = False

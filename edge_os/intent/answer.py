@@ -9,6 +9,7 @@ resume and status. Answers say what truly happened ("There is no timer running."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
@@ -104,6 +105,10 @@ def answer(
     return None
 
 
+_WAKE_ME = re.compile(r"^(wake me( up)?|remind me|ring|alert me|let me know|get me up)$")
+"""Delayed "commands" that ask for nothing but the timer's own ring."""
+
+
 class _TimerAnswers:
     """One timer sentence against the table."""
 
@@ -164,6 +169,8 @@ class _TimerAnswers:
             return "How long should the timer run?"
         command = _text(self.slots, "conversation_command")
         said = spoken_duration(seconds)
+        if command is not None and _WAKE_ME.match(command.strip().lower()):
+            command = None  # "wake me up in 30 minutes" is an alarm: a timer that rings
         if command is not None:
             if understands is not None and not understands(command):
                 return f"Sorry, I did not understand what to do in {said}."

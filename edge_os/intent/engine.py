@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +18,10 @@ from edge_os.config.settings import IntentSettings
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import EdgeOSError, MissingDependencyError
 from edge_os.intent.compiled import words
+from edge_os.intent.compound import drop_article, follow_up, split_clauses, verb_of
 from edge_os.intent.grammar import GrammarRecognizer
+from edge_os.intent.mentions import MentionFinder
+from edge_os.intent.reader import Reader
 from edge_os.pipeline.stages import IntentRecognizer, IntentResult
 
 _LOGGER = logging.getLogger(__name__)
@@ -41,23 +45,81 @@ class IntentEngine:
         self.default_area = default_area
         self.retrieval = retrieval
         self.fallback = fallback
+        self.finder = MentionFinder(registry)
         self._cache: OrderedDict[tuple[str, str | None], IntentResult] = OrderedDict()
 
-    def recognize(self, text: str, *, area: str | None = None) -> IntentResult:
-        """Recognise ``text``; never raises for a sentence it does not understand."""
+    def recognize_all(
+        self, text: str, *, area: str | None = None, context: Sequence[IntentResult] = ()
+    ) -> list[IntentResult]:
+        """Every command in ``text``: "turn off the lights and lock the front door" is two.
+
+        The whole sentence is tried first by the grammar; then, if it joins clauses with
+        "and" / "then", each clause on its own (a clause without a verb borrows the one
+        before it: "turn on the kitchen light and the coffee machine"). Only when every
+        clause is understood is the sentence read as several commands; otherwise it is
+        read as one (never half of it).
+
+        ``context`` is what the conversation last asked (within its window): "and the
+        bedroom too" repeats it for the bedroom, "turn it off" and "brighter" act on its
+        devices.
+        """
+        whole = self.grammar.recognize(text, area=area or self.default_area)
+        if whole.understood:
+            return [self.recognize(text, area=area)]
+        if context:
+            again = follow_up(text, context, self.finder, self.grammar.registry)
+            if again:
+                return again
+        clauses = split_clauses(words(text))
+        if len(clauses) > 1:
+            results = self._clauses(clauses, area)
+            if results is not None:
+                return results
+        devices = [t for result in context for t in result.targets]
+        return [self.recognize(text, area=area, context=devices)]
+
+    def _clauses(self, clauses: list[list[str]], area: str | None) -> list[IntentResult] | None:
+        results: list[IntentResult] = []
+        previous: list[str] | None = None
+        for clause in clauses:
+            said = clause
+            result = self.recognize(" ".join(said), area=area, fallback=False)
+            if not result.understood and previous is not None:
+                said = verb_of(previous, self.finder) + drop_article(clause)
+                result = self.recognize(" ".join(said), area=area, fallback=False)
+            if not result.understood:
+                return None
+            results.append(result)
+            previous = said
+        return results
+
+    def recognize(
+        self,
+        text: str,
+        *,
+        area: str | None = None,
+        fallback: bool = True,
+        context: Sequence[str] = (),
+    ) -> IntentResult:
+        """Recognise ``text``; never raises for a sentence it does not understand.
+
+        ``fallback`` False leaves the LLM out (for one clause of a longer sentence);
+        ``context``: devices a sentence naming none is about (the learned reader's)."""
         started = time.perf_counter()
         area = area or self.default_area
         key = (" ".join(words(text)), area)
-        cached = self._cache.get(key)
+        cached = None if context else self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             latency_ms = (time.perf_counter() - started) * 1000
             return replace(cached, text=text, path="cache", latency_ms=latency_ms)
         result = self.grammar.recognize(text, area=area)
         # a sentence the grammar read with nothing able to do it stays the grammar's
-        if not result.understood and self.retrieval is not None:
+        if not result.understood and isinstance(self.retrieval, Reader):
+            result = self.retrieval.recognize(text, area=area, context=context)
+        elif not result.understood and self.retrieval is not None:
             result = self.retrieval.recognize(text, area=area)
-        if not result.understood and self.fallback is not None:
+        if not result.understood and self.fallback is not None and fallback:
             result = self.fallback.recognize(text, area=area)
         if result.understood and result.confidence < self.settings.min_confidence:
             _LOGGER.info(
@@ -65,7 +127,7 @@ class IntentEngine:
             )
             result = IntentResult(text=text, intent=None, path=result.path)
         result = replace(result, latency_ms=(time.perf_counter() - started) * 1000)
-        if result.understood and self.settings.cache_size:
+        if result.understood and self.settings.cache_size and not context:
             self._cache[key] = result
             if len(self._cache) > self.settings.cache_size:
                 self._cache.popitem(last=False)
@@ -99,14 +161,19 @@ def load_retrieval(
     here: str | None,
     language: str = "en",
 ) -> IntentRecognizer | None:
-    """The nearest-sentence reader when enabled and its encoder is built, else None (logged)."""
+    """The learned reader when enabled and its encoder is built, else None (logged)."""
     if not settings.retrieval:
+        return None
+    from edge_os.intent.classifier import has_phrases
+
+    if not has_phrases(language):
+        _LOGGER.info("the learned intent path speaks English only; %s uses the grammar", language)
         return None
     try:
         from edge_os.intent.embed.build import default_out_dir
-        from edge_os.intent.retrieval import RetrievalRecognizer
+        from edge_os.intent.reader import Reader
 
-        return RetrievalRecognizer.load(
+        return Reader.load(
             registry,
             default_out_dir(state_dir),
             here,

@@ -189,7 +189,7 @@ def evaluate(
 
     out = _open_rows(rows)
     try:
-        summary = run(samples, home_of, out)
+        summary = run(samples, home_of, out, settings.model_act_confidence)
     finally:
         if out is not None:
             out.close()
@@ -244,24 +244,30 @@ def score(
 
 
 def run(
-    samples: Sequence[Sample], home_of: Callable[[Sample], Home], rows: IO[str] | None = None
+    samples: Sequence[Sample],
+    home_of: Callable[[Sample], Home],
+    rows: IO[str] | None = None,
+    act_confidence: float = IntentSettings().model_act_confidence,
 ) -> dict[str, Any]:
     """Recognise and judge every sample in its home (``home_of(sample) -> Home``)."""
     scored: list[tuple[Sample, IntentResult, Verdict]] = []
+    asked: list[bool] = []
     for sample in samples:
         home = home_of(sample)
         area = area_id(home.registry, sample.area) if sample.area is not None else None
         result = home.engine.recognize(sample.text, area=area or home.default_area)
         verdict = judge(sample, result, home.registry, area or home.default_area)
         scored.append((sample, result, verdict))
+        asked.append(asked_first(result, home.registry, act_confidence))
         if rows is not None:
             row = _row(sample, result, verdict)
+            row["danger"], row["asked_first"] = verdict.danger, asked[-1]
             if home.states:  # what an HA home says the targets read, to check answers by
                 row["target_states"] = {
                     t: home.states[t].state for t in result.targets if t in home.states
                 }
             rows.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return summarize(scored)
+    return summarize(scored, asked)
 
 
 def _row(sample: Sample, result: IntentResult, verdict: Verdict) -> dict[str, Any]:
@@ -273,8 +279,10 @@ def _row(sample: Sample, result: IntentResult, verdict: Verdict) -> dict[str, An
         "slots": dict(result.slots),
         "targets": list(result.targets),
         "path": result.path,
+        "confidence": round(result.confidence, 3),
         "latency_ms": round(result.latency_ms, 3),
         "exact": verdict.exact,
+        "action": verdict.action,
         "reason": verdict.reason,
         "detail": verdict.detail,
         "area": sample.area,
@@ -283,7 +291,31 @@ def _row(sample: Sample, result: IntentResult, verdict: Verdict) -> dict[str, An
     }
 
 
-def summarize(scored: Sequence[tuple[Sample, IntentResult, Verdict]]) -> dict[str, Any]:
+def asked_first(
+    result: IntentResult,
+    registry: DeviceRegistry,
+    act_confidence: float = IntentSettings().model_act_confidence,
+) -> bool:
+    """Whether the command path would ask before acting on ``result``: an LLM reading, a
+    learned reading below ``act_confidence``, or a sensitive device."""
+    if result.path == "llm" or (result.path == "model" and result.confidence < act_confidence):
+        return True
+    return any(e is not None and e.is_sensitive for e in map(registry.get, result.targets))
+
+
+def _dangers(judged: Sequence[tuple[Verdict, bool]]) -> dict[str, Any]:
+    """Dangerous wrong actions by kind, and how many would be done without asking."""
+    dangerous = [(v, asked) for v, asked in judged if v.danger is not None]
+    return {
+        "n": len(dangerous),
+        "unasked": sum(not asked for _, asked in dangerous),
+        "kinds": dict(Counter(str(v.danger) for v, _ in dangerous).most_common()),
+    }
+
+
+def summarize(
+    scored: Sequence[tuple[Sample, IntentResult, Verdict]], asked: Sequence[bool] = ()
+) -> dict[str, Any]:
     """The metrics of judged sentences: overall, per path and per gold intent."""
     n = len(scored)
     verdicts = [v for _, _, v in scored]
@@ -304,6 +336,7 @@ def summarize(scored: Sequence[tuple[Sample, IntentResult, Verdict]]) -> dict[st
         "wrong_action": sum(v.wrong_action for v in verdicts),
         "wrong_action_rate": _rate(sum(v.wrong_action for v in verdicts), n),
         "missed_action": sum(v.action == "missed-action" for v in verdicts),
+        "dangerous": _dangers(list(zip(verdicts, asked or [False] * n, strict=True))),
         "partial_action": sum(v.action == "partial-action" for v in verdicts),
         "gold_errors": {"n": sum(gold_errors.values()), "reasons": dict(gold_errors.most_common())},
         "by_path": {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from edge_os.action.outcome import ActionRequest
 from edge_os.devices.entity import Action, Domain, Entity
@@ -54,6 +54,24 @@ _VALUE: dict[str, tuple[str, Action, str]] = {
 """intent -> (slot, action, action parameter)."""
 SAFE_SETPOINT_CELSIUS = (5.0, 35.0)
 """Thermostat set-points outside this range are refused (a misheard "90" is not a wish)."""
+BRIGHTNESS_STEP = 20
+"""Percent of brightness one "brighter" or "dimmer" moves a light."""
+TEMPERATURE_STEP = 1.0
+"""Degrees one "warmer", "cooler" or "I'm cold" moves a thermostat's set point."""
+UNKNOWN_BRIGHTNESS = 50.0
+"""Brightness assumed for a light that is on but has not said how bright (HA's middle)."""
+
+Levels = Callable[[str, str], float | None]
+"""``(entity_id, "brightness" | "temperature")`` -> the level it last reported or was set to."""
+
+
+def _no_levels(_entity_id: str, _what: str) -> float | None:
+    return None
+
+
+def _nominal_levels(_entity_id: str, what: str) -> float | None:
+    """Levels for checking what an entity can do (not what it will be set to)."""
+    return 21.0 if what == "temperature" else UNKNOWN_BRIGHTNESS
 
 
 def on_off_action(entity: Entity, on: bool) -> Action:
@@ -67,13 +85,17 @@ def on_off_action(entity: Entity, on: bool) -> Action:
     return Action.TURN_ON if on else Action.TURN_OFF
 
 
-def _wanted(intent: str, entity: Entity, slots: Mapping[str, SlotValue]) -> list[ActionRequest]:
+def _wanted(
+    intent: str, entity: Entity, slots: Mapping[str, SlotValue], levels: Levels = _no_levels
+) -> list[ActionRequest]:
     if intent in {"HassTurnOn", "HassTurnOff"}:
         return [ActionRequest(entity.id, on_off_action(entity, intent == "HassTurnOn"))]
     if intent in _SIMPLE:
         return [ActionRequest(entity.id, _SIMPLE[intent])]
     if intent == "HassSetVolumeRelative":
         return _volume_step(entity, slots.get("volume_step"))
+    if intent == "HassClimateSetTemperature" and "temperature_step" in slots:
+        return _temperature_step(entity, slots["temperature_step"], levels)
     if intent in _VALUE:
         slot, action, param = _VALUE[intent]
         value = _number(slots.get(slot))
@@ -85,7 +107,7 @@ def _wanted(intent: str, entity: Entity, slots: Mapping[str, SlotValue]) -> list
             return []
         return [ActionRequest(entity.id, action, {param: value})]
     if intent == "HassLightSet":
-        requests = []
+        requests = _brightness_step(entity, slots.get("brightness_step"), levels)
         if (brightness := _number(slots.get("brightness"))) is not None:
             requests.append(
                 ActionRequest(entity.id, Action.SET_BRIGHTNESS, {"brightness": brightness})
@@ -96,6 +118,29 @@ def _wanted(intent: str, entity: Entity, slots: Mapping[str, SlotValue]) -> list
             requests.append(ActionRequest(entity.id, Action.SET_COLOR_TEMP, {"kelvin": kelvin}))
         return requests
     return []
+
+
+def _brightness_step(entity: Entity, step: object, levels: Levels) -> list[ActionRequest]:
+    """ "brighter" / "dimmer": a step from the light's known brightness (off counts as 0)."""
+    if step not in {"up", "down"}:
+        return []
+    level = levels(entity.id, "brightness")
+    current = UNKNOWN_BRIGHTNESS if level is None else level
+    change = BRIGHTNESS_STEP if step == "up" else -BRIGHTNESS_STEP
+    target = min(100, max(1, round(current + change)))
+    return [ActionRequest(entity.id, Action.SET_BRIGHTNESS, {"brightness": target})]
+
+
+def _temperature_step(entity: Entity, step: object, levels: Levels) -> list[ActionRequest]:
+    """ "warmer" / "I'm cold": one step from the set point the thermostat last reported or
+    was given; nothing when it is unknown (a set point is never guessed)."""
+    current = levels(entity.id, "temperature")
+    if step not in {"up", "down"} or current is None:
+        return []
+    change = TEMPERATURE_STEP if step == "up" else -TEMPERATURE_STEP
+    low, high = SAFE_SETPOINT_CELSIUS
+    target = min(high, max(low, current + change))
+    return [ActionRequest(entity.id, Action.SET_TEMPERATURE, {"temperature": target})]
 
 
 def _volume_step(entity: Entity, step: object) -> list[ActionRequest]:
@@ -119,12 +164,16 @@ def _number(value: object) -> int | float | None:
 
 def carries(intent: str, entity: Entity, slots: Mapping[str, SlotValue]) -> bool:
     """Whether ``entity`` declares every action ``intent`` would send it (and there is one)."""
-    wanted = _wanted(intent, entity, slots)
+    wanted = _wanted(intent, entity, slots, _nominal_levels)
     return bool(wanted) and all(request.action in entity.actions for request in wanted)
 
 
-def plan(result: IntentResult, registry: DeviceRegistry) -> list[ActionRequest]:
+def plan(
+    result: IntentResult, registry: DeviceRegistry, levels: Levels | None = None
+) -> list[ActionRequest]:
     """The device actions ``result`` asks for; questions, timers and not-understood give none.
+
+    ``levels`` gives the brightness or set point a relative change ("brighter") starts from.
 
     Every request names an entity of ``registry`` and an action that entity declares;
     anything else (possible only from a faulty recogniser) is dropped and logged.
@@ -138,7 +187,7 @@ def plan(result: IntentResult, registry: DeviceRegistry) -> list[ActionRequest]:
         if entity is None:
             _LOGGER.warning("intent names unknown entity %s; dropped", entity_id)
             continue
-        for request in _wanted(result.intent, entity, slots):
+        for request in _wanted(result.intent, entity, slots, levels or _no_levels):
             if request.action in entity.actions:
                 requests.append(request)
             else:

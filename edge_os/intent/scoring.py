@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from edge_os.action.outcome import ActionRequest
-from edge_os.devices.entity import Area, Entity, Floor
+from edge_os.devices.entity import Action, Area, Entity, Floor
 from edge_os.devices.registry import DeviceRegistry, normalize_name
 from edge_os.intent.ha_tests import GoldValue
 from edge_os.intent.plan import QUERY_INTENTS, plan
@@ -78,6 +78,11 @@ class Verdict:
     detail: str | None = None
     gold_error: str | None = None
     """The gold names an area, floor or entity the home lacks."""
+    danger: str | None = None
+    """How a wrong action would hurt: ``wrong-device``, ``opposite``, ``value-off`` (by
+    more than a step), ``question-acted`` or ``unasked`` (something moved that nobody asked
+    for); None when no action is wrong or the wrong one is harmless (the right device, a
+    gentler change)."""
 
     @property
     def wrong_action(self) -> bool:
@@ -338,6 +343,7 @@ def judge(
     if problems:
         failures.insert(0, ("gold-error", "; ".join(problems)))
     reason, detail = failures[0] if failures else (None, None)
+    danger = danger_of(sample, result, registry, area) if action == "wrong-action" else None
     return Verdict(
         exact=not failures,
         intent_ok=intent_ok,
@@ -347,7 +353,61 @@ def judge(
         reason=reason,
         detail=detail or None,
         gold_error="; ".join(problems) or None,
+        danger=danger,
     )
+
+
+OPPOSITES: dict[Action, Action] = {
+    Action.TURN_ON: Action.TURN_OFF, Action.TURN_OFF: Action.TURN_ON,
+    Action.OPEN: Action.CLOSE, Action.CLOSE: Action.OPEN,
+    Action.LOCK: Action.UNLOCK, Action.UNLOCK: Action.LOCK,
+    Action.VOLUME_UP: Action.VOLUME_DOWN, Action.VOLUME_DOWN: Action.VOLUME_UP,
+    Action.PAUSE: Action.RESUME, Action.RESUME: Action.PAUSE,
+    Action.MUTE: Action.UNMUTE, Action.UNMUTE: Action.MUTE,
+    Action.START: Action.RETURN_TO_BASE, Action.RETURN_TO_BASE: Action.START,
+}  # fmt: skip
+"""Actions that undo each other."""
+STEPS: dict[str, float] = {
+    "brightness": 20, "volume": 10, "step": 10, "position": 20, "percentage": 20,
+    "temperature": 1.0, "kelvin": 500,
+}  # fmt: skip
+"""How far a value may be off before a wrong one counts as dangerous (one step)."""
+
+
+def danger_of(
+    sample: Sample, result: IntentResult, registry: DeviceRegistry, area: str | None
+) -> str | None:
+    """How a wrong planned action would hurt (see :attr:`Verdict.danger`)."""
+    predicted = plan(result, registry)
+    if not predicted:
+        return None
+    if sample.intent is None:
+        return "unasked"
+    if sample.intent in QUERY_INTENTS:
+        return "question-acted"
+    slots = {k: first(v) for k, v in sample.slots.items()}
+    targets = gold_targets(sample, registry, area)
+    gold = IntentResult(sample.text, sample.intent, slots, targets or tuple(result.targets))
+    with _gold_planning():
+        golden = plan(gold, registry)
+    wanted = {r.entity_id for r in golden} | set(targets or ())
+    if wanted and any(r.entity_id not in wanted for r in predicted):
+        return "wrong-device"
+    for request in predicted:
+        for right in (g for g in golden if g.entity_id == request.entity_id):
+            if OPPOSITES.get(request.action) == right.action:
+                return "opposite"
+            if request.action == right.action and _off_by_more_than_a_step(request, right):
+                return "value-off"
+    return None
+
+
+def _off_by_more_than_a_step(got: ActionRequest, want: ActionRequest) -> bool:
+    for key, value in want.params.items():
+        a, b = _number(got.params.get(key)), _number(value)
+        if a is not None and b is not None and abs(a - b) > STEPS.get(key, 0.0):
+            return True
+    return False
 
 
 def _action_check(

@@ -50,6 +50,28 @@ class Assistant:
         unload = getattr(self.fallback, "unload_if_idle", None)
         return bool(unload()) if unload is not None else False
 
+    def use_registry(self, registry: DeviceRegistry) -> None:
+        """Act on ``registry`` from now on (declared plus entities imported via discovery).
+
+        Builds a new intent engine over it in the caller's thread (about a second on a Pi),
+        then swaps it in with the registry, the dispatcher's registry and the speech-to-text
+        vocabulary; a command already running finishes with the old ones.
+        """
+        engine = intent_engine(self.config, registry, llm=self.fallback is not None)
+        stt = self.command.stt
+        biased = getattr(stt, "biased", None)  # Whisper's adapter; other engines keep theirs
+        mode = getattr(stt, "bias_mode", "none")
+        if biased is not None and mode != "none":
+            from edge_os.stt.vocabulary import bias_text, registry_terms
+
+            stt = biased(bias_text(registry_terms(registry)), mode)
+        self.registry = registry
+        self.command.registry = registry
+        self.command.dispatcher.update_registry(registry)
+        self.command.recognizer = engine
+        self.command.stt = stt
+        self.fallback = engine.fallback
+
     def state(self, entity_id: str) -> str | None:
         """Last known state of an entity, from MQTT state topics or the GPIO pin."""
         if self.mqtt is not None:
@@ -61,7 +83,7 @@ class Assistant:
         return None
 
 
-def _intent_engine(config: Config, registry: DeviceRegistry, *, llm: bool) -> IntentEngine:
+def intent_engine(config: Config, registry: DeviceRegistry, *, llm: bool) -> IntentEngine:
     """Grammar, then the sentence encoder (when built), then the LLM (when built and ``llm``)."""
     from edge_os.intent.engine import build_engine, lazy_fallback, load_retrieval
 
@@ -89,12 +111,13 @@ def open_assistant(
     ``listen`` loads the front end and STT; ``speak`` loads the voice and opens the sink;
     ``llm`` loads the LLM fallback when it has been built.
     """
+    from edge_os.action.discovery_import import registry_with_imports
     from edge_os.action.dispatcher import Dispatcher
     from edge_os.action.gpio import GpioDriver, make_pin_factory
     from edge_os.action.mqtt import open_mqtt
     from edge_os.scheduler.timers import TimerTable
 
-    registry = DeviceRegistry.from_config(config)
+    registry = registry_with_imports(config)
     load_ms: dict[str, float] = {}
 
     def timed(name: str, started: float) -> None:
@@ -125,7 +148,7 @@ def open_assistant(
             stt = create_stt(config, registry)
             timed("stt", started)
         started = time.perf_counter()
-        engine = _intent_engine(config, registry, llm=llm)
+        engine = intent_engine(config, registry, llm=llm)
         timed("intent", started)
         voice = player = None
         if speak:
@@ -154,6 +177,8 @@ def open_assistant(
                 player=player,
                 area=config.site.area,
                 confirm_timeout_seconds=config.intent.confirm_timeout_seconds,
+                model_act_confidence=config.intent.model_act_confidence,
+                context_seconds=config.intent.context_seconds,
                 timers=timers,
             ),
             mqtt=mqtt,

@@ -16,10 +16,11 @@ command can never itself confirm an earlier question); a plain timer says it is 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -41,6 +42,7 @@ from edge_os.pipeline.stages import IntentRecognizer, IntentResult, SpeechToText
 
 if TYPE_CHECKING:
     from edge_os.action.dispatcher import Dispatcher
+    from edge_os.devices.entity import Entity
     from edge_os.intent.answer import TimerTable
     from edge_os.scheduler.store import Timer
     from edge_os.tts.factory import Voice
@@ -62,12 +64,15 @@ class FrontEndLike(Protocol):
 Clock = Callable[[], float]
 StateReader = Callable[[str], str | None]
 
+_ORDINALS: dict[int, set[str]] = {
+    0: {"first", "former"}, 1: {"second", "latter", "other"}, 2: {"third"},
+}  # fmt: skip
 YES = re.compile(r"^(yes|yeah|yep|sure|do it|confirm(ed)?|go ahead|ok(ay)?)( please)?$")
 
 
 Source = str
 """Where a command came in: ``voice``, ``mqtt`` (control topic and Hermes), ``schedule``,
-``text`` (anything else in-process)."""
+``wyoming`` (``edge-os wyoming``), ``text`` (anything else in-process)."""
 
 
 @dataclass
@@ -87,6 +92,9 @@ class CommandReport:
 
     text: str | None = None
     result: IntentResult | None = None
+    """The (first) command's reading."""
+    results: list[IntentResult] = field(default_factory=list)
+    """Every command's reading ("turn off the lights and lock the door" has two)."""
     outcomes: list[ActionOutcome] = field(default_factory=list)
     answer: str | None = None
     stage_ms: dict[str, float] = field(default_factory=dict)
@@ -110,6 +118,8 @@ class CommandPipeline:
         area: str | None = None,
         confirm_timeout_seconds: float = 10.0,
         confirm_llm: bool = True,
+        model_act_confidence: float = 0.7,
+        context_seconds: float = 60.0,
         clock: Clock = time.monotonic,
         wall_clock: Callable[[], datetime] | None = None,
         timers: TimerTable | None = None,
@@ -128,6 +138,16 @@ class CommandPipeline:
         self._confirm_seconds = confirm_timeout_seconds
         self.confirm_llm = confirm_llm
         """Ask before acting on what only the LLM fallback understood."""
+        self.model_act_confidence = model_act_confidence
+        """The learned reader's readings below this confidence are asked before acting."""
+        self.context_seconds = context_seconds
+        """How long "turn it off" or "and the bedroom too" refers to the last request."""
+        self._context: dict[Source, tuple[float, list[IntentResult]]] = {}
+        self._which: dict[Source, tuple[float, IntentResult]] = {}
+        """Per source: a "which one did you mean?" waiting for its answer, and until when."""
+        """Per source: when, and what, it last asked (the follow-up context)."""
+        self._levels: dict[tuple[str, str], float] = {}
+        """Brightness and set points edge-os last sent (a relative change starts there)."""
         self._clock = clock
         self._now = wall_clock or (lambda: datetime.now().astimezone())
         self.timers = timers or TimerTable(self._now)
@@ -191,7 +211,7 @@ class CommandPipeline:
     ) -> CommandReport:
         report.text = text
         try:
-            outcomes, result, spoken = self._act(
+            outcomes, results, spoken = self._act(
                 text, emit, report, started, scheduled=scheduled, source=source
             )
         except EdgeOSError as err:
@@ -199,7 +219,8 @@ class CommandPipeline:
         except Exception as err:  # a stage bug must not take the loop down
             _LOGGER.exception("command %r failed", text)
             return self._fail(report, "intent", ErrorCode.INTENT_FAILED, str(err), emit)
-        report.result, report.outcomes, report.answer = result, outcomes, spoken
+        report.result, report.results = results[0], results
+        report.outcomes, report.answer = outcomes, spoken
         first_audio = self._speak(spoken, emit)
         if first_audio is not None:
             report.stage_ms["first_audio"] = round((first_audio - started) * 1000, 1)
@@ -215,44 +236,52 @@ class CommandPipeline:
         *,
         scheduled: bool,
         source: Source,
-    ) -> tuple[list[ActionOutcome], IntentResult, str]:
-        from edge_os.intent.answer import answer as query_answer
+    ) -> tuple[list[ActionOutcome], list[IntentResult], str]:
         from edge_os.intent.plan import plan
-        from edge_os.tts.replies import answer as action_answer
+        from edge_os.tts.replies import spoken_name
 
         # A delayed command is nobody's answer: it neither confirms nor drops a question.
         confirmed = None if scheduled else self._confirmation(text, source)
+        planned: list[tuple[ActionRequest, IntentResult]]
         if confirmed is not None:
             result = IntentResult(text=text, intent="HassConfirm", confidence=1.0, path="grammar")
-            requests, is_confirmed = confirmed, True
+            results, is_confirmed = [result], True
+            planned = [(request, result) for request in confirmed]
         else:
-            result = self.recognizer.recognize(text, area=self.area)
-            requests, is_confirmed = plan(result, self.registry), False
+            chosen = None if scheduled else self._chosen(text, source)
+            results = [chosen] if chosen else self._recognize(text, source, scheduled=scheduled)
+            is_confirmed = False
+            planned = [
+                (request, one)
+                for one in results
+                for request in plan(one, self.registry, self.level)
+            ]
         report.stage_ms["intent"] = _ms_since(started)
-        emit(
-            IntentRecognized(
-                text=result.text,
-                intent=result.intent,
-                slots=dict(result.slots),
-                targets=list(result.targets),
-                confidence=round(result.confidence, 3),
-                path=result.path,
-                latency_ms=round(result.latency_ms, 3),
+        for one in results:
+            emit(
+                IntentRecognized(
+                    text=one.text,
+                    intent=one.intent,
+                    slots=dict(one.slots),
+                    targets=list(one.targets),
+                    confidence=round(one.confidence, 3),
+                    path=one.path,
+                    latency_ms=round(one.latency_ms, 3),
+                )
             )
-        )
         outcomes: list[ActionOutcome] = []
-        hold = result.path in {"model", "llm"} and self.confirm_llm
-        for request in requests:
+        for request, one in planned:
             action_started = time.perf_counter()
             refused = self._refused(request, source)
             if refused is not None:
                 outcome = ActionOutcome(request, OutcomeStatus.FAILED, refused)
-            elif hold:  # the small model picks a wrong (but real) device too often to act unasked
+            elif self._held(one):  # a guess is asked, not acted on
                 outcome = ActionOutcome(
-                    request, OutcomeStatus.NEEDS_CONFIRMATION, "guessed by the fallback"
+                    request, OutcomeStatus.NEEDS_CONFIRMATION, "guessed by a model"
                 )
             else:
                 outcome = self.dispatcher.execute(request, confirmed=is_confirmed)
+            self._remember_level(outcome)
             outcomes.append(outcome)
             emit(
                 ActionFinished(
@@ -264,7 +293,7 @@ class CommandPipeline:
                     latency_ms=round(_ms_since(action_started), 1),
                 )
             )
-        if requests:
+        if planned:
             report.stage_ms["action"] = _ms_since(started)
         held = [o.request for o in outcomes if o.status is OutcomeStatus.NEEDS_CONFIRMATION]
         if held:
@@ -273,20 +302,126 @@ class CommandPipeline:
             self.pending = PendingConfirmation(held, self._clock() + self._confirm_seconds, asker)
         elif not scheduled and (self.pending is None or self.pending.source == source):
             self.pending = None  # any other answer from where it was asked drops the question
-        spoken: str | None = None
-        if not outcomes:
+        if not scheduled and not is_confirmed and any(one.understood for one in results):
+            self._context[source] = (self._clock(), [one for one in results if one.understood])
+        [first, *more] = results
+        if first.alternatives and not first.targets and not more and not scheduled:
+            self._which[source] = (self._clock() + self._confirm_seconds, first)
+            names = [spoken_name(self.registry[e].name) for e in first.alternatives]
+            return outcomes, results, f"Do you mean {', '.join(names[:-1])} or {names[-1]}?"
+        return outcomes, results, self._answer(results, outcomes)
+
+    def _chosen(self, text: str, source: Source) -> IntentResult | None:
+        """The reading a short answer completes ("the counter lights", "the second one")
+        after edge-os asked which device was meant; None when ``text`` is no such answer."""
+        asked = self._which.pop(source, None)
+        if asked is None or self._clock() > asked[0]:
+            return None
+        question = asked[1]
+        candidates = [self.registry[e] for e in question.alternatives]
+        said = set(re.findall(r"[a-z']+", text.lower()))
+        picked = [c for i, c in enumerate(candidates) if said & _ORDINALS.get(i, set())]
+        if said & {"both", "all"}:
+            picked = candidates
+        if not picked:
+            # the one whose own words (name and area) the answer says most of
+            def overlap(entity: Entity) -> int:
+                area = self.registry.area(entity.area) if entity.area else None
+                words = f"{entity.name} {area.name if area else ''}".lower().split()
+                return len(
+                    said & {w for w in words if not all(w in c.name.lower() for c in candidates)}
+                )
+
+            counts = [overlap(c) for c in candidates]
+            best = max(counts)
+            if best > 0 and counts.count(best) == 1:
+                picked = [candidates[counts.index(best)]]
+        if not picked:
+            return None
+        slots = dict(question.slots)
+        if len(picked) == 1:
+            slots["name"] = picked[0].name
+        return replace(
+            question, text=text, targets=tuple(e.id for e in picked), slots=slots,
+            alternatives=(),
+        )  # fmt: skip
+
+    def _recognize(self, text: str, source: Source, *, scheduled: bool) -> list[IntentResult]:
+        """Every command in ``text``, read with the conversation's context from ``source``."""
+        recognize_all = getattr(self.recognizer, "recognize_all", None)
+        if recognize_all is None:
+            return [self.recognizer.recognize(text, area=self.area)]
+        context: list[IntentResult] = []
+        last = None if scheduled else self._context.get(source)
+        if last is not None and self._clock() - last[0] <= self.context_seconds:
+            context = last[1]
+        found: list[IntentResult] = recognize_all(text, area=self.area, context=context)
+        return found
+
+    def _held(self, result: IntentResult) -> bool:
+        """Whether a model's reading is asked before it is acted on."""
+        if not self.confirm_llm:
+            return False
+        if result.path == "llm":
+            return True
+        return result.path == "model" and result.confidence < self.model_act_confidence
+
+    def _answer(self, results: list[IntentResult], outcomes: list[ActionOutcome]) -> str:
+        """One spoken answer: each question's answer, then what was done or is asked."""
+        from edge_os.intent.answer import answer as query_answer
+        from edge_os.tts.replies import answer as action_answer
+        from edge_os.tts.replies import spoken_name
+
+        said: list[str] = []
+        for one in results:
+            if any(o.request.entity_id in one.targets for o in outcomes):
+                continue
+            if "temperature_step" in one.slots and one.targets:
+                names = [spoken_name(self.registry[t].name) for t in one.targets]
+                said.append(f"I don't know what {' and '.join(names)} is set to yet.")
+                continue
             spoken = query_answer(
-                result,
+                one,
                 self.registry,
                 self._now,
                 self.timers,
-                self._state_map(result),
+                self._state_map(one),
                 area=self.area,
                 understands=self._understands,
             )
-        if spoken is None:
-            spoken = action_answer(result, outcomes, self.registry)
-        return outcomes, result, spoken
+            if spoken is None and not outcomes:
+                spoken = action_answer(one, [], self.registry)
+            if spoken:
+                said.append(spoken)
+        if outcomes:
+            said.append(action_answer(results[0], outcomes, self.registry))
+        return " ".join(said)
+
+    def level(self, entity_id: str, what: str) -> float | None:
+        """The brightness or set point a relative change starts from: what the device last
+        reported when that is a number, 0 for a light reported off, else what edge-os last
+        sent it; None when none of these is known."""
+        state = self.states(entity_id)
+        if state is not None:
+            text = state.strip().lower()
+            if what == "brightness" and text in {"off", "false", "0"}:
+                return 0.0
+            try:
+                reported = float(text)
+            except ValueError:
+                pass
+            else:
+                if math.isfinite(reported):
+                    return reported
+        return self._levels.get((entity_id, what))
+
+    def _remember_level(self, outcome: ActionOutcome) -> None:
+        if outcome.status not in {OutcomeStatus.DONE, OutcomeStatus.QUEUED}:
+            return
+        for what in ("brightness", "temperature"):
+            value = outcome.request.params.get(what)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                self._levels[(outcome.request.entity_id, what)] = float(value)
 
     def _understands(self, text: str) -> bool:
         """Whether a delayed command would be understood (vetted before it is stored)."""

@@ -82,6 +82,9 @@ class IntentResult:
     """Time spent recognising."""
     response: str | None = None
     """Home Assistant's response key of the template matched (``which``, ``how_many``, ...)."""
+    alternatives: Sequence[str] = ()
+    """Entity ids named about equally well when ``targets`` is empty: the command path asks
+    which one was meant ("the kitchen light or the counter lights?"), it never guesses."""
 
     @property
     def understood(self) -> bool:

@@ -22,23 +22,13 @@ from edge_os.config.loader import load_config
 from edge_os.devices.entity import Entity
 from edge_os.devices.registry import DeviceRegistry
 from tests.action.helpers import home_config, start_driver
-from tests.conftest import EXAMPLE_HOME
+from tests.conftest import EXAMPLE_HOME, Clock
 from tests.mqtt_broker import Subscriber, wait_until
 
 RAW = "light.kitchen_counter"
 """Tasmota: the payload is the state."""
 JSON = "light.kitchen_ceiling"
 """Zigbee2MQTT: the state is the ``state`` key of a JSON object."""
-
-
-class Clock:
-    """A hand-moved monotonic clock."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")

@@ -19,17 +19,7 @@ from edge_os.pipeline.events import Event
 from edge_os.pipeline.stages import IntentPath, IntentResult, Transcript
 from edge_os.scheduler.store import Timer
 from edge_os.scheduler.timers import TimerTable
-from tests.conftest import EXAMPLE_HOME
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.conftest import EXAMPLE_HOME, Clock
 
 
 class LlmGuess:

@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from edge_os.errors import ErrorCode, MissingDependencyError, ModelError
+from edge_os.errors import EdgeOSError, ErrorCode, MissingDependencyError, ModelError
 from edge_os.intent.embed.graph import BertShape, encoder_graph
 from edge_os.models.manifest import load_manifest
 from edge_os.models.store import sha256_of, verify
@@ -222,8 +222,24 @@ def build(out: Path, *, keep_float: bool = True) -> dict[str, Any]:
         "files": {name: sha256_of(out / name) for name in files},
     }
     (out / BUILD_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    _train_reader(out)
     _LOGGER.info("built %s in %.1f s", out, time.monotonic() - started)
     return record
+
+
+def _train_reader(out: Path) -> None:
+    """Train the learned reader's classifier on the new encoder now (seconds), so the first
+    sentence after the service starts does not wait for it (it is cached beside the model)."""
+    from edge_os.intent.classifier import has_phrases, load_or_train
+    from edge_os.intent.embed.encoder import SentenceEncoder
+
+    try:
+        encoder = SentenceEncoder.load(out)
+        for language in ("en",):
+            if has_phrases(language):
+                load_or_train(encoder, out / "index-cache", language)
+    except (ImportError, EdgeOSError) as err:  # the encoder stands; training waits for its use
+        _LOGGER.warning("the reader's classifier was not trained now: %s", err)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -72,13 +72,17 @@ def check_model_dir(model_dir: Path, model_file: str = INT8_FILE, *, verify: boo
 class SentenceEncoder:
     """all-MiniLM-L6-v2 on onnxruntime: mean-pooled, L2-normalised sentence embeddings."""
 
-    def __init__(self, session: Any, tokenizer: Any, dimensions: int) -> None:
+    def __init__(
+        self, session: Any, tokenizer: Any, dimensions: int, fingerprint: str = ""
+    ) -> None:
         self.session = session
         """The onnxruntime InferenceSession of the graph."""
         self.tokenizer = tokenizer
         """The ``tokenizers.Tokenizer`` (no padding, truncation at MAX_TOKENS)."""
         self.dimensions = dimensions
         """Width of a vector (384)."""
+        self.fingerprint = fingerprint
+        """sha256 of the model file (what was trained on its vectors is cached under it)."""
 
     @classmethod
     def load(
@@ -107,7 +111,9 @@ class SentenceEncoder:
             name=f"sentence encoder {model_file}",
             extra="intent",
         )
-        return cls(session, tokenizer, dimensions)
+        record = json.loads((model_dir / BUILD_FILE).read_text(encoding="utf-8"))
+        fingerprint = str(record.get("files", {}).get(model_file, ""))
+        return cls(session, tokenizer, dimensions, fingerprint)
 
     def encode(self, texts: Sequence[str]) -> FloatArray:
         """One unit-length float32 row per text, shape (len(texts), dimensions)."""

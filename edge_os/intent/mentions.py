@@ -1,0 +1,299 @@
+"""Which of this home's devices, areas and floors a free-form sentence mentions.
+
+The learned reader (:mod:`edge_os.intent.reader`) reads *what to do* from a sentence's
+meaning and *to what* from here: every registry name and alias is looked for in the words,
+as people actually say them ("the porch lights" for "Porch light", "the jukebox in the
+dining area" for "Dining area jukebox", "coffee" for "Coffee Machine"). Words are weighted
+by how rare they are among the home's names, so "porch" decides and "light" only helps;
+a name in its other number, a common synonym ("lamp" for "light") and a near spelling
+("thermostadt") count for part of a word.
+
+Pure functions of the words and the registry: no model, no state.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from edge_os.devices.entity import Domain, Entity
+from edge_os.devices.registry import DeviceRegistry
+from edge_os.intent.compiled import words
+
+NOUN_GROUPS: dict[str, frozenset[str]] = {
+    "light": frozenset({"light", "lights", "lamp", "lamps", "lighting", "bulb", "bulbs",
+                        "lightbulb", "lantern", "lanterns"}),
+    "fan": frozenset({"fan", "fans", "ventilator"}),
+    "cover": frozenset({"blind", "blinds", "shade", "shades", "curtain", "curtains",
+                        "shutter", "shutters", "awning", "window", "windows"}),
+    "garage": frozenset({"garage", "gate", "garage door"}),
+    "lock": frozenset({"lock", "locks", "deadbolt", "door", "doors"}),
+    "climate": frozenset({"thermostat", "heating", "heater", "heat", "temperature", "ac",
+                          "radiator", "hvac", "furnace"}),
+    "media": frozenset({"speaker", "speakers", "stereo", "music", "audio", "radio", "jukebox",
+                        "tv", "television", "player", "soundbar", "volume", "media"}),
+    "vacuum": frozenset({"vacuum", "robot", "roomba", "hoover", "cleaner"}),
+    "switch": frozenset({"switch", "plug", "socket", "outlet"}),
+}  # fmt: skip
+"""Words that name a kind of device; a name's word counts as said when a word of its group is."""
+GROUP_DOMAINS: dict[str, frozenset[Domain]] = {
+    "light": frozenset({Domain.LIGHT}),
+    "fan": frozenset({Domain.FAN}),
+    "cover": frozenset({Domain.COVER}),
+    "garage": frozenset({Domain.COVER}),
+    "lock": frozenset({Domain.LOCK}),
+    "climate": frozenset({Domain.CLIMATE}),
+    "media": frozenset({Domain.MEDIA_PLAYER}),
+    "vacuum": frozenset({Domain.VACUUM}),
+    "switch": frozenset({Domain.SWITCH}),
+    "everything": frozenset({Domain.LIGHT, Domain.SWITCH, Domain.FAN, Domain.MEDIA_PLAYER}),
+}
+WHOLE_HOME = frozenset({"house", "home", "everywhere", "everything", "whole", "all"})
+"""Words that widen a kind of device to the whole home ("the house lights"). "Everything"
+alone means lights, switches, fans and media players: never a lock, door or thermostat."""
+_GROUP_OF: dict[str, str] = {w: g for g, ws in NOUN_GROUPS.items() for w in ws}
+_STOP = frozenset({"the", "a", "an", "my", "our", "your", "of", "in", "on", "at", "to", "and"})
+SYNONYM_CREDIT = 0.8
+"""Part of a word's weight a same-kind word earns ("lamp" said for "light")."""
+FUZZY_CREDIT = 0.85
+"""Part of a word's weight a near spelling earns (rapidfuzz ratio at least ``FUZZY_RATIO``)."""
+FUZZY_RATIO = 85.0
+MIN_SCORE = 0.6
+"""Weighted share of a name that must be said for the device to count as mentioned."""
+CLOSE = 0.12
+"""Two devices whose scores are this close are both candidates (the reader asks)."""
+
+
+def _singular(word: str) -> str:
+    if len(word) > 3 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("es") and word[-3] in "sxz":
+        return word[:-2]
+    if len(word) > 2 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _fuzzy(a: str, b: str) -> bool:
+    if len(a) < 4 or len(b) < 4 or a[0] != b[0]:
+        return False
+    from rapidfuzz import fuzz
+
+    return fuzz.ratio(a, b) >= FUZZY_RATIO
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One registry thing said in the sentence."""
+
+    kind: str
+    """``entity``, ``area`` or ``floor``."""
+    id: str
+    score: float
+    """Weighted share of its name that was said (1.0: all of it, word for word)."""
+    positions: frozenset[int]
+    """Indices of the sentence's words that said it."""
+    contiguous: bool
+    """Whether those words stand together, in the name's order."""
+    exact: int = 0
+    """How many of the name's words were said exactly (or in their other number)."""
+
+
+@dataclass
+class Mentions:
+    """Everything a sentence mentions, best first within each kind."""
+
+    tokens: list[str]
+    entities: list[Mention] = field(default_factory=list)
+    areas: list[Mention] = field(default_factory=list)
+    floors: list[Mention] = field(default_factory=list)
+    groups: dict[str, int] = field(default_factory=dict)
+    """Device kinds named by a plain word ("lights": ``light``), with the word's index."""
+    kinds: dict[int, str] = field(default_factory=dict)
+    """Every word that names a kind of device (not as a verb), by position."""
+    whole_home: bool = False
+
+    def used(self) -> set[int]:
+        """Indices of words that name a device or a place."""
+        taken: set[int] = set()
+        for mention in [*self.entities[:1], *self.areas[:1], *self.floors[:1]]:
+            taken |= mention.positions
+        return taken
+
+
+class MentionFinder:
+    """Finds the registry's names in sentences (built once per registry)."""
+
+    def __init__(self, registry: DeviceRegistry) -> None:
+        self.registry = registry
+        self._entity_names: list[tuple[Entity, list[str]]] = []
+        for entity in registry:
+            for spoken in (entity.name, *entity.aliases):
+                self._entity_names.append((entity, _content(words(spoken))))
+        self._places: list[tuple[str, str, list[str]]] = []
+        for area in registry.areas:
+            for spoken in (area.name, *area.aliases):
+                self._places.append(("area", area.id, _content(words(spoken))))
+        for floor in registry.floors:
+            for spoken in (floor.name, *floor.aliases):
+                self._places.append(("floor", floor.id, _content(words(spoken))))
+        counts: Counter[str] = Counter()
+        names = [n for _, n in self._entity_names] + [n for *_, n in self._places]
+        for name in names:
+            counts.update({_singular(w) for w in name})
+        total = max(1, len(names))
+        self._weight = {w: math.log(1 + total / c) for w, c in counts.items()}
+
+    def weight(self, word: str) -> float:
+        """How much a name's word tells its device apart (rarer is heavier)."""
+        return self._weight.get(_singular(word), 1.0)
+
+    def find(self, text_or_tokens: str | Sequence[str]) -> Mentions:
+        """The devices, areas, floors and kinds of device ``text`` mentions."""
+        tokens = words(text_or_tokens) if isinstance(text_or_tokens, str) else list(text_or_tokens)
+        found = Mentions(tokens)
+        for index, token in enumerate(tokens):
+            group = _GROUP_OF.get(token)
+            if group is None or _is_verb(tokens, index):
+                continue
+            found.groups.pop(group, None)
+            found.groups[group] = index  # the last word of a kind is the noun
+            found.kinds[index] = group
+        found.whole_home = bool(WHOLE_HOME & set(tokens))
+        places: dict[tuple[str, str], Mention] = {}
+        for kind, place_id, name in self._places:
+            mention = self._match(kind, place_id, name, tokens, exact_only=True)
+            if mention is not None and mention.score >= 0.99:
+                key = (kind, place_id)
+                if key not in places or places[key].score < mention.score:
+                    places[key] = mention
+        found.areas = sorted((m for m in places.values() if m.kind == "area"), key=_order)
+        found.floors = sorted((m for m in places.values() if m.kind == "floor"), key=_order)
+        said_areas = {m.id for m in found.areas}
+        best: dict[str, Mention] = {}
+        said_domains = {d for g in found.groups for d in GROUP_DOMAINS[g]}
+        for entity, name in self._entity_names:
+            own = {_GROUP_OF[w] for w in name if w in _GROUP_OF}
+            if said_domains and entity.domain not in said_domains and not own & found.groups.keys():
+                continue  # "the master bedroom lights" is not the master bedroom's speaker
+            mention = self._match("entity", entity.id, name, tokens, area_said=(
+                entity.area in said_areas and entity.area is not None
+            ), area_words=self._area_words(entity))  # fmt: skip
+            if mention is None or mention.score < MIN_SCORE:
+                continue
+            if entity.id not in best or best[entity.id].score < mention.score:
+                best[entity.id] = mention
+        found.entities = sorted(best.values(), key=_order)
+        return found
+
+    def _area_words(self, entity: Entity) -> frozenset[str]:
+        if entity.area is None:
+            return frozenset()
+        area = self.registry.area(entity.area)
+        if area is None:
+            return frozenset()
+        return frozenset(_singular(w) for w in _content(words(area.name)))
+
+    def _match(
+        self,
+        kind: str,
+        thing_id: str,
+        name: list[str],
+        tokens: Sequence[str],
+        *,
+        exact_only: bool = False,
+        area_said: bool = False,
+        area_words: frozenset[str] = frozenset(),
+    ) -> Mention | None:
+        if not name:
+            return None
+        total = sum(self.weight(w) for w in name)
+        earned = 0.0
+        positions: list[int] = []
+        distinct = False
+        exact = 0
+        said_groups = {_GROUP_OF[t] for t in tokens if t in _GROUP_OF}
+        own_groups = {_GROUP_OF[w] for w in name if w in _GROUP_OF}
+        if own_groups and said_groups and not own_groups & said_groups:
+            return None  # "the kitchen lights" is not the kitchen vacuum
+        for word in name:
+            credit, where = self._said(word, tokens, positions, exact_only=exact_only)
+            if credit == 0.0 and area_said and _singular(word) in area_words:
+                credit, where = 1.0, None  # the area was said as the place ("in the dining area")
+            if credit > 0.0:
+                exact += credit == 1.0
+                earned += credit * self.weight(word)
+                if where is not None:
+                    positions.append(where)
+                    distinct = distinct or (credit > SYNONYM_CREDIT and word not in _GROUP_OF)
+        if not positions:
+            return None
+        if not distinct and exact < len(name):
+            return None  # only kind words ("the light") do not single out a device
+        ordered = sorted(positions)
+        contiguous = ordered == positions and ordered[-1] - ordered[0] == len(ordered) - 1
+        return Mention(kind, thing_id, earned / total, frozenset(positions), contiguous, exact)
+
+    @staticmethod
+    def _said(
+        word: str, tokens: Sequence[str], taken: Sequence[int], *, exact_only: bool
+    ) -> tuple[float, int | None]:
+        """The best credit ``word`` earns from one of ``tokens`` (and where it was said)."""
+        best, where = 0.0, None
+        single = _singular(word)
+        group = _GROUP_OF.get(word) or _GROUP_OF.get(single)
+        for index, token in enumerate(tokens):
+            if index in taken:
+                continue
+            if token == word or _singular(token) == single:
+                return 1.0, index
+        if exact_only:
+            return best, where
+        for index, token in enumerate(tokens):
+            taken_kind = index in taken and _GROUP_OF.get(token) == group
+            if group is not None and taken_kind and best < SYNONYM_CREDIT / 2:
+                best = SYNONYM_CREDIT / 2  # the kind was said, by another word of the name
+            if index in taken:
+                continue
+            if group is not None and _GROUP_OF.get(token) == group and best < SYNONYM_CREDIT:
+                best, where = SYNONYM_CREDIT, index
+            elif best < FUZZY_CREDIT and _fuzzy(token, word):
+                best, where = FUZZY_CREDIT, index
+        return best, where
+
+
+def _is_verb(tokens: Sequence[str], index: int) -> bool:
+    """A kind word used as a verb: "switch off the radio", "light up the bar"."""
+    nxt = tokens[index + 1] if index + 1 < len(tokens) else ""
+    return tokens[index] in {"switch", "light", "heat", "lock"} and (
+        index == 0 or nxt in {"on", "off", "up", "the", "it", "my", "our"}
+    )
+
+
+def _content(tokens: list[str]) -> list[str]:
+    kept = [t for t in tokens if t not in _STOP]
+    return kept or tokens
+
+
+def _order(mention: Mention) -> tuple[float, int, bool, int]:
+    return (-mention.score, -mention.exact, not mention.contiguous, -len(mention.positions))
+
+
+def entities_of(
+    registry: DeviceRegistry, group: str, area: str | None, *, whole_home: bool = False
+) -> list[Entity]:
+    """Devices of a kind in ``area`` (or everywhere when ``whole_home``)."""
+    domains = GROUP_DOMAINS.get(group, frozenset())
+    found = []
+    for entity in registry:
+        if entity.domain not in domains:
+            continue
+        if group == "garage" and entity.device_class not in {"garage", "gate"}:
+            continue
+        if group == "cover" and entity.device_class in {"garage", "gate", "door"}:
+            continue
+        if whole_home or (area is not None and entity.area == area):
+            found.append(entity)
+    return found

@@ -1,0 +1,682 @@
+"""The learned path: what to do from the sentence's meaning, to what from the home's names.
+
+When the grammar does not match, a sentence is read in two independent halves:
+
+1. **To what** (:mod:`edge_os.intent.mentions`): the registry's device, area and floor
+   names are found in the words, weighted by how rare each word is among the home's
+   names. The names found are replaced by plain words ("the light", "the room"), so
+   "could you kill the porch lights" becomes "could you kill the light".
+2. **What to do**: that plain sentence is embedded by the INT8 sentence encoder
+   (:mod:`edge_os.intent.embed`) and a small softmax classifier over the embedding picks
+   one of :data:`MEANINGS` (on, off, brighter, warmer, state question, "other", ...). The
+   classifier is trained from Home Assistant's own templates filled with those plain words
+   plus the sentences in ``intent/phrases/<language>.yaml`` (relative changes, indirect
+   requests, and what is not a command); training takes seconds and is cached beside the
+   encoder (:mod:`edge_os.intent.classifier`).
+
+The two are joined and checked as the grammar's readings are: only devices that declare
+the action, a number read from the words and never guessed, a question never read as an
+action, a sentence whose own direction words contradict the reading refused, and an
+ambiguous device (two names said about equally) not understood. What it reads carries
+``path="model"`` and the classifier's probability as confidence; the command path asks
+before acting when that is below ``intent.model_act_confidence`` and always for sensitive
+devices.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from edge_os.devices.entity import Domain, Entity
+from edge_os.devices.registry import DeviceRegistry
+from edge_os.intent.compiled import words
+from edge_os.intent.grammar import FILLERS, MAX_WORDS, strip_wake_phrase
+from edge_os.intent.mentions import (
+    CLOSE,
+    NOUN_GROUPS,
+    WHOLE_HOME,
+    Mention,
+    MentionFinder,
+    Mentions,
+    entities_of,
+)
+from edge_os.intent.numbers import read_numbers
+from edge_os.intent.plan import carries
+from edge_os.pipeline.stages import IntentResult, SlotValue
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What one class of sentence asks for."""
+
+    intent: str | None
+    slots: Mapping[str, SlotValue] = field(default_factory=dict)
+    group: str | None = None
+    """Kind of device meant when none is named ("brighter": lights)."""
+    value: str | None = None
+    """Slot filled from a number or colour in the words."""
+    query: bool = False
+    """Answered in words (a question may only be read as one of these)."""
+    targets: bool = True
+    """Whether it acts on devices (the time does not)."""
+    direction: int = 0
+    """+1 up/on, -1 down/off: the sentence's own direction words may veto it."""
+
+
+MEANINGS: dict[str, Meaning] = {
+    "on": Meaning("HassTurnOn", direction=1),
+    "off": Meaning("HassTurnOff", direction=-1),
+    "toggle": Meaning("HassToggle"),
+    "dark": Meaning("HassTurnOn", group="light", direction=1),
+    "state": Meaning("HassGetState", query=True),
+    "get_temperature": Meaning("HassClimateGetTemperature", group="climate", query=True),
+    "brighter": Meaning("HassLightSet", {"brightness_step": "up"}, "light", direction=1),
+    "dimmer": Meaning("HassLightSet", {"brightness_step": "down"}, "light", direction=-1),
+    "warmer": Meaning("HassClimateSetTemperature", {"temperature_step": "up"}, "climate",
+                      direction=1),
+    "cooler": Meaning("HassClimateSetTemperature", {"temperature_step": "down"}, "climate",
+                      direction=-1),
+    "louder": Meaning("HassSetVolumeRelative", {"volume_step": "up"}, "media", direction=1),
+    "quieter": Meaning("HassSetVolumeRelative", {"volume_step": "down"}, "media",
+                       direction=-1),
+    "set_brightness": Meaning("HassLightSet", group="light", value="brightness"),
+    "set_color": Meaning("HassLightSet", group="light", value="color"),
+    "set_color_temp": Meaning("HassLightSet", group="light", value="temperature"),
+    "set_temperature": Meaning("HassClimateSetTemperature", group="climate",
+                               value="temperature"),
+    "set_volume": Meaning("HassSetVolume", group="media", value="volume_level"),
+    "set_position": Meaning("HassSetPosition", group="cover", value="position"),
+    "fan_speed": Meaning("HassFanSetSpeed", group="fan", value="percentage"),
+    "pause": Meaning("HassMediaPause", group="media"),
+    "resume": Meaning("HassMediaUnpause", group="media"),
+    "next": Meaning("HassMediaNext", group="media"),
+    "previous": Meaning("HassMediaPrevious", group="media"),
+    "mute": Meaning("HassMediaPlayerMute", group="media"),
+    "unmute": Meaning("HassMediaPlayerUnmute", group="media"),
+    "clean": Meaning("HassVacuumStart", group="vacuum", direction=1),
+    "dock": Meaning("HassVacuumReturnToBase", group="vacuum"),
+    "time": Meaning("HassGetCurrentTime", query=True, targets=False),
+    "date": Meaning("HassGetCurrentDate", query=True, targets=False),
+    "other": Meaning(None),
+}  # fmt: skip
+"""Every class the reader tells apart, with the intent it stands for."""
+
+NOUNS: dict[Domain, str] = {
+    Domain.LIGHT: "light",
+    Domain.SWITCH: "switch",
+    Domain.FAN: "fan",
+    Domain.COVER: "blinds",
+    Domain.CLIMATE: "thermostat",
+    Domain.LOCK: "lock",
+    Domain.MEDIA_PLAYER: "speaker",
+    Domain.SENSOR: "sensor",
+    Domain.BINARY_SENSOR: "sensor",
+    Domain.SCENE: "scene",
+    Domain.SCRIPT: "script",
+    Domain.VACUUM: "vacuum",
+    Domain.VALVE: "valve",
+}
+"""The plain word that stands for a named device of each domain."""
+KIND_WORDS: dict[str, str] = {
+    "light": "light", "fan": "fan", "cover": "blind", "garage": "garage door", "lock": "lock",
+    "media": "speaker", "vacuum": "vacuum", "switch": "switch",
+}  # fmt: skip
+"""The plain word for each kind of device the classifier sees ("radio" -> "speaker");
+climate words stay as said ("temperature" is not "thermostat")."""
+PLACE_WORD = "room"
+NUMBER_WORD = "50"
+"""Numbers are read out of the sentence first, then all look alike to the classifier."""
+
+MIN_PROBABILITY = 0.5
+"""Below this the sentence is not understood. Set on ``bench/data/natural/tune.jsonl``."""
+QUESTION_PROBABILITY = 0.2
+"""A question whose likeliest reading is an action is read as the likeliest question when
+that one has at least this probability (it only answers; it moves nothing)."""
+
+_QUESTION_STARTS = frozenset({
+    "is", "are", "was", "were", "what", "what's", "whats", "which", "who", "how", "how's",
+    "hows", "does", "did", "do", "any", "has", "have", "where", "when", "why",
+})  # fmt: skip
+_ASKING_PHRASES = (
+    ("tell", "me", "if"), ("check", "if"), ("idea", "if"), ("know", "if"), ("wondering", "if"),
+    ("tell", "me", "whether"), ("check", "whether"), ("see", "if"),
+)  # fmt: skip
+_UP_WORDS = frozenset(
+    {
+        "on",
+        "up",
+        "enable",
+        "activate",
+        "start",
+        "open",
+        "raise",
+        "brighten",
+        "brighter",
+        "increase",
+        "louder",
+        "warmer",
+        "more",
+        "higher",
+        "lock",
+    }
+)
+_DOWN_WORDS = frozenset({"off", "down", "disable", "deactivate", "kill", "shut", "stop",
+                         "close", "lower", "dim", "dimmer", "decrease", "quieter", "cooler",
+                         "less", "reduce", "unlock", "unlocked"})  # fmt: skip
+_NEGATIONS = frozenset({"not", "don't", "dont", "no", "never", "doesn't", "isn't", "won't"})
+_TOO_MUCH = frozenset({"loud", "bright", "hot", "warm", "high", "noisy", "light"})
+_TOO_LITTLE = frozenset({"quiet", "dark", "cold", "chilly", "low", "dim", "soft"})
+STATE_WORDS: dict[str, str] = {
+    "on": "on", "active": "on", "lit": "on", "shining": "on", "powered": "on", "running": "on",
+    "spinning": "on", "whirling": "on", "working": "on", "glowing": "on", "enabled": "on",
+    "illuminated": "on",
+    "off": "off", "inactive": "off", "deactivated": "off", "disabled": "off", "dark": "off",
+    "open": "open", "opened": "open", "unsealed": "open", "up": "open", "raised": "open",
+    "closed": "closed", "shut": "closed", "down": "closed", "lowered": "closed",
+    "locked": "locked", "bolted": "locked", "secure": "locked", "secured": "locked",
+    "unlocked": "unlocked", "unbolted": "unlocked", "unsecured": "unlocked",
+    "playing": "playing", "paused": "paused", "idle": "idle", "standby": "standby",
+    "cleaning": "cleaning", "vacuuming": "cleaning", "docked": "docked", "charging": "docked",
+}  # fmt: skip
+"""Words of a yes/no question that name the state asked about (HA's state names)."""
+_DOMAIN_STATES: dict[Domain, frozenset[str]] = {
+    Domain.LOCK: frozenset({"locked", "unlocked", "open"}),
+    Domain.COVER: frozenset({"open", "closed"}),
+    Domain.MEDIA_PLAYER: frozenset({"on", "off", "playing", "paused", "idle", "standby"}),
+    Domain.VACUUM: frozenset({"cleaning", "docked", "idle", "paused"}),
+}
+_LOCK_STATE_OF = {"on": "locked", "off": "unlocked", "closed": "locked"}
+_VACUUM_STATE_OF = {"on": "cleaning", "off": "docked"}
+
+
+def training_sentence(tokens: Sequence[str]) -> str:
+    """How the classifier sees plain words: numbers alike, fillers gone."""
+    out: list[str] = []
+    index = 0
+    while index < len(tokens):
+        numbers = read_numbers(tokens, index)
+        if numbers:
+            out.append(NUMBER_WORD)
+            index = max(end for end, _ in numbers)
+            continue
+        if tokens[index] not in FILLERS:
+            out.append(tokens[index])
+        index += 1
+    return " ".join(out)
+
+
+def is_question(tokens: Sequence[str]) -> bool:
+    """Whether the sentence asks rather than tells ("is the lamp on?", "check if ...").
+
+    A question mark alone does not tell: "get the vacuum going, would you?" is a request."""
+    if not tokens:
+        return False
+    if tokens[0] in _QUESTION_STARTS:
+        return True
+    joined = f" {' '.join(tokens)} "
+    return any(f" {' '.join(p)} " in joined for p in _ASKING_PHRASES)
+
+
+@dataclass(frozen=True)
+class Targeting:
+    """The devices a reading acts on, and how they were named."""
+
+    entities: tuple[Entity, ...]
+    slots: dict[str, SlotValue]
+    score: float
+    used: frozenset[int]
+    """Word indices that named them."""
+    alternatives: tuple[Entity, ...] = ()
+    """Devices named about equally well (when ``entities`` is empty): which one is asked."""
+
+
+class Reader:
+    """IntentRecognizer: the learned path (mentions + meaning classifier)."""
+
+    def __init__(
+        self,
+        registry: DeviceRegistry,
+        encoder: Any,
+        classifier: Any,
+        here: str | None = None,
+        *,
+        min_probability: float = MIN_PROBABILITY,
+    ) -> None:
+        self.registry = registry
+        self.encoder = encoder
+        self.classifier = classifier
+        self.here = here
+        self.min_probability = min_probability
+        self.finder = MentionFinder(registry)
+
+    @classmethod
+    def load(
+        cls,
+        registry: DeviceRegistry,
+        model_dir: Path,
+        here: str | None,
+        *,
+        language: str = "en",
+        threads: int = 1,
+    ) -> Reader:
+        """The reader over ``registry`` with the encoder built in ``model_dir`` (the
+        classifier is trained on first use and cached there)."""
+        from edge_os.intent.classifier import load_or_train
+        from edge_os.intent.embed.encoder import SentenceEncoder
+
+        encoder = SentenceEncoder.load(model_dir, threads=threads)
+        classifier = load_or_train(encoder, model_dir / "index-cache", language)
+        return cls(registry, encoder, classifier, here)
+
+    def recognize(
+        self, text: str, *, area: str | None = None, context: Sequence[str] = ()
+    ) -> IntentResult:
+        """The reading of ``text``, or not understood (never raises for a sentence).
+
+        ``context`` holds the devices the conversation was last about: a sentence that
+        names none ("turn it off", "brighter") acts on those of them that can do it."""
+        started = time.perf_counter()
+        here = area or self.here
+        tokens = strip_wake_phrase(words(text))
+        if not tokens or len(tokens) > MAX_WORDS:
+            return IntentResult(text, None, path="model")
+        found = self.finder.find(tokens)
+        name, meaning, probability = self.classify(tokens, found)
+
+        def unsure(why: str) -> IntentResult:
+            _LOGGER.info("%r: read as %s at %.2f, %s", text, name, probability, why)
+            latency_ms = (time.perf_counter() - started) * 1000
+            return IntentResult(text, None, path="model", latency_ms=latency_ms)
+
+        if meaning.intent is None:
+            return unsure("not a command")
+        if probability < self.min_probability:
+            return unsure("not sure enough")
+        if is_question(tokens) and not meaning.query:
+            return unsure("a question is never an action")
+        if _contradicts(tokens, meaning, found):
+            return unsure("its own words say the opposite")
+        slots: dict[str, SlotValue] = dict(meaning.slots)
+        if meaning.value is not None:
+            value = _value(meaning.value, tokens)
+            if value is None:
+                return unsure(f"no single {meaning.value} in the words")
+            slots[meaning.value] = value
+        entities: tuple[Entity, ...] = ()
+        score = 1.0
+        if meaning.targets:
+            targeting = self.target(found, meaning, here)
+            if context and not (found.entities or found.areas or found.floors):
+                targeting = self.in_context(context, meaning, slots) or targeting
+            if targeting is None:
+                return unsure("no device named, and none of its kind here")
+            if targeting.alternatives:
+                able = tuple(
+                    e for e in targeting.alternatives if carries_or_answers(meaning, e, slots)
+                )
+                if len(able) == 1:  # only one of them can do it: that is the one meant
+                    targeting = Targeting(able, {"name": able[0].name}, targeting.score,
+                                          targeting.used)  # fmt: skip
+                elif not able:
+                    return unsure("none of the devices named can do it")
+                else:
+                    latency_ms = (time.perf_counter() - started) * 1000
+                    return IntentResult(
+                        text, meaning.intent, slots, (), round(probability, 3), "model",
+                        latency_ms, alternatives=tuple(e.id for e in able),
+                    )  # fmt: skip
+            if self._names_something_else(tokens, found, targeting):
+                return unsure("it names a device this home does not have")
+            if self._one_of_several(tokens, found, targeting, meaning):
+                return unsure("it asks for one device and several fit")
+            able = tuple(e for e in targeting.entities if carries_or_answers(meaning, e, slots))
+            if not able:
+                return unsure("no named device can do it")
+            entities, score = able, targeting.score
+            slots.update(targeting.slots)
+            if meaning.intent == "HassGetState":
+                state = _asked_state(tokens, targeting.used, entities)
+                if state is not None:
+                    slots["state"] = state
+        latency_ms = (time.perf_counter() - started) * 1000
+        return IntentResult(
+            text,
+            meaning.intent,
+            slots,
+            tuple(e.id for e in entities),
+            round(probability * score, 3),
+            "model",
+            latency_ms,
+        )
+
+    def classify(self, tokens: Sequence[str], found: Mentions) -> tuple[str, Meaning, float]:
+        """The most likely class of the sentence with its names made plain.
+
+        When the runner-up means the opposite ("louder" against "quieter") and is not far
+        behind, the probability returned is the margin between them: opposites embed close
+        together, so a near tie is no reading at all."""
+        plain = training_sentence(self.plain_words(tokens, found))
+        ranked = self.classifier.ranked(self.encoder.encode([plain])[0])
+        if is_question(tokens) and not MEANINGS[ranked[0][0]].query:
+            # a question is only ever read as a question: the likeliest one, if any is likely
+            asked = [(c, p) for c, p in ranked if MEANINGS[c].query or c == "other"]
+            label, probability = asked[0]
+            if probability >= QUESTION_PROBABILITY and label != "other":
+                return label, MEANINGS[label], max(probability, self.min_probability)
+        (label, probability), (second, runner_up), *_ = ranked
+        meaning, other = MEANINGS[label], MEANINGS[second]
+        if meaning.direction and meaning.direction == -other.direction:
+            probability -= runner_up
+        return label, meaning, probability
+
+    def plain_words(self, tokens: Sequence[str], found: Mentions) -> list[str]:
+        """``tokens`` with the best device name and place replaced by plain words."""
+        replace: dict[int, str | None] = {}
+        for mention in found.areas[:1] + found.floors[:1]:
+            first = min(mention.positions)
+            for index in mention.positions:
+                replace[index] = PLACE_WORD if index == first else None
+        if found.entities:
+            best = found.entities[0]
+            if not self._is_place_and_kind(best, found):
+                entity = self.registry[best.id]
+                first = min(best.positions)
+                for index in best.positions:
+                    replace[index] = _noun(entity) if index == first else None
+        for index, group in found.kinds.items():
+            if index not in replace and group in KIND_WORDS and tokens[index] != "volume":
+                plural = _singular_word(tokens[index]) != tokens[index]
+                replace[index] = KIND_WORDS[group] + ("s" if plural else "")
+        out: list[str] = []
+        for index, token in enumerate(tokens):
+            if index not in replace:
+                out.append(token)
+            elif (word := replace[index]) is not None:
+                out.extend(word.split())
+        return out
+
+    def _is_place_and_kind(self, mention: Mention, found: Mentions) -> bool:
+        """Whether a device "mention" is only a place and a kind ("the lights in the
+        kitchen" names the kitchen's lights, not the one called "Kitchen Light")."""
+        if mention.contiguous or not found.areas or not found.groups:
+            return False
+        said = set(found.areas[0].positions) | set(found.groups.values())
+        return mention.positions <= said
+
+    def unknown_words(self, tokens: Sequence[str], used: frozenset[int]) -> list[int]:
+        """Positions of words that are neither a way of asking (the training sentences'
+        words) nor part of a name the reading uses: most likely a name of something else."""
+        from edge_os.action.payloads import COLOR_NAMES
+
+        known = self.classifier.vocabulary | COMMON_WORDS
+        return [
+            i
+            for i, t in enumerate(tokens)
+            if i not in used
+            and t not in known
+            and t.removesuffix("'s").removesuffix("'") not in known
+            and t not in STATE_WORDS
+            and t not in FILLERS
+            and t not in COLOR_NAMES
+            and t not in _GROUP_WORDS
+            and t not in WHOLE_HOME
+            and not read_numbers(tokens, i)
+        ]
+
+    def _names_something_else(
+        self, tokens: Sequence[str], found: Mentions, targeting: Targeting
+    ) -> bool:
+        """Whether the words name a device beside (or instead of) the one the reading took:
+        "the ecobee thermostat" is not "the thermostat", "the carport garage door" is not
+        "Garage door"."""
+        unknown = self.unknown_words(tokens, targeting.used)
+        if not unknown:
+            return False
+        named = found.entities[0] if found.entities and "name" in targeting.slots else None
+        if named is None or named.score < 0.99 or not named.contiguous:
+            return True
+        return min(named.positions) - 1 in unknown or max(named.positions) + 1 in unknown
+
+    def _one_of_several(
+        self, tokens: Sequence[str], found: Mentions, targeting: Targeting, meaning: Meaning
+    ) -> bool:
+        """ "the cleaner" (one) for a room with two vacuums: which one is not guessed."""
+        if meaning.query or len(targeting.entities) < 2 or "name" in targeting.slots:
+            return False
+        kind_words = [tokens[i] for i in found.groups.values()]
+        return bool(kind_words) and all(
+            w == _singular_word(w) and w not in _PLURAL_ONLY for w in kind_words
+        )
+
+    def in_context(
+        self, context: Sequence[str], meaning: Meaning, slots: Mapping[str, SlotValue]
+    ) -> Targeting | None:
+        """The conversation's devices that can do what ``meaning`` asks, if any can."""
+        able = tuple(
+            entity
+            for entity in map(self.registry.get, context)
+            if entity is not None and carries_or_answers(meaning, entity, slots)
+        )
+        if not able:
+            return None
+        named: dict[str, SlotValue] = {"name": able[0].name} if len(able) == 1 else {}
+        return Targeting(able, named, 1.0, frozenset())
+
+    def target(self, found: Mentions, meaning: Meaning, here: str | None) -> Targeting | None:
+        """The devices meant: a named one, else a kind of device in a place."""
+        place_slots: dict[str, SlotValue] = {}
+        area = found.areas[0].id if found.areas else None
+        floor = found.floors[0].id if found.floors else None
+        used: set[int] = set()
+        if found.areas:
+            used |= found.areas[0].positions
+            place_slots["area"] = found.areas[0].id
+        if found.floors:
+            used |= found.floors[0].positions
+            place_slots["floor"] = found.floors[0].id
+        top_is_place = bool(found.entities) and self._is_place_and_kind(found.entities[0], found)
+        named = [] if top_is_place else found.entities
+        if named:
+            best = named[0]
+            rivals = [
+                m
+                for m in named[1:]
+                if m.score >= best.score - CLOSE
+                and m.exact >= best.exact
+                and self.registry[m.id].name.casefold() != self.registry[best.id].name.casefold()
+                and not (best.contiguous and not m.contiguous)
+            ]
+            local = [m for m in [best, *rivals] if self.registry[m.id].area == here]
+            if rivals and len(local) == 1:  # as Home Assistant: the one in the room said in
+                best, rivals = local[0], []
+            if rivals:
+                said = {m.id: m for m in [best, *rivals]}
+                return Targeting(
+                    (), {}, best.score, best.positions | used,
+                    tuple(self.registry[i] for i in said),
+                )  # fmt: skip
+            same_name = [
+                self.registry[m.id]
+                for m in named
+                if self.registry[m.id].name.casefold() == self.registry[best.id].name.casefold()
+            ]
+            entity = self.registry[best.id]
+            return Targeting(
+                tuple(same_name), {"name": entity.name}, best.score, best.positions | used
+            )
+        group: str | None = None
+        if not found.groups and meaning.group is None and found.whole_home:
+            group = "everything"  # "switch off everything in the kitchen"
+        elif meaning.group is not None and (not found.groups or meaning.group in found.groups):
+            group = meaning.group  # "turn up the heat": the meaning's own kind
+        elif found.groups:
+            group = list(found.groups)[-1]  # the last kind said is the noun
+        if group is None:
+            return None
+        if found.whole_home and area is None and floor is None:
+            entities = entities_of(self.registry, group, None, whole_home=True)
+        elif floor is not None:
+            areas = set(self.registry.areas_on(floor))
+            entities = [e for e in entities_of(self.registry, group, None, whole_home=True)
+                        if e.area in areas]  # fmt: skip
+        else:
+            entities = entities_of(self.registry, group, area or here)
+            if not entities and area is None:
+                everywhere = entities_of(self.registry, group, None, whole_home=True)
+                if len(everywhere) == 1:
+                    entities = everywhere
+        if not entities:
+            return None
+        if group in found.groups:
+            used.add(found.groups[group])
+        slots = dict(place_slots)
+        whole = found.whole_home and area is None and floor is None
+        if not whole and "area" not in slots and "floor" not in slots and here is not None:
+            slots["area"] = here
+        return Targeting(tuple(entities), slots, 1.0, frozenset(used))
+
+
+_GROUP_WORDS = frozenset(w for words in NOUN_GROUPS.values() for w in words)
+COMMON_WORDS = frozenset({
+    "a", "about", "above", "across", "after", "again", "against", "all", "almost", "along",
+    "already", "also", "always", "am", "an", "and", "any", "anymore", "anything", "are", "around",
+    "as", "at", "away", "back", "be", "because", "been", "before", "behind", "being", "below",
+    "beside", "between", "both", "but", "by", "can", "can't", "could", "currently", "did", "do",
+    "does", "doing", "done", "don't", "down", "during", "each", "either", "else", "even", "ever",
+    "every", "few", "for", "from", "get", "gets", "getting", "give", "go", "goes", "going",
+    "gone", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his",
+    "how", "i", "i'd", "i'll", "i'm", "if", "in", "inside", "into", "is", "isn't", "it", "it's",
+    "its", "itself", "just", "keep", "kind", "kindly", "let", "let's", "lets", "like", "little",
+    "lot", "make", "may", "me", "might", "mine", "more", "most", "much", "must", "my", "myself",
+    "near", "need", "needs", "never", "next", "no", "nor", "not", "now", "of", "off", "often",
+    "on", "once", "one", "only", "onto", "or", "other", "our", "ours", "out", "outside", "over",
+    "own", "please", "pulled", "put", "quite", "rather", "really", "right", "same", "see",
+    "should", "since", "so", "some", "something", "soon", "still", "such", "sure", "system",
+    "take", "taking", "than", "thank", "thanks", "that", "that's", "the", "their", "them", "then",
+    "there", "these", "they", "this", "those", "through", "to", "too", "toward", "under", "until",
+    "up", "upon", "us", "very", "want", "wanted", "was", "wasn't", "way", "we", "well", "were",
+    "what", "what's", "when", "where", "whether", "which", "while", "who", "whom", "why", "will",
+    "with", "within", "without", "won't", "would", "yet", "you", "you're", "your", "yours",
+    "break", "level", "levels", "locking", "moment", "status", "state",
+    "condition", "update", "news", "whole", "entire", "thing", "things", "unit",
+})  # fmt: skip
+"""Ordinary English words: never taken for the name of a device the home lacks."""
+_PLURAL_ONLY = frozenset({"blinds", "shades", "curtains", "shutters"})
+
+
+def _singular_word(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def carries_or_answers(meaning: Meaning, entity: Entity, slots: Mapping[str, SlotValue]) -> bool:
+    """Whether ``entity`` can do what the reading asks (a question: whether it reports)."""
+    if meaning.query:
+        if meaning.intent == "HassClimateGetTemperature":
+            return entity.domain in {Domain.CLIMATE, Domain.SENSOR}
+        return True
+    assert meaning.intent is not None
+    return carries(meaning.intent, entity, _planned(slots))
+
+
+def _planned(slots: Mapping[str, SlotValue]) -> Mapping[str, SlotValue]:
+    """Slots as :func:`~edge_os.intent.plan.carries` can check them without live state."""
+    return slots
+
+
+def _noun(entity: Entity) -> str:
+    if entity.domain is Domain.COVER and entity.device_class in {"garage", "gate", "door"}:
+        return "garage door"
+    return NOUNS.get(entity.domain, "device")
+
+
+def _contradicts(tokens: Sequence[str], meaning: Meaning, found: Mentions) -> bool:
+    """The sentence's own direction words say the opposite of the reading."""
+    if not meaning.direction:
+        return False
+    said = set(tokens)
+    for mention in found.entities[:1]:
+        said -= {tokens[i] for i in mention.positions}  # "Lower garden light" is a name
+    for index, token in enumerate(tokens):
+        if token in _UP_WORDS | _DOWN_WORDS and _NEGATIONS & set(tokens[max(0, index - 4) : index]):
+            said.discard(token)  # "we don't need the lights on anymore" asks for off
+    up, down = bool(said & _UP_WORDS), bool(said & _DOWN_WORDS)
+    for index, token in enumerate(tokens[:-1]):
+        if token == "too":  # "too loud" asks for less, "too dark" for more
+            up = up or tokens[index + 1] in _TOO_LITTLE
+            down = down or tokens[index + 1] in _TOO_MUCH
+    if meaning.direction > 0:
+        return down and not up
+    return up and not down
+
+
+def _value(kind: str, tokens: Sequence[str]) -> SlotValue | None:
+    """The one number (or colour) the sentence gives for ``kind``; None if none or several."""
+    if kind == "color":
+        from edge_os.action.payloads import COLOR_NAMES
+
+        joined = f" {' '.join(tokens)} "
+        colours = [c for c in COLOR_NAMES if f" {c} " in joined]
+        colours = [c for c in colours if not any(c != o and c in o for o in colours)]
+        return colours[0] if len(colours) == 1 else None
+    values: list[float] = []
+    index = 0
+    while index < len(tokens):
+        numbers = read_numbers(tokens, index)
+        if numbers:
+            end, value = max(numbers)
+            values.append(value)
+            index = end
+        else:
+            index += 1
+    if len(values) != 1:
+        return None
+    number = values[0]
+    if "minus" in tokens:
+        number = -number
+    if kind in {"brightness", "volume_level", "position", "percentage"} and not (
+        0 <= number <= 100
+    ):
+        return None
+    return int(number) if float(number).is_integer() else number
+
+
+def _on_the_base(tokens: Sequence[str], index: int) -> bool:
+    """ "on its base" says docked, not on."""
+    return tokens[index] == "on" and bool(
+        {"base", "dock", "charger"} & set(tokens[index : index + 3])
+    )
+
+
+def _asked_state(
+    tokens: Sequence[str], used: frozenset[int], entities: Sequence[Entity]
+) -> str | None:
+    """The state a yes/no question asks about ("is the door bolted": locked), if one."""
+    if not tokens or (
+        tokens[0] not in {"is", "are", "was", "were", "so"}
+        and not any(t in {"if", "whether"} for t in tokens)
+    ):
+        return None
+    said = {
+        STATE_WORDS[t]
+        for i, t in enumerate(tokens)
+        if i not in used and t in STATE_WORDS and not _on_the_base(tokens, i)
+    }
+    if {"base", "dock", "charger"} & set(tokens):
+        said.add("docked")
+    if len(said) != 1:
+        return None
+    state = said.pop()
+    domains = {e.domain for e in entities}
+    if domains == {Domain.LOCK}:
+        state = _LOCK_STATE_OF.get(state, state)
+    elif domains == {Domain.VACUUM}:
+        state = _VACUUM_STATE_OF.get(state, state)
+    allowed = set().union(*(_DOMAIN_STATES.get(d, frozenset({"on", "off"})) for d in domains))
+    return state if state in allowed else None

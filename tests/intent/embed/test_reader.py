@@ -1,0 +1,134 @@
+"""The learned reader: what people say beyond the templates, and the guards that keep it safe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from edge_os.config.settings import IntentSettings
+from edge_os.devices.registry import DeviceRegistry
+from edge_os.intent.classifier import MeaningClassifier, load_or_train, training_set
+from edge_os.intent.embed.encoder import SentenceEncoder
+from edge_os.intent.engine import IntentEngine
+from edge_os.intent.plan import QUERY_INTENTS, plan
+from edge_os.intent.reader import Reader
+
+
+@pytest.fixture(scope="module")
+def encoder(embed_model_dir: Path) -> SentenceEncoder:
+    return SentenceEncoder.load(embed_model_dir)
+
+
+@pytest.fixture(scope="module")
+def reader(
+    registry: DeviceRegistry, encoder: SentenceEncoder, tmp_path_factory: pytest.TempPathFactory
+) -> Reader:
+    classifier = load_or_train(encoder, tmp_path_factory.mktemp("reader-cache"))
+    return Reader(registry, encoder, classifier, "living_room")
+
+
+@pytest.fixture(scope="module")
+def engine(registry: DeviceRegistry, reader: Reader) -> IntentEngine:
+    settings = IntentSettings(llm_fallback=False, cache_size=0)
+    return IntentEngine(registry, settings, default_area="living_room", retrieval=reader)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "targets"),
+    [
+        ("could you kill the counter lights", "HassTurnOff", ["light.kitchen_counter"]),
+        ("make me a coffee", "HassTurnOn", ["switch.coffee_machine"]),
+        ("get the coffee machine going", "HassTurnOn", ["switch.coffee_machine"]),
+        ("disable the sprinkler", "HassTurnOff", ["switch.garden_sprinkler"]),
+        ("it's dark in here", "HassTurnOn", ["light.living_room_lamp"]),
+        ("hey jarvis could you enable the ceiling fan", "HassTurnOn", ["fan.bedroom_fan"]),
+        ("let me know the time", "HassGetCurrentTime", []),
+    ],
+)
+def test_what_the_grammar_misses(
+    engine: IntentEngine, text: str, intent: str, targets: list[str]
+) -> None:
+    assert not engine.grammar.recognize(text).understood  # the learned path is needed
+    result = engine.recognize(text)
+    assert (result.intent, list(result.targets), result.path) == (intent, targets, "model")
+    assert 0.5 <= result.confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "step", "action", "params"),
+    [
+        ("make the floor lamp a bit brighter", "brightness_step", "set_brightness",
+         {"brightness": 70}),
+        ("lower the lights", "brightness_step", "set_brightness", {"brightness": 30}),
+        ("turn it up", "volume_step", "volume_up", {"step": 10}),
+        ("the music is too loud", "volume_step", "volume_down", {"step": 10}),
+        ("I'm cold", "temperature_step", "set_temperature", {"temperature": 22.0}),
+        ("it's boiling in here", "temperature_step", "set_temperature", {"temperature": 20.0}),
+    ],
+)  # fmt: skip
+def test_relative_changes_start_from_the_known_level(
+    engine: IntentEngine, text: str, step: str, action: str, params: dict[str, float]
+) -> None:
+    registry = engine.grammar.registry
+    result = engine.recognize(text)
+    assert step in result.slots, result
+    levels = {"brightness": 50.0, "temperature": 21.0}
+    [request] = plan(result, registry, lambda _entity, what: levels[what])
+    assert (request.action.value, dict(request.params)) == (action, params)
+
+
+def test_an_unknown_set_point_is_never_guessed(
+    engine: IntentEngine, registry: DeviceRegistry
+) -> None:
+    result = engine.recognize("I'm cold")
+    assert result.intent == "HassClimateSetTemperature"
+    assert plan(result, registry) == []  # no reported or sent set point: nothing moves
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what is the capital of spain",
+        "tell me a joke",
+        "order a pizza",
+        "is the coffee maker running?",  # a question is never read as an action
+        "what's the sprinkler doing",
+        "the desk light was expensive",
+    ],
+)
+def test_not_commands_are_not_actions(reader: Reader, registry: DeviceRegistry, text: str) -> None:
+    result = reader.recognize(text)
+    assert result.intent is None or result.intent in QUERY_INTENTS, result
+    assert plan(result, registry) == []
+
+
+def test_its_own_words_veto_the_opposite(reader: Reader) -> None:
+    # whatever the classifier says, "unlock" is never read as locking
+    result = reader.recognize("the front door needs to be unlocked")
+    assert result.intent in {None, "HassTurnOff"}
+
+
+def test_a_value_is_read_never_guessed(reader: Reader) -> None:
+    said = reader.recognize("I'd like the floor lamp at 35 percent brightness")
+    assert (said.intent, said.slots.get("brightness")) == ("HassLightSet", 35)
+    unsaid = reader.recognize("change the brightness of the floor lamp")
+    assert unsaid.intent is None
+
+
+def test_a_name_said_about_equally_for_two_devices_is_not_guessed(
+    registry: DeviceRegistry, encoder: SentenceEncoder, reader: Reader
+) -> None:
+    # "lamp" is half of both "Floor lamp" and "Bedside lamp"
+    result = reader.recognize("switch off the lamp in the hall")
+    assert result.intent is None or len(set(result.targets)) != 1 or result.targets == ()
+
+
+def test_training_is_deterministic_and_cached(encoder: SentenceEncoder, tmp_path: Path) -> None:
+    _texts, labels, _ = training_set("en")
+    assert {"other", "brighter", "warmer", "on", "state"} <= set(labels)
+    first = load_or_train(encoder, tmp_path)
+    [cached] = tmp_path.glob("meaning-en-*.npz")
+    again = MeaningClassifier.load(cached)
+    assert (first.weights == again.weights).all()
+    assert first.classes == again.classes
