@@ -1,8 +1,8 @@
 """One MQTT connection (paho-mqtt 2.x, MQTT 5 or 3.1.1) that keeps itself up.
 
 A network thread owned by this object runs paho's loop, reconnects with a
-:class:`ReconnectBackoff`, publishes ``online`` on the availability topic after every
-connect (the last will says ``offline``) and re-subscribes. Message handlers and connect
+:class:`~edge_os.runtime.backoff.Backoff`, publishes ``online`` on the availability topic
+after every connect (the last will says ``offline``) and re-subscribes. Message handlers and connect
 listeners run in that thread: they must be quick and hand work over thread-safely.
 
 Session: with ``persistent_session`` the client keeps its session under its stable client
@@ -36,9 +36,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from edge_os.action.backoff import ReconnectBackoff
 from edge_os.config.settings import MqttSettings
 from edge_os.errors import DeviceError, ErrorCode, MissingDependencyError
+from edge_os.runtime.backoff import Backoff
 
 if TYPE_CHECKING:
     import paho.mqtt.client as paho
@@ -48,6 +48,8 @@ _LOGGER = logging.getLogger(__name__)
 MessageHandler = Callable[[str, bytes, bool], None]
 """Called with topic, payload and retain flag, in the network thread."""
 LOOP_SLICE_SECONDS = 0.05
+RECONNECT_INITIAL_SECONDS = 0.1
+"""Delay before the first reconnect attempt after the broker is lost."""
 ACKS_KEPT = 4096
 """Acknowledgements remembered for waiters; far below the 65535 message ids paho cycles."""
 HOLD_MAX = 256
@@ -247,7 +249,7 @@ class MqttConnection:
         port: int,
         client_id: str,
         availability_topic: str,
-        backoff: ReconnectBackoff | None = None,
+        backoff: Backoff | None = None,
         persistent_session: bool = False,
         session_expiry_seconds: int = 0,
         hold_filters: Sequence[str] = (),
@@ -265,7 +267,7 @@ class MqttConnection:
         """Topics whose messages wait, unacknowledged, for a handler to subscribe."""
         self.username = settings.username
         self._tls = settings.tls.enabled
-        self._backoff = backoff or ReconnectBackoff()
+        self._backoff = backoff or Backoff(RECONNECT_INITIAL_SECONDS)
         self._client: paho.Client = _new_client(settings, client_id, persistent_session)
         self._client.will_set(availability_topic, "offline", qos=1, retain=True)
         self._client.connect_async(

@@ -49,9 +49,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge_os.action.backoff import ReconnectBackoff
 from edge_os.action.broker import EmbeddedBroker
-from edge_os.action.connection import MqttConnection
+from edge_os.action.connection import RECONNECT_INITIAL_SECONDS, MqttConnection
 from edge_os.action.outcome import ActionOutcome, ActionRequest, OutcomeStatus
 from edge_os.action.payloads import render_command
 from edge_os.action.queue import CommandQueue, CommandState, QueuedCommand, next_origin
@@ -60,6 +59,7 @@ from edge_os.action.state import EntityState, StateCache
 from edge_os.config.settings import Config
 from edge_os.devices.entity import Entity
 from edge_os.errors import DeviceError, ErrorCode
+from edge_os.runtime.backoff import Backoff
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def make_connection(
         port=port or settings.port,
         client_id=service_client_id(config),
         availability_topic=availability_topic(config),
-        backoff=ReconnectBackoff(max_seconds=settings.reconnect_max_seconds),
+        backoff=Backoff(RECONNECT_INITIAL_SECONDS, settings.reconnect_max_seconds),
         persistent_session=persistent,
         session_expiry_seconds=round(settings.queue_max_age_seconds),
         hold_filters=held,

@@ -34,9 +34,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from edge_os.action.backoff import ReconnectBackoff
 from edge_os.action.connection import NOT_CONNECTED, Ack, AckStatus, MqttConnection
 from edge_os.action.queue import CommandQueue, CommandState, QueuedCommand
+from edge_os.runtime.backoff import Backoff
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -69,8 +69,8 @@ class _Flight:
 @dataclass
 class _Retry:
     command_id: int
-    backoff: ReconnectBackoff = field(
-        default_factory=lambda: ReconnectBackoff(RETRY_INITIAL_SECONDS, RETRY_MAX_SECONDS)
+    backoff: Backoff = field(
+        default_factory=lambda: Backoff(RETRY_INITIAL_SECONDS, RETRY_MAX_SECONDS)
     )
 
 

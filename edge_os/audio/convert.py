@@ -1,16 +1,16 @@
 """Conversion to the internal format: decode PCM, mix to mono, resample to 16 kHz, int16.
 
 :class:`Converter` is streaming (state carried between blocks), so a microphone at 48 kHz
-and a whole WAV file go through the same code. Resampling is a windowed-sinc low-pass
-(when the rate goes down) followed by linear interpolation: plenty for speech models.
+and a whole WAV file go through the same code; the rate goes through
+:class:`~edge_os.audio.resample.Resampler`, the one the sinks use too.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from edge_os.audio.format import INTERNAL_FORMAT, AudioFormat
+from edge_os.audio.resample import Resampler
 from edge_os.errors import AudioError, ErrorCode, MissingDependencyError
 
 if TYPE_CHECKING:
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 SUPPORTED_WIDTHS = (1, 2, 3, 4)
 """Bytes per integer sample: unsigned 8-bit, signed 16/24/32-bit little-endian."""
-_TAPS = 63
 
 
 def decode(pcm: bytes, fmt: AudioFormat, *, is_float: bool = False) -> npt.NDArray[np.float32]:
@@ -52,26 +51,16 @@ class Converter:
 
     def __init__(self, rate: int) -> None:
         try:
-            import numpy as np
+            import numpy  # noqa: F401 - fail here, naming the extra, not at the first block
         except ImportError:
             raise MissingDependencyError("numpy", "audio") from None
 
         if rate < 1000:
             raise AudioError(ErrorCode.AUDIO_FORMAT, f"sample rate {rate} Hz is not supported")
         self.rate = rate
-        self._step = rate / INTERNAL_FORMAT.rate
-        self._kernel: npt.NDArray[np.float32] | None = None
-        if rate > INTERNAL_FORMAT.rate:
-            cutoff = 0.45 * INTERNAL_FORMAT.rate / rate  # cycles per input sample
-            n = np.arange(_TAPS) - (_TAPS - 1) / 2
-            kernel = 2 * cutoff * np.sinc(2 * cutoff * n) * np.hamming(_TAPS)
-            self._kernel = (kernel / kernel.sum()).astype(np.float32)
-        # half a kernel of zeros in front centres the filter: no delay, the last half-kernel
-        # of input waits for the next block (or :meth:`flush`)
-        self._history = np.zeros(0 if self._kernel is None else _TAPS // 2, dtype=np.float32)
-        self._tail = np.zeros(0, dtype=np.float32)
-        self._position = 0.0
-        """Fractional input index (into tail + block) of the next output sample."""
+        self._resampler = (
+            None if rate == INTERNAL_FORMAT.rate else Resampler(rate, INTERNAL_FORMAT.rate)
+        )
 
     def convert(self, frames: npt.NDArray[np.float32]) -> bytes:
         """Mix ``frames`` to mono, resample, and return 16-bit little-endian PCM."""
@@ -79,33 +68,15 @@ class Converter:
 
         mono = frames.mean(axis=1) if frames.ndim == 2 else frames
         mono = mono.astype(np.float32)
-        if self.rate == INTERNAL_FORMAT.rate:
+        if self._resampler is None:
             return _to_int16(mono)
-        if self._kernel is not None:
-            padded = np.concatenate((self._history, mono))
-            self._history = padded[len(padded) - (_TAPS - 1) :]
-            mono = np.convolve(padded, self._kernel, mode="valid").astype(np.float32)
-        signal = np.concatenate((self._tail, mono))
-        last = len(signal) - 1
-        if last < 1:
-            self._tail = signal
-            return b""
-        count = max(0, math.floor((last - self._position) / self._step) + 1)
-        points = self._position + self._step * np.arange(count)
-        out = np.interp(points, np.arange(len(signal)), signal).astype(np.float32)
-        self._position += self._step * count
-        keep = min(math.floor(self._position), last)
-        self._tail = signal[keep:]
-        self._position -= keep
-        return _to_int16(out)
+        return _to_int16(self._resampler(mono))
 
     def flush(self) -> bytes:
         """PCM still held back by the filter (call once at the end of a stream)."""
-        if self._kernel is None:
+        if self._resampler is None:
             return b""
-        import numpy as np
-
-        return self.convert(np.zeros((_TAPS // 2, 1), dtype=np.float32))
+        return _to_int16(self._resampler.flush())
 
 
 def _to_int16(samples: npt.NDArray[np.float32]) -> bytes:

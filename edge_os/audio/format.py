@@ -36,7 +36,9 @@ class AudioFormat:
         return f"{self.rate} Hz, {8 * self.width}-bit, {self.channels} ch"
 
 
-INTERNAL_FORMAT = AudioFormat(rate=16000, width=2, channels=1)
+SAMPLE_RATE = 16000
+"""Samples per second of the internal format: stream positions (offsets) count these."""
+INTERNAL_FORMAT = AudioFormat(rate=SAMPLE_RATE, width=2, channels=1)
 """What wake word, VAD and STT consume: 16 kHz, signed 16-bit, mono."""
 
 

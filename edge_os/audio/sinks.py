@@ -10,13 +10,13 @@ keeps its timing, a sound card keeps its clock, barge-in counts blocks the same 
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import wave
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from edge_os.audio.format import AudioChunk, AudioFormat
+from edge_os.audio.resample import Resampler
 from edge_os.errors import AudioError, ErrorCode, MissingDependencyError, UsageError
 
 if TYPE_CHECKING:
@@ -61,43 +61,6 @@ def check_volume(percent: int) -> int:
     return percent
 
 
-class Resampler:
-    """Streaming linear-interpolation resampler of mono float audio; state carried between blocks.
-
-    Linear interpolation is enough for speech going *up* to a card's rate (22,050 -> 48,000 Hz);
-    going down it does not low-pass first.
-    """
-
-    def __init__(self, in_rate: int, out_rate: int) -> None:
-        import numpy as np
-
-        self.in_rate, self.out_rate = in_rate, out_rate
-        self._step = in_rate / out_rate
-        self._tail = np.zeros(0, dtype=np.float32)
-        self._position = 0.0
-        """Fractional index (into tail + next block) of the next output sample."""
-
-    def __call__(self, mono: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        """The next output samples for ``mono``; a sample or so is held back for the next call."""
-        import numpy as np
-
-        signal = np.concatenate((self._tail, mono))
-        last = len(signal) - 1
-        if last < 1 or self._position > last:
-            self._tail = signal
-            return np.zeros(0, dtype=np.float32)
-        count = math.floor((last - self._position) / self._step) + 1
-        points = self._position + self._step * np.arange(count)
-        out: npt.NDArray[np.float32] = np.interp(points, np.arange(len(signal)), signal).astype(
-            np.float32
-        )
-        self._position += self._step * count
-        keep = min(math.floor(self._position), last)
-        self._tail = signal[keep:]
-        self._position -= keep
-        return out
-
-
 def convert(
     chunk: AudioChunk,
     target: AudioFormat,
@@ -127,7 +90,13 @@ def convert(
                 resampler = Resampler(chunk.format.rate, target.rate)
             mono = resampler(mono)
         out = np.repeat(mono[:, None], target.channels, axis=1)
-    return bytes(np.clip(np.round(out), -32768, 32767).astype("<i2").tobytes())
+    return _to_pcm(out)
+
+
+def _to_pcm(frames: npt.NDArray[np.float32]) -> bytes:
+    import numpy as np
+
+    return bytes(np.clip(np.round(frames), -32768, 32767).astype("<i2").tobytes())
 
 
 class _StreamState:
@@ -147,6 +116,16 @@ class _StreamState:
         ):
             self.resampler = Resampler(chunk.format.rate, target.rate)
         return self.resampler
+
+    def flush(self, target: AudioFormat) -> bytes:
+        """PCM the resampler still holds at the end of a stream, in ``target``'s layout."""
+        import numpy as np
+
+        if self.resampler is None:
+            return b""
+        mono = self.resampler.flush()
+        self.resampler = None
+        return _to_pcm(np.repeat(mono[:, None], target.channels, axis=1))
 
     def reset(self) -> None:
         """Forget the held-back samples (a new stream starts)."""
@@ -265,11 +244,17 @@ class WavFileSink(_GainSink):
         self.close()
 
     def close(self) -> None:
-        """Finish the WAV header."""
-        self._state.reset()
+        """Write what the resampler holds back and finish the WAV header."""
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            assert self.format is not None  # set with the file
+            try:
+                self._file.writeframes(self._state.flush(self.format))
+                self._file.close()
+            except OSError as err:
+                raise AudioError(ErrorCode.AUDIO_DEVICE, f"{self.path}: {err.strerror}") from err
+            finally:
+                self._file = None
+        self._state.reset()
 
 
 class SoundDeviceSink(_GainSink):
@@ -336,6 +321,7 @@ class SoundDeviceSink(_GainSink):
         """Wait until the device has played everything (stop waits for the buffer)."""
         if self._stream is not None:
             try:
+                self._write_held()
                 self._stream.stop()
                 self._stream.start()
             except self._sd.PortAudioError as err:
@@ -356,10 +342,18 @@ class SoundDeviceSink(_GainSink):
         """Close the stream (after letting it play out)."""
         if self._stream is not None:
             try:
+                self._write_held()
                 self._stream.stop()
             except self._sd.PortAudioError as err:
                 _LOGGER.warning("output device failed while closing: %s", err)
             self._drop()
+
+    def _write_held(self) -> None:
+        """Play what the resampler still holds at the end of a stream."""
+        assert self.format is not None  # set by _open
+        held = self._state.flush(self.format)
+        if held:
+            self._stream.write(held)
 
     def _drop(self) -> None:
         self._state.reset()

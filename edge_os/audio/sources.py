@@ -16,12 +16,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from edge_os.audio.backoff import Backoff
 from edge_os.audio.convert import Converter, decode
 from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk, AudioFormat
 from edge_os.audio.wav import read_wav
 from edge_os.config.settings import AudioInputSettings
 from edge_os.errors import AudioError, ErrorCode, MissingDependencyError, UsageError
+from edge_os.runtime.backoff import Backoff
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -30,6 +30,8 @@ MOCK_SILENCE_SECONDS = 5.0
 """What the mock source plays when no file is configured."""
 STDIN_FILENO = 0
 STDIN_POLL_SECONDS = 0.1
+DEVICE_RETRY_INITIAL_SECONDS = 0.5
+"""Delay before the first attempt to reopen an audio device that failed."""
 """How long a stdin read waits before it looks whether the source was closed."""
 
 
@@ -200,7 +202,7 @@ class MicrophoneSource:
         self,
         *,
         device: str | int | None = None,
-        sample_rate: int = 16000,
+        sample_rate: int = INTERNAL_FORMAT.rate,
         channels: int = 1,
         block_ms: int = 80,
         backoff: Backoff | None = None,
@@ -210,7 +212,7 @@ class MicrophoneSource:
         self.device = device
         self.format = AudioFormat(rate=sample_rate, width=2, channels=channels)
         self.block_ms = block_ms
-        self.backoff = backoff or Backoff()
+        self.backoff = backoff or Backoff(DEVICE_RETRY_INITIAL_SECONDS)
         self.on_error = on_error
         self._open_stream = open_stream
         self._stop = threading.Event()
@@ -293,6 +295,6 @@ def open_source(
         sample_rate=settings.sample_rate,
         channels=settings.channels,
         block_ms=settings.block_ms,
-        backoff=Backoff(max_seconds=settings.reconnect_max_seconds),
+        backoff=Backoff(DEVICE_RETRY_INITIAL_SECONDS, settings.reconnect_max_seconds),
         on_error=on_error,
     )

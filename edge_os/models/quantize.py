@@ -1,7 +1,8 @@
 """INT8 variants of edge-os's small ONNX models, with an fp32-vs-int8 accuracy report.
 
 ``edge-os models quantize NAME`` writes ``<models_dir>/NAME-int8/`` holding the quantized
-file and a ``manifest.json`` (sha256 and size of each file, method, source, report). Plans:
+file and a ``build.json`` (:mod:`edge_os.models.record`: sha256 of the source and of the
+file, method, report). Plans:
 the wake classifiers (Gemm) get dynamic quantization; the wake embedding (20 Conv layers)
 gets static QDQ, per-channel, calibrated on mel windows of speech; Silero VAD gets dynamic
 quantization of its LSTM only (int8 Conv was slower and less accurate). Accuracy is measured
@@ -11,7 +12,6 @@ speed is the model alone, one thread, in ms of compute per second of streamed au
 
 from __future__ import annotations
 
-import json
 import logging
 import statistics
 import time
@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
 from edge_os.errors import ErrorCode, MissingDependencyError, ModelError
+from edge_os.models.checksum import sha256_of
 from edge_os.models.manifest import ModelSpec
-from edge_os.models.store import sha256_of
+from edge_os.models.record import read_record, write_record
 
 if TYPE_CHECKING:
     import numpy as np
@@ -87,23 +88,19 @@ def variant_path(models_folder: Path, spec: ModelSpec) -> Path:
 def installed_variant(models_folder: Path, spec: ModelSpec) -> Path | None:
     """The quantized file of ``spec`` if it was built here; ModelError if it is damaged.
 
-    The file must match the sha256 its ``manifest.json`` recorded (what a runtime option
-    choosing the INT8 variant should call before loading it).
+    The file must match the sha256 its build record holds (what a runtime option choosing
+    the INT8 variant should call before loading it).
     """
     path = variant_path(models_folder, spec)
-    manifest = path.parent / "manifest.json"
-    if not (path.is_file() and manifest.is_file()):
+    if not path.is_file():
         return None
-    try:
-        recorded = {
-            f["path"]: f["sha256"] for f in json.loads(manifest.read_text("utf-8"))["files"]
-        }
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise ModelError(ErrorCode.MODEL_CHECKSUM, f"{manifest}: unreadable: {err}") from err
-    if recorded.get(path.name) != sha256_of(path):
+    record = read_record(path.parent)
+    if record is None:
+        return None
+    if record.files.get(path.name) != sha256_of(path):
         raise ModelError(
             ErrorCode.MODEL_CHECKSUM,
-            f"{path} does not match {manifest}: run 'edge-os models quantize {spec.name}' again",
+            f"{path} does not match {record.path}: run 'edge-os models quantize {spec.name}' again",
         )
     return path
 
@@ -114,7 +111,7 @@ def quantize(
     clips: Sequence[tuple[str, AudioChunk, bool]],
     calibration: Sequence[AudioChunk] = (),
 ) -> dict[str, Any]:
-    """Quantize ``spec`` into its variant folder and return the manifest with the report.
+    """Quantize ``spec`` into its variant folder and return its build record with the report.
 
     ``clips`` are (label, 16 kHz audio, is_positive), the evaluation set (positives must
     hold the wake word for wake models); static plans calibrate on ``calibration``, or on
@@ -141,22 +138,31 @@ def quantize(
     out.parent.mkdir(parents=True, exist_ok=True)
     _run_quantizer(plan, source, out, calibration)
     report = evaluate(plan, source, out, clips)
-    manifest = {
-        "name": f"{spec.name}-int8",
-        "base_model": spec.name,
-        "method": plan.method,
-        "per_channel": plan.per_channel,
-        "why": plan.why,
-        "calibration_seconds": round(sum(c.seconds for c in calibration), 2)
-        if plan.method == "static"
-        else 0,
-        "onnxruntime": _ort_version(),
-        "source": {"path": str(source), "sha256": sha256_of(source)},
-        "files": [{"path": out.name, "size_bytes": out.stat().st_size, "sha256": sha256_of(out)}],
-        "report": report,
-    }
-    (out.parent / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
-    return manifest
+    calibration_seconds = sum(c.seconds for c in calibration) if plan.method == "static" else 0
+    return write_record(
+        out.parent,
+        f"{spec.name}-int8",
+        source_package=_source_package(spec),
+        source_files={source.name: source},
+        files=[out.name],
+        extra={
+            "base_model": spec.name,
+            "method": plan.method,
+            "per_channel": plan.per_channel,
+            "why": plan.why,
+            "calibration_seconds": round(calibration_seconds, 2),
+            "onnxruntime": _ort_version(),
+            "report": report,
+        },
+    )
+
+
+def _source_package(spec: ModelSpec) -> str:
+    """``package==version`` the quantized file came from: its first installed alternative."""
+    for alternative in spec.files[0].sources:
+        if all(part.locate() is not None for part in alternative):
+            return " + ".join(dict.fromkeys(f"{p.package}=={p.version}" for p in alternative))
+    return spec.packages[0]
 
 
 def _ort_version() -> str:

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Literal
 
 from edge_os.errors import ErrorCode, ModelError
+from edge_os.models.checksum import CHUNK_BYTES, sha256_of
 from edge_os.models.manifest import ModelFile, ModelSpec
 
 _LOGGER = logging.getLogger(__name__)
-_CHUNK_BYTES = 1 << 20
 
 Status = Literal["ok", "missing", "mismatch"]
 
@@ -49,15 +49,6 @@ class ModelCheck:
     """Per-file results."""
     hint: str = ""
     """What to do when not ok."""
-
-
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def install_hint(model: ModelSpec) -> str:
@@ -158,7 +149,7 @@ def _join(parts: list[Path], destination: Path, file: ModelFile) -> FileCheck:
         with temporary.open("wb") as out:
             for part in parts:
                 with part.open("rb") as stream:
-                    while chunk := stream.read(_CHUNK_BYTES):
+                    while chunk := stream.read(CHUNK_BYTES):
                         digest.update(chunk)
                         size += len(chunk)
                         out.write(chunk)

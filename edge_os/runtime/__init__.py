@@ -1,1 +1,1 @@
-"""Inference runtimes shared by the stages (onnxruntime sessions, providers, threads)."""
+"""Runtime pieces shared by the stages and drivers (onnxruntime sessions, retry back-off)."""

@@ -39,7 +39,7 @@ from typing import Any
 
 from edge_os.action.mqtt import DeliveryReport
 from edge_os.action.queue import CommandState
-from edge_os.audio.format import AudioChunk
+from edge_os.audio.format import SAMPLE_RATE, AudioChunk
 from edge_os.audio.sources import AudioSource
 from edge_os.errors import EdgeOSError
 from edge_os.pipeline.assistant import Assistant
@@ -499,7 +499,7 @@ class VoiceService:
             "updated": round(time.time(), 3),
             "uptime_seconds": round(time.time() - self._started, 1),
             "rss_mb": rss_mb(),
-            "stream_seconds": round(self._offset / 16000, 1),
+            "stream_seconds": round(self._offset / SAMPLE_RATE, 1),
             "load_ms": self.assistant.load_ms,
             "metrics": self.metrics.snapshot(),
         }

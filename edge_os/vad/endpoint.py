@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-SAMPLE_RATE = 16000
+from edge_os.audio.format import SAMPLE_RATE
+
 NEG_THRESHOLD_GAP = 0.15
 """Once speaking, a window stays speech down to ``threshold - 0.15`` (Silero's hysteresis)."""
 

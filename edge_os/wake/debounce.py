@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SAMPLE_RATE = 16000
+from edge_os.audio.format import SAMPLE_RATE
 
 
 @dataclass

@@ -152,7 +152,7 @@ class OpenWakeWord:
         import numpy as np
 
         rng = np.random.default_rng(_NOISE_SEED)
-        noise = rng.integers(-1000, 1000, 16000 * 4).astype(np.float32)
+        noise = rng.integers(-1000, 1000, INTERNAL_FORMAT.rate * 4).astype(np.float32)
         mel = np.squeeze(self._mel.run(None, {"input": noise[None, :]})[0]) / 10.0 + 2.0
         windows = [mel[i : i + _MEL_WINDOW] for i in range(0, mel.shape[0] - _MEL_WINDOW + 1, 8)]
         batch = np.asarray(windows, dtype=np.float32)[:, :, :, None]

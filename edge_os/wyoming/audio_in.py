@@ -4,16 +4,23 @@ Clients announce a format in ``audio-start`` (Home Assistant sends 16 kHz 16-bit
 other satellites may not) and every ``audio-chunk`` carries its own. :class:`AudioInput`
 refuses formats edge-os cannot decode and chunks that change format mid-stream, and hands
 out 16 kHz 16-bit mono through :class:`~edge_os.audio.convert.Converter`.
+
+A chunk need not hold whole frames: Home Assistant's ``/api/stt`` forwards each piece of
+the HTTP body as it arrives (6,595 bytes of 16-bit audio, say), so a partial frame is kept
+for the next chunk; one left over at the end of the stream is dropped and logged.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from edge_os.audio.convert import SUPPORTED_WIDTHS, Converter, decode
 from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk, AudioFormat
 from edge_os.errors import AudioError, ErrorCode
+
+_LOGGER = logging.getLogger(__name__)
 
 MIN_RATE = 8000
 MAX_RATE = 192000
@@ -48,6 +55,8 @@ class AudioInput:
     def __init__(self, fmt: AudioFormat) -> None:
         self.format = fmt
         self._converter = Converter(fmt.rate)
+        self._partial = b""
+        """The start of a frame the last chunk ended inside."""
         self.samples = 0
         """Samples (16 kHz) handed out so far: the stream position of the next sample."""
 
@@ -58,15 +67,20 @@ class AudioInput:
                 ErrorCode.AUDIO_FORMAT, f"a chunk in {fmt} inside a stream in {self.format}"
             )
         frame = fmt.width * fmt.channels
-        if len(pcm) % frame:
-            raise AudioError(
-                ErrorCode.AUDIO_FORMAT,
-                f"{len(pcm)} bytes is not a whole number of {frame}-byte frames",
-            )
+        pcm = self._partial + pcm
+        whole = len(pcm) - len(pcm) % frame
+        pcm, self._partial = pcm[:whole], pcm[whole:]
         return self._chunk(self._converter.convert(decode(pcm, fmt)) if pcm else b"")
 
     def flush(self) -> AudioChunk:
         """What the resampler still holds (call once at ``audio-stop``)."""
+        if self._partial:
+            _LOGGER.warning(
+                "audio ended inside a %d-byte frame: %d trailing byte(s) ignored",
+                self.format.width * self.format.channels,
+                len(self._partial),
+            )
+            self._partial = b""
         return self._chunk(self._converter.flush())
 
     def _chunk(self, pcm: bytes) -> AudioChunk:

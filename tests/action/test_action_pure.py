@@ -1,4 +1,4 @@
-"""Pure cores of the action stage: back-off schedule, payload values, durable queue."""
+"""Pure cores of the action stage: payload values, durable queue."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from edge_os.action.backoff import ReconnectBackoff
 from edge_os.action.outcome import ActionRequest
 from edge_os.action.payloads import PayloadError, action_values, render_command
 from edge_os.action.queue import CommandQueue
@@ -20,18 +19,6 @@ from tests.conftest import EXAMPLE_HOME
 @pytest.fixture(scope="module")
 def home() -> DeviceRegistry:
     return DeviceRegistry.from_config(load_config(EXAMPLE_HOME))
-
-
-def test_backoff_doubles_caps_and_resets_without_sleeping() -> None:
-    backoff = ReconnectBackoff(initial_seconds=0.5, max_seconds=4.0)
-    now = 100.0
-    assert backoff.ready(now)
-    assert [backoff.failed(now) - now for _ in range(6)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
-    assert not backoff.ready(now + 3.9)
-    assert backoff.wait_seconds(now + 3.0) == pytest.approx(1.0)
-    assert backoff.ready(now + 4.0)
-    backoff.succeeded()
-    assert backoff.ready(now) and backoff.failed(now) == now + 0.5
 
 
 def _values(registry: DeviceRegistry, entity_id: str, action: Action, **params: object):  # type: ignore[no-untyped-def]

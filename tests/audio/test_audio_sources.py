@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from edge_os.audio.backoff import Backoff
 from edge_os.audio.convert import Converter, decode
 from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk, AudioFormat
 from edge_os.audio.sources import (
@@ -25,6 +24,7 @@ from edge_os.audio.sources import (
 from edge_os.audio.wav import read_wav
 from edge_os.config.settings import AudioInputSettings
 from edge_os.errors import AudioError, ErrorCode
+from edge_os.runtime.backoff import Backoff
 from tests import speech
 from tests.audio.clips import sox
 
@@ -160,13 +160,6 @@ def test_decode_widths() -> None:
     ]
     three = (-(1 << 22)).to_bytes(3, "little", signed=True)
     assert decode(three, AudioFormat(8000, 3, 1))[0, 0] == -0.5
-
-
-def test_backoff_grows_and_resets() -> None:
-    backoff = Backoff(initial_seconds=0.5, max_seconds=3.0)
-    assert [backoff.next_delay() for _ in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
-    backoff.succeeded()
-    assert backoff.next_delay() == 0.5
 
 
 class ReplayStream:

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from edge_os.audio.format import AudioChunk, AudioFormat
+from edge_os.audio.resample import Resampler
 from edge_os.audio.sinks import (
     NullSink,
-    Resampler,
     SoundDeviceSink,
     WavFileSink,
     convert,

@@ -12,6 +12,7 @@ import pytest
 
 from edge_os.cli.main import main
 from edge_os.errors import ModelError
+from edge_os.models.checksum import sha256_of
 from edge_os.models.manifest import (
     MANIFEST_ENV,
     MODELS_DIR_ENV,
@@ -19,7 +20,7 @@ from edge_os.models.manifest import (
     load_manifest,
     manifest_path,
 )
-from edge_os.models.store import fetch, sha256_of, verify
+from edge_os.models.store import fetch, verify
 
 REPO = Path(__file__).resolve().parents[2]
 EXPECTED = {

@@ -15,6 +15,7 @@ from edge_os.cli.main import main
 from edge_os.errors import ModelError
 from edge_os.models.manifest import MODELS_DIR_ENV, load_manifest
 from edge_os.models.quantize import installed_variant, quantize, variant_dir
+from edge_os.models.record import RECORD_FILE
 from edge_os.vad.silero import SileroVad
 from edge_os.wake.models import resolve
 from edge_os.wake.openwakeword import OpenWakeWord
@@ -55,14 +56,15 @@ def _quantize(name: str, store: Path, clips: Clips) -> dict[str, Any]:
 
 
 def _check_manifest(result: dict[str, Any], folder: Path) -> Path:
-    """The manifest.json on disk is the one returned, and its sha256/size match the file."""
-    on_disk = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    """The build.json on disk is the one returned, and its sha256s match the files."""
+    on_disk = json.loads((folder / RECORD_FILE).read_text(encoding="utf-8"))
     assert on_disk == result
-    [entry] = on_disk["files"]
-    path = folder / entry["path"]
-    assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert entry["size_bytes"] == path.stat().st_size
-    assert on_disk["source"]["sha256"] != entry["sha256"]
+    [(name, digest)] = on_disk["files"].items()
+    path = folder / name
+    assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
+    [(source_name, source_digest)] = on_disk["source"]["files"].items()
+    assert source_name.endswith(".onnx") and source_digest != digest
+    assert on_disk["source"]["package"].count("==") == 1
     return path
 
 
@@ -164,7 +166,7 @@ def test_the_front_end_runs_the_int8_wake_models(
 
     monkeypatch.setenv("EDGE_OS_MODELS_DIR", str(store))
     for name in ("wake-embedding", "wake-hey_jarvis"):
-        if not (store / f"{name}-int8" / "manifest.json").is_file():
+        if not (store / f"{name}-int8" / RECORD_FILE).is_file():
             _quantize(name, store, clips)
     files = with_int8(resolve(["hey_jarvis", "alexa"]), Path("/nonexistent-state"))
     assert files.embedding.parent == store / "wake-embedding-int8"

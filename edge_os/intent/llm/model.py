@@ -12,15 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from edge_os.errors import ErrorCode, MissingDependencyError, ModelError
+from edge_os.errors import MissingDependencyError
 from edge_os.intent.llm.build import (
     BUILD_COMMAND,
     CONFIG_FILE,
     INT8_FILE,
-    MANIFEST_FILE,
     TOKENIZER_FILE,
-    sha256_of,
 )
+from edge_os.models.record import check_folder
 from edge_os.runtime.onnx import create_session
 
 if TYPE_CHECKING:
@@ -46,25 +45,14 @@ class KvCache:
 
 
 def check_model_dir(model_dir: Path, model_file: str = INT8_FILE, *, verify: bool = True) -> None:
-    """Raise ModelError when a file is missing or (with ``verify``) differs from the manifest."""
-    hint = f"build it with `{BUILD_COMMAND.format(out=model_dir)}`"
-    manifest_path = model_dir / MANIFEST_FILE
-    needed = (model_file, TOKENIZER_FILE, CONFIG_FILE)
-    missing = [name for name in (MANIFEST_FILE, *needed) if not (model_dir / name).is_file()]
-    if missing:
-        raise ModelError(
-            ErrorCode.MODEL_MISSING,
-            f"intent LLM not found: {model_dir} lacks {', '.join(missing)}; {hint}",
-        )
-    if not verify:
-        return
-    expected = json.loads(manifest_path.read_text(encoding="utf-8")).get("files", {})
-    for name in needed:
-        if expected.get(name) != sha256_of(model_dir / name):
-            raise ModelError(
-                ErrorCode.MODEL_CHECKSUM,
-                f"{model_dir / name} does not match its sha256 in {manifest_path}; {hint}",
-            )
+    """Raise ModelError when a file is missing or (with ``verify``) differs from build.json."""
+    check_folder(
+        model_dir,
+        (model_file, TOKENIZER_FILE, CONFIG_FILE),
+        verify=verify,
+        what="intent LLM",
+        hint=f"build it with `{BUILD_COMMAND.format(out=model_dir)}`",
+    )
 
 
 class DecoderModel:

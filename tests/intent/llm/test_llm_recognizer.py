@@ -14,8 +14,9 @@ import pytest
 
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import ErrorCode, ModelError
-from edge_os.intent.llm.build import INT8_FILE, MANIFEST_FILE
+from edge_os.intent.llm.build import INT8_FILE
 from edge_os.intent.llm.recognizer import LlmIntentRecognizer
+from edge_os.models.record import record_path
 from tests.conftest import REPO
 
 
@@ -88,7 +89,9 @@ def test_a_changed_file_fails_its_checksum(
 ) -> None:
     for name in (INT8_FILE, "config.json"):
         (tmp_path / name).symlink_to(llm_model_dir / name)
-    shutil.copy(llm_model_dir / MANIFEST_FILE, tmp_path / MANIFEST_FILE)
+    record = record_path(llm_model_dir)
+    assert record is not None
+    shutil.copy(record, tmp_path / record.name)
     tokenizer = json.loads((llm_model_dir / "tokenizer.json").read_text(encoding="utf-8"))
     tokenizer["added_tokens"] = []
     (tmp_path / "tokenizer.json").write_text(json.dumps(tokenizer), encoding="utf-8")

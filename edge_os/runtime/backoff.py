@@ -1,4 +1,8 @@
-"""Reconnect back-off for the broker connection: a pure object, time is the caller's."""
+"""Retry back-off for things that come and go (broker connections, audio devices).
+
+A pure object: time is the caller's. Every timed method takes the current monotonic time
+in seconds, so the schedule is testable without sleeping and the caller decides how to wait.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,10 @@ from dataclasses import dataclass
 
 
 @dataclass
-class ReconnectBackoff:
-    """When to try again after failed attempts: ``initial, initial*factor, ...`` capped.
+class Backoff:
+    """When to try again after failed attempts: ``initial, initial*factor, ...`` capped."""
 
-    Every method takes the current monotonic time in seconds, so the schedule is testable
-    without sleeping and the network thread decides how to wait.
-    """
-
-    initial_seconds: float = 0.1
+    initial_seconds: float
     """Delay after the first failure."""
     max_seconds: float = 30.0
     """Longest delay between attempts."""
@@ -30,9 +30,15 @@ class ReconnectBackoff:
 
     def failed(self, now: float) -> float:
         """Record a failed attempt at ``now``; returns the time of the next attempt."""
-        self.next_attempt_at = now + self.delay_seconds()
-        self.failures += 1
+        self.next_attempt_at = now + self.next_delay()
         return self.next_attempt_at
+
+    def next_delay(self) -> float:
+        """Record a failure; seconds to wait before the next attempt (for a caller that
+        waits itself rather than asking :meth:`ready`)."""
+        delay = self.delay_seconds()
+        self.failures += 1
+        return delay
 
     def ready(self, now: float) -> bool:
         """Whether an attempt may be made at ``now``."""
@@ -43,6 +49,6 @@ class ReconnectBackoff:
         return max(0.0, self.next_attempt_at - now)
 
     def succeeded(self) -> None:
-        """The connection is up: the next failure starts from ``initial_seconds`` again."""
+        """It works again: the next failure starts from ``initial_seconds``."""
         self.failures = 0
         self.next_attempt_at = 0.0
