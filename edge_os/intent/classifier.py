@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
+import sys
 import time
 from collections.abc import Iterable, Sequence
 from importlib import resources
@@ -311,30 +312,45 @@ class MeaningClassifier:
             )
 
 
-def _key(texts: Sequence[str], labels: Sequence[str], encoder: Any) -> str:
+def _key(language: str, encoder: Any) -> str:
+    """What the weights depend on, without sampling the templates again: the phrase file,
+    the sentence library's version and overlay, the code that turns them into training
+    sentences, the training settings and the encoder's model file."""
+    from importlib.metadata import version
+
+    from edge_os.intent import reader, sentences
+
     digest = hashlib.sha256()
-    for text, label in zip(texts, labels, strict=True):
-        digest.update(f"{text}\t{label}\n".encode())
+    phrases = _phrase_file(language)
+    digest.update(phrases.read_bytes() if phrases.is_file() else b"")
+    overlay = resources.files("edge_os.intent").joinpath("overlay", f"{language}.yaml")
+    digest.update(overlay.read_bytes() if overlay.is_file() else b"")
+    digest.update(version("home-assistant-intents").encode())
+    for module in (sys.modules[__name__], reader, sentences):
+        digest.update(Path(str(module.__file__)).read_bytes())
     digest.update(str(getattr(encoder, "fingerprint", "")).encode())
-    digest.update(f"{EPOCHS} {LEARNING_RATE} {L2} {PHRASE_WEIGHT}".encode())
+    digest.update(f"{language} {EPOCHS} {LEARNING_RATE} {L2} {PHRASE_WEIGHT}".encode())
     return digest.hexdigest()[:16]
 
 
 def load_or_train(encoder: Any, cache_dir: Path, language: str = "en") -> MeaningClassifier:
     """The classifier for ``language``, trained now (seconds) unless cached in ``cache_dir``."""
-    texts, labels, weights = training_set(language)
-    path = cache_dir / f"meaning-{language}-{_key(texts, labels, encoder)}.npz"
+    path = cache_dir / f"meaning-{language}-{_key(language, encoder)}.npz"
     if path.is_file():
         try:
             return MeaningClassifier.load(path)
         except (OSError, ValueError, KeyError) as err:
             _LOGGER.warning("retraining the meaning classifier: %s unreadable (%s)", path, err)
     started = time.perf_counter()
+    texts, labels, weights = training_set(language)
     matrix = encoder.encode(texts)
     classifier = MeaningClassifier.train(matrix, labels, weights)
     classifier.vocabulary = frozenset(w for text in texts for w in text.split())
     try:
         classifier.save(path)
+        for stale in cache_dir.glob(f"meaning-{language}-*.npz"):
+            if stale != path:  # trained on other sentences or another encoder
+                stale.unlink(missing_ok=True)
     except OSError as err:
         _LOGGER.warning("meaning classifier not cached: %s", err)
     _LOGGER.info(

@@ -26,8 +26,19 @@ ARTICLES = frozenset({"the", "a", "an", "my", "our"})
 MAX_CLAUSES = 4
 
 
+VERBS = frozenset({
+    "turn", "switch", "close", "open", "lock", "unlock", "toggle", "set", "dim", "start",
+    "raise", "lower", "activate", "deactivate", "enable", "disable", "shut", "stop", "pause",
+    "play", "mute", "unmute", "brighten", "make", "put", "kill",
+})  # fmt: skip
+"""Words that start a command: a second one in a clause starts a new clause ("turn off the
+fan close the blinds")."""
+_BEFORE_OBJECT = frozenset({*ARTICLES, "to", "and", "please", "you", "i", "we", "me", "it"})
+
+
 def split_clauses(tokens: Sequence[str]) -> list[list[str]]:
-    """The sentence cut at every joining word, when each side keeps a word (else whole)."""
+    """The sentence cut at every joining word, and before a command word that follows a
+    finished command, when each side keeps a word (else the sentence whole)."""
     clauses: list[list[str]] = [[]]
     index = 0
     while index < len(tokens):
@@ -37,7 +48,15 @@ def split_clauses(tokens: Sequence[str]) -> list[list[str]]:
                 index += len(joiner)
                 break
         else:
-            clauses[-1].append(tokens[index])
+            token, current = tokens[index], clauses[-1]
+            if (
+                token in VERBS
+                and len(current) > 2
+                and any(t in VERBS for t in current)
+                and current[-1] not in _BEFORE_OBJECT
+            ):
+                clauses.append([])
+            clauses[-1].append(token)
             index += 1
     clauses = [c for c in clauses if c]
     return clauses if 1 < len(clauses) <= MAX_CLAUSES else [list(tokens)]
@@ -54,6 +73,20 @@ def verb_of(clause: Sequence[str], finder: MentionFinder) -> list[str]:
     while verb and verb[-1] in ARTICLES:
         verb.pop()
     return verb
+
+
+def only_names(clause: Sequence[str], finder: MentionFinder) -> bool:
+    """Whether ``clause`` says nothing but what it is about ("the walkway light", "both
+    fans"): it takes the verb of the clause before it, never a meaning of its own."""
+    found = finder.find(clause)
+    said: set[int] = set(found.kinds)
+    for mention in [*found.entities[:1], *found.areas[:1], *found.floors[:1]]:
+        said |= mention.positions
+    rest = [t for i, t in enumerate(clause) if i not in said]
+    return bool(said) and all(t in _FILLING for t in rest)
+
+
+_FILLING = frozenset({*ARTICLES, "both", "all", "too", "also", "in", "on", "of", "please"})
 
 
 def drop_article(clause: Sequence[str]) -> list[str]:

@@ -18,7 +18,7 @@ from edge_os.config.settings import IntentSettings
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import EdgeOSError, MissingDependencyError
 from edge_os.intent.compiled import words
-from edge_os.intent.compound import drop_article, follow_up, split_clauses, verb_of
+from edge_os.intent.compound import drop_article, follow_up, only_names, split_clauses, verb_of
 from edge_os.intent.grammar import GrammarRecognizer
 from edge_os.intent.mentions import MentionFinder
 from edge_os.intent.reader import Reader
@@ -83,8 +83,10 @@ class IntentEngine:
         previous: list[str] | None = None
         for clause in clauses:
             said = clause
+            if previous is not None and only_names(clause, self.finder):
+                said = verb_of(previous, self.finder) + drop_article(clause)
             result = self.recognize(" ".join(said), area=area, fallback=False)
-            if not result.understood and previous is not None:
+            if not result.understood and previous is not None and said is clause:
                 said = verb_of(previous, self.finder) + drop_article(clause)
                 result = self.recognize(" ".join(said), area=area, fallback=False)
             if not result.understood:
