@@ -17,7 +17,11 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument("--recording", type=Path, help="WAV with wake word + command")
     parser.add_argument("--repeat", type=int, default=10, help="times to play it (default 10)")
-    parser.add_argument("--no-llm", action="store_true", help="do not load the LLM fallback")
+    llm = parser.add_mutually_exclusive_group()
+    llm.add_argument(
+        "--llm", action="store_true", help="load the LLM fallback at start (worst-case memory)"
+    )
+    llm.add_argument("--no-llm", action="store_true", help="leave the LLM fallback out")
     parser.add_argument("--out", type=Path, help="also write the JSON to this file")
     parser.add_argument("--json", action="store_true", help="one line of JSON")
     parser.set_defaults(handler=_bench)
@@ -28,7 +32,10 @@ def _bench(args: argparse.Namespace) -> int:
 
     config = load_config(discover_config_path(args.config))
     result = run_bench(
-        config, args.recording or DEMO_RECORDING, repeat=max(1, args.repeat), llm=not args.no_llm
+        config,
+        args.recording or DEMO_RECORDING,
+        repeat=max(1, args.repeat),
+        llm=True if args.llm else False if args.no_llm else None,
     )
     text = json.dumps(result) if args.json else json.dumps(result, indent=2)
     if args.out is not None:
