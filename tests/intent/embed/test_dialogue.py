@@ -176,3 +176,23 @@ def test_two_devices_named_alike_are_asked_about(engine: IntentEngine, tmp_path:
         assert lights.state("light.office_reading") == "off"
     finally:
         lights.close()
+
+
+def test_say_asks_before_a_model_reading_of_a_sensitive_request(
+    embed_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from edge_os.cli.main import main
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "intent-embed").symlink_to(embed_model_dir)
+    home = tmp_path / "home.yaml"
+    home.write_text(
+        EXAMPLE_HOME.read_text(encoding="utf-8") + f"\nstate_dir: {tmp_path}\n", encoding="utf-8"
+    )
+    assert main(["-c", str(home), "say", "the garage door needs to be opened", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["path"] == "model"  # the learned reader, not the grammar
+    assert [o["status"] for o in out["outcomes"]] == ["needs-confirmation"]
+    assert out["answer"] == "Do you want me to open the garage door?"
