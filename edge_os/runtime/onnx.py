@@ -72,10 +72,6 @@ def create_session(
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3
-    # No arena: onnxruntime's CPU arena keeps every session's largest allocation for good
-    # (Piper's longest answer, the encoder's longest sentence); without it the whole
-    # service peaked 68 MB lower in `edge-os bench --repeat 10` (586 -> 518 MB)
-    options.enable_cpu_mem_arena = False
     providers = choose_providers(provider, ort.get_available_providers())
     source = model if isinstance(model, bytes) else str(model)
     try:
