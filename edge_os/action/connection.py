@@ -248,7 +248,7 @@ class MqttConnection:
         host: str,
         port: int,
         client_id: str,
-        availability_topic: str,
+        availability_topic: str | None,
         backoff: Backoff | None = None,
         persistent_session: bool = False,
         session_expiry_seconds: int = 0,
@@ -258,7 +258,12 @@ class MqttConnection:
         self.port = port
         self.client_id = client_id
         self.availability_topic = availability_topic
-        self.probe_topic = f"{availability_topic.rsplit('/', 1)[0]}/probe"
+        """Where ``online`` / ``offline`` (the last will) go; None: a guest connection that
+        says neither (``edge-os say`` beside the running service)."""
+        base = (
+            availability_topic.rsplit("/", 1)[0] if availability_topic else f"edge_os/{client_id}"
+        )
+        self.probe_topic = f"{base}/probe"
         """Where :meth:`probe` publishes (non-retained, empty): any answer proves the broker
         is working."""
         self.v5 = settings.protocol == "5"
@@ -269,18 +274,7 @@ class MqttConnection:
         self._tls = settings.tls.enabled
         self._backoff = backoff or Backoff(RECONNECT_INITIAL_SECONDS)
         self._client: paho.Client = _new_client(settings, client_id, persistent_session)
-        self._client.will_set(availability_topic, "offline", qos=1, retain=True)
-        self._client.connect_async(
-            host,
-            port,
-            settings.keepalive_seconds,
-            **_session_args(self.v5, persistent_session, session_expiry_seconds),
-        )
-        self._client.on_connect = self._on_connect
-        self._client.on_disconnect = self._on_disconnect
-        self._client.on_message = self._on_message
-        self._client.on_publish = self._on_publish
-        self._client.on_subscribe = self._on_subscribe
+        self._prepare_client(settings, session_expiry_seconds)
         self._handlers: list[tuple[str, InboundHandler]] = []
         self._connect_listeners: list[Callable[[], None]] = []
         self._lock = threading.RLock()
@@ -310,6 +304,23 @@ class MqttConnection:
         """Whether the broker resumed our session at the last connect."""
         self.connected_at = 0.0
         """When the last connect succeeded (``time.monotonic()``)."""
+
+    def _prepare_client(self, settings: MqttSettings, session_expiry_seconds: int) -> None:
+        """The last will (for a connection that announces availability), the connect
+        arguments and paho's callbacks."""
+        if self.availability_topic is not None:
+            self._client.will_set(self.availability_topic, "offline", qos=1, retain=True)
+        self._client.connect_async(
+            self.host,
+            self.port,
+            settings.keepalive_seconds,
+            **_session_args(self.v5, self.persistent_session, session_expiry_seconds),
+        )
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+        self._client.on_publish = self._on_publish
+        self._client.on_subscribe = self._on_subscribe
 
     @property
     def connected(self) -> bool:
@@ -481,8 +492,9 @@ class MqttConnection:
         """Say ``offline`` on the availability topic, disconnect and end the thread."""
         self._stopping = True
         if self.connected:
-            mid = self.publish(self.availability_topic, "offline", retain=True)
-            self.wait_ack(mid, 1.0)
+            if self.availability_topic is not None:
+                mid = self.publish(self.availability_topic, "offline", retain=True)
+                self.wait_ack(mid, 1.0)
             self._client.disconnect()
         self._stop.set()
         with self._ack_cond:
@@ -593,7 +605,8 @@ class MqttConnection:
             # owner's to re-send (after checking their age), the others go again, from the
             # network loop once no publish is half-way (see _resend_dropped)
             self._resends.dropped(client.drop_out_messages())
-            client.publish(self.availability_topic, "online", qos=1, retain=True)
+            if self.availability_topic is not None:
+                client.publish(self.availability_topic, "online", qos=1, retain=True)
             filters = dict.fromkeys(topic for topic, _ in self._handlers)
             listeners = list(self._connect_listeners)
             self._subscribed.clear()

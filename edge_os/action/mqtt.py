@@ -91,6 +91,7 @@ def cli_session(config: Config) -> Iterator[Config]:
         update={
             "client_id": f"edge-os-{config.site.id}-cli-{os.getpid()}",
             "queue_dir": folder,
+            "announce_availability": False,
         }
     )
     token = _CLI.set(True)
@@ -126,7 +127,7 @@ def make_connection(
         host=resolved_host,
         port=port or settings.port,
         client_id=service_client_id(config),
-        availability_topic=availability_topic(config),
+        availability_topic=availability_topic(config) if settings.announce_availability else None,
         backoff=Backoff(RECONNECT_INITIAL_SECONDS, settings.reconnect_max_seconds),
         persistent_session=persistent,
         session_expiry_seconds=round(settings.queue_max_age_seconds),

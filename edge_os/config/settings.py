@@ -288,6 +288,10 @@ class MqttSettings(Section):
     """MQTT protocol version."""
     client_id: str | None = None
     """Client id; null uses `edge-os-<site id>`."""
+    announce_availability: bool = True
+    """Say `online` on `<topic_prefix>/<site id>/availability` and leave `offline` as the last
+    will (what Home Assistant shows edge-os's entities by). `edge-os say`, `devices test` and
+    `edge-os wyoming` connect without it, so they never mark the running service away."""
     keepalive_seconds: int = Field(60, ge=5, le=3600)
     """Keep-alive interval."""
     username: str | None = None

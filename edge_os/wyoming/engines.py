@@ -51,6 +51,7 @@ def wyoming_config(config: Config) -> Config:
         update={
             "client_id": f"{service_client_id(config)}-wyoming",
             "queue_dir": queue.with_name(f"{queue.name}-wyoming"),
+            "announce_availability": False,  # the service's entities are not its to mark away
         }
     )
     return config.model_copy(update={"mqtt": mqtt})
