@@ -16,6 +16,7 @@ from edge_os.cli import (
     bench_cmd,
     config_cmd,
     devices_cmd,
+    doctor_cmd,
     eval_cmd,
     listen_cmd,
     models_cmd,
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_cmd.add_parser(commands)
     config_cmd.add_parser(commands)
     devices_cmd.add_parser(commands)
+    doctor_cmd.add_parser(commands)
     eval_cmd.add_parser(commands)
     listen_cmd.add_parser(commands)
     models_cmd.add_parser(commands)
