@@ -126,18 +126,31 @@ def has_phrases(language: str) -> bool:
     return bool(_phrase_file(language).is_file())
 
 
-def _phrases(language: str) -> list[tuple[str, str]]:
-    path = _phrase_file(language)
-    if not path.is_file():
-        return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    # YAML 1.1 reads the keys on and off as booleans
-    named = {True: "on", False: "off"}
-    return [
-        (str(text), named.get(label, str(label)))
-        for label, texts in data.items()
-        for text in texts or []
+def _phrase_files(language: str, exclude: Sequence[str] = ()) -> list[Any]:
+    """``phrases/<language>.yaml`` and its companions ``phrases/<language>-*.yaml``."""
+    folder = resources.files("edge_os.intent").joinpath("phrases")
+    found = [
+        f
+        for f in folder.iterdir()
+        if f.name == f"{language}.yaml"
+        or (f.name.startswith(f"{language}-") and f.name.endswith(".yaml"))
     ]
+    return sorted((f for f in found if f.name.removesuffix(".yaml") not in exclude),
+                  key=lambda f: f.name)  # fmt: skip
+
+
+def _phrases(language: str, exclude: Sequence[str] = ()) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    for path in _phrase_files(language, exclude):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        # YAML 1.1 reads the keys on and off as booleans
+        named = {True: "on", False: "off"}
+        rows += [
+            (str(text), named.get(label, str(label)))
+            for label, texts in data.items()
+            for text in texts or []
+        ]
+    return rows
 
 
 def _template_samples(language: str) -> list[tuple[str, str]]:
@@ -197,8 +210,11 @@ def _template_samples(language: str) -> list[tuple[str, str]]:
     return samples
 
 
-def training_set(language: str) -> tuple[list[str], list[str], list[float]]:
-    """(plain sentences, classes, weights), in a fixed order."""
+def training_set(
+    language: str, exclude: Sequence[str] = ()
+) -> tuple[list[str], list[str], list[float]]:
+    """(plain sentences, classes, weights), in a fixed order; ``exclude`` leaves phrase
+    files out by name (``en-home-llm``)."""
     from edge_os.intent.reader import training_sentence
 
     texts: list[str] = []
@@ -206,7 +222,7 @@ def training_set(language: str) -> tuple[list[str], list[str], list[float]]:
     weights: list[float] = []
     seen: set[tuple[str, str]] = set()
     sources: Iterable[tuple[list[tuple[str, str]], float]] = (
-        (_phrases(language), PHRASE_WEIGHT),
+        (_phrases(language, exclude), PHRASE_WEIGHT),
         (_template_samples(language), 1.0),
     )
     for rows, weight in sources:
@@ -321,8 +337,8 @@ def _key(language: str, encoder: Any) -> str:
     from edge_os.intent import reader, sentences
 
     digest = hashlib.sha256()
-    phrases = _phrase_file(language)
-    digest.update(phrases.read_bytes() if phrases.is_file() else b"")
+    for phrases in _phrase_files(language):
+        digest.update(phrases.name.encode() + phrases.read_bytes())
     overlay = resources.files("edge_os.intent").joinpath("overlay", f"{language}.yaml")
     digest.update(overlay.read_bytes() if overlay.is_file() else b"")
     digest.update(version("home-assistant-intents").encode())
