@@ -28,15 +28,18 @@ def add_parser(commands: Any) -> None:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    from edge_os.action.mqtt import cli_session
     from edge_os.service.bench import DEMO_RECORDING, run_bench
 
     config = load_config(discover_config_path(args.config))
-    result = run_bench(
-        config,
-        args.recording or DEMO_RECORDING,
-        repeat=max(1, args.repeat),
-        llm=True if args.llm else False if args.no_llm else None,
-    )
+    # a client id, queue and availability of its own: a running service stays connected
+    with cli_session(config) as own:
+        result = run_bench(
+            own,
+            args.recording or DEMO_RECORDING,
+            repeat=max(1, args.repeat),
+            llm=True if args.llm else False if args.no_llm else None,
+        )
     text = json.dumps(result) if args.json else json.dumps(result, indent=2)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from edge_os.audio.format import AudioFormat
 from edge_os.config.loader import discover_config_path, load_config
 from edge_os.config.settings import Config
 from edge_os.pipeline.command import replay
-from edge_os.pipeline.events import Event
+from edge_os.stages.events import Event
 
 
 def add_parser(commands: Any) -> None:
@@ -91,9 +91,14 @@ def run(
 
             replay(source.chunks(), FrontEnd.from_config(config), None, emit)
             return 0
+        from edge_os.action.mqtt import cli_session
         from edge_os.pipeline.assistant import open_assistant
 
-        with open_assistant(with_reply_sink(config, reply_wav), llm=llm) as assistant:
+        # a client id, queue and availability of its own: the running service stays connected
+        with (
+            cli_session(with_reply_sink(config, reply_wav)) as own,
+            open_assistant(own, llm=llm) as assistant,
+        ):
             assert assistant.frontend is not None  # open_assistant(listen=True) loads it
             replay(source.chunks(), assistant.frontend, assistant.command, emit)
     finally:
