@@ -56,7 +56,7 @@ from edge_os.intent.fixtures import convert_ha_home, home_registry, slug  # noqa
 from edge_os.intent.scoring import Sample, area_id  # noqa: E402
 from edge_os.intent.sentences import load_library  # noqa: E402
 from edge_os.intent.targets import intent_targets  # noqa: E402
-from edge_os.pipeline.stages import IntentRecognizer, IntentResult, SlotValue  # noqa: E402
+from edge_os.stages.protocols import IntentRecognizer, IntentResult, SlotValue  # noqa: E402
 
 DATA = REPO / "bench" / "data"
 RESULTS = REPO / "bench" / "results"

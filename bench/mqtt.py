@@ -28,9 +28,9 @@ sys.path.insert(0, str(REPO))
 
 from edge_os.action.broker import EmbeddedBroker, find_mosquitto  # noqa: E402
 from edge_os.action.mqtt import MqttDriver  # noqa: E402
-from edge_os.action.outcome import ActionRequest, OutcomeStatus  # noqa: E402
 from edge_os.config.settings import Config  # noqa: E402
 from edge_os.devices.entity import Action  # noqa: E402
+from edge_os.stages.outcome import ActionRequest, OutcomeStatus  # noqa: E402
 from tests.mqtt_broker import Subscriber, wait_until  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"

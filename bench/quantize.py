@@ -92,7 +92,8 @@ def front_end(
 def main() -> None:
     """Quantize, evaluate, write the JSON."""
     from edge_os.models.manifest import load_manifest
-    from edge_os.models.quantize import quantize, variant_path
+    from edge_os.models.variants import variant_path
+    from edge_os.quantize.int8 import quantize
 
     logging.getLogger().setLevel(logging.ERROR)  # the quantizer warns with whole graph dumps
     clips, calibration = clip_set()

@@ -46,7 +46,7 @@ from edge_os.intent.engine import IntentEngine, load_retrieval  # noqa: E402
 from edge_os.intent.evaluate import Home, load_samples, percentile, run  # noqa: E402
 from edge_os.intent.plan import plan  # noqa: E402
 from edge_os.intent.scoring import Sample  # noqa: E402
-from edge_os.pipeline.stages import IntentRecognizer, IntentResult  # noqa: E402
+from edge_os.stages.protocols import IntentRecognizer, IntentResult  # noqa: E402
 
 NATURAL = REPO / "bench" / "data" / "natural"
 RESULTS = REPO / "bench" / "results"

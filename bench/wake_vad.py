@@ -143,8 +143,8 @@ def plot_timeline(path: Path, out: Path) -> None:
 
     from edge_os.audio.sources import WavFileSource
     from edge_os.config.settings import Config
-    from edge_os.pipeline.events import Event
     from edge_os.pipeline.frontend import FrontEnd
+    from edge_os.stages.events import Event
     from edge_os.wake.openwakeword import OpenWakeWord
 
     front = FrontEnd.from_config(Config())
@@ -199,8 +199,8 @@ def main() -> int:
     args = parser.parse_args()
     from edge_os.audio.wav import read_wav
     from edge_os.config.settings import Config
-    from edge_os.pipeline.events import WakeDetected
     from edge_os.pipeline.frontend import FrontEnd
+    from edge_os.stages.events import WakeDetected
 
     config = Config()
     front = FrontEnd.from_config(config)

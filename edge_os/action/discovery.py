@@ -26,8 +26,7 @@ from typing import Any
 from edge_os import __version__
 from edge_os.action.connection import Inbound, MqttConnection
 from edge_os.action.mqtt import availability_topic
-from edge_os.config.settings import BUNDLED_WAKE_WORDS, Config
-from edge_os.wake.models import model_name
+from edge_os.config.settings import BUNDLED_WAKE_WORDS, Config, wake_word_name
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -90,7 +89,7 @@ def node_id(config: Config) -> str:
 
 def wake_word_options(config: Config) -> list[str]:
     """What the wake-word select offers: the configured words, then the other bundled ones."""
-    configured = [model_name(model) for model in config.wake.models]
+    configured = [wake_word_name(model) for model in config.wake.models]
     return list(dict.fromkeys([*configured, *BUNDLED_WAKE_WORDS]))
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from edge_os.action.outcome import ActionOutcome, ActionRequest, DeviceDriver, OutcomeStatus
 from edge_os.devices.registry import DeviceRegistry
+from edge_os.stages.outcome import ActionOutcome, ActionRequest, DeviceDriver, OutcomeStatus
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -51,7 +51,6 @@ from pathlib import Path
 
 from edge_os.action.broker import EmbeddedBroker
 from edge_os.action.connection import RECONNECT_INITIAL_SECONDS, MqttConnection
-from edge_os.action.outcome import ActionOutcome, ActionRequest, OutcomeStatus
 from edge_os.action.payloads import render_command
 from edge_os.action.queue import CommandQueue, CommandState, QueuedCommand, next_origin
 from edge_os.action.sender import QueueSender
@@ -60,6 +59,7 @@ from edge_os.config.settings import Config
 from edge_os.devices.entity import Entity
 from edge_os.errors import DeviceError, ErrorCode
 from edge_os.runtime.backoff import Backoff
+from edge_os.stages.outcome import ActionOutcome, ActionRequest, OutcomeStatus
 
 _LOGGER = logging.getLogger(__name__)
 

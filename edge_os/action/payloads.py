@@ -12,39 +12,12 @@ import math
 import re
 from collections.abc import Mapping
 
-from edge_os.action.outcome import ActionRequest, ParamValue
+from edge_os.devices.colors import COLOR_NAMES
 from edge_os.devices.entity import Action, Entity, render_template
 from edge_os.errors import DeviceError, ErrorCode
+from edge_os.stages.outcome import ActionRequest, ParamValue
 
 Values = dict[str, str | int | float]
-
-COLOR_NAMES: dict[str, str] = {
-    "red": "#ff0000",
-    "green": "#00ff00",
-    "blue": "#0000ff",
-    "white": "#ffffff",
-    "warm white": "#ffd6aa",
-    "yellow": "#ffff00",
-    "orange": "#ffa500",
-    "purple": "#800080",
-    "violet": "#ee82ee",
-    "pink": "#ffc0cb",
-    "magenta": "#ff00ff",
-    "cyan": "#00ffff",
-    "turquoise": "#40e0d0",
-    "teal": "#008080",
-    "lime": "#00ff00",
-    "indigo": "#4b0082",
-    "gold": "#ffd700",
-    "brown": "#a52a2a",
-    "coral": "#ff7f50",
-    "salmon": "#fa8072",
-    "lavender": "#e6e6fa",
-    "navy": "#000080",
-    "crimson": "#dc143c",
-    "amber": "#ffbf00",
-}
-"""Spoken colour names (CSS values, as Home Assistant uses) to hex."""
 
 HEX_COLOR = re.compile(r"^#?([0-9a-fA-F]{6})$")
 KELVIN_RANGE = (1000, 20000)

@@ -9,9 +9,9 @@ from edge_os.action.discovery_import import registry_with_imports
 from edge_os.action.dispatcher import Dispatcher
 from edge_os.action.gpio import GpioDriver, make_pin_factory
 from edge_os.action.mqtt import open_mqtt
-from edge_os.action.outcome import ActionOutcome, ActionRequest, ParamValue
 from edge_os.config.settings import Config
 from edge_os.devices.entity import Action
+from edge_os.stages.outcome import ActionOutcome, ActionRequest, ParamValue
 
 DEFAULT_ACTIONS = (Action.TURN_ON, Action.OPEN, Action.LOCK)
 

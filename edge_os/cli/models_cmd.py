@@ -193,7 +193,7 @@ _SAMPLE_FITS = ("wake-hey_jarvis", "wake-embedding", "vad-silero-v6")
 
 
 def _add_quantize(sub: Any) -> None:
-    from edge_os.models.quantize import PLANS
+    from edge_os.quantize.int8 import PLANS
 
     make = sub.add_parser(
         "quantize",
@@ -228,7 +228,8 @@ def _quantize(args: argparse.Namespace) -> int:
     from edge_os.audio.format import AudioChunk
     from edge_os.audio.wav import read_wav
     from edge_os.errors import ErrorCode, ModelError
-    from edge_os.models.quantize import quantize, variant_dir
+    from edge_os.models.variants import variant_dir
+    from edge_os.quantize.int8 import quantize
 
     manifest, folder = _context(args)
     spec = manifest.get(args.name)

@@ -26,10 +26,10 @@ from edge_os.config.loader import discover_config_path, load_config
 from edge_os.errors import ErrorCode, UsageError
 
 if TYPE_CHECKING:
-    from edge_os.action.outcome import ActionOutcome, ActionRequest
     from edge_os.config.settings import Config
     from edge_os.devices.registry import DeviceRegistry
-    from edge_os.pipeline.stages import IntentResult
+    from edge_os.stages.outcome import ActionOutcome, ActionRequest
+    from edge_os.stages.protocols import IntentResult
 
 
 def add_parser(commands: Any) -> None:
@@ -49,7 +49,7 @@ def add_parser(commands: Any) -> None:
 
 def _say(args: argparse.Namespace) -> int:
     from edge_os.action.discovery_import import registry_with_imports
-    from edge_os.action.outcome import OutcomeStatus
+    from edge_os.stages.outcome import OutcomeStatus
 
     config = load_config(discover_config_path(args.config))
     registry = registry_with_imports(config)
@@ -97,9 +97,9 @@ def _carry_out(config: Config, args: argparse.Namespace) -> dict[str, Any]:
     """The text through the service's own command path (confirmation, the hold on what
     only a model understood, timers, answers), in this process, as source ``text``."""
     from edge_os.action.mqtt import cli_session
-    from edge_os.action.outcome import OutcomeStatus
     from edge_os.pipeline.assistant import open_assistant
-    from edge_os.pipeline.events import Event
+    from edge_os.stages.events import Event
+    from edge_os.stages.outcome import OutcomeStatus
 
     events: list[Event] = []
     with cli_session(config) as own, open_assistant(own, listen=False, speak=False) as assistant:

@@ -22,6 +22,11 @@ BUNDLED_WAKE_WORDS = ("hey_jarvis", "alexa", "hey_mycroft", "hey_rhasspy")
 """Wake words shipped in openwakeword 0.5.1 (CC BY-NC-SA 4.0: non-commercial use only)."""
 
 
+def wake_word_name(name: str) -> str:
+    """Display name of a configured wake word: the bundled name, or a custom model's stem."""
+    return name if name in BUNDLED_WAKE_WORDS else Path(name).stem
+
+
 def default_state_dir() -> Path:
     """Where the durable command queue and caches live when the config does not say.
 

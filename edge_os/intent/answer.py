@@ -15,9 +15,9 @@ from datetime import datetime
 
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.plan import TIMER_INTENTS
-from edge_os.pipeline.stages import IntentResult, SlotValue
 from edge_os.scheduler.store import Timer
 from edge_os.scheduler.timers import TimerQuery, TimerTable
+from edge_os.stages.protocols import IntentResult, SlotValue
 
 __all__ = ["Timer", "TimerTable", "answer", "finished_text", "spoken_duration"]
 

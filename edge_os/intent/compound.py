@@ -15,7 +15,7 @@ from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.compiled import words
 from edge_os.intent.mentions import MentionFinder
 from edge_os.intent.plan import QUERY_INTENTS, carries
-from edge_os.pipeline.stages import IntentResult, SlotValue
+from edge_os.stages.protocols import IntentResult, SlotValue
 
 JOINERS: tuple[tuple[str, ...], ...] = (
     ("and", "then"), ("and", "also"), ("then",), ("and",), ("also",),

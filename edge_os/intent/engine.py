@@ -22,7 +22,7 @@ from edge_os.intent.compound import drop_article, follow_up, only_names, split_c
 from edge_os.intent.grammar import GrammarRecognizer
 from edge_os.intent.mentions import MentionFinder
 from edge_os.intent.reader import Reader
-from edge_os.pipeline.stages import IntentRecognizer, IntentResult
+from edge_os.stages.protocols import IntentRecognizer, IntentResult
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -43,7 +43,7 @@ from edge_os.intent.scoring import (
     slot_correct,
 )
 from edge_os.jsonl import read_objects
-from edge_os.pipeline.stages import IntentRecognizer, IntentResult
+from edge_os.stages.protocols import IntentRecognizer, IntentResult
 
 __all__ = [
     "DURATION_KEYS",

@@ -29,7 +29,7 @@ from edge_os.intent.plan import QUERY_INTENTS
 from edge_os.intent.sentences import load_library
 from edge_os.intent.slots import SlotLists, name_variants
 from edge_os.intent.targets import intent_targets
-from edge_os.pipeline.stages import IntentResult, SlotValue
+from edge_os.stages.protocols import IntentResult, SlotValue
 
 REPAIR_PENALTY = 0.9
 """Confidence factor for a sentence that needed a repaired word."""

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from edge_os.errors import ErrorCode, UsageError
-from edge_os.pipeline.stages import SlotValue
+from edge_os.stages.protocols import SlotValue
 
 GoldValue = SlotValue | tuple[SlotValue, ...]
 """A gold slot value; a tuple means any one of them is right (HA writes a list)."""

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from edge_os.pipeline.stages import IntentRecognizer, IntentResult
+from edge_os.stages.protocols import IntentRecognizer, IntentResult
 
 _LOGGER = logging.getLogger(__name__)
 

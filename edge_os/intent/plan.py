@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 
-from edge_os.action.outcome import ActionRequest
 from edge_os.devices.entity import Action, Domain, Entity
 from edge_os.devices.registry import DeviceRegistry
-from edge_os.pipeline.stages import IntentResult, SlotValue
+from edge_os.stages.outcome import ActionRequest
+from edge_os.stages.protocols import IntentResult, SlotValue
 
 _LOGGER = logging.getLogger(__name__)
 

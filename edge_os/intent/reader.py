@@ -47,7 +47,7 @@ from edge_os.intent.mentions import (
 )
 from edge_os.intent.numbers import read_numbers
 from edge_os.intent.plan import carries
-from edge_os.pipeline.stages import IntentResult, SlotValue
+from edge_os.stages.protocols import IntentResult, SlotValue
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -413,7 +413,7 @@ class Reader:
     def unknown_words(self, tokens: Sequence[str], used: frozenset[int]) -> list[int]:
         """Positions of words that are neither a way of asking (the training sentences'
         words) nor part of a name the reading uses: most likely a name of something else."""
-        from edge_os.action.payloads import COLOR_NAMES
+        from edge_os.devices.colors import COLOR_NAMES
 
         known = self.classifier.vocabulary | COMMON_WORDS
         return [
@@ -619,7 +619,7 @@ def _contradicts(tokens: Sequence[str], meaning: Meaning, found: Mentions) -> bo
 def _value(kind: str, tokens: Sequence[str]) -> SlotValue | None:
     """The one number (or colour) the sentence gives for ``kind``; None if none or several."""
     if kind == "color":
-        from edge_os.action.payloads import COLOR_NAMES
+        from edge_os.devices.colors import COLOR_NAMES
 
         joined = f" {' '.join(tokens)} "
         colours = [c for c in COLOR_NAMES if f" {c} " in joined]

@@ -23,12 +23,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from edge_os.action.outcome import ActionRequest
 from edge_os.devices.entity import Action, Area, Entity, Floor
 from edge_os.devices.registry import DeviceRegistry, normalize_name
 from edge_os.intent.ha_tests import GoldValue
 from edge_os.intent.plan import QUERY_INTENTS, plan
-from edge_os.pipeline.stages import IntentResult, SlotValue
+from edge_os.stages.outcome import ActionRequest
+from edge_os.stages.protocols import IntentResult, SlotValue
 
 DURATIONS: dict[str, tuple[str, str, str]] = {
     "duration": ("hours", "minutes", "seconds"),

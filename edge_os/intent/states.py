@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from edge_os.devices.entity import Domain, Entity
 from edge_os.devices.registry import DeviceRegistry
-from edge_os.pipeline.stages import IntentResult
+from edge_os.stages.protocols import IntentResult
 
 _ON = frozenset({"on", "true", "1", "yes", "open", "opened", "detected", "occupied", "home"})
 _OFF = frozenset({"off", "false", "0", "no", "closed", "close", "clear", "not_home", "away"})

@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 from edge_os.devices.entity import Domain, Entity
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.plan import QUERY_INTENTS, carries
-from edge_os.pipeline.stages import SlotValue
+from edge_os.stages.protocols import SlotValue
 
 SlotMap = Mapping[str, SlotValue | Sequence[str]]
 

@@ -1,1 +1,1 @@
-"""The voice loop's shared vocabulary: stage protocols, results and typed events."""
+"""The orchestrator: the audio front end, one command's path and the loaded assistant."""

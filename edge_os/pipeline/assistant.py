@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from edge_os.config.settings import Config
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.pipeline.command import CommandPipeline
-from edge_os.pipeline.stages import IntentRecognizer
+from edge_os.stages.protocols import IntentRecognizer
 
 if TYPE_CHECKING:
     from edge_os.action.gpio import GpioDriver

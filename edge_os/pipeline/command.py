@@ -24,11 +24,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from edge_os.action.outcome import ActionOutcome, ActionRequest, OutcomeStatus
 from edge_os.audio.format import AudioChunk
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import EdgeOSError, ErrorCode
-from edge_os.pipeline.events import (
+from edge_os.stages.events import (
     ActionFinished,
     AnswerReady,
     CommandTimed,
@@ -38,7 +37,8 @@ from edge_os.pipeline.events import (
     TimerFinished,
     TranscriptReady,
 )
-from edge_os.pipeline.stages import IntentRecognizer, IntentResult, SpeechToText
+from edge_os.stages.outcome import ActionOutcome, ActionRequest, OutcomeStatus
+from edge_os.stages.protocols import IntentRecognizer, IntentResult, SpeechToText
 
 if TYPE_CHECKING:
     from edge_os.action.dispatcher import Dispatcher

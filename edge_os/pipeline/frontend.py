@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
-from edge_os.pipeline.events import Event, NoSpeech, SpeechEnded, SpeechStarted, WakeDetected
-from edge_os.pipeline.stages import WakeWordDetector
+from edge_os.stages.events import Event, NoSpeech, SpeechEnded, SpeechStarted, WakeDetected
+from edge_os.stages.protocols import WakeWordDetector
 from edge_os.vad.endpoint import Endpoint, Endpointer, EndpointState
 
 if TYPE_CHECKING:

@@ -23,8 +23,8 @@ from typing import Any
 from edge_os import __version__
 from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
 from edge_os.config.settings import Config
-from edge_os.pipeline.events import ActionFinished, Event
 from edge_os.service.metrics import percentile
+from edge_os.stages.events import ActionFinished, Event
 
 DEMO_RECORDING = (
     Path(__file__).resolve().parents[2]

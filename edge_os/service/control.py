@@ -56,14 +56,14 @@ from typing import Any
 from edge_os.action.connection import Inbound, InboundHandler, MqttConnection
 from edge_os.action.discovery import MAX_STATE_CHARS, OwnTopics
 from edge_os.errors import EdgeOSError
-from edge_os.pipeline.events import (
+from edge_os.service.inbox import ControlInbox, Ticket
+from edge_os.stages.events import (
     AnswerReady,
     Event,
     IntentRecognized,
     TranscriptReady,
     WakeDetected,
 )
-from edge_os.service.inbox import ControlInbox, Ticket
 
 _LOGGER = logging.getLogger(__name__)
 

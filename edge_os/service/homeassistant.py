@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING
 
 from edge_os.action.discovery import DiscoveryPublisher, retire, wake_word_options
 from edge_os.action.discovery_import import DiscoveryImporter, cache_path
-from edge_os.config.settings import BUNDLED_WAKE_WORDS, Config
+from edge_os.config.settings import BUNDLED_WAKE_WORDS, Config, wake_word_name
 from edge_os.devices.entity import Entity
 from edge_os.devices.registry import DeviceRegistry
 
 if TYPE_CHECKING:
     from edge_os.pipeline.assistant import Assistant
-    from edge_os.pipeline.stages import WakeWordDetector
+    from edge_os.stages.protocols import WakeWordDetector
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -141,11 +141,9 @@ class WakeWordSetting:
     """The wake word chosen in Home Assistant's select, kept across restarts."""
 
     def __init__(self, config: Config) -> None:
-        from edge_os.wake.models import model_name
-
         self.config = config
         self.options = wake_word_options(config)
-        self._models = {model_name(model): model for model in config.wake.models}
+        self._models = {wake_word_name(model): model for model in config.wake.models}
         self._models.update({word: word for word in BUNDLED_WAKE_WORDS if word not in self._models})
         self.path: Path = config.state_dir / "wake_word.json"
         self.chosen = self._saved()

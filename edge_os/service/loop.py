@@ -44,7 +44,13 @@ from edge_os.audio.sources import AudioSource
 from edge_os.errors import EdgeOSError
 from edge_os.pipeline.assistant import Assistant
 from edge_os.pipeline.command import timer_finished
-from edge_os.pipeline.events import (
+from edge_os.service.control import ControlHandlers, MqttControl
+from edge_os.service.homeassistant import HomeAssistantLink, WakeWordSetting
+from edge_os.service.inbox import ControlInbox, Ticket
+from edge_os.service.metrics import Metrics
+from edge_os.service.notify import SystemdNotifier
+from edge_os.service.worker import CommandWorker
+from edge_os.stages.events import (
     AnswerReady,
     CommandTimed,
     ErrorEvent,
@@ -53,12 +59,6 @@ from edge_os.pipeline.events import (
     SpeechEnded,
     WakeDetected,
 )
-from edge_os.service.control import ControlHandlers, MqttControl
-from edge_os.service.homeassistant import HomeAssistantLink, WakeWordSetting
-from edge_os.service.inbox import ControlInbox, Ticket
-from edge_os.service.metrics import Metrics
-from edge_os.service.notify import SystemdNotifier
-from edge_os.service.worker import CommandWorker
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import threading
 from collections import Counter, deque
 from typing import Any
 
-from edge_os.pipeline.events import ErrorEvent, Event, EventType
+from edge_os.stages.events import ErrorEvent, Event, EventType
 
 WINDOW = 500
 """Latencies kept per stage: enough for stable percentiles, constant memory over months."""

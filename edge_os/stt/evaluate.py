@@ -15,7 +15,7 @@ from typing import Any
 from edge_os.config.settings import Config
 from edge_os.errors import AudioError, ErrorCode, MissingDependencyError, UsageError
 from edge_os.jsonl import clip_path, read_objects
-from edge_os.pipeline.stages import SpeechToText
+from edge_os.stages.protocols import SpeechToText
 from edge_os.stt.normalize import normalize_text
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
 from edge_os.errors import ErrorCode, MissingDependencyError, ModelError, SttError
-from edge_os.pipeline.stages import SpeechToText, Transcript
+from edge_os.stages.protocols import SpeechToText, Transcript
 from edge_os.stt.vocabulary import BiasMode, bias_text, registry_terms
 
 if TYPE_CHECKING:

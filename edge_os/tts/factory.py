@@ -16,7 +16,7 @@ _LOGGER = logging.getLogger(__name__)
 
 
 class Voice(Protocol):
-    """A :class:`~edge_os.pipeline.stages.TextToSpeech` that also names its engine."""
+    """A :class:`~edge_os.stages.protocols.TextToSpeech` that also names its engine."""
 
     engine: str
     """``piper`` or ``espeak-ng``."""

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from edge_os.action.outcome import ActionOutcome, OutcomeStatus, ParamValue
 from edge_os.devices.entity import Action, Domain
 from edge_os.devices.registry import DeviceRegistry
-from edge_os.pipeline.stages import IntentResult
+from edge_os.stages.outcome import ActionOutcome, OutcomeStatus, ParamValue
+from edge_os.stages.protocols import IntentResult
 
 NOT_UNDERSTOOD = "Sorry, I didn't understand."
 NOTHING_TO_DO = "Sorry, I couldn't find a device for that."

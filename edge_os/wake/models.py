@@ -6,7 +6,7 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge_os.config.settings import BUNDLED_WAKE_WORDS
+from edge_os.config.settings import BUNDLED_WAKE_WORDS, wake_word_name
 from edge_os.errors import ErrorCode, MissingDependencyError, ModelError
 
 _PACKAGE = "openwakeword"
@@ -47,18 +47,13 @@ def classifier_path(name: str) -> Path:
     return path
 
 
-def model_name(name: str) -> str:
-    """Display name of a wake word: the bundled name, or the file stem of a custom model."""
-    return name if name in BUNDLED_WAKE_WORDS else Path(name).stem
-
-
 def resolve(names: list[str]) -> WakeModelFiles:
     """All files for the wake words ``names``; raises ModelError naming a missing one."""
     folder = models_dir()
     files = WakeModelFiles(
         melspectrogram=folder / "melspectrogram.onnx",
         embedding=folder / "embedding_model.onnx",
-        classifiers={model_name(name): classifier_path(name) for name in names},
+        classifiers={wake_word_name(name): classifier_path(name) for name in names},
     )
     for path in (files.melspectrogram, files.embedding, *files.classifiers.values()):
         if not path.is_file():
@@ -77,7 +72,7 @@ def with_int8(files: WakeModelFiles, state_dir: Path) -> WakeModelFiles:
 
     from edge_os.models.manifest import load_manifest
     from edge_os.models.manifest import models_dir as cache_dir
-    from edge_os.models.quantize import installed_variant
+    from edge_os.models.variants import installed_variant
 
     manifest, folder = load_manifest(), cache_dir(state_dir)
     log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
 from edge_os.errors import ErrorCode, WakeWordError
-from edge_os.pipeline.stages import WakeDetection
 from edge_os.runtime.onnx import ProviderChoice, create_session
+from edge_os.stages.protocols import WakeDetection
 from edge_os.wake.debounce import WakeDebouncer
 from edge_os.wake.models import WakeModelFiles
 
@@ -38,7 +38,7 @@ _NOISE_SEED = 0
 
 
 class OpenWakeWord:
-    """A :class:`~edge_os.pipeline.stages.WakeWordDetector` over openWakeWord ONNX models."""
+    """A :class:`~edge_os.stages.protocols.WakeWordDetector` over openWakeWord ONNX models."""
 
     def __init__(
         self,

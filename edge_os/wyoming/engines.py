@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 from edge_os.audio.format import AudioChunk
 from edge_os.config.settings import Config
-from edge_os.pipeline.events import Event as PipelineEvent
-from edge_os.pipeline.stages import (
+from edge_os.stages.events import Event as PipelineEvent
+from edge_os.stages.protocols import (
     IntentResult,
     SpeechToText,
     TextToSpeech,

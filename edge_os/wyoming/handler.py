@@ -42,7 +42,7 @@ from wyoming.wake import Detection, NotDetected
 
 from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
 from edge_os.errors import EdgeOSError, ErrorCode
-from edge_os.pipeline.stages import WakeWordDetector
+from edge_os.stages.protocols import WakeWordDetector
 from edge_os.wyoming.audio_in import AudioInput, parse_format
 from edge_os.wyoming.engines import Engines
 from edge_os.wyoming.framing import BadEvent, Limits, read_event

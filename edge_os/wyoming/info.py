@@ -30,7 +30,7 @@ from wyoming.info import (
 )
 
 from edge_os import __version__
-from edge_os.config.settings import BUNDLED_WAKE_WORDS, Config
+from edge_os.config.settings import BUNDLED_WAKE_WORDS, Config, wake_word_name
 from edge_os.errors import EdgeOSError
 
 _LOGGER = logging.getLogger(__name__)
@@ -56,13 +56,13 @@ def build_info(config: Config) -> Info:
     stt_languages = ["en"] if config.stt.model.endswith(".en") else [language]
     wake_models = [
         WakeModel(
-            name=_wake_name(name),
+            name=wake_word_name(name),
             attribution=_OPENWAKEWORD if name in BUNDLED_WAKE_WORDS else EDGE_OS,
             installed=wake_ok,
-            description=_wake_name(name).replace("_", " ").title(),
+            description=wake_word_name(name).replace("_", " ").title(),
             version=None,
             languages=["en"] if name in BUNDLED_WAKE_WORDS else [language],
-            phrase=_wake_name(name).replace("_", " "),
+            phrase=wake_word_name(name).replace("_", " "),
         )
         for name in config.wake.models
     ]
@@ -160,13 +160,7 @@ def build_info(config: Config) -> Info:
 
 def wake_names(config: Config) -> list[str]:
     """The wake-word names ``detect`` accepts and ``detection`` reports."""
-    return [_wake_name(name) for name in config.wake.models]
-
-
-def _wake_name(name: str) -> str:
-    from edge_os.wake.models import model_name
-
-    return model_name(name)
+    return [wake_word_name(name) for name in config.wake.models]
 
 
 def _has(module: str) -> bool:

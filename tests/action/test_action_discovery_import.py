@@ -21,12 +21,12 @@ from edge_os.action.discovery_import import (
 from edge_os.action.discovery_mapping import MAX_CONFIG_BYTES, humanize
 from edge_os.action.dispatcher import Dispatcher
 from edge_os.action.mqtt import MqttDriver
-from edge_os.action.outcome import ActionRequest, OutcomeStatus
 from edge_os.action.payloads import render_command
 from edge_os.cli.main import main
 from edge_os.config.settings import Config
 from edge_os.devices.entity import Action, Entity
 from edge_os.devices.registry import DeviceRegistry
+from edge_os.stages.outcome import ActionRequest, OutcomeStatus
 from tests.action.helpers import home_config, start_driver
 from tests.conftest import EXAMPLE_HOME
 from tests.mqtt_broker import Subscriber, wait_until

@@ -17,10 +17,10 @@ import pytest
 
 from edge_os.action.broker import EmbeddedBroker
 from edge_os.action.mqtt import DeliveryReport, MqttDriver
-from edge_os.action.outcome import ActionRequest, OutcomeStatus
 from edge_os.action.queue import CommandState
 from edge_os.action.sender import LIVENESS_SECONDS
 from edge_os.devices.entity import Action
+from edge_os.stages.outcome import ActionRequest, OutcomeStatus
 from tests.action.fault_device import DeviceProcess
 from tests.action.helpers import home_config, start_driver
 from tests.mqtt_broker import wait_until

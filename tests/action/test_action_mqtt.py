@@ -14,10 +14,10 @@ import pytest
 
 from edge_os.action.broker import EmbeddedBroker, free_port
 from edge_os.action.mqtt import DeliveryReport
-from edge_os.action.outcome import ActionOutcome, ActionRequest, OutcomeStatus
 from edge_os.action.queue import CommandState
 from edge_os.action.state import EntityState, in_loop
 from edge_os.devices.entity import Action
+from edge_os.stages.outcome import ActionOutcome, ActionRequest, OutcomeStatus
 from tests.action.helpers import home_config, start_driver
 from tests.conftest import REPO
 from tests.mqtt_broker import Subscriber, wait_until

@@ -11,9 +11,9 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from edge_os.action.broker import EmbeddedBroker
-from edge_os.action.outcome import ActionRequest, OutcomeStatus
 from edge_os.devices.entity import Action
 from edge_os.errors import DeviceError, ErrorCode
+from edge_os.stages.outcome import ActionRequest, OutcomeStatus
 from tests.action.helpers import home_config, start_driver
 from tests.mqtt_broker import broker_tls, make_password_file, make_tls_files, wait_until
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from edge_os.config.settings import IntentSettings
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.engine import IntentEngine
-from edge_os.pipeline.stages import IntentResult
+from edge_os.stages.protocols import IntentResult
 
 
 class RecordingFallback:

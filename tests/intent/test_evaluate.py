@@ -16,7 +16,7 @@ from edge_os.errors import UsageError
 from edge_os.intent.evaluate import evaluate, score
 from edge_os.intent.fixtures import convert_ha_home, home_registry
 from edge_os.intent.scoring import Sample
-from edge_os.pipeline.stages import IntentPath, IntentResult, SlotValue
+from edge_os.stages.protocols import IntentPath, IntentResult, SlotValue
 from tests.conftest import EXAMPLE_HOME, REPO
 
 HA_TESTS = REPO / "bench" / "data" / "ha-intents-tests" / "en"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from edge_os.intent.lazy import LazyRecognizer
-from edge_os.pipeline.stages import IntentResult
+from edge_os.stages.protocols import IntentResult
 
 
 class Clock:

@@ -11,7 +11,7 @@ from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.answer import TimerTable, answer, spoken_duration
 from edge_os.intent.grammar import GrammarRecognizer
 from edge_os.intent.plan import plan
-from edge_os.pipeline.stages import IntentResult
+from edge_os.stages.protocols import IntentResult
 
 
 def _plan(

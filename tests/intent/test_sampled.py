@@ -23,7 +23,7 @@ from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.fixtures import convert_ha_fixture
 from edge_os.intent.grammar import GrammarRecognizer
 from edge_os.intent.sentences import SERVED_INTENTS
-from edge_os.pipeline.stages import IntentResult
+from edge_os.stages.protocols import IntentResult
 from tests.conftest import REPO
 
 DATA = Path(__file__).parent / "data"

@@ -15,10 +15,10 @@ from edge_os.config.loader import load_config
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.engine import build_engine
 from edge_os.pipeline.command import CommandPipeline
-from edge_os.pipeline.events import Event
-from edge_os.pipeline.stages import IntentPath, IntentResult, Transcript
 from edge_os.scheduler.store import Timer
 from edge_os.scheduler.timers import TimerTable
+from edge_os.stages.events import Event
+from edge_os.stages.protocols import IntentPath, IntentResult, Transcript
 from tests.conftest import EXAMPLE_HOME, Clock
 
 

@@ -9,7 +9,8 @@ from edge_os.audio.format import AudioChunk
 from edge_os.audio.sources import MockSource, WavFileSource
 from edge_os.audio.wav import read_wav
 from edge_os.config.settings import Config
-from edge_os.pipeline.events import (
+from edge_os.pipeline.frontend import TAIL_SECONDS, FrontEnd
+from edge_os.stages.events import (
     Event,
     EventType,
     NoSpeech,
@@ -17,7 +18,6 @@ from edge_os.pipeline.events import (
     SpeechStarted,
     WakeDetected,
 )
-from edge_os.pipeline.frontend import TAIL_SECONDS, FrontEnd
 from tests import speech
 from tests.audio.clips import RATE, command_clip, extent
 

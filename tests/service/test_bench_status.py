@@ -11,9 +11,9 @@ import pytest
 
 from edge_os.action.broker import EmbeddedBroker
 from edge_os.cli.main import main
-from edge_os.pipeline.events import ErrorEvent
 from edge_os.service.bench import run_bench
 from edge_os.service.metrics import Metrics
+from edge_os.stages.events import ErrorEvent
 from tests.mqtt_broker import Subscriber
 from tests.service.conftest import service_config
 

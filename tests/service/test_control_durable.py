@@ -14,7 +14,6 @@ from edge_os.action.broker import EmbeddedBroker
 from edge_os.action.connection import Inbound, MqttConnection
 from edge_os.action.discovery import own_topics
 from edge_os.action.mqtt import make_connection
-from edge_os.action.outcome import ActionRequest, OutcomeStatus
 from edge_os.action.queue import command_origin
 from edge_os.config.settings import Config
 from edge_os.devices.entity import Action
@@ -27,6 +26,7 @@ from edge_os.service.control import (
     parse_json,
 )
 from edge_os.service.inbox import MAX_ATTEMPTS, ControlInbox, Ticket
+from edge_os.stages.outcome import ActionRequest, OutcomeStatus
 from tests.action.helpers import home_config, start_driver
 from tests.mqtt_broker import Subscriber, wait_until
 

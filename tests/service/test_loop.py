@@ -14,9 +14,9 @@ from edge_os.audio.format import AudioChunk
 from edge_os.audio.sources import WavFileSource
 from edge_os.errors import ErrorCode, SttError
 from edge_os.pipeline.assistant import Assistant
-from edge_os.pipeline.events import Event
-from edge_os.pipeline.stages import Transcript
 from edge_os.service.loop import VoiceService
+from edge_os.stages.events import Event
+from edge_os.stages.protocols import Transcript
 from tests.mqtt_broker import Subscriber, wait_until
 from tests.service.conftest import DEMO_WAV, LiveSilence, wait_for
 

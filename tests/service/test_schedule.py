@@ -20,9 +20,9 @@ import pytest
 from edge_os.action.broker import EmbeddedBroker
 from edge_os.cli.main import main
 from edge_os.pipeline.assistant import Assistant
-from edge_os.pipeline.events import Event
 from edge_os.scheduler.timers import TimerTable
 from edge_os.service.loop import VoiceService
+from edge_os.stages.events import Event
 from tests.conftest import EXAMPLE_HOME
 from tests.mqtt_broker import Subscriber
 from tests.service.conftest import LiveSilence, wait_for

@@ -12,9 +12,9 @@ import os
 from edge_os.action.broker import EmbeddedBroker
 from edge_os.audio.sources import MockSource
 from edge_os.pipeline.assistant import Assistant
-from edge_os.pipeline.events import ActionFinished, Event
 from edge_os.service.loop import VoiceService, rss_mb
 from edge_os.service.soak import soak_stream
+from edge_os.stages.events import ActionFinished, Event
 from tests.mqtt_broker import Subscriber, wait_until
 from tests.service.conftest import DEMO_WAV
 

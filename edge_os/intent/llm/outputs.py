@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from edge_os.devices.entity import Action, Capability, Domain, Entity
 from edge_os.devices.registry import DeviceRegistry
-from edge_os.pipeline.stages import SlotValue
+from edge_os.stages.protocols import SlotValue
 
 UNKNOWN = "unknown"
 """What the model says when the sentence is not a command for this home."""

@@ -24,7 +24,7 @@ from edge_os.intent.llm.constrained import ConstrainedDecoder
 from edge_os.intent.llm.model import DecoderModel, KvCache, check_model_dir
 from edge_os.intent.llm.outputs import allowed_outputs
 from edge_os.intent.llm.prompt import prompt_prefix, prompt_suffix
-from edge_os.pipeline.stages import IntentResult
+from edge_os.stages.protocols import IntentResult
 
 if TYPE_CHECKING:
     from edge_os.intent.llm.model import FloatArray

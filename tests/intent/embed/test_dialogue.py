@@ -18,7 +18,7 @@ from edge_os.intent.embed.encoder import SentenceEncoder
 from edge_os.intent.engine import IntentEngine
 from edge_os.intent.reader import Reader
 from edge_os.pipeline.command import CommandPipeline
-from edge_os.pipeline.events import ActionFinished, Event
+from edge_os.stages.events import ActionFinished, Event
 from tests.conftest import EXAMPLE_HOME, Clock
 
 

@@ -14,8 +14,9 @@ from edge_os.audio.wav import read_wav
 from edge_os.cli.main import main
 from edge_os.errors import ModelError
 from edge_os.models.manifest import MODELS_DIR_ENV, load_manifest
-from edge_os.models.quantize import installed_variant, quantize, variant_dir
 from edge_os.models.record import RECORD_FILE
+from edge_os.models.variants import installed_variant, variant_dir
+from edge_os.quantize.int8 import quantize
 from edge_os.vad.silero import SileroVad
 from edge_os.wake.models import resolve
 from edge_os.wake.openwakeword import OpenWakeWord
@@ -160,8 +161,8 @@ def test_the_front_end_runs_the_int8_wake_models(
 ) -> None:
     """wake.int8 swaps in the quantized embedding and classifier, and still detects."""
     from edge_os.config.settings import Config
-    from edge_os.pipeline.events import WakeDetected
     from edge_os.pipeline.frontend import FrontEnd
+    from edge_os.stages.events import WakeDetected
     from edge_os.wake.models import resolve, with_int8
 
     monkeypatch.setenv("EDGE_OS_MODELS_DIR", str(store))
