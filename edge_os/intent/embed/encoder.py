@@ -14,15 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from edge_os.errors import MissingDependencyError
-from edge_os.intent.embed.build import (
-    BUILD_COMMAND,
-    INT8_FILE,
-    MAX_TOKENS,
-    TOKENIZER_FILE,
-)
 from edge_os.intent.embed.graph import OUTPUT
 from edge_os.models.record import BuildRecord, check_folder
 from edge_os.runtime.onnx import create_session
+
+INT8_FILE = "model.int8.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+MAX_TOKENS = 128
+"""Truncation length (the checkpoint's tokenizer.json says 128; spoken commands are ~10)."""
+BUILD_COMMAND = "pip install 'edge-os[build]' && python -m edge_os.intent.embed.build --out {out}"
+"""How to build the folder this module reads (the build imports these names from here)."""
 
 if TYPE_CHECKING:
     import numpy as np
