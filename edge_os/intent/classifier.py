@@ -259,11 +259,6 @@ class MeaningClassifier:
         exp = np.exp(logits)
         return exp / exp.sum(axis=-1, keepdims=True)
 
-    def predict(self, vector: Any) -> tuple[str, float]:
-        """The most likely class and its probability."""
-        (best, probability), *_ = self.ranked(vector)
-        return best, probability
-
     def ranked(self, vector: Any) -> list[tuple[str, float]]:
         """Every class with its probability, most likely first."""
         probs = self.probabilities(vector)

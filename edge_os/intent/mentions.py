@@ -115,13 +115,6 @@ class Mentions:
     """Every word that names a kind of device (not as a verb), by position."""
     whole_home: bool = False
 
-    def used(self) -> set[int]:
-        """Indices of words that name a device or a place."""
-        taken: set[int] = set()
-        for mention in [*self.entities[:1], *self.areas[:1], *self.floors[:1]]:
-            taken |= mention.positions
-        return taken
-
 
 class MentionFinder:
     """Finds the registry's names in sentences (built once per registry)."""
