@@ -1,13 +1,17 @@
 """The embedded default broker: the Debian ``mosquitto`` binary on a free loopback port.
 
 With ``mqtt.host: null`` edge-os starts its own Mosquitto so the whole service works end
-to end without an external broker; the test suite uses the same class.
+to end without an external broker; the test suite uses the same class. edge-os's own is
+private: anonymous clients are refused, and the one user it knows has a password made at
+start (kept hashed in a 0600 file in the broker's private folder), so nothing else on
+the machine can command or confirm anything through it.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -22,6 +26,8 @@ from edge_os.errors import DeviceError, ErrorCode
 _LOGGER = logging.getLogger(__name__)
 
 MOSQUITTO_PATHS = ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto")
+PRIVATE_USER = "edge-os"
+"""The one user of edge-os's own broker; its password is new at every start."""
 START_TIMEOUT_SECONDS = 10.0
 STOP_TIMEOUT_SECONDS = 5.0
 
@@ -71,12 +77,17 @@ class EmbeddedBroker:
         tls: BrokerTls | None = None,
         password_file: Path | None = None,
         persistence: bool = False,
+        private: bool = False,
     ) -> None:
         self.host = host
         self.port = port if port is not None else free_port(host)
         self.tls = tls
         self.password_file = password_file
         self.persistence = persistence
+        self.private = private
+        """edge-os's own broker: anonymous clients refused, one generated user (below)."""
+        self.username: str | None = PRIVATE_USER if private else None
+        self.password: str | None = secrets.token_urlsafe(24) if private else None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -96,7 +107,7 @@ class EmbeddedBroker:
         """The generated mosquitto.conf."""
         lines = [
             f"listener {self.port} {self.host}",
-            f"allow_anonymous {'false' if self.password_file else 'true'}",
+            f"allow_anonymous {'false' if self.password_file or self.private else 'true'}",
             "log_dest stderr",
             "log_type error",
             "log_type warning",
@@ -107,6 +118,8 @@ class EmbeddedBroker:
             lines.append("user root")
         if self.password_file is not None:
             lines.append(f"password_file {self.password_file}")
+        if self.private:
+            lines += [f"password_file {self.folder / 'passwd'}", f"acl_file {self.folder / 'acl'}"]
         if self.tls is not None:
             lines += [
                 f"cafile {self.tls.ca_file}",
@@ -123,6 +136,8 @@ class EmbeddedBroker:
         if self.running:
             return
         binary = find_mosquitto()
+        if self.private:
+            self._write_credentials()
         config = self.folder / "mosquitto.conf"
         config.write_text(self.config_text(), encoding="utf-8")
         log = (self.folder / "mosquitto.log").open("ab")
@@ -154,6 +169,31 @@ class EmbeddedBroker:
             f"mosquitto did not accept connections on {self.host}:{self.port} "
             f"within {timeout_seconds:.0f} s",
         )
+
+    def _write_credentials(self) -> None:
+        """The generated user's hashed password (0600, by ``mosquitto_passwd``) and an ACL
+        that gives it every topic and nobody else any."""
+        assert self.username is not None and self.password is not None
+        tool = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"
+        passwd = self.folder / "passwd"
+        passwd.touch(mode=0o600)
+        try:
+            subprocess.run(
+                [tool, "-b", str(passwd), self.username, self.password],
+                check=True,
+                capture_output=True,
+                timeout=START_TIMEOUT_SECONDS,
+            )
+        except (OSError, subprocess.SubprocessError) as err:
+            raise DeviceError(
+                ErrorCode.MQTT_FAILED,
+                f"cannot write the embedded broker's password file with {tool}: {err} "
+                "(it comes with Debian's mosquitto package)",
+            ) from err
+        passwd.chmod(0o600)
+        acl = self.folder / "acl"
+        acl.write_text(f"user {self.username}\ntopic readwrite #\n", encoding="utf-8")
+        acl.chmod(0o600)
 
     def stop(self, *, kill: bool = False) -> None:
         """Stop the broker: SIGTERM (it saves its state), or SIGKILL with ``kill``."""

@@ -49,6 +49,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from edge_os.action.broker import EmbeddedBroker
 from edge_os.action.connection import RECONNECT_INITIAL_SECONDS, MqttConnection
 from edge_os.action.payloads import render_command
@@ -168,6 +170,8 @@ class MqttDriver:
         self.ack_timeout_seconds = ack_timeout_seconds
         self.max_age_seconds = max_age_seconds
         self.keeps_queue = keeps_queue
+        self.broker: EmbeddedBroker | None = None
+        """edge-os's own broker when ``mqtt.host`` is null (its login for local tools)."""
         """False for a CLI process: what it cannot deliver now is withdrawn, not queued."""
         self._entities: dict[str, Entity] = {}
         self._results: dict[int, DeliveryReport] = {}
@@ -382,16 +386,20 @@ def open_mqtt(
     config: Config, entities: Iterable[Entity], wait_seconds: float = 5.0
 ) -> Iterator[MqttDriver]:
     """A started driver for ``config``; with ``mqtt.host: null`` on an embedded broker."""
-    broker = EmbeddedBroker() if config.mqtt.host is None else None
+    broker = EmbeddedBroker(private=True) if config.mqtt.host is None else None
     try:
         if broker is not None:
             broker.start()
+            login = {"username": broker.username, "password": SecretStr(broker.password or "")}
+            mqtt = config.mqtt.model_copy(update={**login, "password_file": None})
+            config = config.model_copy(update={"mqtt": mqtt})
         driver = MqttDriver.from_config(
             config,
             entities,
             host=broker.host if broker is not None else None,
             port=broker.port if broker is not None else None,
         )
+        driver.broker = broker
         try:
             driver.start(wait_seconds)
             yield driver

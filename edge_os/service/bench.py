@@ -172,7 +172,8 @@ def learned_loaded(learned: list[dict[str, Any]]) -> bool:
 def _stand_in_devices(assistant: Any) -> Iterator[None]:
     """On the embedded broker, a plain MQTT client subscribed to every command topic."""
     connection = getattr(assistant.mqtt, "connection", None)
-    if assistant.config.mqtt.host is not None or connection is None:
+    broker = getattr(assistant.mqtt, "broker", None)
+    if broker is None or connection is None:
         yield
         return
     import importlib
@@ -190,6 +191,7 @@ def _stand_in_devices(assistant: Any) -> Iterator[None]:
     subscribed = threading.Event()
     client.on_connect = lambda c, *_: c.subscribe([(t, 1) for t in topics])
     client.on_subscribe = lambda *_: subscribed.set()
+    client.username_pw_set(broker.username, broker.password)
     client.connect(connection.host, connection.port)
     client.loop_start()
     try:

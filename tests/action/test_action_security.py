@@ -151,3 +151,50 @@ def test_password_file_logs_in(password_broker: EmbeddedBroker, tmp_path: Path) 
     finally:
         driver.stop()
         device.close()
+
+
+def _connack(broker: EmbeddedBroker, **login: str) -> str:
+    """What the broker answers a client logging in with ``login`` (or anonymously)."""
+    answered = threading.Event()
+    reason: list[str] = []
+    client = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+        client_id="a-stranger",
+        protocol=mqtt.MQTTv5,
+    )
+    if login:
+        client.username_pw_set(login["username"], login["password"])
+
+    def on_connect(_client: Any, _userdata: Any, _flags: Any, code: Any, _props: Any) -> None:
+        reason.append(str(code))
+        answered.set()
+
+    client.on_connect = on_connect
+    client.connect(broker.host, broker.port)
+    client.loop_start()
+    try:
+        assert answered.wait(5), "no CONNACK"
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    return reason[0]
+
+
+def test_edge_os_own_broker_refuses_clients_without_its_login(tmp_path: Path) -> None:
+    """With mqtt.host null, edge-os's Mosquitto takes only the login it made at start: a
+    client without it can neither command nor confirm anything."""
+    from edge_os.action.mqtt import open_mqtt
+
+    config = home_config(tmp_path, host=None)
+    with open_mqtt(config, config.entities) as driver:
+        broker = driver.broker
+        assert broker is not None and broker.private and driver.connection.connected
+        assert _connack(broker) == "Not authorized"
+        assert _connack(broker, username="edge-os", password="guess") == "Not authorized"
+        assert (
+            _connack(broker, username=broker.username or "", password=broker.password or "")
+            == "Success"
+        )
+        passwd = broker.folder / "passwd"
+        assert passwd.stat().st_mode & 0o777 == 0o600
+        assert (broker.password or "") not in passwd.read_text()  # kept hashed
