@@ -62,6 +62,8 @@ FUZZY_CREDIT = 0.85
 FUZZY_RATIO = 85.0
 MIN_SCORE = 0.6
 """Weighted share of a name that must be said for the device to count as mentioned."""
+OWN_WORD_SCORE = 0.7
+"""Score of a device named only by a word no other device, area or floor has ("coffee")."""
 CLOSE = 0.12
 """Two devices whose scores are this close are both candidates (the reader asks)."""
 
@@ -76,8 +78,17 @@ def _singular(word: str) -> str:
     return word
 
 
+_COMMAND_WORDS = frozenset({
+    "make", "turn", "set", "get", "put", "start", "stop", "open", "close", "switch", "lock",
+    "unlock", "dim", "raise", "lower", "shut", "kill", "play", "pause", "run", "give", "keep",
+    "bring", "need", "want", "please", "could", "would", "should", "light",
+})  # fmt: skip
+"""Words that ask for something: never taken for a near spelling of a name's word ("make"
+is not "maker")."""
+
+
 def _fuzzy(a: str, b: str) -> bool:
-    if len(a) < 4 or len(b) < 4 or a[0] != b[0]:
+    if len(a) < 4 or len(b) < 4 or a[0] != b[0] or a in _COMMAND_WORDS:
         return False
     from rapidfuzz import fuzz
 
@@ -138,6 +149,18 @@ class MentionFinder:
             counts.update({_singular(w) for w in name})
         total = max(1, len(names))
         self._weight = {w: math.log(1 + total / c) for w, c in counts.items()}
+        owners: dict[str, set[str]] = {}
+        for entity, name in self._entity_names:
+            for word in name:
+                owners.setdefault(_singular(word), set()).add(entity.id)
+        self._own_words = {
+            w for w, ids in owners.items()
+            if len(ids) == 1 and counts[w] == len([n for e, n in self._entity_names
+                                                     if _singular(w) in map(_singular, n)])
+            and w not in _GROUP_OF and w not in _STOP and w not in _COMMAND_WORDS
+        }  # fmt: skip
+        """Words of exactly one device's names and of no area or floor ("coffee"): saying one
+        names that device even when the rest of its name is left out."""
 
     def weight(self, word: str) -> float:
         """How much a name's word tells its device apart (rarer is heavier)."""
@@ -227,7 +250,11 @@ class MentionFinder:
             return None  # only kind words ("the light") do not single out a device
         ordered = sorted(positions)
         contiguous = ordered == positions and ordered[-1] - ordered[0] == len(ordered) - 1
-        return Mention(kind, thing_id, earned / total, frozenset(positions), contiguous, exact)
+        score = earned / total
+        if kind == "entity" and any(tokens[i] in self._own_words or _singular(tokens[i])
+                                    in self._own_words for i in positions):  # fmt: skip
+            score = max(score, OWN_WORD_SCORE)
+        return Mention(kind, thing_id, score, frozenset(positions), contiguous, exact)
 
     @staticmethod
     def _said(

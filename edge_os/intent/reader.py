@@ -303,6 +303,8 @@ class Reader:
             return unsure("a question is never an action")
         if _contradicts(tokens, meaning, found):
             return unsure("its own words say the opposite")
+        if name in {"on", "off", "toggle"} and not _asks_for_action(tokens, found):
+            return unsure("no word of it asks for anything to be done")
         slots: dict[str, SlotValue] = dict(meaning.slots)
         if meaning.value is not None:
             value = _value(meaning.value, tokens)
@@ -594,6 +596,28 @@ def _noun(entity: Entity) -> str:
     if entity.domain is Domain.COVER and entity.device_class in {"garage", "gate", "door"}:
         return "garage door"
     return NOUNS.get(entity.domain, "device")
+
+
+ACTION_WORDS = frozenset({
+    "turn", "switch", "toggle", "flip", "power", "kill", "start", "stop", "make", "get",
+    "put", "set", "light", "illuminate", "extinguish", "secure", "unsecure", "bolt", "unbolt",
+    "engage", "disengage", "fire", "boot", "wake", "need", "needs", "should", "want", "like",
+    "ensure", "sure", "raise", "lower", "pull", "draw", "cut", "douse", "open", "close",
+    "shut", "lock", "unlock", "activate", "deactivate", "enable", "disable", "run", "begin",
+    "change", "invert", "reverse", "lights", "locked", "unlocked", "opened", "closed", "help",
+    "leave", "keep", "bring", "give", "let", "please", "go", "going", "done", "anymore",
+})  # fmt: skip
+"""Words of a request for something to be done; an on/off reading without any of them
+("library door okay") is not acted on."""
+
+
+def _asks_for_action(tokens: Sequence[str], found: Mentions) -> bool:
+    """Whether a word outside the names asks for something to be done (or says on/off)."""
+    named: set[int] = set()
+    for mention in found.entities[:1]:
+        named |= mention.positions
+    said = {t for i, t in enumerate(tokens) if i not in named}
+    return bool(said & (ACTION_WORDS | _UP_WORDS | _DOWN_WORDS))
 
 
 def _contradicts(tokens: Sequence[str], meaning: Meaning, found: Mentions) -> bool:
