@@ -87,7 +87,7 @@ def answer(
     """
     intent = result.intent
     if intent is None:
-        return "Sorry, I did not understand."
+        return "Sorry, I didn't understand."
     if intent == "HassGetCurrentTime":
         now = clock()
         return f"It is {now.strftime('%I:%M %p').lstrip('0')}."
@@ -173,7 +173,7 @@ class _TimerAnswers:
             command = None  # "wake me up in 30 minutes" is an alarm: a timer that rings
         if command is not None:
             if understands is not None and not understands(command):
-                return f"Sorry, I did not understand what to do in {said}."
+                return f"Sorry, I didn't understand what to do in {said}."
             self.timers.start(seconds, self.query.name, area=self.here, command=command)
             return f"Okay, I will {command} in {said}."
         timer = self.timers.start(seconds, self.query.name, area=self.query.area or self.here)

@@ -208,7 +208,7 @@ def test_a_delayed_command_not_understood_is_not_stored(house: Home) -> None:
         house.timers,
         understands=lambda command: house.grammar.recognize(command).understood,
     )
-    assert spoken == "Sorry, I did not understand what to do in 5 minutes."
+    assert spoken == "Sorry, I didn't understand what to do in 5 minutes."
     assert house.timers.running() == []
 
 
