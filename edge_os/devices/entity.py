@@ -11,7 +11,7 @@ import re
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_core import PydanticCustomError
 
 from edge_os.config.base import GpioPin, Section
@@ -305,10 +305,23 @@ class Entity(Section):
     command), `text` (`edge-os say` on the device), `mqtt` (control topic and Hermes: off by
     default, anyone on the broker could send it), `wyoming` (`edge-os wyoming`: off by default,
     Wyoming has no authentication)."""
+    confirm_pin: SecretStr | None = None
+    """A PIN the "yes" must carry when the request came over the network (`mqtt`,
+    `wyoming`): "yes 4711". A wrong or missing PIN confirms nothing. Spoken and local
+    requests need only the yes."""
     mqtt: MqttBinding | None = None
     """MQTT transport."""
     gpio: GpioBinding | None = None
     """GPIO transport."""
+
+    @field_validator("confirm_pin")
+    @classmethod
+    def _pin_is_digits(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not (
+            value.get_secret_value().isdigit() and 4 <= len(value.get_secret_value()) <= 12
+        ):
+            raise PydanticCustomError("confirm_pin", "a PIN is 4 to 12 digits")
+        return value
 
     @field_validator("id")
     @classmethod

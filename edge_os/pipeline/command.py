@@ -64,6 +64,8 @@ class FrontEndLike(Protocol):
 Clock = Callable[[], float]
 StateReader = Callable[[str], str | None]
 
+NETWORK_SOURCES = frozenset({"mqtt", "wyoming"})
+"""Sources anyone on the network could speak for: a device's confirm_pin applies to them."""
 _ORDINALS: dict[int, set[str]] = {
     0: {"first", "former"}, 1: {"second", "latter", "other"}, 2: {"third"},
 }  # fmt: skip
@@ -447,8 +449,22 @@ class CommandPipeline:
         pending, self.pending = self.pending, None
         if pending is None or self._clock() > pending.expires:
             return None
-        words = " ".join(re.sub(r"[^a-z ]", " ", text.lower()).split())
+        said = re.sub(r"[^a-z0-9 ]", " ", text.lower()).split()
+        pins = self._pins(pending) if pending.source in NETWORK_SOURCES else set()
+        if not pins <= set(said):
+            _LOGGER.warning("a yes from %s without the confirmation PIN: nothing done", source)
+            return None
+        words = " ".join(w for w in said if not w.isdigit())
         return pending.requests if YES.match(words) else None
+
+    def _pins(self, pending: PendingConfirmation) -> set[str]:
+        """The PINs of the held requests' devices (a network "yes" must carry each)."""
+        pins = set()
+        for request in pending.requests:
+            entity = self.registry.get(request.entity_id)
+            if entity is not None and entity.confirm_pin is not None:
+                pins.add(entity.confirm_pin.get_secret_value())
+        return pins
 
     def _state_map(self, result: IntentResult) -> Mapping[str, str]:
         states: dict[str, str] = {}

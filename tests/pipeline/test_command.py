@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from edge_os.action.dispatcher import Dispatcher
 from edge_os.action.gpio import GpioDriver, mock_factory
@@ -261,3 +262,47 @@ def test_sensitive_actions_are_refused_over_mqtt(
     assert "only by voice" in (report.outcomes[0].reason or "")
     command.handle_text("yes", events.append, source="mqtt")
     assert statuses(events) == ["failed"]  # and a "yes" over MQTT does nothing
+
+
+def test_a_network_yes_needs_the_devices_pin(parts: tuple[DeviceRegistry, GpioDriver]) -> None:
+    registry, gpio = parts
+    heater = registry["switch.office_heater"].model_copy(
+        update={
+            "sensitive": True,
+            "sensitive_sources": ["voice", "mqtt"],
+            "confirm_pin": SecretStr("4711"),
+        }
+    )
+    home = DeviceRegistry(
+        registry.areas, [heater if e.id == heater.id else e for e in registry], registry.floors
+    )
+    config = load_config(EXAMPLE_HOME)
+    engine = build_engine(home, config.intent, config.site.area)
+    command = CommandPipeline(home, engine, Dispatcher(home, gpio=gpio), clock=Clock())
+    events: list[Event] = []
+    command.handle_text("turn on the office heater", events.append, source="mqtt")
+    command.handle_text("yes", events.append, source="mqtt")  # no PIN: nothing done
+    command.handle_text("turn on the office heater", events.append, source="mqtt")
+    command.handle_text("yes 1234", events.append, source="mqtt")  # a wrong one: nothing
+    assert gpio.state("switch.office_heater") == "off"
+    command.handle_text("turn on the office heater", events.append, source="mqtt")
+    command.handle_text("yes 4711", events.append, source="mqtt")
+    assert statuses(events)[-1] == "done"
+    assert gpio.state("switch.office_heater") == "on"
+    # spoken, the same device needs only the yes
+    command.handle_text("turn off the office heater", events.append, source="voice")
+    command.handle_text("yes", events.append, source="voice")
+    assert gpio.state("switch.office_heater") == "off"
+
+
+def test_a_pin_is_digits(tmp_path: Path) -> None:
+    from edge_os.config.loader import parse_config
+    from edge_os.errors import EdgeOSError
+
+    text = EXAMPLE_HOME.read_text(encoding="utf-8").replace(
+        "  - id: lock.front_door\n", "  - id: lock.front_door\n    confirm_pin: four\n", 1
+    )
+    with pytest.raises(EdgeOSError) as raised:
+        parse_config(text, "home.yaml", tmp_path)
+    assert "a PIN is 4 to 12 digits" in str(raised.value)
+    assert "four" not in str(raised.value)  # a secret is never echoed
