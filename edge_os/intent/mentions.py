@@ -68,7 +68,8 @@ CLOSE = 0.12
 """Two devices whose scores are this close are both candidates (the reader asks)."""
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
+    """A word in its singular ("lights" -> "light", "switches" -> "switch")."""
     if len(word) > 3 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("es") and word[-3] in "sxz":
@@ -146,25 +147,29 @@ class MentionFinder:
         counts: Counter[str] = Counter()
         names = [n for _, n in self._entity_names] + [n for *_, n in self._places]
         for name in names:
-            counts.update({_singular(w) for w in name})
+            counts.update({singular(w) for w in name})
         total = max(1, len(names))
         self._weight = {w: math.log(1 + total / c) for w, c in counts.items()}
         owners: dict[str, set[str]] = {}
         for entity, name in self._entity_names:
             for word in name:
-                owners.setdefault(_singular(word), set()).add(entity.id)
+                owners.setdefault(singular(word), set()).add(entity.id)
+        places = {singular(w) for *_, name in self._places for w in name}
         self._own_words = {
-            w for w, ids in owners.items()
-            if len(ids) == 1 and counts[w] == len([n for e, n in self._entity_names
-                                                     if _singular(w) in map(_singular, n)])
-            and w not in _GROUP_OF and w not in _STOP and w not in _COMMAND_WORDS
-        }  # fmt: skip
+            w
+            for w, ids in owners.items()
+            if len(ids) == 1
+            and w not in places
+            and w not in _GROUP_OF
+            and w not in _STOP
+            and w not in _COMMAND_WORDS
+        }
         """Words of exactly one device's names and of no area or floor ("coffee"): saying one
         names that device even when the rest of its name is left out."""
 
     def weight(self, word: str) -> float:
         """How much a name's word tells its device apart (rarer is heavier)."""
-        return self._weight.get(_singular(word), 1.0)
+        return self._weight.get(singular(word), 1.0)
 
     def find(self, text_or_tokens: str | Sequence[str]) -> Mentions:
         """The devices, areas, floors and kinds of device ``text`` mentions."""
@@ -210,7 +215,7 @@ class MentionFinder:
         area = self.registry.area(entity.area)
         if area is None:
             return frozenset()
-        return frozenset(_singular(w) for w in _content(words(area.name)))
+        return frozenset(singular(w) for w in _content(words(area.name)))
 
     def _match(
         self,
@@ -236,7 +241,7 @@ class MentionFinder:
             return None  # "the kitchen lights" is not the kitchen vacuum
         for word in name:
             credit, where = self._said(word, tokens, positions, exact_only=exact_only)
-            if credit == 0.0 and area_said and _singular(word) in area_words:
+            if credit == 0.0 and area_said and singular(word) in area_words:
                 credit, where = 1.0, None  # the area was said as the place ("in the dining area")
             if credit > 0.0:
                 exact += credit == 1.0
@@ -251,7 +256,7 @@ class MentionFinder:
         ordered = sorted(positions)
         contiguous = ordered == positions and ordered[-1] - ordered[0] == len(ordered) - 1
         score = earned / total
-        if kind == "entity" and any(tokens[i] in self._own_words or _singular(tokens[i])
+        if kind == "entity" and any(tokens[i] in self._own_words or singular(tokens[i])
                                     in self._own_words for i in positions):  # fmt: skip
             score = max(score, OWN_WORD_SCORE)
         return Mention(kind, thing_id, score, frozenset(positions), contiguous, exact)
@@ -262,12 +267,12 @@ class MentionFinder:
     ) -> tuple[float, int | None]:
         """The best credit ``word`` earns from one of ``tokens`` (and where it was said)."""
         best, where = 0.0, None
-        single = _singular(word)
+        single = singular(word)
         group = _GROUP_OF.get(word) or _GROUP_OF.get(single)
         for index, token in enumerate(tokens):
             if index in taken:
                 continue
-            if token == word or _singular(token) == single:
+            if token == word or singular(token) == single:
                 return 1.0, index
         if exact_only:
             return best, where

@@ -44,6 +44,7 @@ from edge_os.intent.mentions import (
     MentionFinder,
     Mentions,
     entities_of,
+    singular,
 )
 from edge_os.intent.numbers import read_numbers
 from edge_os.intent.plan import carries
@@ -394,7 +395,7 @@ class Reader:
                     replace[index] = _noun(entity) if index == first else None
         for index, group in found.kinds.items():
             if index not in replace and group in KIND_WORDS and tokens[index] != "volume":
-                plural = _singular_word(tokens[index]) != tokens[index]
+                plural = singular(tokens[index]) != tokens[index]
                 replace[index] = KIND_WORDS[group] + ("s" if plural else "")
         out: list[str] = []
         for index, token in enumerate(tokens):
@@ -454,7 +455,7 @@ class Reader:
             return False
         kind_words = [tokens[i] for i in found.groups.values()]
         return bool(kind_words) and all(
-            w == _singular_word(w) and w not in _PLURAL_ONLY for w in kind_words
+            w == singular(w) and w not in _PLURAL_ONLY for w in kind_words
         )
 
     def in_context(
@@ -573,10 +574,6 @@ COMMON_WORDS = frozenset({
 _PLURAL_ONLY = frozenset({"blinds", "shades", "curtains", "shutters"})
 
 
-def _singular_word(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
 def carries_or_answers(meaning: Meaning, entity: Entity, slots: Mapping[str, SlotValue]) -> bool:
     """Whether ``entity`` can do what the reading asks (a question: whether it reports)."""
     if meaning.query:
@@ -584,12 +581,7 @@ def carries_or_answers(meaning: Meaning, entity: Entity, slots: Mapping[str, Slo
             return entity.domain in {Domain.CLIMATE, Domain.SENSOR}
         return True
     assert meaning.intent is not None
-    return carries(meaning.intent, entity, _planned(slots))
-
-
-def _planned(slots: Mapping[str, SlotValue]) -> Mapping[str, SlotValue]:
-    """Slots as :func:`~edge_os.intent.plan.carries` can check them without live state."""
-    return slots
+    return carries(meaning.intent, entity, slots)
 
 
 def _noun(entity: Entity) -> str:
