@@ -1,13 +1,18 @@
 """``edge-os say "TEXT"``: text -> intent -> planned actions -> dispatcher, as text or JSON.
 
-``--dry-run`` stops after planning. Otherwise the actions go through the dispatcher (which
-refuses anything the registry does not declare) over only the transports they need: an
-embedded Mosquitto when ``mqtt.host`` is null, gpiozero's MockFactory off a Pi. Sensitive
-devices (locks, garage doors) are held until ``--yes`` says the spoken "yes". MQTT goes
-through :func:`~edge_os.action.mqtt.cli_session`: a client id and a queue of this process's
-own, so ``say`` never knocks the running service off the broker; what the broker does not
-confirm within ``mqtt.ack_timeout_seconds`` is reported as failed, since nothing will send
-it later.
+``--dry-run`` stops after planning. Otherwise, when ``edge-os run`` is running with the
+same ``state_dir``, the text is handed to it over its local socket
+(:mod:`edge_os.service.local`): the service carries it out in turn with what it hears,
+with its own connection, queue, follow-up context and pending confirmation, so a later
+``say yes`` confirms what an earlier ``say`` held. With no service running, ``say``
+carries it out in this process through the same command path: the dispatcher (which
+refuses anything the registry does not declare) over only the transports it needs, an
+embedded Mosquitto when ``mqtt.host`` is null, gpiozero's MockFactory off a Pi; MQTT then
+goes through :func:`~edge_os.action.mqtt.cli_session` (a client id and a queue of this
+process's own), and what the broker does not confirm within ``mqtt.ack_timeout_seconds``
+is reported as failed, since nothing will send it later. Sensitive devices (locks, garage
+doors) are held until ``--yes`` says the spoken "yes". The report's ``handled_by`` says
+which: ``service`` or ``this process``.
 
 Timers and delayed commands ("turn off the lights in 5 minutes") go into the durable
 timer table under ``state_dir``, the one the running service (``edge-os run``) fires:
@@ -19,17 +24,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+import sys
 from typing import TYPE_CHECKING, Any
 
 from edge_os.config.loader import discover_config_path, load_config
-from edge_os.errors import ErrorCode, UsageError
+from edge_os.errors import EdgeOSError, ErrorCode, UsageError
 
 if TYPE_CHECKING:
     from edge_os.config.settings import Config
     from edge_os.devices.registry import DeviceRegistry
-    from edge_os.stages.outcome import ActionOutcome, ActionRequest
-    from edge_os.stages.protocols import IntentResult
 
 
 def add_parser(commands: Any) -> None:
@@ -58,7 +61,10 @@ def _say(args: argparse.Namespace) -> int:
         raise UsageError(
             ErrorCode.DEVICE_UNKNOWN, f"unknown area {args.area!r} (expected: {known})"
         )
-    report = _dry_run(config, registry, args) if args.dry_run else _carry_out(config, args)
+    if args.dry_run:
+        report = _dry_run(config, registry, args)
+    else:
+        report = _by_service(config, args) or _carry_out(config, args)
     if args.json:
         print(json.dumps(report))
     else:
@@ -73,6 +79,7 @@ def _dry_run(config: Config, registry: DeviceRegistry, args: argparse.Namespace)
     from edge_os.intent.engine import load_fallback
     from edge_os.intent.plan import plan
     from edge_os.pipeline.assistant import intent_engine
+    from edge_os.pipeline.text import report
     from edge_os.scheduler.timers import local_now
 
     engine = intent_engine(config, registry, llm=False)
@@ -90,7 +97,49 @@ def _dry_run(config: Config, registry: DeviceRegistry, args: argparse.Namespace)
         area=args.area or config.site.area,
         understands=lambda text: engine.recognize(text, area=args.area).understood,
     )
-    return _report(result, requests, [], spoken)
+    return report(result, requests, [], spoken)
+
+
+def _by_service(config: Config, args: argparse.Namespace) -> dict[str, Any] | None:
+    """The running service's report for the text, or None when no service answers."""
+    from edge_os.service.local import LocalRequest, NoServiceError, ask, socket_path
+
+    path = socket_path(config.state_dir)
+    request = LocalRequest(args.text.strip(), args.area, args.yes)
+    wait = config.intent.command_timeout_seconds + config.intent.confirm_timeout_seconds + 5
+    try:
+        answer = ask(path, request, wait)
+    except NoServiceError:
+        return None
+    except PermissionError:
+        print(
+            f"edge-os: {path} belongs to the service's user; carrying the command out in "
+            "this process (run as that user to hand it to the service)",
+            file=sys.stderr,
+        )
+        return None
+    except TimeoutError:
+        raise EdgeOSError(
+            ErrorCode.INTENT_FAILED,
+            f"the running service did not answer within {wait:g} s; it may still carry "
+            "the command out",
+        ) from None
+    except OSError as err:
+        raise EdgeOSError(
+            ErrorCode.INTENT_FAILED, f"cannot hand the command to the running service: {err}"
+        ) from None
+    if "error" in answer:
+        error = EdgeOSError(_code(answer.get("code")), f"the service: {answer['error']}")
+        error.exit_code = 2 if answer.get("exit") == 2 else 1
+        raise error
+    return {**answer["report"], "handled_by": "service"}
+
+
+def _code(value: Any) -> ErrorCode:
+    try:
+        return ErrorCode(value)
+    except ValueError:
+        return ErrorCode.INTENT_FAILED
 
 
 def _carry_out(config: Config, args: argparse.Namespace) -> dict[str, Any]:
@@ -98,58 +147,13 @@ def _carry_out(config: Config, args: argparse.Namespace) -> dict[str, Any]:
     only a model understood, timers, answers), in this process, as source ``text``."""
     from edge_os.action.mqtt import cli_session
     from edge_os.pipeline.assistant import open_assistant
+    from edge_os.pipeline.text import run_text
     from edge_os.stages.events import Event
-    from edge_os.stages.outcome import OutcomeStatus
 
     events: list[Event] = []
     with cli_session(config) as own, open_assistant(own, listen=False, speak=False) as assistant:
-        command = assistant.command
-        if args.area is not None:
-            command.area = args.area
-        first = command.handle_text(args.text, events.append, source="text")
-        if first.error is not None:
-            raise first.error
-        outcomes, spoken = list(first.outcomes), first.answer
-        if args.yes and command.pending is not None and command.pending.source == "text":
-            second = command.handle_text("yes", events.append, source="text")
-            held = OutcomeStatus.NEEDS_CONFIRMATION
-            outcomes = [o for o in outcomes if o.status is not held] + list(second.outcomes)
-            spoken = second.answer
-    result = first.result
-    assert result is not None
-    return _report(result, [o.request for o in first.outcomes], outcomes, spoken)
-
-
-def _report(
-    result: IntentResult,
-    requests: Sequence[ActionRequest],
-    outcomes: Sequence[ActionOutcome],
-    spoken: str | None,
-) -> dict[str, Any]:
-    return {
-        "text": result.text,
-        "intent": result.intent,
-        "slots": dict(result.slots),
-        "targets": list(result.targets),
-        "confidence": result.confidence,
-        "path": result.path,
-        "latency_ms": round(result.latency_ms, 3),
-        "actions": [
-            {"entity_id": r.entity_id, "action": r.action.value, "params": dict(r.params)}
-            for r in requests
-        ],
-        "outcomes": [
-            {
-                "entity_id": o.request.entity_id,
-                "action": o.request.action.value,
-                "status": o.status.value,
-                "reason": o.reason,
-            }
-            for o in outcomes
-        ],
-        "answer": spoken,
-        "executed": bool(outcomes),
-    }
+        report = run_text(assistant.command, args.text, events.append, area=args.area, yes=args.yes)
+    return {**report, "handled_by": "this process"}
 
 
 def _print_text(report: dict[str, Any]) -> None:

@@ -47,6 +47,7 @@ from edge_os.pipeline.command import timer_finished
 from edge_os.service.control import ControlHandlers, MqttControl
 from edge_os.service.homeassistant import HomeAssistantLink, WakeWordSetting
 from edge_os.service.inbox import ControlInbox, Ticket
+from edge_os.service.local import LocalControl, LocalRequest, socket_path
 from edge_os.service.metrics import Metrics
 from edge_os.service.notify import SystemdNotifier
 from edge_os.service.worker import CommandWorker
@@ -118,6 +119,8 @@ class VoiceService:
         self._pending_commands = 0
         self._closing = False
         self.control: MqttControl | None = None
+        self.local = LocalControl(socket_path(assistant.config.state_dir), self._local_command)
+        """``<state_dir>/control.sock``: where ``edge-os say`` hands over its text."""
         self.homeassistant: HomeAssistantLink | None = None
         self.wake_setting = WakeWordSetting(assistant.config)
         self.wake_word = self.wake_setting.options[0]
@@ -290,6 +293,7 @@ class VoiceService:
             self.control.start()
         if self.homeassistant is not None:
             self.homeassistant.start(self._loop)
+        await self.local.start()
         self._publish_wake_word()
         chosen = self.wake_setting.chosen
         if chosen is not None and self.assistant.frontend is not None:
@@ -305,6 +309,7 @@ class VoiceService:
         try:
             await self._consume(chunks)
         finally:
+            await self.local.stop()
             scheduler.cancel()
             self.notifier.stopping()
             self._set_state("stopping")
@@ -407,6 +412,44 @@ class VoiceService:
                 _LOGGER.exception("cannot publish the last command")
         handle = partial(self.assistant.command.handle_text, source="mqtt")
         self._commands.submit(self._guard, handle if ticket is None else ticket.wrap(handle), text)
+
+    async def _local_command(self, request: LocalRequest) -> dict[str, Any]:
+        """A command typed on this machine (``edge-os say``), in turn with the others."""
+        from edge_os.pipeline.text import run_text
+
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[dict[str, Any]] = loop.create_future()
+        emit = self._threadsafe(self._event)
+
+        def settle(outcome: dict[str, Any] | BaseException) -> None:
+            if answer.done():
+                return  # the caller gave up waiting
+            if isinstance(outcome, BaseException):
+                answer.set_exception(outcome)
+            else:
+                answer.set_result(outcome)
+
+        def job() -> None:
+            outcome: dict[str, Any] | BaseException
+            try:
+                outcome = run_text(
+                    self.assistant.command, request.text, emit, area=request.area, yes=request.yes
+                )
+            except Exception as err:  # handed to the caller, who reports it
+                outcome = err
+            finally:
+                self._threadsafe(self._command_done)()
+            loop.call_soon_threadsafe(settle, outcome)
+
+        self._pending_commands += 1
+        self._set_state("thinking")
+        if self.control is not None:
+            try:
+                self.control.publish_last_command(request.text)
+            except Exception:  # MQTT trouble must not stop the loop
+                _LOGGER.exception("cannot publish the last command")
+        self._commands.submit(job)
+        return await answer
 
     def _delivery_ended(self, report: DeliveryReport) -> None:
         if report.state is CommandState.STALE:
