@@ -24,6 +24,18 @@ def add_parser(commands: Any) -> None:
         command.add_argument("--watchdog-seconds", type=int, default=30, help="WatchdogSec=")
         if name == "install":
             command.add_argument("--root", type=Path, default=Path("/"), help="install below")
+            command.add_argument(
+                "--secure-broker",
+                action="store_true",
+                help="also write logins and an ACL for a Mosquitto shared with Home Assistant "
+                "and devices, and point the config's mqtt login at edge-os's",
+            )
+            command.add_argument(
+                "--mosquitto-dir",
+                type=Path,
+                default=Path("/etc/mosquitto/conf.d"),
+                help="where Mosquitto reads extra *.conf files (Debian's default)",
+            )
         command.set_defaults(handler=_render if name == "render" else _install)
 
 
@@ -48,6 +60,47 @@ def _install(args: argparse.Namespace) -> int:
 
     for path in install(_options(args), root=args.root):
         print(f"wrote {path}")
+    if args.secure_broker:
+        _secure_broker(args)
     if args.root == Path("/"):
+        if args.secure_broker:
+            print("then restart the broker: systemctl restart mosquitto")
         print("start it with: systemctl enable --now edge-os")
     return 0
+
+
+def _secure_broker(args: argparse.Namespace) -> None:
+    """Logins, ACL and Mosquitto snippet; the config's mqtt login set to edge-os's."""
+    from edge_os.action.access import EDGE_OS_PASSWORD, write_access
+    from edge_os.action.discovery_import import registry_with_imports
+    from edge_os.config.edit import ConfigDocument, write_atomic
+
+    root: Path = args.root
+    config_file = root / args.config_path.relative_to("/") if args.config_path.is_absolute() else (
+        root / args.config_path
+    )
+    doc = ConfigDocument.open(config_file, command="systemd install --secure-broker")
+    doc.unset(("mqtt", "password_file"))  # it may name a file only the target system has
+    config = doc.validate(doc.render())
+    access = write_access(
+        config,
+        registry_with_imports(config),
+        root=root,
+        mosquitto_dir=args.mosquitto_dir,
+    )
+    for path in access.files:
+        print(f"wrote {path}")
+    for user, path in access.passwords.items():
+        print(f"password of MQTT user {user!r}: {path} (0600)")
+    doc.set(("mqtt", "username"), "edge-os")
+    doc.set(("mqtt", "password_file"), str(EDGE_OS_PASSWORD))
+    if root == Path("/"):
+        doc.save()  # validated: the password file is there now
+    else:  # an image being built: the password file is only there once it boots
+        write_atomic(config_file, doc.render())
+    print(f"set mqtt.username and mqtt.password_file in {config_file}")
+    if config.mqtt.host is None:
+        print(
+            "note: mqtt.host is null, so edge-os runs its own broker; set it to use this one "
+            "(edge-os config set mqtt.host localhost)"
+        )
