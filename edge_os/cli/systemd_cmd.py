@@ -76,8 +76,10 @@ def _secure_broker(args: argparse.Namespace) -> None:
     from edge_os.config.edit import ConfigDocument, write_atomic
 
     root: Path = args.root
-    config_file = root / args.config_path.relative_to("/") if args.config_path.is_absolute() else (
-        root / args.config_path
+    config_file = (
+        root / args.config_path.relative_to("/")
+        if args.config_path.is_absolute()
+        else (root / args.config_path)
     )
     doc = ConfigDocument.open(config_file, command="systemd install --secure-broker")
     doc.unset(("mqtt", "password_file"))  # it may name a file only the target system has
