@@ -31,8 +31,17 @@ command in the queue (:class:`CommandState`):
 Nothing is written into a silent connection (the broker must have answered within
 ``LIVENESS_SECONDS``, else a probe goes first); only a command already in the broker's
 socket when it freezes can arrive late, and that is logged. A command whose answer never
-came because the broker or edge-os died is sent again: QoS 1 is "at least once", so a
-device can get it twice if the broker had passed it on in the microseconds before dying.
+came because the broker or edge-os died is sent again, unless its device's state shows it
+already arrived (the echo check in :mod:`edge_os.action.sender`): ``done`` then means the
+device reported it. Only for an entity with no state topic is it QoS 1's "at least
+once": a device can get it twice if the broker had passed it on just before dying.
+
+For the same reason a PUBACK is not the last word for an entity with a state topic: the
+command is reported ``done`` at once, but kept (queue state ``sent``) until the device's
+state shows it, and sent again if the broker went away first (a broker killed after
+confirming loses what it had not written to the device yet). A command can then be
+reported twice to :meth:`MqttDriver.add_listener` listeners: ``done``, then how its
+second delivery ended.
 """
 
 from __future__ import annotations
@@ -53,6 +62,7 @@ from pydantic import SecretStr
 
 from edge_os.action.broker import EmbeddedBroker
 from edge_os.action.connection import RECONNECT_INITIAL_SECONDS, MqttConnection
+from edge_os.action.echo import comparable, shows
 from edge_os.action.payloads import render_command
 from edge_os.action.queue import CommandQueue, CommandState, QueuedCommand, next_origin
 from edge_os.action.sender import QueueSender
@@ -185,6 +195,8 @@ class MqttDriver:
             max_age_seconds=max_age_seconds,
             on_end=self._finish,
             on_note=self._note,
+            echo=self._echoed,
+            on_acked=self._report,
         )
         """The thread that delivers the queue."""
         self.delivered = 0
@@ -226,6 +238,18 @@ class MqttDriver:
 
             self.connection.subscribe(entity.mqtt.state_topic, on_state)
 
+    def _echoed(self, command: QueuedCommand, since: float) -> bool | None:
+        """Whether the entity's state, reported at or after ``since``, shows ``command``."""
+        entity = self._entities.get(command.entity_id)
+        if entity is None or entity.mqtt is None or entity.mqtt.state_topic is None:
+            return None
+        state = self.states.get(entity.id)
+        if state is None or not comparable(command.topic, command.payload, state, entity):
+            return None  # its state cannot say: the broker's PUBACK is the last word
+        if state.updated_monotonic < since:
+            return False
+        return shows(command.payload, state)
+
     def add_listener(self, listener: DeliveryListener) -> None:
         """Call ``listener`` (in the sender thread) when a queued command ends."""
         self._listeners.append(listener)
@@ -233,6 +257,9 @@ class MqttDriver:
     def start(self, wait_seconds: float = 5.0) -> bool:
         """Connect (waiting up to ``wait_seconds``) and start draining the queue."""
         self.queue.prune()
+        for command in self.queue.sent():
+            # confirmed by a broker that outlived the last edge-os: it had them to deliver
+            self.queue.finish(command.id, CommandState.DONE)
         self.sender.start()
         try:
             return self.connection.start(wait_seconds)
@@ -331,7 +358,7 @@ class MqttDriver:
         return command
 
     def _outcome(self, request: ActionRequest, state: CommandState, reason: str) -> ActionOutcome:
-        if state is CommandState.DONE:
+        if state in (CommandState.DONE, CommandState.SENT):
             return ActionOutcome(request, OutcomeStatus.DONE)
         if state is CommandState.STALE:
             return ActionOutcome(
@@ -360,6 +387,9 @@ class MqttDriver:
 
     def _finish(self, command: QueuedCommand, state: CommandState, reason: str) -> None:
         self.queue.finish(command.id, state)
+        self._report(command, state, reason)
+
+    def _report(self, command: QueuedCommand, state: CommandState, reason: str) -> None:
         report = DeliveryReport(command, state, reason)
         with self._cond:
             if state is CommandState.DONE:

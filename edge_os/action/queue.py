@@ -2,7 +2,9 @@
 
 Every MQTT command is a row written before anything is sent. It stays ``pending`` until
 the broker confirmed it with a success PUBACK, then becomes ``done``; a command the broker
-refused becomes ``failed``, one past its age limit ``stale`` (never published). Commands
+refused becomes ``failed``, one past its age limit ``stale`` (never published). For a
+device that reports its state, a confirmed command is ``sent`` until that state shows it
+(or a while passes): if the broker goes away first, it is ``pending`` again. Commands
 for one entity are delivered in the order they were queued; entities do not wait for
 each other, so a device that is away does not hold up the others.
 
@@ -66,6 +68,9 @@ class CommandState(StrEnum):
 
     PENDING = "pending"
     """Waiting to be sent, or sent and not yet confirmed with success."""
+    SENT = "sent"
+    """Confirmed by the broker; its device's state has not shown it yet. Sent again if the
+    broker goes away before it does (a crashed broker loses what it had not passed on)."""
     DONE = "done"
     """The broker confirmed it with a success PUBACK."""
     FAILED = "failed"
@@ -235,6 +240,41 @@ class CommandQueue:
                 (command_id,),
             )
 
+    def acked(self, command_id: int) -> None:
+        """The broker confirmed it; it waits for its device's state (``sent``)."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE commands SET state = 'sent' WHERE id = ? AND state = 'pending'",
+                (command_id,),
+            )
+
+    def sent(self) -> list[QueuedCommand]:
+        """Commands the broker confirmed whose device has not shown them yet, oldest first."""
+        with self._lock:
+            rows = self._db.execute(f"{_SELECT} WHERE state = 'sent' ORDER BY id").fetchall()
+        return [_command(row) for row in rows]
+
+    def later(self, command: QueuedCommand) -> list[QueuedCommand]:
+        """The commands for the same entity queued after ``command``, not finished."""
+        with self._lock:
+            rows = self._db.execute(
+                f"{_SELECT} WHERE entity_id = ? AND id > ? AND state IN ('pending', 'sent') "
+                "ORDER BY id",
+                (command.entity_id, command.id),
+            ).fetchall()
+        return [_command(row) for row in rows]
+
+    def unsend(self, command_id: int | None = None) -> int:
+        """``sent`` back to ``pending``, as published with no answer (all with None)."""
+        where = "state = 'sent'" + ("" if command_id is None else " AND id = ?")
+        with self._lock:
+            cursor = self._db.execute(
+                f"UPDATE commands SET state = 'pending', unconfirmed = MAX(unconfirmed, 1) "
+                f"WHERE {where}",
+                () if command_id is None else (command_id,),
+            )
+        return cursor.rowcount
+
     def remove(self, command_id: int) -> None:
         """Forget a command altogether."""
         with self._lock:
@@ -253,7 +293,8 @@ class CommandQueue:
         cutoff = (time.time() if now_unix is None else now_unix) - KEEP_FINISHED_SECONDS
         with self._lock:
             cursor = self._db.execute(
-                "DELETE FROM commands WHERE state != 'pending' AND finished_unix < ?", (cutoff,)
+                "DELETE FROM commands WHERE state NOT IN ('pending', 'sent') AND finished_unix < ?",
+                (cutoff,),
             )
         return cursor.rowcount
 

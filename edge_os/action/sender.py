@@ -19,9 +19,21 @@ for each other. For each entity's oldest pending command, every look:
 
 A command already in the broker's socket when the broker freezes cannot be taken back:
 it is delivered when the broker resumes, possibly late; that is logged. A command whose
-answer never came (the broker or edge-os died first) is sent again, counted on disk as
-``unconfirmed``: QoS 1 is "at least once", and a device gets it twice if the broker had
-passed it on in the microseconds before it died.
+answer never came (the broker or edge-os died first) is counted on disk as
+``unconfirmed``. The broker may have passed it on in the microseconds before it died, so
+before sending it again the sender asks the device: where the entity has a state topic,
+it waits up to :data:`ECHO_WAIT_SECONDS` after the reconnect for the device's state, and
+a state that shows the command, or a later one for the same entity (MQTT keeps their
+order), ends it as ``done`` without sending it twice. Only a command for an entity with
+no state topic, or whose device stays silent, is sent again blind (QoS 1 is "at least
+once").
+
+A broker's PUBACK is not the device's: a broker killed right after confirming loses what
+it had not yet written to the device. So for an entity with a state topic a confirmed
+command is reported ``done`` but kept as ``sent`` until its device's state shows it, or
+for :data:`ECHO_TRACK_SECONDS` while the connection stays up (a device whose state does
+not echo this command). If the connection drops first it is pending again, and goes
+through the check above.
 """
 
 from __future__ import annotations
@@ -52,6 +64,14 @@ restarted without saving), commands wait this long so devices can subscribe agai
 needs no guess: the broker says when nobody is subscribed."""
 SEND_SLICE_SECONDS = 0.5
 """Longest sleep of the sender thread between looks at the queue."""
+ECHO_WAIT_SECONDS = 2.0
+"""After a reconnect, how long a command the broker never confirmed waits for its device's
+state to show it arrived, before it is sent again."""
+ECHO_TRACK_SECONDS = 5.0
+"""How long a confirmed command waits for its device's state to show it, the connection
+up, before the broker's PUBACK is taken as the last word."""
+ECHO_MARGIN_SECONDS = 1.0
+"""The echo wait never leaves a command less than this long to live: better twice than lost."""
 
 
 @dataclass
@@ -78,6 +98,9 @@ EndCallback = Callable[[QueuedCommand, CommandState, str], None]
 """Called (in the sender thread) when a command is done, failed or stale, with a reason."""
 NoteCallback = Callable[[int, str], None]
 """Called with a command id and why it is still pending (for a caller waiting on it)."""
+EchoCheck = Callable[[QueuedCommand, float], bool | None]
+"""Whether the command's device reported, at or after the given ``time.monotonic()``, a
+state that shows the command arrived; None when its entity reports no state."""
 
 
 class QueueSender:
@@ -91,12 +114,23 @@ class QueueSender:
         max_age_seconds: float,
         on_end: EndCallback,
         on_note: NoteCallback,
+        echo: EchoCheck | None = None,
+        on_acked: EndCallback | None = None,
     ) -> None:
         self.connection = connection
         self.queue = queue
         self.max_age_seconds = max_age_seconds
         self._on_end = on_end
         self._on_note = on_note
+        self._echo = echo
+        self._on_acked = on_acked
+        self._confirmed: dict[int, tuple[int, float]] = {}
+        """command id -> (connection, when) the broker confirmed it, while it is ``sent``."""
+        self._sent_at: dict[int, float] = {}
+        """command id -> when this process first published it (monotonic)."""
+        self._shown_upto: dict[str, int] = {}
+        """entity id -> the latest command its state showed: MQTT keeps one publisher's
+        order, so every command for it before that one arrived too."""
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -106,6 +140,11 @@ class QueueSender:
         self.resent_unconfirmed: deque[int] = deque(maxlen=256)
         """Ids of the latest commands sent again after a publish the broker never answered
         (the connection or edge-os died first): the only ones a device can get twice."""
+        self.echo_confirmed: deque[int] = deque(maxlen=256)
+        """Ids of the latest such commands not sent again: their device's state showed them."""
+        self.lost_by_broker: deque[int] = deque(maxlen=256)
+        """Ids of the latest commands the broker confirmed and went away before their device
+        showed them: pending again."""
         connection.add_connect_listener(self.wake)
 
     def start(self) -> None:
@@ -133,6 +172,7 @@ class QueueSender:
             self._wake.clear()
             sleep = SEND_SLICE_SECONDS
             try:
+                sleep = min(sleep, self._settle_sent())
                 heads = self.queue.heads()
                 for command in heads:
                     sleep = min(sleep, self._step(command))
@@ -184,6 +224,10 @@ class QueueSender:
         if age > self.max_age_seconds:
             self._drop_stale(command, age)
             return 0.0
+        if command.unconfirmed > 0 and self._echo is not None:
+            wait = self._await_echo(command, self.max_age_seconds - age)
+            if wait != 0.0:
+                return max(wait, 0.0)
         if self.queue.sending(command.id) > 0:
             # sent before with no answer (the connection or edge-os died first): QoS 1 is
             # "at least once", a device gets it twice if the broker had passed it on
@@ -196,6 +240,7 @@ class QueueSender:
             )
         flight = _Flight(command, self.connection.connects)
         self._flights[key] = flight
+        self._sent_at.setdefault(command.id, time.monotonic())
         self.connection.publish(
             command.topic,
             command.payload,
@@ -206,6 +251,79 @@ class QueueSender:
             on_ack=partial(self._acked, flight),
         )
         return SEND_SLICE_SECONDS
+
+    def _shown(self, command: QueuedCommand) -> bool | None:
+        """Whether its device's state shows it or a later command for it (None: no state)."""
+        assert self._echo is not None
+        key = command.entity_id
+        shown = self._echo(command, self._sent_at.get(command.id, 0.0))
+        if shown is None:
+            return None
+        if command.id <= self._shown_upto.get(key, -1):
+            return True
+        if shown:
+            self._shown_upto[key] = command.id
+            return True
+        for later in self.queue.later(command):
+            if later.state is not CommandState.SENT and later.unconfirmed == 0:
+                continue  # never published: a state that matches it is a coincidence
+            if self._echo(later, self._sent_at.get(later.id, 0.0)):
+                self._shown_upto[key] = later.id
+                return True
+        return False
+
+    def _settle_sent(self) -> float:
+        """Move on the confirmed commands waiting for their device's state."""
+        if self._echo is None:
+            return SEND_SLICE_SECONDS
+        now = time.monotonic()
+        up = self.connection.connected
+        for command in self.queue.sent():
+            acked = self._confirmed.get(command.id)
+            if self._shown(command):
+                self._confirmed.pop(command.id, None)
+                self._sent_at.pop(command.id, None)
+                self.queue.finish(command.id, CommandState.DONE)
+            elif acked is None or not up or acked[0] != self.connection.connects:
+                self._confirmed.pop(command.id, None)
+                self.lost_by_broker.append(command.id)
+                _LOGGER.warning(
+                    "the broker confirmed the command for %s (id %d) and went away before "
+                    "the device showed it; it is pending again",
+                    command.entity_id,
+                    command.id,
+                )
+                self.queue.unsend(command.id)
+            elif now - acked[1] > ECHO_TRACK_SECONDS:
+                self._confirmed.pop(command.id, None)
+                self._sent_at.pop(command.id, None)
+                self.queue.finish(command.id, CommandState.DONE)
+        return SEND_SLICE_SECONDS
+
+    def _await_echo(self, command: QueuedCommand, left: float) -> float:
+        """0: send it again now; > 0: wait this long for its device's state; < 0: it ended."""
+        shown = self._shown(command)
+        if shown is None:
+            return 0.0  # no state to ask: QoS 1's "at least once"
+        if shown:
+            self.echo_confirmed.append(command.id)
+            _LOGGER.info(
+                "the command for %s (id %d) was never confirmed by the broker, but the "
+                "device's state shows it arrived: not sent again",
+                command.entity_id,
+                command.id,
+            )
+            self._end(command, CommandState.DONE, "the device's state shows it arrived")
+            return -1.0
+        wait = self.connection.connected_at + ECHO_WAIT_SECONDS - time.monotonic()
+        if wait <= 0 or left - wait < ECHO_MARGIN_SECONDS:
+            return 0.0
+        self._on_note(command.id, "waiting for the device's state before sending it again")
+        return min(wait, SEND_SLICE_SECONDS)
+
+    def _end(self, command: QueuedCommand, state: CommandState, reason: str) -> None:
+        self._sent_at.pop(command.id, None)
+        self._on_end(command, state, reason)
 
     def _resubscribe_wait(self) -> float:
         connection = self.connection
@@ -239,7 +357,13 @@ class QueueSender:
             self._retries.pop(key, None)
             if flight.late_logged:
                 _LOGGER.warning("the command for %s was confirmed late", command.entity_id)
-            self._on_end(command, CommandState.DONE, ack.reason)
+            if self._on_acked is not None and self._shown(command) is False:
+                # reported done; kept until the device shows it (see the module)
+                self.queue.acked(command.id)
+                self._confirmed[command.id] = (flight.generation, time.monotonic())
+                self._on_acked(command, CommandState.DONE, ack.reason)
+            else:
+                self._end(command, CommandState.DONE, ack.reason)
             return 0.0
         if ack.status is AckStatus.REFUSED:
             self._retries.pop(key, None)
@@ -249,7 +373,7 @@ class QueueSender:
                 command.topic,
                 ack.reason,
             )
-            self._on_end(command, CommandState.FAILED, ack.reason)
+            self._end(command, CommandState.FAILED, ack.reason)
             return 0.0
         if ack.status is AckStatus.NO_SUBSCRIBERS:
             retry = self._retries.get(key)
@@ -277,6 +401,6 @@ class QueueSender:
             self.max_age_seconds,
         )
         self._retries.pop(command.entity_id, None)
-        self._on_end(
+        self._end(
             command, CommandState.STALE, f"older than {self.max_age_seconds:g} s; dropped, not sent"
         )

@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from edge_os.devices.entity import Entity
 
@@ -58,6 +58,8 @@ class EntityState:
     """The state as text (``ON``, ``21.5``, ``open``); JSON values are taken by state_key."""
     updated_monotonic: float
     """When it arrived (``time.monotonic()`` seconds)."""
+    payload: bytes = field(default=b"", repr=False)
+    """The payload it came in (at most :data:`MAX_PAYLOAD_BYTES`), for echo checks."""
 
 
 def parse_state(entity: Entity, payload: bytes) -> str:
@@ -77,7 +79,7 @@ def parse_state(entity: Entity, payload: bytes) -> str:
         if not text:
             raise StatePayloadError("empty payload")
         return _bounded(text)
-    if _json_depth(text) > MAX_JSON_DEPTH:
+    if json_depth(text) > MAX_JSON_DEPTH:
         raise StatePayloadError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         data = json.loads(text)
@@ -104,7 +106,7 @@ def _bounded(state: str) -> str:
     return state
 
 
-def _json_depth(text: str) -> int:
+def json_depth(text: str) -> int:
     """How deep ``[`` and ``{`` nest in JSON ``text`` (strings skipped), without parsing it."""
     brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text))
     depth = deepest = 0
@@ -155,9 +157,11 @@ class StateCache:
         with self._lock:
             self._listeners.append(listener)
 
-    def update(self, entity_id: str, state: str, now: float | None = None) -> EntityState:
-        """Record a new state."""
-        entry = EntityState(entity_id, state, self._clock() if now is None else now)
+    def update(
+        self, entity_id: str, state: str, now: float | None = None, payload: bytes = b""
+    ) -> EntityState:
+        """Record a new state (``payload``: the message it came in, when there was one)."""
+        entry = EntityState(entity_id, state, self._clock() if now is None else now, payload)
         with self._lock:
             self._states[entity_id] = entry
             listeners = list(self._listeners)
@@ -192,4 +196,4 @@ class StateCache:
                     f" ({suppressed} more suppressed)" if suppressed else "",
                 )
             return None
-        return self.update(entity.id, state)
+        return self.update(entity.id, state, payload=bytes(payload))

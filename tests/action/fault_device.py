@@ -1,15 +1,19 @@
 """A device in its own process for the fault tests, and the test side that runs it.
 
-``python -m tests.action.fault_device HOST PORT TOPIC CLIENT_ID`` is the device. It keeps a
-persistent session (MQTT 5, clean start off, session expiry one hour), subscribes QoS 1 after
-every connect
-(a crashed broker may have forgotten the session), reconnects quickly, and prints one
-line per message: ``<arrival unix time> <dup 0/1> <payload>``. It prints ``subscribed``
-after every SUBACK, and exits when its standard input closes.
+``python -m tests.action.fault_device HOST PORT TOPIC CLIENT_ID [STATE_TOPIC]`` is the
+device. It keeps a persistent session (MQTT 5, clean start off, session expiry one hour),
+subscribes QoS 1 after every connect (a crashed broker may have forgotten the session),
+reconnects quickly, and prints one line per message: ``<arrival unix time> <dup 0/1>
+<payload>``. It prints ``subscribed`` after every SUBACK, and exits when its standard
+input closes. With a STATE_TOPIC it echoes its state there after every command, retained
+at QoS 1 (a JSON command is merged into its JSON state, as Zigbee2MQTT does), and
+publishes it again after every connect, as ESPHome and Tasmota do: a broker that crashed
+may have lost the retained copy.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -30,13 +34,16 @@ DEVICE = (sys.executable, "-m", "tests.action.fault_device")
 class DeviceProcess:
     """A device in a process of its own, recording what arrives on ``topic`` and when."""
 
-    def __init__(self, broker: EmbeddedBroker, topic: str, client_id: str) -> None:
+    def __init__(
+        self, broker: EmbeddedBroker, topic: str, client_id: str, state_topic: str | None = None
+    ) -> None:
         self.arrivals: list[tuple[float, bool, str]] = []
         """(unix time, dup flag, payload) of every message, in arrival order."""
         self.subscriptions = 0
         self._lock = threading.Lock()
         self.process = subprocess.Popen(
-            [*DEVICE, broker.host, str(broker.port), topic, client_id],
+            [*DEVICE, broker.host, str(broker.port), topic, client_id]
+            + ([state_topic] if state_topic else []),
             cwd=REPO,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -79,10 +86,15 @@ class DeviceProcess:
 def main() -> None:
     """Run until stdin closes."""
     host, port, topic_filter, client_id = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    state_topic = sys.argv[5] if len(sys.argv) > 5 else None
+    state: dict[str, Any] = {"state": "ON"}
+    echoed: list[str] = []
 
     def on_connect(client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if not reason.is_failure:
             client.subscribe(topic_filter, qos=1)
+            if state_topic is not None and echoed:
+                client.publish(state_topic, echoed[-1], qos=1, retain=True)
 
     def on_subscribe(*args: Any) -> None:
         print("subscribed", flush=True)
@@ -90,6 +102,17 @@ def main() -> None:
     def on_message(client: Any, userdata: Any, message: Any) -> None:
         payload = bytes(message.payload).decode()
         print(f"{time.time():.3f} {int(message.dup)} {payload}", flush=True)
+        if state_topic is not None:
+            try:
+                command = json.loads(payload)
+            except ValueError:
+                command = None
+            echo = payload
+            if isinstance(command, dict):
+                state.update(command)
+                echo = json.dumps(state)
+            echoed.append(echo)
+            client.publish(state_topic, echo, qos=1, retain=True)
 
     client = mqtt.Client(
         callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
