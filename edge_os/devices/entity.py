@@ -8,6 +8,7 @@ to it: this is the "system call table" the intent engine is confined to.
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 from typing import Literal
 
@@ -206,6 +207,33 @@ def _slug(value: str, what: str) -> str:
     return value
 
 
+def _spoken(value: str) -> str:
+    """A name someone can say: not blank, no control or text-direction characters.
+
+    A NUL byte cuts the name short in C libraries and logs; a right-to-left override
+    makes the name read differently on screen than it is matched.
+    """
+    name = value.strip()
+    if not name:
+        raise PydanticCustomError("name", "a name must not be blank", {})
+    for char in name:
+        category = unicodedata.category(char)
+        if category == "Cc" or (category == "Cf" and char not in "\u200c\u200d"):
+            kind = "a control character" if category == "Cc" else "a text-direction or format mark"
+            raise PydanticCustomError(
+                "name",
+                "{value} contains {kind} ({code}); names are spoken, not formatted",
+                {"value": repr(name), "kind": kind, "code": f"U+{ord(char):04X}"},
+            )
+    return name
+
+
+def _spoken_names(value: str | list[str]) -> str | list[str]:
+    if isinstance(value, list):
+        return [_spoken(item) for item in value]
+    return _spoken(value)
+
+
 class Floor(Section):
     """A floor (level) of the home, for "turn off the upstairs lights"."""
 
@@ -220,6 +248,8 @@ class Floor(Section):
     @classmethod
     def _id(cls, value: str) -> str:
         return _slug(value, "floor")
+
+    _names = field_validator("name", "aliases")(_spoken_names)
 
 
 class Area(Section):
@@ -238,6 +268,8 @@ class Area(Section):
     @classmethod
     def _id(cls, value: str) -> str:
         return _slug(value, "area")
+
+    _names = field_validator("name", "aliases")(_spoken_names)
 
 
 class MqttBinding(Section):
@@ -322,6 +354,8 @@ class Entity(Section):
         ):
             raise PydanticCustomError("confirm_pin", "a PIN is 4 to 12 digits")
         return value
+
+    _names = field_validator("name", "aliases")(_spoken_names)
 
     @field_validator("id")
     @classmethod

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,7 @@ from edge_os.devices.entity import (
     template_placeholders,
 )
 from edge_os.devices.registry import DeviceRegistry, normalize_name
+from edge_os.errors import ConfigError
 from tests.conftest import EXAMPLE_HOME
 
 
@@ -121,3 +124,34 @@ def test_gpio_entity_has_no_payloads() -> None:
 
 def test_normalize_name() -> None:
     assert normalize_name("  Living-Room   Lamp! ") == "living room lamp"
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("   ", "must not be blank"),
+        ("bad\0name", "control character (U+0000)"),
+        ("evil\u202ethgil", "text-direction or format mark (U+202E)"),
+        ("tab\there", "control character (U+0009)"),
+    ],
+)
+def test_a_name_that_cannot_be_said_is_refused(name: str, problem: str, tmp_path: Path) -> None:
+    path = tmp_path / "home.yaml"
+    path.write_text(
+        "areas: [{id: hall, name: Hall, aliases: [ok]}]\n"
+        f"entities:\n  - {{id: light.a, name: {json.dumps(name)}, gpio: {{pin: 17}}}}\n"
+        f"  - {{id: light.b, name: B, aliases: [{json.dumps(name)}], gpio: {{pin: 18}}}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.exit_code == 2
+    messages = [issue.message for issue in caught.value.issues]
+    assert len(messages) == 2 and all(problem in m for m in messages), messages
+
+
+def test_names_are_trimmed_and_joiners_kept() -> None:
+    entity = Entity.model_validate(
+        {"id": "light.a", "name": "  Family 👨\u200d👩\u200d👧 lamp ", "gpio": {"pin": 17}}
+    )
+    assert entity.name == "Family 👨\u200d👩\u200d👧 lamp"
