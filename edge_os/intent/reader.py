@@ -185,11 +185,16 @@ STATE_WORDS: dict[str, str] = {
     "unlocked": "unlocked", "unbolted": "unlocked", "unsecured": "unlocked",
     "playing": "playing", "paused": "paused", "idle": "idle", "standby": "standby",
     "cleaning": "cleaning", "vacuuming": "cleaning", "docked": "docked", "charging": "docked",
+    # Home Assistant's states on the way from one to the other
+    "opening": "opening", "closing": "closing", "locking": "locking", "unlocking": "unlocking",
+    "jammed": "jammed", "stuck": "jammed",
 }  # fmt: skip
 """Words of a yes/no question that name the state asked about (HA's state names)."""
 _DOMAIN_STATES: dict[Domain, frozenset[str]] = {
-    Domain.LOCK: frozenset({"locked", "unlocked", "open"}),
-    Domain.COVER: frozenset({"open", "closed"}),
+    Domain.LOCK: frozenset(
+        {"locked", "unlocked", "open", "opening", "locking", "unlocking", "jammed"}
+    ),
+    Domain.COVER: frozenset({"open", "closed", "opening", "closing"}),
     Domain.MEDIA_PLAYER: frozenset({"on", "off", "playing", "paused", "idle", "standby"}),
     Domain.VACUUM: frozenset({"cleaning", "docked", "idle", "paused"}),
 }
@@ -663,6 +668,11 @@ def _value(kind: str, tokens: Sequence[str]) -> SlotValue | None:
     return int(number) if float(number).is_integer() else number
 
 
+def _said(tokens: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    width = len(phrase)
+    return any(tuple(tokens[i : i + width]) == phrase for i in range(len(tokens) - width + 1))
+
+
 def _on_the_base(tokens: Sequence[str], index: int) -> bool:
     """ "on its base" says docked, not on."""
     return tokens[index] == "on" and bool(
@@ -686,6 +696,8 @@ def _asked_state(
     }
     if {"base", "dock", "charger"} & set(tokens):
         said.add("docked")
+    if _said(tokens, ("taking", "a", "break")):
+        said.add("off")  # "is the fan taking a break"
     if len(said) != 1:
         return None
     state = said.pop()

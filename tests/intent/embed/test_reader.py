@@ -132,3 +132,19 @@ def test_training_is_deterministic_and_cached(encoder: SentenceEncoder, tmp_path
     again = MeaningClassifier.load(cached)
     assert (first.weights == again.weights).all()
     assert first.classes == again.classes
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("is the garage door closing", "closing"),
+        ("is the front door jammed", "jammed"),
+        ("is the bedroom fan taking a break", "off"),
+        ("is the front door bolted", "locked"),
+    ],
+)
+def test_a_yes_no_question_asks_about_one_state(
+    engine: IntentEngine, text: str, state: str
+) -> None:
+    result = engine.recognize(text)
+    assert (result.intent, result.slots.get("state")) == ("HassGetState", state), result
