@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from edge_os import __version__
 from edge_os.cli import (
+    apps_cmd,
     bench_cmd,
     config_cmd,
     devices_cmd,
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="log level of this command (default: WARNING)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    apps_cmd.add_parser(commands)
     bench_cmd.add_parser(commands)
     config_cmd.add_parser(commands)
     devices_cmd.add_parser(commands)

@@ -360,6 +360,15 @@ class LoggingSettings(Section):
     """Plain lines or one JSON object per line."""
 
 
+class AppsSettings(Section):
+    """Apps: sentences of your own and what they do, under declared permissions."""
+
+    paths: list[ResolvedPath] = Field(default_factory=list)
+    """Folders holding apps (one sub-folder with an `app.yaml` each); relative to this file."""
+    disabled: list[str] = Field(default_factory=list)
+    """Names of apps not to load (`edge-os apps disable NAME`)."""
+
+
 class Config(Section):
     """The whole configuration: settings per stage plus the device registry."""
 
@@ -385,6 +394,8 @@ class Config(Section):
     """Inference runtime."""
     logging: LoggingSettings = LoggingSettings()
     """Logging."""
+    apps: AppsSettings = AppsSettings()
+    """Apps: custom sentences and routines, each under its declared permissions."""
     state_dir: ResolvedPath = Field(default_factory=default_state_dir)
     """Folder for the durable queue and caches (systemd's StateDirectory when set)."""
     floors: list[Floor] = Field(default_factory=list)

@@ -24,6 +24,7 @@ from edge_os.stages.protocols import IntentRecognizer
 if TYPE_CHECKING:
     from edge_os.action.gpio import GpioDriver
     from edge_os.action.mqtt import MqttDriver
+    from edge_os.apps.book import AppBook
     from edge_os.intent.engine import IntentEngine
     from edge_os.pipeline.frontend import FrontEnd
 
@@ -95,6 +96,20 @@ def intent_engine(config: Config, registry: DeviceRegistry, *, llm: bool) -> Int
         fallback=(lazy_fallback(registry, config.intent, config.state_dir) if llm else None),
         language=language,
         retrieval=load_retrieval(registry, config.intent, config.state_dir, here, language),
+    )
+
+
+def load_apps(config: Config, registry: DeviceRegistry, engine: IntentEngine) -> AppBook | None:
+    """The apps of ``apps.paths`` (None when there are none), checked against the grammar."""
+    if not config.apps.paths:
+        return None
+    from edge_os.apps.book import AppBook
+
+    return AppBook.load(
+        config.apps.paths,
+        registry,
+        disabled=config.apps.disabled,
+        understands=lambda text: engine.grammar.recognize(text).understood,
     )
 
 
@@ -180,6 +195,7 @@ def open_assistant(
                 model_act_confidence=config.intent.model_act_confidence,
                 context_seconds=config.intent.context_seconds,
                 timers=timers,
+                apps=load_apps(config, registry, engine),
             ),
             mqtt=mqtt,
             gpio=gpio,

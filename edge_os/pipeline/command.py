@@ -42,6 +42,7 @@ from edge_os.stages.protocols import IntentRecognizer, IntentResult, SpeechToTex
 
 if TYPE_CHECKING:
     from edge_os.action.dispatcher import Dispatcher
+    from edge_os.apps.book import AppBook
     from edge_os.devices.entity import Entity
     from edge_os.intent.answer import TimerTable
     from edge_os.scheduler.store import Timer
@@ -125,6 +126,7 @@ class CommandPipeline:
         clock: Clock = time.monotonic,
         wall_clock: Callable[[], datetime] | None = None,
         timers: TimerTable | None = None,
+        apps: AppBook | None = None,
     ) -> None:
         from edge_os.intent.answer import TimerTable
 
@@ -155,6 +157,8 @@ class CommandPipeline:
         self.timers = timers or TimerTable(self._now)
         """Timers and delayed commands (in memory unless a durable table is given)."""
         self.pending: PendingConfirmation | None = None
+        self.apps = apps
+        """Apps: their sentences are read first, their steps go through this same path."""
 
     def handle_audio(self, audio: AudioChunk, emit: Emit) -> CommandReport:
         """Transcribe ``audio`` and carry the command out."""
@@ -251,13 +255,18 @@ class CommandPipeline:
             planned = [(request, result) for request in confirmed]
         else:
             chosen = None if scheduled else self._chosen(text, source)
-            results = [chosen] if chosen else self._recognize(text, source, scheduled=scheduled)
+            by_app = None if chosen or self.apps is None else self.apps.read(text, self.registry)
             is_confirmed = False
-            planned = [
-                (request, one)
-                for one in results
-                for request in plan(one, self.registry, self.level)
-            ]
+            if by_app is not None and by_app[0].understood:
+                results = [by_app[0]]
+                planned = [(request, by_app[0]) for request in by_app[1]]
+            else:
+                results = [chosen] if chosen else self._recognize(text, source, scheduled=scheduled)
+                planned = [
+                    (request, one)
+                    for one in results
+                    for request in plan(one, self.registry, self.level)
+                ]
         report.stage_ms["intent"] = _ms_since(started)
         for one in results:
             emit(
@@ -304,8 +313,9 @@ class CommandPipeline:
             self.pending = PendingConfirmation(held, self._clock() + self._confirm_seconds, asker)
         elif not scheduled and (self.pending is None or self.pending.source == source):
             self.pending = None  # any other answer from where it was asked drops the question
-        if not scheduled and not is_confirmed and any(one.understood for one in results):
-            self._context[source] = (self._clock(), [one for one in results if one.understood])
+        kept = [one for one in results if one.understood and one.path != "app"]
+        if not scheduled and not is_confirmed and kept:
+            self._context[source] = (self._clock(), kept)
         [first, *more] = results
         if first.alternatives and not first.targets and not more and not scheduled:
             self._which[source] = (self._clock() + self._confirm_seconds, first)
@@ -375,6 +385,11 @@ class CommandPipeline:
         from edge_os.tts.replies import spoken_name
 
         said: list[str] = []
+        app = self.apps.get(str(results[0].slots.get("app"))) if self.apps else None
+        if results[0].path == "app" and app is not None and app.spec is not None:
+            done = bool(outcomes) and all(o.status is OutcomeStatus.DONE for o in outcomes)
+            if done and app.spec.response:
+                return app.spec.response
         for one in results:
             if any(o.request.entity_id in one.targets for o in outcomes):
                 continue

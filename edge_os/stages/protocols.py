@@ -12,7 +12,7 @@ from typing import Literal, Protocol
 
 from edge_os.audio.format import AudioChunk
 
-IntentPath = Literal["grammar", "model", "llm", "cache", "none"]
+IntentPath = Literal["grammar", "model", "llm", "cache", "app", "none"]
 SlotValue = str | int | float
 
 

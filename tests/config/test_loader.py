@@ -300,7 +300,7 @@ def test_every_problem_is_reported(write_config) -> None:  # type: ignore[no-unt
         f"{path}:1: mqtt.port: expected an integer, got 'x'",
         f"{path}:2: vad.silence_seconds: expected more than 0.0, got 0",
         f"{path}:3: bogus: unknown key 'bogus' (expected one of: site, audio, wake, vad, stt, "
-        "intent, tts, mqtt, gpio, runtime, logging, state_dir, floors, areas, entities)",
+        "intent, tts, mqtt, gpio, runtime, logging, apps, state_dir, floors, areas, entities)",
     ]
 
 

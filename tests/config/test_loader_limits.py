@@ -88,7 +88,8 @@ def test_ordinary_anchors_and_merge_keys_still_work(write_config) -> None:  # ty
     # The anchor's own key is unknown to the schema; the aliases themselves are fine.
     assert errors_of(path) == [
         f"{path}:1: x-payloads: unknown key 'x-payloads' (expected one of: site, audio, wake, "
-        "vad, stt, intent, tts, mqtt, gpio, runtime, logging, state_dir, floors, areas, entities)"
+        "vad, stt, intent, tts, mqtt, gpio, runtime, logging, apps, state_dir, floors, areas, "
+        "entities)"
     ]
     merged = write_config("mqtt: &m {port: 1884}\nmqtt2:\n  <<: *m\n", "merged.yaml")
     assert errors_of(merged)[0].startswith(f"{merged}:2: mqtt2: unknown key 'mqtt2'")

@@ -1,0 +1,197 @@
+"""Apps: "good night" does exactly what it declared, and an app can never do more."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edge_os.action.broker import EmbeddedBroker
+from edge_os.apps.book import AppBook
+from edge_os.config.loader import load_config
+from edge_os.devices.registry import DeviceRegistry
+from edge_os.pipeline.assistant import open_assistant
+from edge_os.stages.events import Event
+from tests.action.helpers import home_config
+from tests.conftest import EXAMPLE_HOME, REPO
+from tests.mqtt_broker import Subscriber
+
+APPS = REPO / "apps"
+
+
+def _write_app(folder: Path, text: str) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "app.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_good_night_does_exactly_what_it_declared(tmp_path: Path) -> None:
+    with EmbeddedBroker() as broker:
+        config = home_config(tmp_path, broker)
+        assert config.apps.paths  # the example home lists ../apps
+        devices = Subscriber(broker, "#", client_id="every-device")
+        try:
+            with open_assistant(config, listen=False, speak=False, llm=False) as assistant:
+                command = assistant.command
+                events: list[Event] = []
+                report = command.handle_text("hey jarvis, I'm going to bed", events.append)
+                time.sleep(0.3)
+                published = {(m.topic, m.payload.decode()) for m in devices.received()
+                             if not m.topic.startswith("edge_os/")}  # fmt: skip
+                assert published == {
+                    ("zigbee2mqtt/kitchen_ceiling/set", '{"state": "OFF"}'),
+                    ("cmnd/kitchen_counter/POWER", "OFF"),
+                    ("zigbee2mqtt/living_room_lamp/set", '{"state": "OFF"}'),
+                    ("zigbee2mqtt/bedroom_lamp/set", '{"state": "OFF"}'),
+                    ("home/living_room/thermostat/target/set", "17"),
+                }, published
+                # the desk light is on GPIO; the lock is sensitive: it waits for a yes
+                assert assistant.gpio is not None
+                assert assistant.gpio.state("light.desk_led") == "off"
+                assert [(o.request.entity_id, o.status.value) for o in report.outcomes][-1] == (
+                    "lock.front_door",
+                    "needs-confirmation",
+                )
+                assert report.answer == (
+                    "Turned off 5 lights. Set the thermostat to 17 degrees. "
+                    "Do you want me to lock the front door?"
+                )
+                command.handle_text("yes", events.append, source="mqtt")  # not where asked
+                time.sleep(0.3)
+                assert not devices.received("zigbee2mqtt/front_door_lock/set")
+                done = command.handle_text("yes", events.append)
+                assert [o.status.value for o in done.outcomes] == ["done"]
+                assert [m.payload for m in devices.wait_for(1, "zigbee2mqtt/front_door_lock/set")
+                        ] == [b'{"state": "LOCK"}']  # fmt: skip
+                garage = devices.received("zigbee2mqtt/garage_light/set") + devices.received(
+                    "cmnd/garage_light/POWER"
+                )
+                assert garage == []  # not declared by the app: never touched
+        finally:
+            devices.close()
+
+
+def test_movie_time_answers_with_its_response(tmp_path: Path) -> None:
+    with EmbeddedBroker() as broker:
+        config = home_config(tmp_path, broker)
+        devices = Subscriber(broker, "#", client_id="every-device")
+        try:
+            with open_assistant(config, listen=False, speak=False, llm=False) as assistant:
+                report = assistant.command.handle_text("movie night", lambda _e: None)
+                assert [o.status.value for o in report.outcomes] == ["done"] * 3
+                assert report.answer == "Enjoy the film."
+                assert report.result is not None and report.result.path == "app"
+        finally:
+            devices.close()
+
+
+@pytest.fixture
+def registry() -> DeviceRegistry:
+    return DeviceRegistry.from_config(load_config(EXAMPLE_HOME))
+
+
+def _book(folder: Path, registry: DeviceRegistry, **kwargs: Any) -> AppBook:
+    return AppBook.load([folder, APPS], registry, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "name: sneaky\nsentences: [open sesame]\n"
+            "permissions: [{entities: [light.kitchen_ceiling], actions: [turn_on]}]\n"
+            "steps: [{action: unlock, entity: lock.front_door}]\n",
+            "unlock on lock.front_door is not in the app's permissions",
+        ),
+        (
+            "name: clash\nsentences: [turn off the lights]\n"
+            "permissions: [{entities: ['light.*'], actions: [turn_off]}]\n"
+            "steps: [{action: turn_off, domain: light}]\n",
+            "is already a built-in sentence",
+        ),
+        (
+            "name: nothing\nsentences: [do the thing]\n"
+            "permissions: [{entities: [light.nope], actions: [turn_on]}]\n"
+            "steps: [{action: turn_on, entity: light.nope}]\n",
+            "there is no entity light.nope",
+        ),
+        (
+            "name: loud\nsentences: [party]\n"
+            "permissions: [{entities: ['media_player.*'], actions: [set_volume]}]\n"
+            "steps: [{action: set_volume, entity: media_player.living_room_speaker, "
+            "params: {volume: 400}}]\n",
+            "volume must be between 0 and 100",
+        ),
+        ("name: bomb\nsentences: &a [x]\nsteps: *a\n", "aliases are not allowed"),
+        ("name: [broken\n", "invalid YAML"),
+    ],
+)
+def test_an_app_that_would_overstep_is_off_and_the_others_run(
+    tmp_path: Path, registry: DeviceRegistry, text: str, problem: str
+) -> None:
+    from edge_os.intent.engine import build_engine
+
+    config = load_config(EXAMPLE_HOME)
+    grammar = build_engine(registry, config.intent, config.site.area).grammar
+    _write_app(tmp_path / "apps" / "bad", text)
+    book = _book(tmp_path / "apps", registry, understands=lambda t: grammar.recognize(t).understood)
+    bad = [app for app in book.apps if app.folder.name == "bad"]
+    assert len(bad) == 1 and bad[0].problem is not None and problem in bad[0].problem
+    assert not bad[0].active
+    assert book.match("good night") is not None  # the others still load
+    if bad[0].spec is not None:
+        for sentence in bad[0].spec.sentences:
+            result, requests = book.read(sentence, registry)
+            assert requests == [] or result.slots.get("app") != bad[0].name
+
+
+def test_a_domain_step_takes_only_the_declared_entities(
+    tmp_path: Path, registry: DeviceRegistry
+) -> None:
+    _write_app(
+        tmp_path / "apps" / "bedside",
+        "name: bedside\nsentences: [reading time]\n"
+        "permissions: [{entities: [light.bedroom_lamp], actions: [turn_on]}]\n"
+        "steps: [{action: turn_on, domain: light}]\n",
+    )
+    book = _book(tmp_path / "apps", registry)
+    result, requests = book.read("Reading time!", registry)
+    assert result.intent == "app.bedside"
+    assert [(r.entity_id, r.action.value) for r in requests] == [("light.bedroom_lamp", "turn_on")]
+
+
+def _cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "edge_os", "-c", str(config), "apps", *args],
+        cwd=REPO, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+
+
+def test_the_apps_command(tmp_path: Path) -> None:
+    config = tmp_path / "home.yaml"
+    config.write_text(
+        EXAMPLE_HOME.read_text(encoding="utf-8").replace("paths: [../apps]", f"paths: [{APPS}]"),
+        encoding="utf-8",
+    )
+    listed = _cli(config, "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    states = {app["name"]: app["state"] for app in json.loads(listed.stdout)["apps"]}
+    assert states == {"good_night": "on", "movie_time": "on"}
+    tried = _cli(config, "test", "good night", "--json")
+    assert json.loads(tried.stdout)["app"] == "good_night"
+    assert _cli(config, "test", "turn on the kitchen light").returncode == 1
+    off = _cli(config, "disable", "movie_time")
+    assert off.returncode == 0, off.stderr
+    assert "# An example home" in config.read_text(encoding="utf-8")  # comments kept
+    listed = _cli(config, "list", "--json")
+    states = {app["name"]: app["state"] for app in json.loads(listed.stdout)["apps"]}
+    assert states["movie_time"] == "disabled"
+    assert _cli(config, "test", "movie night").returncode == 1
+    unknown = _cli(config, "enable", "nope")
+    assert unknown.returncode == 2 and "no app called 'nope'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
