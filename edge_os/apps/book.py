@@ -30,18 +30,29 @@ The OS is the app's access manager:
 from __future__ import annotations
 
 import fnmatch
+import importlib.util
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from edge_os.action.payloads import action_values
+from edge_os.apps.sdk import HANDLER_TIMEOUT_SECONDS, Act, AppReply, AppRequest
 from edge_os.devices.entity import Action, Entity
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import DeviceError
@@ -86,9 +97,19 @@ class AppSpec(_Strict):
     name: str
     description: str = ""
     sentences: list[str] = Field(min_length=1)
+    lists: dict[str, list[str]] = Field(default_factory=dict)
+    """Values of the sentences' ``{slot}`` lists, passed to the handler."""
     permissions: list[Permission] = Field(default_factory=list)
-    steps: list[Step] = Field(min_length=1)
+    steps: list[Step] = Field(default_factory=list)
+    handler: str | None = None
+    """A Python file in the app's folder with ``handle(AppRequest) -> AppReply``."""
     response: str | None = None
+
+    @model_validator(mode="after")
+    def _something_to_do(self) -> AppSpec:
+        if not self.steps and self.handler is None:
+            raise ValueError("an app needs steps or a handler")
+        return self
 
     @field_validator("name")
     @classmethod
@@ -114,6 +135,8 @@ class App:
     spec: AppSpec | None = None
     problem: str | None = None
     enabled: bool = True
+    handle: Callable[[AppRequest], AppReply] | None = None
+    """The handler's ``handle``, when the app has one."""
 
     @property
     def name(self) -> str:
@@ -123,6 +146,15 @@ class App:
     def active(self) -> bool:
         """Loaded, enabled and without a problem."""
         return self.spec is not None and self.problem is None and self.enabled
+
+
+@dataclass(frozen=True)
+class AppReading:
+    """An app's reading of a sentence: the result, the device requests, what to say."""
+
+    result: IntentResult
+    requests: list[ActionRequest] = field(default_factory=list)
+    say: str | None = None
 
 
 def requests(spec: AppSpec, registry: DeviceRegistry) -> list[ActionRequest]:
@@ -162,6 +194,47 @@ def requests(spec: AppSpec, registry: DeviceRegistry) -> list[ActionRequest]:
     return out
 
 
+def acts_to_requests(
+    spec: AppSpec, acts: Sequence[Act], registry: DeviceRegistry
+) -> list[ActionRequest]:
+    """A handler's acts as requests, each checked as a step is; ValueError for the first bad."""
+    out: list[ActionRequest] = []
+    for act in acts:
+        try:
+            action = Action(act.action)
+        except ValueError:
+            raise ValueError(f"{act.action!r} is not an action") from None
+        entity = registry.get(act.entity)
+        if entity is None:
+            raise ValueError(f"there is no entity {act.entity}")
+        if not spec.permits(entity.id, action):
+            raise ValueError(f"{action.value} on {entity.id} is not in the app's permissions")
+        if action not in entity.actions:
+            raise ValueError(f"{entity.id} cannot {action.value}")
+        out.append(_checked(entity, ActionRequest(entity.id, action, dict(act.params))))
+    return out
+
+
+def _load_handler(folder: Path, spec: AppSpec) -> Callable[[AppRequest], AppReply]:
+    """The handler file's ``handle`` (imported once, at load); ValueError if it cannot be."""
+    assert spec.handler is not None
+    path = (folder / spec.handler).resolve()
+    if folder.resolve() not in path.parents or path.suffix != ".py" or not path.is_file():
+        raise ValueError(f"handler {spec.handler!r} is not a .py file in the app's folder")
+    module_spec = importlib.util.spec_from_file_location(f"edge_os_app_{spec.name}", path)
+    if module_spec is None or module_spec.loader is None:
+        raise ValueError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(module_spec)
+    try:
+        module_spec.loader.exec_module(module)
+    except Exception as err:  # whatever the app's code raises, the app is off, not edge-os
+        raise ValueError(f"its handler failed to import: {type(err).__name__}: {err}") from None
+    handle = getattr(module, "handle", None)
+    if not callable(handle):
+        raise ValueError(f"{path.name} has no handle(request) function")
+    return handle  # type: ignore[no-any-return]
+
+
 def _checked(entity: Entity, request: ActionRequest) -> ActionRequest:
     """``request``, once its parameters are what its action takes (else ValueError)."""
     try:
@@ -169,6 +242,35 @@ def _checked(entity: Entity, request: ActionRequest) -> ActionRequest:
     except DeviceError as err:
         raise ValueError(f"{request.action.value} on {entity.id}: {err.message}") from None
     return request
+
+
+ENTRY_POINTS = "edge_os.apps"
+"""The entry point group of apps installed with pip: each names a package whose folder
+holds an ``app.yaml``."""
+
+
+def packaged_apps() -> list[Path]:
+    """The folders of apps installed as Python packages (entry point group ``edge_os.apps``)."""
+    from importlib.metadata import entry_points
+
+    folders: list[Path] = []
+    for entry in entry_points(group=ENTRY_POINTS):
+        try:
+            module = entry.load()
+        except Exception as err:  # a broken package must not stop the others
+            _LOGGER.warning("app package %s cannot be loaded: %s", entry.value, err)
+            continue
+        location = getattr(module, "__file__", None)
+        if location is not None and (Path(location).parent / APP_FILE).is_file():
+            folders.append(Path(location).parent)
+        else:
+            _LOGGER.warning("app package %s has no %s beside it", entry.value, APP_FILE)
+    return folders
+
+
+def read_spec(folder: Path) -> AppSpec:
+    """The ``app.yaml`` in ``folder``, validated; ValueError says what is wrong."""
+    return _read(folder)
 
 
 def _read(folder: Path) -> AppSpec:
@@ -234,24 +336,29 @@ class AppBook:
         """Every app under ``folders``; one with a problem is kept, off, with the reason."""
         book = cls()
         seen: set[str] = set()
+        app_folders: list[Path] = []
         for folder in folders:
             if not folder.is_dir():
                 _LOGGER.warning("apps folder %s does not exist", folder)
                 continue
-            for app_folder in sorted(p for p in folder.iterdir() if (p / APP_FILE).is_file()):
-                app = App(app_folder)
-                try:
-                    app.spec = _read(app_folder)
-                    if app.spec.name in seen:
-                        raise ValueError(f"another app is already called {app.spec.name}")
-                    requests(app.spec, registry)
-                    _check_sentences(app.spec, understands)
-                except ValueError as err:
-                    app.problem = str(err)
-                    _LOGGER.warning("app %s is off: %s", app.name, app.problem)
-                app.enabled = app.name not in disabled
-                seen.add(app.name)
-                book.apps.append(app)
+            app_folders += sorted(p for p in folder.iterdir() if (p / APP_FILE).is_file())
+        app_folders += packaged_apps()
+        for app_folder in app_folders:
+            app = App(app_folder)
+            try:
+                app.spec = _read(app_folder)
+                if app.spec.name in seen:
+                    raise ValueError(f"another app is already called {app.spec.name}")
+                requests(app.spec, registry)
+                _check_sentences(app.spec, understands)
+                if app.spec.handler is not None:
+                    app.handle = _load_handler(app_folder, app.spec)
+            except ValueError as err:
+                app.problem = str(err)
+                _LOGGER.warning("app %s is off: %s", app.name, app.problem)
+            app.enabled = app.name not in disabled
+            seen.add(app.name)
+            book.apps.append(app)
         book._compile()
         return book
 
@@ -262,16 +369,7 @@ class AppBook:
         if not active:
             self._intents = None
             return
-        self._intents = Intents.from_dict(
-            {
-                "language": "en",
-                "intents": {
-                    app.name: {"data": [{"sentences": list(app.spec.sentences)}]}
-                    for app in active
-                    if app.spec is not None
-                },
-            }
-        )
+        self._intents = Intents.from_dict(_intents_dict([a.spec for a in active if a.spec]))
 
     def get(self, name: str) -> App | None:
         """The app called ``name``."""
@@ -279,38 +377,115 @@ class AppBook:
 
     def match(self, text: str) -> App | None:
         """The active app one of whose sentences ``text`` is, or None."""
-        if self._intents is None:
-            return None
-        from hassil import recognize
+        found = self._recognize(text)
+        return self.get(found[0]) if found is not None else None
 
-        found = recognize(normalize(text), self._intents)
-        return self.get(found.intent.name) if found is not None else None
+    def read(
+        self,
+        text: str,
+        registry: DeviceRegistry,
+        *,
+        now: datetime | None = None,
+        area: str | None = None,
+        state: Callable[[str], str | None] | None = None,
+    ) -> AppReading:
+        """An app's reading of ``text``: not understood when no app says it.
 
-    def read(self, text: str, registry: DeviceRegistry) -> tuple[IntentResult, list[ActionRequest]]:
-        """An app's reading of ``text`` and its requests; ``(not understood, [])`` if none.
-
-        The requests are made again over ``registry`` (devices may have come and gone):
-        an app whose steps no longer fit is not run at all.
+        The steps are made again over ``registry`` (devices may have come and gone): an app
+        whose steps no longer fit is not run at all. A handler is called (``now``, ``area``
+        and ``state`` are what it sees); one that fails turns its app off.
         """
         started = time.perf_counter()
-        app = self.match(text)
-        if app is None or app.spec is None:
-            return IntentResult(text=text, intent=None), []
+        found = self._recognize(text)
+        app = self.get(found[0]) if found is not None else None
+        if app is None or app.spec is None or found is None:
+            return AppReading(IntentResult(text=text, intent=None))
+        spec = app.spec
+        say = spec.response
         try:
-            planned = requests(app.spec, registry)
+            planned = requests(spec, registry)
+            if app.handle is not None:
+                request = AppRequest(
+                    text, dict(found[1]), now or datetime.now().astimezone(), area,
+                    _declared(spec, state or (lambda _entity_id: None)),
+                )  # fmt: skip
+                reply = _call(app, request)
+                planned += acts_to_requests(spec, reply.acts, registry)
+                say = reply.say or say
         except ValueError as err:
-            _LOGGER.warning("app %s cannot run: %s", app.name, err)
-            return IntentResult(text=text, intent=None), []
+            _LOGGER.error("app %s is turned off: %s", app.name, err)
+            app.problem = str(err)
+            self._compile()
+            planned, say = [], f"Sorry, {spec.name.replace('_', ' ')} failed, so I turned it off."
         result = IntentResult(
             text=text,
             intent=INTENT_PREFIX + app.name,
-            slots={"app": app.name},
+            slots={"app": app.name, **found[1]},
             targets=tuple(dict.fromkeys(r.entity_id for r in planned)),
             confidence=1.0,
             path="app",
             latency_ms=(time.perf_counter() - started) * 1000,
         )
-        return result, planned
+        return AppReading(result, planned, say)
+
+    def _recognize(self, text: str) -> tuple[str, dict[str, str]] | None:
+        if self._intents is None:
+            return None
+        from hassil import recognize
+
+        found = recognize(normalize(text), self._intents)
+        if found is None:
+            return None
+        slots = {name: str(entity.value) for name, entity in found.entities.items()}
+        return found.intent.name, slots
+
+
+def _declared(spec: AppSpec, read: Callable[[str], str | None]) -> Callable[[str], str | None]:
+    """``read`` limited to the entities the app declared."""
+
+    def state(entity_id: str) -> str | None:
+        declared = any(spec.permits(entity_id, action) for action in Action)
+        return read(entity_id) if declared else None
+
+    return state
+
+
+def _call(app: App, request: AppRequest) -> AppReply:
+    """The handler's reply, within :data:`HANDLER_TIMEOUT_SECONDS` (else ValueError)."""
+    assert app.handle is not None and app.spec is not None
+    handle = app.handle
+    box: dict[str, Any] = {}
+
+    def call() -> None:
+        try:
+            box["reply"] = handle(request)
+        except Exception as err:  # the app's bug, reported; edge-os runs on
+            box["error"] = err
+
+    worker = threading.Thread(target=call, name=f"edge-os-app-{app.name}", daemon=True)
+    worker.start()
+    worker.join(HANDLER_TIMEOUT_SECONDS)
+    if worker.is_alive():
+        raise ValueError(f"its handler took longer than {HANDLER_TIMEOUT_SECONDS:g} s")
+    if "error" in box:
+        error = box["error"]
+        raise ValueError(f"its handler raised {type(error).__name__}: {error}")
+    reply = box.get("reply")
+    if not isinstance(reply, AppReply):
+        raise ValueError(f"its handler returned {type(reply).__name__}, not an AppReply")
+    return reply
+
+
+def _intents_dict(specs: Sequence[AppSpec]) -> dict[str, Any]:
+    lists: dict[str, Any] = {}
+    for spec in specs:
+        for name, values in spec.lists.items():
+            lists[name] = {"values": list(values)}
+    return {
+        "language": "en",
+        "intents": {spec.name: {"data": [{"sentences": list(spec.sentences)}]} for spec in specs},
+        "lists": lists,
+    }
 
 
 def _check_sentences(spec: AppSpec, understands: Understands | None) -> None:
@@ -319,9 +494,7 @@ def _check_sentences(spec: AppSpec, understands: Understands | None) -> None:
     from hassil.sample import sample_intents
 
     try:
-        intents = Intents.from_dict(
-            {"language": "en", "intents": {spec.name: {"data": [{"sentences": spec.sentences}]}}}
-        )
+        intents = Intents.from_dict(_intents_dict([spec]))
         samples = [text for _, text in sample_intents(intents, max_sentences_per_intent=50)]
     except (HassilError, ValueError, KeyError) as err:
         raise ValueError(f"a sentence is not a template hassil can read: {err}") from None

@@ -1,15 +1,20 @@
-"""``edge-os apps list|test|enable|disable``: the apps of ``apps.paths`` and what they may do.
+"""``edge-os apps list|test|install|remove|enable|disable``: apps and what they may do.
 
-``list`` shows each app with its sentences, its permissions and, when it is off, why.
-``test "SENTENCE"`` shows which app would answer it and the device actions it would take,
-without taking them. ``enable``/``disable`` edit ``apps.disabled`` in the config file
-(comments and order kept); the running service reads it at its next start.
+``list`` shows each app (of ``apps.paths`` and of pip packages) with its sentences, its
+permissions and, when it is off, why. ``test "SENTENCE"`` shows which app would answer it
+and the device actions it would take, without taking them. ``install FOLDER`` shows the
+app's permissions, asks, and copies it into the first of ``apps.paths``; ``remove NAME``
+deletes it from there. ``enable``/``disable`` edit ``apps.disabled`` in the config file
+(comments and order kept). The running service reads apps at its next start.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from edge_os.config.loader import discover_config_path, load_config
@@ -31,6 +36,14 @@ def add_parser(commands: Any) -> None:
     test.add_argument("sentence")
     test.add_argument("--json", action="store_true", help="print JSON")
     test.set_defaults(handler=_test)
+    install = sub.add_parser("install", help="show an app's permissions, ask, and install it")
+    install.add_argument("folder", type=Path, help="a folder with an app.yaml")
+    install.add_argument("--yes", action="store_true", help="accept its permissions")
+    install.set_defaults(handler=_install)
+    remove = sub.add_parser("remove", help="delete an installed app")
+    remove.add_argument("name")
+    remove.add_argument("--yes", action="store_true", help="do not ask")
+    remove.set_defaults(handler=_remove)
     for name, wanted in (("enable", True), ("disable", False)):
         command = sub.add_parser(name, help=f"{name} an app (in the config file)")
         command.add_argument("name")
@@ -95,7 +108,8 @@ def _test(args: argparse.Namespace) -> int:
 
     config = load_config(discover_config_path(args.config))
     book = _book(config)
-    result, requests = book.read(args.sentence, registry_with_imports(config))
+    reading = book.read(args.sentence, registry_with_imports(config), area=config.site.area)
+    result, requests = reading.result, reading.requests
     report = {
         "sentence": args.sentence,
         "app": result.slots.get("app"),
@@ -103,6 +117,7 @@ def _test(args: argparse.Namespace) -> int:
             {"entity_id": r.entity_id, "action": r.action.value, "params": dict(r.params)}
             for r in requests
         ],
+        "say": reading.say,
     }
     if args.json:
         print(json.dumps(report))
@@ -135,4 +150,67 @@ def _switch(args: argparse.Namespace) -> int:
     doc.set(("apps", "disabled"), disabled)
     print_apply_hint(doc.save())
     print(f"{path}: apps.disabled: {disabled}")
+    return 0
+
+
+def _ask(question: str, yes: bool) -> None:
+    """Go on only with ``--yes`` or a typed yes; exit 2 otherwise."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(ErrorCode.NOT_AVAILABLE, f"{question} Run again with --yes to agree.")
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in {"y", "yes"}:
+        raise UsageError(ErrorCode.NOT_AVAILABLE, "nothing changed")
+
+
+def _install(args: argparse.Namespace) -> int:
+    from edge_os.apps.book import read_spec
+
+    config = load_config(discover_config_path(args.config))
+    if not config.apps.paths:
+        raise UsageError(
+            ErrorCode.CONFIG_INVALID,
+            "no apps.paths to install into: edge-os config set apps.paths '[/etc/edge-os/apps]'",
+        )
+    source: Path = args.folder
+    try:
+        spec = read_spec(source)
+    except ValueError as err:
+        raise UsageError(ErrorCode.CONFIG_INVALID, str(err)) from None
+    target = config.apps.paths[0] / source.resolve().name
+    if target.exists() or spec.name in [app.name for app in _book(config).apps]:
+        raise UsageError(ErrorCode.CONFIG_INVALID, f"an app called {spec.name} is installed")
+    print(f"{spec.name}: {spec.description}".rstrip(": "))
+    for sentence in spec.sentences:
+        print(f'  says: "{sentence}"')
+    for permission in spec.permissions:
+        actions = ", ".join(action.value for action in permission.actions)
+        print(f"  may: {actions} on {', '.join(permission.entities)}")
+    if spec.handler:
+        print(f"  runs Python: {spec.handler} (its actions are held to the permissions above)")
+    _ask(f"Install {spec.name} with these permissions?", args.yes)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source, target)
+    app = _book(config).get(spec.name)
+    if app is None or app.problem is not None:
+        shutil.rmtree(target, ignore_errors=True)
+        why = app.problem if app is not None else "it did not load"
+        raise UsageError(ErrorCode.CONFIG_INVALID, f"{spec.name} not installed: {why}")
+    print(f"installed {spec.name} in {target}; restart edge-os to use it")
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    config = load_config(discover_config_path(args.config))
+    app = _book(config).get(args.name)
+    folders = [path.resolve() for path in config.apps.paths]
+    if app is None or app.folder.resolve().parent not in folders:
+        raise UsageError(
+            ErrorCode.CONFIG_INVALID,
+            f"no app called {args.name!r} in {', '.join(map(str, folders))}",
+        )
+    _ask(f"Delete {app.folder}?", args.yes)
+    shutil.rmtree(app.folder)
+    print(f"removed {args.name}; restart edge-os to forget it")
     return 0

@@ -100,17 +100,17 @@ def intent_engine(config: Config, registry: DeviceRegistry, *, llm: bool) -> Int
 
 
 def load_apps(config: Config, registry: DeviceRegistry, engine: IntentEngine) -> AppBook | None:
-    """The apps of ``apps.paths`` (None when there are none), checked against the grammar."""
-    if not config.apps.paths:
-        return None
+    """The apps of ``apps.paths`` and of installed packages (None when there are none),
+    checked against the grammar."""
     from edge_os.apps.book import AppBook
 
-    return AppBook.load(
+    book = AppBook.load(
         config.apps.paths,
         registry,
         disabled=config.apps.disabled,
         understands=lambda text: engine.grammar.recognize(text).understood,
     )
+    return book if book.apps else None
 
 
 @contextmanager

@@ -159,6 +159,8 @@ class CommandPipeline:
         self.pending: PendingConfirmation | None = None
         self.apps = apps
         """Apps: their sentences are read first, their steps go through this same path."""
+        self._app_say: str | None = None
+        """What the app read last wants said once its actions are done."""
 
     def handle_audio(self, audio: AudioChunk, emit: Emit) -> CommandReport:
         """Transcribe ``audio`` and carry the command out."""
@@ -255,11 +257,18 @@ class CommandPipeline:
             planned = [(request, result) for request in confirmed]
         else:
             chosen = None if scheduled else self._chosen(text, source)
-            by_app = None if chosen or self.apps is None else self.apps.read(text, self.registry)
+            by_app = (
+                None
+                if chosen or self.apps is None
+                else self.apps.read(
+                    text, self.registry, now=self._now(), area=self.area, state=self.states
+                )
+            )
             is_confirmed = False
-            if by_app is not None and by_app[0].understood:
-                results = [by_app[0]]
-                planned = [(request, by_app[0]) for request in by_app[1]]
+            self._app_say = None
+            if by_app is not None and by_app.result.understood:
+                results, self._app_say = [by_app.result], by_app.say
+                planned = [(request, by_app.result) for request in by_app.requests]
             else:
                 results = [chosen] if chosen else self._recognize(text, source, scheduled=scheduled)
                 planned = [
@@ -385,11 +394,9 @@ class CommandPipeline:
         from edge_os.tts.replies import spoken_name
 
         said: list[str] = []
-        app = self.apps.get(str(results[0].slots.get("app"))) if self.apps else None
-        if results[0].path == "app" and app is not None and app.spec is not None:
-            done = bool(outcomes) and all(o.status is OutcomeStatus.DONE for o in outcomes)
-            if done and app.spec.response:
-                return app.spec.response
+        done = all(o.status is OutcomeStatus.DONE for o in outcomes)
+        if results[0].path == "app" and self._app_say and done:
+            return self._app_say  # the app's own answer, once all of it is done
         for one in results:
             if any(o.request.entity_id in one.targets for o in outcomes):
                 continue

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -146,8 +147,8 @@ def test_an_app_that_would_overstep_is_off_and_the_others_run(
     assert book.match("good night") is not None  # the others still load
     if bad[0].spec is not None:
         for sentence in bad[0].spec.sentences:
-            result, requests = book.read(sentence, registry)
-            assert requests == [] or result.slots.get("app") != bad[0].name
+            reading = book.read(sentence, registry)
+            assert reading.requests == [] or reading.result.slots.get("app") != bad[0].name
 
 
 def test_a_domain_step_takes_only_the_declared_entities(
@@ -160,9 +161,11 @@ def test_a_domain_step_takes_only_the_declared_entities(
         "steps: [{action: turn_on, domain: light}]\n",
     )
     book = _book(tmp_path / "apps", registry)
-    result, requests = book.read("Reading time!", registry)
-    assert result.intent == "app.bedside"
-    assert [(r.entity_id, r.action.value) for r in requests] == [("light.bedroom_lamp", "turn_on")]
+    reading = book.read("Reading time!", registry)
+    assert reading.result.intent == "app.bedside"
+    assert [(r.entity_id, r.action.value) for r in reading.requests] == [
+        ("light.bedroom_lamp", "turn_on")
+    ]
 
 
 def _cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -181,7 +184,7 @@ def test_the_apps_command(tmp_path: Path) -> None:
     listed = _cli(config, "list", "--json")
     assert listed.returncode == 0, listed.stderr
     states = {app["name"]: app["state"] for app in json.loads(listed.stdout)["apps"]}
-    assert states == {"good_night": "on", "movie_time": "on"}
+    assert states == {"good_night": "on", "movie_time": "on", "set_the_mood": "on"}
     tried = _cli(config, "test", "good night", "--json")
     assert json.loads(tried.stdout)["app"] == "good_night"
     assert _cli(config, "test", "turn on the kitchen light").returncode == 1
@@ -195,3 +198,120 @@ def test_the_apps_command(tmp_path: Path) -> None:
     unknown = _cli(config, "enable", "nope")
     assert unknown.returncode == 2 and "no app called 'nope'" in unknown.stderr
     assert "Traceback" not in unknown.stderr
+
+
+def test_a_handler_decides_by_the_hour(registry: DeviceRegistry) -> None:
+    book = AppBook.load([APPS], registry)
+    evening = datetime(2026, 11, 29, 20, 30, tzinfo=UTC)
+    reading = book.read("make it cozy in here", registry, now=evening)
+    assert [(r.entity_id, r.action.value, dict(r.params)) for r in reading.requests] == [
+        ("light.living_room_lamp", "set_brightness", {"brightness": 50})
+    ]
+    assert reading.say == "The floor lamp is at 50 percent for the evening."
+    night = book.read("set the mood", registry, now=evening.replace(hour=3))
+    assert night.requests[0].params == {"brightness": 15}
+
+
+HANDLED = (
+    "name: handled\nsentences: ['play {mood} music']\nlists: {mood: [calm, loud]}\n"
+    "permissions: [{entities: [light.bedroom_lamp], actions: [turn_on]}]\n"
+    "handler: handler.py\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("code", "problem"),
+    [
+        ("def handle(request):\n    raise RuntimeError('oops')\n", "raised RuntimeError: oops"),
+        ("import time\ndef handle(request):\n    time.sleep(30)\n", "took longer than 2 s"),
+        (
+            "from edge_os.apps.sdk import Act, AppReply\n"
+            "def handle(request):\n"
+            "    return AppReply([Act('light.bedroom_lamp', 'turn_on'),\n"
+            "                     Act('lock.front_door', 'unlock')])\n",
+            "unlock on lock.front_door is not in the app's permissions",
+        ),
+        ("def handle(request):\n    return 'yes'\n", "returned str, not an AppReply"),
+    ],
+)
+def test_a_handler_that_fails_or_oversteps_turns_its_app_off(
+    tmp_path: Path, registry: DeviceRegistry, code: str, problem: str
+) -> None:
+    folder = _write_app(tmp_path / "apps" / "handled", HANDLED)
+    (folder / "handler.py").write_text(code, encoding="utf-8")
+    book = _book(tmp_path / "apps", registry)
+    reading = book.read("play calm music", registry)
+    assert reading.requests == []  # nothing of a refused reply is done, not even the lamp
+    assert reading.say == "Sorry, handled failed, so I turned it off."
+    app = book.get("handled")
+    assert app is not None and app.problem is not None and problem in app.problem
+    assert not book.read("play calm music", registry).result.understood  # off now
+    assert book.match("good night") is not None  # the others run on
+
+
+def test_a_handler_gets_the_slots_and_only_declared_states(
+    tmp_path: Path, registry: DeviceRegistry
+) -> None:
+    folder = _write_app(tmp_path / "apps" / "handled", HANDLED)
+    (folder / "handler.py").write_text(
+        "from edge_os.apps.sdk import Act, AppReply\n"
+        "def handle(request):\n"
+        "    seen = (request.state('light.bedroom_lamp'), request.state('lock.front_door'))\n"
+        "    return AppReply([Act('light.bedroom_lamp', 'turn_on')],\n"
+        "                    say=f\"{request.slots['mood']} {seen}\")\n",
+        encoding="utf-8",
+    )
+    book = _book(tmp_path / "apps", registry)
+    reading = book.read("play loud music", registry, state=lambda _entity: "on")
+    assert reading.say == "loud ('on', None)"
+    assert [r.entity_id for r in reading.requests] == ["light.bedroom_lamp"]
+
+
+def test_a_handler_that_cannot_be_imported_keeps_its_app_off(
+    tmp_path: Path, registry: DeviceRegistry
+) -> None:
+    folder = _write_app(tmp_path / "apps" / "handled", HANDLED)
+    (folder / "handler.py").write_text("import no_such_module\n", encoding="utf-8")
+    app = _book(tmp_path / "apps", registry).get("handled")
+    assert app is not None and app.problem is not None
+    assert "ModuleNotFoundError" in app.problem
+
+
+def test_install_shows_permissions_asks_and_remove_deletes(tmp_path: Path) -> None:
+    installed = tmp_path / "installed"
+    config = tmp_path / "home.yaml"
+    config.write_text(
+        EXAMPLE_HOME.read_text(encoding="utf-8").replace(
+            "paths: [../apps]", f"paths: [{installed}]"
+        ),
+        encoding="utf-8",
+    )
+    source = _write_app(
+        tmp_path / "download" / "reading",
+        "name: reading\ndescription: Bedside lamp on.\nsentences: [reading time]\n"
+        "permissions: [{entities: [light.bedroom_lamp], actions: [turn_on]}]\n"
+        "steps: [{action: turn_on, entity: light.bedroom_lamp}]\n",
+    )
+    refused = _cli(config, "install", str(source))  # no terminal to ask in, no --yes
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    assert "may: turn_on on light.bedroom_lamp" in refused.stdout
+    assert not (installed / "reading").exists()
+    done = _cli(config, "install", str(source), "--yes")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(_cli(config, "test", "reading time", "--json").stdout)["app"] == "reading"
+    again = _cli(config, "install", str(source), "--yes")
+    assert again.returncode == 2 and "is installed" in again.stderr
+    clash = _write_app(
+        tmp_path / "download" / "clash",
+        "name: clash\nsentences: [turn on the kitchen light]\n"
+        "permissions: [{entities: [light.kitchen_ceiling], actions: [turn_on]}]\n"
+        "steps: [{action: turn_on, entity: light.kitchen_ceiling}]\n",
+    )
+    refused = _cli(config, "install", str(clash), "--yes")
+    assert refused.returncode == 2 and "clash" in refused.stderr
+    assert not (installed / "clash").exists()
+    gone = _cli(config, "remove", "reading", "--yes")
+    assert gone.returncode == 0, gone.stderr
+    assert not (installed / "reading").exists()
+    for result in (refused, again, gone):
+        assert "Traceback" not in result.stderr
