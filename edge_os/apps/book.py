@@ -29,11 +29,8 @@ The OS is the app's access manager:
 
 from __future__ import annotations
 
-import fnmatch
-import importlib.util
 import logging
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,90 +38,24 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
+from edge_os.apps.handler import Handle, call, declared, load_handler
+from edge_os.apps.sdk import AppRequest
+from edge_os.apps.spec import (
+    APP_FILE,
+    AppSpec,
+    acts_to_requests,
+    read_spec,
+    requests,
 )
-
-from edge_os.action.payloads import action_values
-from edge_os.apps.sdk import HANDLER_TIMEOUT_SECONDS, Act, AppReply, AppRequest
-from edge_os.devices.entity import Action, Entity
 from edge_os.devices.registry import DeviceRegistry
-from edge_os.errors import DeviceError
 from edge_os.stages.outcome import ActionRequest
 from edge_os.stages.protocols import IntentResult
 
 _LOGGER = logging.getLogger(__name__)
 
-APP_FILE = "app.yaml"
 INTENT_PREFIX = "app."
 """An app's reading is the intent ``app.<name>``."""
-MAX_APP_BYTES = 64 * 1024
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _PUNCTUATION = re.compile(r"[^\w\s']")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Permission(_Strict):
-    """Entities (ids, or ``domain.*``) and the actions the app may take on them."""
-
-    entities: list[str] = Field(min_length=1)
-    actions: list[Action] = Field(min_length=1)
-
-
-class Step(_Strict):
-    """One device action: on one entity, or on every declared entity of a domain."""
-
-    action: Action
-    entity: str | None = None
-    domain: str | None = None
-    area: str | None = None
-    """With ``domain``: only that area's entities."""
-    params: dict[str, float | int | str] = Field(default_factory=dict)
-
-
-class AppSpec(_Strict):
-    """What ``app.yaml`` holds."""
-
-    name: str
-    description: str = ""
-    sentences: list[str] = Field(min_length=1)
-    lists: dict[str, list[str]] = Field(default_factory=dict)
-    """Values of the sentences' ``{slot}`` lists, passed to the handler."""
-    permissions: list[Permission] = Field(default_factory=list)
-    steps: list[Step] = Field(default_factory=list)
-    handler: str | None = None
-    """A Python file in the app's folder with ``handle(AppRequest) -> AppReply``."""
-    response: str | None = None
-
-    @model_validator(mode="after")
-    def _something_to_do(self) -> AppSpec:
-        if not self.steps and self.handler is None:
-            raise ValueError("an app needs steps or a handler")
-        return self
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _NAME.match(value):
-            raise ValueError("a name is lower case letters, digits and '_', starting a letter")
-        return value
-
-    def permits(self, entity_id: str, action: Action) -> bool:
-        """Whether the app declared ``action`` on ``entity_id``."""
-        return any(
-            action in permission.actions
-            and any(fnmatch.fnmatchcase(entity_id, pattern) for pattern in permission.entities)
-            for permission in self.permissions
-        )
 
 
 @dataclass
@@ -135,7 +66,7 @@ class App:
     spec: AppSpec | None = None
     problem: str | None = None
     enabled: bool = True
-    handle: Callable[[AppRequest], AppReply] | None = None
+    handle: Handle | None = None
     """The handler's ``handle``, when the app has one."""
 
     @property
@@ -155,155 +86,6 @@ class AppReading:
     result: IntentResult
     requests: list[ActionRequest] = field(default_factory=list)
     say: str | None = None
-
-
-def requests(spec: AppSpec, registry: DeviceRegistry) -> list[ActionRequest]:
-    """The app's steps as device requests over ``registry``; ValueError says what is wrong."""
-    out: list[ActionRequest] = []
-    for number, step in enumerate(spec.steps, start=1):
-        where = f"step {number} ({step.action.value})"
-        if (step.entity is None) == (step.domain is None):
-            raise ValueError(f"{where}: give either an entity or a domain")
-        if step.entity is not None:
-            entity = registry.get(step.entity)
-            if entity is None:
-                raise ValueError(f"{where}: there is no entity {step.entity}")
-            if not spec.permits(entity.id, step.action):
-                raise ValueError(
-                    f"{where}: {step.action.value} on {entity.id} is not in the app's permissions"
-                )
-            if step.action not in entity.actions:
-                raise ValueError(f"{where}: {entity.id} cannot {step.action.value}")
-            out.append(_checked(entity, ActionRequest(entity.id, step.action, dict(step.params))))
-            continue
-        chosen = [
-            entity
-            for entity in registry
-            if entity.domain == step.domain
-            and (step.area is None or entity.area == step.area)
-            and step.action in entity.actions
-            and spec.permits(entity.id, step.action)
-        ]
-        if not chosen:
-            raise ValueError(
-                f"{where}: no {step.domain} entity"
-                + (f" in {step.area}" if step.area else "")
-                + " that the app may use for it"
-            )
-        out.extend(_checked(e, ActionRequest(e.id, step.action, dict(step.params))) for e in chosen)
-    return out
-
-
-def acts_to_requests(
-    spec: AppSpec, acts: Sequence[Act], registry: DeviceRegistry
-) -> list[ActionRequest]:
-    """A handler's acts as requests, each checked as a step is; ValueError for the first bad."""
-    out: list[ActionRequest] = []
-    for act in acts:
-        try:
-            action = Action(act.action)
-        except ValueError:
-            raise ValueError(f"{act.action!r} is not an action") from None
-        entity = registry.get(act.entity)
-        if entity is None:
-            raise ValueError(f"there is no entity {act.entity}")
-        if not spec.permits(entity.id, action):
-            raise ValueError(f"{action.value} on {entity.id} is not in the app's permissions")
-        if action not in entity.actions:
-            raise ValueError(f"{entity.id} cannot {action.value}")
-        out.append(_checked(entity, ActionRequest(entity.id, action, dict(act.params))))
-    return out
-
-
-def _load_handler(folder: Path, spec: AppSpec) -> Callable[[AppRequest], AppReply]:
-    """The handler file's ``handle`` (imported once, at load); ValueError if it cannot be."""
-    assert spec.handler is not None
-    path = (folder / spec.handler).resolve()
-    if folder.resolve() not in path.parents or path.suffix != ".py" or not path.is_file():
-        raise ValueError(f"handler {spec.handler!r} is not a .py file in the app's folder")
-    module_spec = importlib.util.spec_from_file_location(f"edge_os_app_{spec.name}", path)
-    if module_spec is None or module_spec.loader is None:
-        raise ValueError(f"cannot import {path}")
-    module = importlib.util.module_from_spec(module_spec)
-    try:
-        module_spec.loader.exec_module(module)
-    except Exception as err:  # whatever the app's code raises, the app is off, not edge-os
-        raise ValueError(f"its handler failed to import: {type(err).__name__}: {err}") from None
-    handle = getattr(module, "handle", None)
-    if not callable(handle):
-        raise ValueError(f"{path.name} has no handle(request) function")
-    return handle  # type: ignore[no-any-return]
-
-
-def _checked(entity: Entity, request: ActionRequest) -> ActionRequest:
-    """``request``, once its parameters are what its action takes (else ValueError)."""
-    try:
-        action_values(entity, request)
-    except DeviceError as err:
-        raise ValueError(f"{request.action.value} on {entity.id}: {err.message}") from None
-    return request
-
-
-ENTRY_POINTS = "edge_os.apps"
-"""The entry point group of apps installed with pip: each names a package whose folder
-holds an ``app.yaml``."""
-
-
-def packaged_apps() -> list[Path]:
-    """The folders of apps installed as Python packages (entry point group ``edge_os.apps``)."""
-    from importlib.metadata import entry_points
-
-    folders: list[Path] = []
-    for entry in entry_points(group=ENTRY_POINTS):
-        try:
-            module = entry.load()
-        except Exception as err:  # a broken package must not stop the others
-            _LOGGER.warning("app package %s cannot be loaded: %s", entry.value, err)
-            continue
-        location = getattr(module, "__file__", None)
-        if location is not None and (Path(location).parent / APP_FILE).is_file():
-            folders.append(Path(location).parent)
-        else:
-            _LOGGER.warning("app package %s has no %s beside it", entry.value, APP_FILE)
-    return folders
-
-
-def read_spec(folder: Path) -> AppSpec:
-    """The ``app.yaml`` in ``folder``, validated; ValueError says what is wrong."""
-    return _read(folder)
-
-
-def _read(folder: Path) -> AppSpec:
-    path = folder / APP_FILE
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise ValueError(f"cannot read {path}: {err.strerror or err}") from None
-    if len(data) > MAX_APP_BYTES:
-        raise ValueError(f"{path} is over {MAX_APP_BYTES // 1024} KiB")
-    try:
-        loaded = yaml.load(data, Loader=_NoAliases)  # a SafeLoader that refuses aliases
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        at = f":{mark.line + 1}" if mark is not None else ""
-        raise ValueError(f"{path}{at}: invalid YAML ({getattr(err, 'problem', err)})") from None
-    if not isinstance(loaded, dict):
-        raise ValueError(f"{path}: expected a mapping")
-    try:
-        return AppSpec.model_validate(loaded)
-    except ValidationError as err:
-        first = err.errors()[0]
-        key = ".".join(str(part) for part in first["loc"]) or "(top)"
-        raise ValueError(f"{path}: {key}: {first['msg']}") from None
-
-
-class _NoAliases(yaml.SafeLoader):
-    """A safe loader that refuses anchors and aliases (no alias bombs in an app)."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.events.AliasEvent):
-            raise yaml.YAMLError("aliases are not allowed in an app")
-        return super().compose_node(parent, index)
 
 
 def normalize(text: str) -> str:
@@ -346,13 +128,13 @@ class AppBook:
         for app_folder in app_folders:
             app = App(app_folder)
             try:
-                app.spec = _read(app_folder)
+                app.spec = read_spec(app_folder)
                 if app.spec.name in seen:
                     raise ValueError(f"another app is already called {app.spec.name}")
                 requests(app.spec, registry)
                 _check_sentences(app.spec, understands)
                 if app.spec.handler is not None:
-                    app.handle = _load_handler(app_folder, app.spec)
+                    app.handle = load_handler(app_folder, app.spec)
             except ValueError as err:
                 app.problem = str(err)
                 _LOGGER.warning("app %s is off: %s", app.name, app.problem)
@@ -407,9 +189,9 @@ class AppBook:
             if app.handle is not None:
                 request = AppRequest(
                     text, dict(found[1]), now or datetime.now().astimezone(), area,
-                    _declared(spec, state or (lambda _entity_id: None)),
+                    declared(spec, state or (lambda _entity_id: None)),
                 )  # fmt: skip
-                reply = _call(app, request)
+                reply = call(app.handle, app.name, request)
                 planned += acts_to_requests(spec, reply.acts, registry)
                 say = reply.say or say
         except ValueError as err:
@@ -440,42 +222,6 @@ class AppBook:
         return found.intent.name, slots
 
 
-def _declared(spec: AppSpec, read: Callable[[str], str | None]) -> Callable[[str], str | None]:
-    """``read`` limited to the entities the app declared."""
-
-    def state(entity_id: str) -> str | None:
-        declared = any(spec.permits(entity_id, action) for action in Action)
-        return read(entity_id) if declared else None
-
-    return state
-
-
-def _call(app: App, request: AppRequest) -> AppReply:
-    """The handler's reply, within :data:`HANDLER_TIMEOUT_SECONDS` (else ValueError)."""
-    assert app.handle is not None and app.spec is not None
-    handle = app.handle
-    box: dict[str, Any] = {}
-
-    def call() -> None:
-        try:
-            box["reply"] = handle(request)
-        except Exception as err:  # the app's bug, reported; edge-os runs on
-            box["error"] = err
-
-    worker = threading.Thread(target=call, name=f"edge-os-app-{app.name}", daemon=True)
-    worker.start()
-    worker.join(HANDLER_TIMEOUT_SECONDS)
-    if worker.is_alive():
-        raise ValueError(f"its handler took longer than {HANDLER_TIMEOUT_SECONDS:g} s")
-    if "error" in box:
-        error = box["error"]
-        raise ValueError(f"its handler raised {type(error).__name__}: {error}")
-    reply = box.get("reply")
-    if not isinstance(reply, AppReply):
-        raise ValueError(f"its handler returned {type(reply).__name__}, not an AppReply")
-    return reply
-
-
 def _intents_dict(specs: Sequence[AppSpec]) -> dict[str, Any]:
     lists: dict[str, Any] = {}
     for spec in specs:
@@ -503,3 +249,27 @@ def _check_sentences(spec: AppSpec, understands: Understands | None) -> None:
     for text in samples:
         if understands(text):
             raise ValueError(f'"{text.strip()}" is already a built-in sentence (a clash)')
+
+
+ENTRY_POINTS = "edge_os.apps"
+"""The entry point group of apps installed with pip: each names a package whose folder
+holds an ``app.yaml``."""
+
+
+def packaged_apps() -> list[Path]:
+    """The folders of apps installed as Python packages (entry point group ``edge_os.apps``)."""
+    from importlib.metadata import entry_points
+
+    folders: list[Path] = []
+    for entry in entry_points(group=ENTRY_POINTS):
+        try:
+            module = entry.load()
+        except Exception as err:  # a broken package must not stop the others
+            _LOGGER.warning("app package %s cannot be loaded: %s", entry.value, err)
+            continue
+        location = getattr(module, "__file__", None)
+        if location is not None and (Path(location).parent / APP_FILE).is_file():
+            folders.append(Path(location).parent)
+        else:
+            _LOGGER.warning("app package %s has no %s beside it", entry.value, APP_FILE)
+    return folders

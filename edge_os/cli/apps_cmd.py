@@ -165,7 +165,7 @@ def _ask(question: str, yes: bool) -> None:
 
 
 def _install(args: argparse.Namespace) -> int:
-    from edge_os.apps.book import read_spec
+    from edge_os.apps.spec import read_spec
 
     config = load_config(discover_config_path(args.config))
     if not config.apps.paths:
