@@ -84,6 +84,9 @@ def _add_edit_parsers(sub: Any) -> None:
     alias.add_argument("alias", metavar="ALIAS")
     alias.add_argument("--remove", action="store_true", help="remove this alias instead")
     alias.set_defaults(handler=_alias)
+    from edge_os.cli import devices_import
+
+    devices_import.add_parser(sub)
 
 
 def describe(entity: Entity, *, imported: bool = False) -> dict[str, Any]:

@@ -77,6 +77,11 @@ def _round_trip(value: Any, *, flow: bool = False) -> Any:
     return value
 
 
+def yaml_node(value: Any) -> Any:
+    """Plain data (dicts, lists, scalars) as block-style nodes to add to a document."""
+    return _round_trip(value)
+
+
 class ConfigDocument:
     """A config file as text plus its ruamel tree; edits change only the lines they touch.
 
