@@ -154,6 +154,26 @@ def _retained_configs(config: Config, seconds: float) -> dict[str, bytes]:
         return dict(configs)
 
 
+def import_into(path: Path, config: Config, seconds: float = 3.0) -> tuple[list[str], list[Any]]:
+    """Add the devices announced on ``config``'s broker to the file at ``path`` (setup)."""
+    from edge_os.config.edit import ConfigDocument, yaml_node
+
+    entities, skipped = _from_discovery(config, seconds)
+    doc = ConfigDocument.open(path, command="setup")
+    present = {
+        str(item.get("id")) for item in doc.data.get("entities") or [] if isinstance(item, dict)
+    }
+    new = [entity for entity in entities if entity.id not in present]
+    for entity in new:
+        doc.append(
+            ("entities",),
+            yaml_node(entity.model_dump(mode="json", exclude_defaults=True, exclude_none=True)),
+        )
+    if new:
+        doc.save()
+    return [entity.id for entity in new], skipped
+
+
 def _import(args: argparse.Namespace) -> int:
     from edge_os.config.edit import ConfigDocument, default_path, yaml_node
 

@@ -148,10 +148,10 @@ def _broker(config: Config) -> Check:
 
         binary = find_mosquitto()  # DeviceError naming the package when it is missing
         return Check("broker", "OK", f"mqtt.host is null: edge-os starts its own ({binary})")
-    return _probe_broker(config)
+    return probe_broker(config)
 
 
-def _probe_broker(config: Config) -> Check:
+def probe_broker(config: Config) -> Check:
     """Connect as the config says, subscribe, publish and receive one message."""
     from paho.mqtt import client as paho_client
 

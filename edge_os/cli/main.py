@@ -23,6 +23,7 @@ from edge_os.cli import (
     models_cmd,
     run_cmd,
     say_cmd,
+    setup_cmd,
     speak_cmd,
     status_cmd,
     systemd_cmd,
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     models_cmd.add_parser(commands)
     run_cmd.add_parser(commands)
     say_cmd.add_parser(commands)
+    setup_cmd.add_parser(commands)
     speak_cmd.add_parser(commands)
     status_cmd.add_parser(commands)
     systemd_cmd.add_parser(commands)
