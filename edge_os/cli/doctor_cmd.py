@@ -1,7 +1,8 @@
 """``edge-os doctor``: check each link of the chain, one line each, with what to do.
 
 Checks run in order (config, models, audio, broker, wake word, registry, learned reader,
-state folder); each is OK, WARN (works, but not as well as it could) or FAIL (this stops
+state folder, GPIO, memory and disk, the systemd unit and its last errors, the last wake);
+each is OK, WARN (works, but not as well as it could) or FAIL (this stops
 edge-os from working). Exit 0 when nothing FAILs, 1 otherwise; ``--json`` for scripts.
 """
 
@@ -14,29 +15,18 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from edge_os.cli import doctor_host
+from edge_os.cli.doctor_types import Check
 from edge_os.config.loader import discover_config_path, load_config
 from edge_os.config.settings import BUNDLED_WAKE_WORDS, Config
 from edge_os.errors import ConfigError, EdgeOSError
 
-Status = Literal["OK", "WARN", "FAIL", "SKIP"]
 BROKER_TIMEOUT_SECONDS = 3.0
 """How long the broker check waits for the connection and for its own message to return."""
-
-
-@dataclass(frozen=True)
-class Check:
-    """The verdict of one check."""
-
-    name: str
-    """What was checked (config, models, audio, broker, wake, registry, reader, state_dir)."""
-    status: Status
-    """OK, WARN, FAIL, or SKIP (not checked: the config could not be loaded)."""
-    message: str
-    """What was found, and for WARN/FAIL what to do."""
 
 
 def add_parser(commands: Any) -> None:
@@ -295,6 +285,10 @@ CHECKS: list[tuple[str, Callable[[Config], Check]]] = [
     ("registry", _registry),
     ("reader", _reader),
     ("state_dir", _state_dir),
+    ("gpio", doctor_host.gpio),
+    ("resources", doctor_host.resources),
+    ("service", doctor_host.service),
+    ("last_wake", doctor_host.last_wake),
 ]
 """The checks after the config's own, in the order they are run and printed."""
 

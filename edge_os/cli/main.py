@@ -20,6 +20,7 @@ from edge_os.cli import (
     doctor_cmd,
     eval_cmd,
     listen_cmd,
+    logs_cmd,
     models_cmd,
     run_cmd,
     say_cmd,
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor_cmd.add_parser(commands)
     eval_cmd.add_parser(commands)
     listen_cmd.add_parser(commands)
+    logs_cmd.add_parser(commands)
     models_cmd.add_parser(commands)
     run_cmd.add_parser(commands)
     say_cmd.add_parser(commands)

@@ -6,11 +6,15 @@ import argparse
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from edge_os.config.loader import discover_config_path, load_config
 
+if TYPE_CHECKING:
+    from edge_os.stages.events import Event
+
 _LOGGER = logging.getLogger(__name__)
+_EVENTS = logging.getLogger("edge_os.events")
 
 
 def add_parser(commands: Any) -> None:
@@ -21,6 +25,15 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument("--no-llm", action="store_true", help="grammar only, no LLM fallback")
     parser.set_defaults(handler=_run)
+
+
+EVENT_MARK = "event "
+"""Each pipeline event is one log line: ``event <json>`` (what ``edge-os logs`` colours)."""
+
+
+def log_event(event: Event) -> None:
+    """Put a pipeline event in the log (journald under systemd), one JSON line."""
+    _EVENTS.info("%s%s", EVENT_MARK, event.to_json())
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -34,7 +47,12 @@ def _run(args: argparse.Namespace) -> int:
     setup_logging(config.logging.level, config.logging.format)
     source = open_source(config.audio.input, path=args.input)
     with open_assistant(config, llm=not args.no_llm) as assistant:
-        service = VoiceService(assistant, source, status_path=config.state_dir / "status.json")
+        service = VoiceService(
+            assistant,
+            source,
+            status_path=config.state_dir / "status.json",
+            on_event=log_event,
+        )
         buttons = None
         if config.gpio.push_to_talk_pin is not None or config.gpio.mute_pin is not None:
             buttons = GpioButtons(

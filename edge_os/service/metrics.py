@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter, deque
 from typing import Any
 
@@ -27,11 +28,15 @@ class Metrics:
         self.counts: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()
         self._latency: dict[str, deque[float]] = {}
+        self.last_wake_unix: float | None = None
+        """When the wake word was last heard (wall clock), for ``edge-os doctor``."""
 
     def record_event(self, event: Event) -> None:
         """Count one pipeline event (and its error code, for errors)."""
         with self._lock:
             self.counts[event.type.value] += 1
+            if event.type is EventType.WAKE_DETECTED:
+                self.last_wake_unix = time.time()
             if isinstance(event, ErrorEvent):
                 self.errors[event.code] += 1
 
@@ -55,6 +60,7 @@ class Metrics:
             }
             return {
                 "wakes": self.counts[EventType.WAKE_DETECTED.value],
+                "last_wake_unix": self.last_wake_unix,
                 "commands": self.counts[EventType.TRANSCRIPT.value],
                 "actions": self.counts[EventType.ACTION.value],
                 "errors": sum(self.errors.values()),

@@ -11,7 +11,10 @@ from edge_os.action.broker import EmbeddedBroker, free_port
 from edge_os.cli.main import main
 from tests.conftest import EXAMPLE_HOME
 
-ORDER = ["config", "models", "audio", "broker", "wake", "registry", "reader", "state_dir"]
+ORDER = [
+    "config", "models", "audio", "broker", "wake", "registry", "reader", "state_dir",
+    "gpio", "resources", "service", "last_wake",
+]  # fmt: skip
 
 
 def example_home(tmp_path: Path, extra: str = "") -> Path:
