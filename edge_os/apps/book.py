@@ -11,6 +11,8 @@ An app is a folder with an ``app.yaml``::
       - {entities: [lock.front_door], actions: [lock]}
     steps:                           # done in order, through the dispatcher
       - {action: turn_off, domain: light}
+      - {say: Locking up in a minute.}
+      - {wait: 60}                   # the rest goes to the durable schedule
       - {action: lock, entity: lock.front_door}
     response: Good night.            # said when every step is done
 
@@ -46,6 +48,7 @@ from edge_os.apps.spec import (
     acts_to_requests,
     read_spec,
     requests,
+    segment,
 )
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.stages.outcome import ActionRequest
@@ -86,6 +89,17 @@ class AppReading:
     result: IntentResult
     requests: list[ActionRequest] = field(default_factory=list)
     say: str | None = None
+    later: tuple[float, str] | None = None
+    """After a wait step: (seconds, the command that runs the steps after it), for the
+    durable schedule."""
+
+
+def continuation(name: str, step: int) -> str:
+    """The scheduled command that runs app ``name``'s steps from ``step`` (1-based)."""
+    return f"continue {name.replace('_', ' ')} from step {step}"
+
+
+_CONTINUATION = re.compile(r"^continue ([a-z0-9 ]+) from step (\d+)$")
 
 
 def normalize(text: str) -> str:
@@ -178,15 +192,23 @@ class AppBook:
         and ``state`` are what it sees); one that fails turns its app off.
         """
         started = time.perf_counter()
-        found = self._recognize(text)
+        first, found = 1, self._recognize(text)
+        resumed = _CONTINUATION.match(normalize(text))
+        if resumed is not None:
+            first, found = int(resumed.group(2)), (resumed.group(1).replace(" ", "_"), {})
         app = self.get(found[0]) if found is not None else None
-        if app is None or app.spec is None or found is None:
+        if app is None or not app.active or app.spec is None or found is None:
             return AppReading(IntentResult(text=text, intent=None))
         spec = app.spec
-        say = spec.response
+        later: tuple[float, str] | None = None
         try:
-            planned = requests(spec, registry)
-            if app.handle is not None:
+            part = segment(spec, registry, first)
+            planned = part.requests
+            said = [*part.says, *([] if part.next_step else [spec.response or ""])]
+            say = " ".join(x for x in said if x) or None
+            if part.wait is not None and part.next_step is not None:
+                later = (part.wait, continuation(spec.name, part.next_step))
+            if app.handle is not None and first == 1:
                 request = AppRequest(
                     text, dict(found[1]), now or datetime.now().astimezone(), area,
                     declared(spec, state or (lambda _entity_id: None)),
@@ -199,6 +221,7 @@ class AppBook:
             app.problem = str(err)
             self._compile()
             planned, say = [], f"Sorry, {spec.name.replace('_', ' ')} failed, so I turned it off."
+            later = None
         result = IntentResult(
             text=text,
             intent=INTENT_PREFIX + app.name,
@@ -208,7 +231,7 @@ class AppBook:
             path="app",
             latency_ms=(time.perf_counter() - started) * 1000,
         )
-        return AppReading(result, planned, say)
+        return AppReading(result, planned, say, later)
 
     def _recognize(self, text: str) -> tuple[str, dict[str, str]] | None:
         if self._intents is None:

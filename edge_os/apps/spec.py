@@ -9,6 +9,7 @@ import fnmatch
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,15 +48,41 @@ class Permission(_Strict):
     actions: list[Action] = Field(min_length=1)
 
 
-class Step(_Strict):
-    """One device action: on one entity, or on every declared entity of a domain."""
+MAX_WAIT_SECONDS = 24 * 3600
 
-    action: Action
+
+class Step(_Strict):
+    """One step: a device action (on one entity, or on every declared entity of a domain),
+    a sentence to say, or a wait before the steps after it."""
+
+    action: Action | None = None
     entity: str | None = None
     domain: str | None = None
     area: str | None = None
     """With ``domain``: only that area's entities."""
     params: dict[str, float | int | str] = Field(default_factory=dict)
+    say: str | None = Field(None, min_length=1, max_length=500)
+    """Said with the answer."""
+    wait: float | None = Field(None, ge=1, le=MAX_WAIT_SECONDS)
+    """Seconds before the next steps run (in the durable schedule: a restart keeps it)."""
+
+    @model_validator(mode="after")
+    def _one_thing(self) -> Step:
+        if sum(x is not None for x in (self.action, self.say, self.wait)) != 1:
+            raise ValueError("a step is one of: an action, a say, a wait")
+        return self
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The steps up to the next wait: their requests, what they say, and what comes next."""
+
+    requests: list[ActionRequest]
+    says: list[str]
+    wait: float | None = None
+    """Seconds before the next segment (None: this was the last)."""
+    next_step: int | None = None
+    """The 1-based step the next segment starts at."""
 
 
 class AppSpec(_Strict):
@@ -95,9 +122,31 @@ class AppSpec(_Strict):
 
 
 def requests(spec: AppSpec, registry: DeviceRegistry) -> list[ActionRequest]:
-    """The app's steps as device requests over ``registry``; ValueError says what is wrong."""
+    """Every action step as device requests over ``registry``; ValueError says what is wrong."""
     out: list[ActionRequest] = []
+    first: int | None = 1
+    while first is not None:
+        part = segment(spec, registry, first)
+        out += part.requests
+        first = part.next_step
+    return out
+
+
+def segment(spec: AppSpec, registry: DeviceRegistry, first: int = 1) -> Segment:
+    """The steps from the 1-based ``first`` up to the next wait; ValueError if one is bad."""
+    out: list[ActionRequest] = []
+    says: list[str] = []
     for number, step in enumerate(spec.steps, start=1):
+        if number < first:
+            continue
+        if step.wait is not None:
+            has_more = number < len(spec.steps)
+            return Segment(out, says, step.wait if has_more else None,
+                           number + 1 if has_more else None)  # fmt: skip
+        if step.say is not None:
+            says.append(step.say)
+            continue
+        assert step.action is not None
         where = f"step {number} ({step.action.value})"
         if (step.entity is None) == (step.domain is None):
             raise ValueError(f"{where}: give either an entity or a domain")
@@ -127,8 +176,9 @@ def requests(spec: AppSpec, registry: DeviceRegistry) -> list[ActionRequest]:
                 + (f" in {step.area}" if step.area else "")
                 + " that the app may use for it"
             )
-        out.extend(_checked(e, ActionRequest(e.id, step.action, dict(step.params))) for e in chosen)
-    return out
+        action = step.action
+        out.extend(_checked(e, ActionRequest(e.id, action, dict(step.params))) for e in chosen)
+    return Segment(out, says)
 
 
 def acts_to_requests(

@@ -42,7 +42,7 @@ from edge_os.stages.protocols import IntentRecognizer, IntentResult, SpeechToTex
 
 if TYPE_CHECKING:
     from edge_os.action.dispatcher import Dispatcher
-    from edge_os.apps.book import AppBook
+    from edge_os.apps.book import AppBook, AppReading
     from edge_os.devices.entity import Entity
     from edge_os.intent.answer import TimerTable
     from edge_os.scheduler.store import Timer
@@ -257,17 +257,10 @@ class CommandPipeline:
             planned = [(request, result) for request in confirmed]
         else:
             chosen = None if scheduled else self._chosen(text, source)
-            by_app = (
-                None
-                if chosen or self.apps is None
-                else self.apps.read(
-                    text, self.registry, now=self._now(), area=self.area, state=self.states
-                )
-            )
+            by_app = None if chosen else self._by_app(text)
             is_confirmed = False
-            self._app_say = None
-            if by_app is not None and by_app.result.understood:
-                results, self._app_say = [by_app.result], by_app.say
+            if by_app is not None:
+                results = [by_app.result]
                 planned = [(request, by_app.result) for request in by_app.requests]
             else:
                 results = [chosen] if chosen else self._recognize(text, source, scheduled=scheduled)
@@ -331,6 +324,22 @@ class CommandPipeline:
             names = [spoken_name(self.registry[e].name) for e in first.alternatives]
             return outcomes, results, f"Do you mean {', '.join(names[:-1])} or {names[-1]}?"
         return outcomes, results, self._answer(results, outcomes)
+
+    def _by_app(self, text: str) -> AppReading | None:
+        """An app's reading of ``text`` (its later steps scheduled), or None when no app says it."""
+        self._app_say = None
+        if self.apps is None:
+            return None
+        reading = self.apps.read(
+            text, self.registry, now=self._now(), area=self.area, state=self.states
+        )
+        if not reading.result.understood:
+            return None
+        self._app_say = reading.say
+        if reading.later is not None:  # the steps after a wait: the durable schedule
+            seconds, rest = reading.later
+            self.timers.start(round(seconds), area=self.area, command=rest)
+        return reading
 
     def _chosen(self, text: str, source: Source) -> IntentResult | None:
         """The reading a short answer completes ("the counter lights", "the second one")

@@ -129,6 +129,11 @@ def _book(folder: Path, registry: DeviceRegistry, **kwargs: Any) -> AppBook:
             "volume must be between 0 and 100",
         ),
         ("name: bomb\nsentences: &a [x]\nsteps: *a\n", "aliases are not allowed"),
+        (
+            "name: both\nsentences: [blink twice]\n"
+            "steps: [{action: turn_on, entity: light.bedroom_lamp, wait: 3}]\n",
+            "a step is one of: an action, a say, a wait",
+        ),
         ("name: [broken\n", "invalid YAML"),
     ],
 )
@@ -315,3 +320,40 @@ def test_install_shows_permissions_asks_and_remove_deletes(tmp_path: Path) -> No
     assert not (installed / "reading").exists()
     for result in (refused, again, gone):
         assert "Traceback" not in result.stderr
+
+
+def test_steps_after_a_wait_run_from_the_durable_schedule(tmp_path: Path) -> None:
+    apps = tmp_path / "apps"
+    _write_app(
+        apps / "blink",
+        "name: blink\nsentences: [blink the bedside lamp]\n"
+        "permissions: [{entities: [light.bedroom_lamp], actions: [turn_on, turn_off]}]\n"
+        "steps:\n"
+        "  - {action: turn_on, entity: light.bedroom_lamp}\n"
+        "  - {say: On it.}\n"
+        "  - {wait: 1}\n"
+        "  - {action: turn_off, entity: light.bedroom_lamp}\n"
+        "response: Blinked.\n",
+    )
+    with EmbeddedBroker() as broker:
+        config = home_config(tmp_path, broker)
+        config = config.model_copy(
+            update={"apps": config.apps.model_copy(update={"paths": [apps]})}
+        )
+        devices = Subscriber(broker, "zigbee2mqtt/bedroom_lamp/set", client_id="lamp")
+        try:
+            with open_assistant(config, listen=False, speak=False, llm=False) as assistant:
+                command = assistant.command
+                first = command.handle_text("blink the bedside lamp", lambda _e: None)
+                assert first.answer == "On it."
+                assert [m.payload for m in devices.wait_for(1)] == [b'{"state": "ON"}']
+                [(job, _due)] = command.timers.running()
+                assert job.command == "continue blink from step 4"
+                time.sleep(1.2)
+                due = command.timers.take_due()
+                [(fired, late)] = due.run
+                later = command.handle_timer(fired, lambda _e: None, late_seconds=late)
+                assert later.answer == "Blinked."
+                assert [m.payload for m in devices.wait_for(2)][-1] == b'{"state": "OFF"}'
+        finally:
+            devices.close()
