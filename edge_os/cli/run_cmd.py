@@ -57,7 +57,10 @@ def _run(args: argparse.Namespace) -> int:
         if config.gpio.push_to_talk_pin is not None or config.gpio.mute_pin is not None:
             buttons = GpioButtons(
                 config.gpio,
-                make_pin_factory(config.gpio.pin_factory),
+                # one pin factory: the GPIO driver's, when the home has GPIO devices
+                assistant.gpio.factory
+                if assistant.gpio is not None
+                else make_pin_factory(config.gpio.pin_factory),
                 on_push_to_talk=service.push_to_talk,
                 on_mute=lambda: service.set_muted(not service.muted),
             )

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 from edge_os.config.settings import Config
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from edge_os.apps.book import AppBook
     from edge_os.intent.engine import IntentEngine
     from edge_os.pipeline.frontend import FrontEnd
+    from edge_os.tts.factory import Voice
+    from edge_os.tts.player import Player
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -41,6 +44,10 @@ class Assistant:
     command: CommandPipeline
     mqtt: MqttDriver | None
     gpio: GpioDriver | None
+    player: Player | None = None
+    """The speaker the answers, earcons and ``say`` go to (None without one)."""
+    voice: Voice | None = None
+    """The text-to-speech voice (None without a speaker)."""
     load_ms: dict[str, float] = field(default_factory=dict)
     """Wall time spent loading each part at start."""
     fallback: IntentRecognizer | None = None
@@ -75,13 +82,18 @@ class Assistant:
 
     def state(self, entity_id: str) -> str | None:
         """Last known state of an entity, from MQTT state topics or the GPIO pin."""
-        if self.mqtt is not None:
-            state = self.mqtt.state(entity_id)
-            if state is not None:
-                return state.state
-        if self.gpio is not None:
-            return self.gpio.state(entity_id)
-        return None
+        return read_state(self.mqtt, self.gpio, entity_id)
+
+
+def read_state(mqtt: MqttDriver | None, gpio: GpioDriver | None, entity_id: str) -> str | None:
+    """Last known state of an entity, from MQTT state topics or the GPIO pin."""
+    if mqtt is not None:
+        state = mqtt.state(entity_id)
+        if state is not None:
+            return state.state
+    if gpio is not None:
+        return gpio.state(entity_id)
+    return None
 
 
 def intent_engine(config: Config, registry: DeviceRegistry, *, llm: bool) -> IntentEngine:
@@ -196,12 +208,14 @@ def open_assistant(
                 context_seconds=config.intent.context_seconds,
                 timers=timers,
                 apps=load_apps(config, registry, engine),
+                states=partial(read_state, mqtt, gpio),
             ),
             mqtt=mqtt,
             gpio=gpio,
+            player=player,
+            voice=voice,
             load_ms=load_ms,
             fallback=engine.fallback,
         )
-        assistant.command.states = assistant.state
         _LOGGER.info("loaded in %s ms", load_ms)
         yield assistant

@@ -156,7 +156,7 @@ class VoiceService:
     def set_muted(self, muted: bool) -> None:
         """Mute the microphone (audio is dropped) and the speaker."""
         self.muted = muted
-        player = self.assistant.command.player
+        player = self.assistant.player
         if player is not None:
             player.set_muted(muted)
         self._set_state("muted" if muted else "idle")
@@ -164,7 +164,7 @@ class VoiceService:
     def set_volume(self, percent: int) -> None:
         """Set the playback volume, 0-100."""
         self.volume = percent
-        player = self.assistant.command.player
+        player = self.assistant.player
         if player is not None:
             player.set_volume(percent)
         self._publish_state()
@@ -395,7 +395,7 @@ class VoiceService:
 
     def _earcon(self, name: str) -> None:
         """Queue a short sound (wake, listening-end, error) in front of the next command."""
-        player = self.assistant.command.player
+        player = self.assistant.player
         if player is None or not self.assistant.config.audio.output.earcons or self._closing:
             return
         from edge_os.tts.earcons import Earcon, earcon_audio
@@ -472,9 +472,9 @@ class VoiceService:
             self._threadsafe(self._command_done)()
 
     def _say(self, text: str, request_id: str | None) -> None:
-        command = self.assistant.command
-        if command.voice is not None and command.player is not None:
-            command.player.play(command.voice.synthesize(text))
+        voice, player = self.assistant.voice, self.assistant.player
+        if voice is not None and player is not None:
+            player.play(voice.synthesize(text))
         if self.control is not None:
             self.control.say_finished(request_id)
 
@@ -496,7 +496,7 @@ class VoiceService:
         """Handle one event in the loop thread: count, publish, update state."""
         self.metrics.record_event(event)
         if isinstance(event, WakeDetected):
-            player = self.assistant.command.player
+            player = self.assistant.player
             if player is not None and player.playing:
                 player.stop()  # barge-in: the new wake word interrupts speech
             self._earcon("wake")
