@@ -60,6 +60,7 @@ def _install(args: argparse.Namespace) -> int:
 
     for path in install(_options(args), root=args.root):
         print(f"wrote {path}")
+    _pin_state_dir(args)
     if args.secure_broker:
         _secure_broker(args)
     if args.root == Path("/"):
@@ -69,6 +70,37 @@ def _install(args: argparse.Namespace) -> int:
     return 0
 
 
+SERVICE_STATE_DIR = "/var/lib/edge-os"
+"""The unit's StateDirectory: where the service keeps its queue, status and socket."""
+
+
+def _config_file(args: argparse.Namespace) -> Path:
+    root: Path = args.root
+    path: Path = args.config_path
+    return root / path.relative_to("/") if path.is_absolute() else root / path
+
+
+def _pin_state_dir(args: argparse.Namespace) -> None:
+    """Name the service's state folder in the config, so `status` and `say` find it too.
+
+    Under systemd the service gets ``$STATE_DIRECTORY``; a command run by hand does not,
+    and would look in its own user's state folder instead.
+    """
+    from edge_os.config.edit import ConfigDocument, write_atomic
+
+    config_file = _config_file(args)
+    doc = ConfigDocument.open(config_file, command="systemd install")
+    if "state_dir" in doc.data:
+        return
+    doc.set(("state_dir",), SERVICE_STATE_DIR)
+    if args.root == Path("/"):
+        doc.save()
+    else:
+        config_file.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(config_file, doc.render())
+    print(f"set state_dir: {SERVICE_STATE_DIR} in {config_file} (the service's StateDirectory)")
+
+
 def _secure_broker(args: argparse.Namespace) -> None:
     """Logins, ACL and Mosquitto snippet; the config's mqtt login set to edge-os's."""
     from edge_os.action.access import EDGE_OS_PASSWORD, write_access
@@ -76,11 +108,7 @@ def _secure_broker(args: argparse.Namespace) -> None:
     from edge_os.config.edit import ConfigDocument, write_atomic
 
     root: Path = args.root
-    config_file = (
-        root / args.config_path.relative_to("/")
-        if args.config_path.is_absolute()
-        else (root / args.config_path)
-    )
+    config_file = _config_file(args)
     doc = ConfigDocument.open(config_file, command="systemd install --secure-broker")
     doc.unset(("mqtt", "password_file"))  # it may name a file only the target system has
     config = doc.validate(doc.render())

@@ -150,7 +150,8 @@ def test_say_logs_in_as_edge_os_and_commands_a_device(installed: Path) -> None:
             "password_file: /etc/edge-os/mqtt.password",
             f"password_file: {password}\n  host: {broker.host}\n  port: {broker.port}",
         )
-        config.write_text(text + f"state_dir: {root / 'state'}\n", encoding="utf-8")
+        text = text.replace("state_dir: /var/lib/edge-os", f"state_dir: {root / 'state'}")
+        config.write_text(text, encoding="utf-8")
         device = Client(broker, "devices", _password(root, f"{CONF_D}/devices.password"))
         device.subscribe("zigbee2mqtt/#")
         try:

@@ -94,3 +94,25 @@ def test_install_into_a_root(tmp_path: Path) -> None:
         tmp_path / "etc/sysusers.d/edge-os.conf",
     ]
     assert written[0].read_text(encoding="utf-8") == render_unit()
+
+
+def test_install_names_the_service_state_folder_in_the_config(tmp_path: Path) -> None:
+    """So `edge-os status` and `say`, run by hand, look where the service keeps its socket."""
+    import subprocess
+    import sys
+
+    from edge_os.config.loader import load_config
+    from tests.conftest import REPO
+
+    config = tmp_path / "etc/edge-os/config.yaml"
+    config.parent.mkdir(parents=True)
+    config.write_text("# mine\nsite: {id: hall}\n", encoding="utf-8")
+    for _ in range(2):  # a second install changes nothing
+        subprocess.run(
+            [sys.executable, "-m", "edge_os", "systemd", "install", "--root", str(tmp_path),
+             "--exec", "/usr/bin/edge-os"],
+            cwd=REPO, check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+    text = config.read_text(encoding="utf-8")
+    assert text.startswith("# mine") and text.count("state_dir") == 1
+    assert str(load_config(config).state_dir) == "/var/lib/edge-os"
