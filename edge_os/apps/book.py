@@ -171,11 +171,6 @@ class AppBook:
         """The app called ``name``."""
         return next((app for app in self.apps if app.name == name), None)
 
-    def match(self, text: str) -> App | None:
-        """The active app one of whose sentences ``text`` is, or None."""
-        found = self._recognize(text)
-        return self.get(found[0]) if found is not None else None
-
     def read(
         self,
         text: str,
