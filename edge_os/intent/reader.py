@@ -172,6 +172,8 @@ _DOWN_WORDS = frozenset({"off", "down", "disable", "deactivate", "kill", "shut",
                          "close", "lower", "dim", "dimmer", "decrease", "quieter", "cooler",
                          "less", "reduce", "unlock", "unlocked"})  # fmt: skip
 _NEGATIONS = frozenset({"not", "don't", "dont", "no", "never", "doesn't", "isn't", "won't"})
+_LOCK_SENSE = {"open": "unlock", "opened": "unlocked", "close": "lock", "closed": "lock"}
+"""A lock opens when it unlocks: its own direction words."""
 _TOO_MUCH = frozenset({"loud", "bright", "hot", "warm", "high", "noisy", "light"})
 _TOO_LITTLE = frozenset({"quiet", "dark", "cold", "chilly", "low", "dim", "soft"})
 STATE_WORDS: dict[str, str] = {
@@ -309,6 +311,8 @@ class Reader:
             return unsure("a question is never an action")
         if _contradicts(tokens, meaning, found):
             return unsure("its own words say the opposite")
+        if meaning.intent is not None and not meaning.query and _forbids(tokens):
+            return unsure("it asks for something not to be done")
         if name in {"on", "off", "toggle"} and not _asks_for_action(tokens, found):
             return unsure("no word of it asks for anything to be done")
         slots: dict[str, SlotValue] = dict(meaning.slots)
@@ -617,16 +621,33 @@ def _asks_for_action(tokens: Sequence[str], found: Mentions) -> bool:
     return bool(said & (ACTION_WORDS | _UP_WORDS | _DOWN_WORDS))
 
 
+_DO_WORDS = frozenset({"turn", "switch", "put", "open", "close", "lock", "unlock", "start",
+                       "stop", "set", "make", "shut", "kill", "dim", "raise", "lower"})  # fmt: skip
+
+
+def _forbids(tokens: Sequence[str]) -> bool:
+    """ "don't turn on the light", "do not unlock the door": a request not to act."""
+    return any(
+        token in _NEGATIONS and any(t in _DO_WORDS for t in tokens[index + 1 : index + 3])
+        for index, token in enumerate(tokens)
+    )
+
+
 def _contradicts(tokens: Sequence[str], meaning: Meaning, found: Mentions) -> bool:
     """The sentence's own direction words say the opposite of the reading."""
     if not meaning.direction:
         return False
-    said = set(tokens)
+    named: set[int] = set()
     for mention in found.entities[:1]:
-        said -= {tokens[i] for i in mention.positions}  # "Lower garden light" is a name
-    for index, token in enumerate(tokens):
-        if token in _UP_WORDS | _DOWN_WORDS and _NEGATIONS & set(tokens[max(0, index - 4) : index]):
-            said.discard(token)  # "we don't need the lights on anymore" asks for off
+        named |= mention.positions  # "Lower garden light" is a name
+    rest = [(i, t) for i, t in enumerate(tokens) if i not in named]
+    said = {t for _, t in rest}
+    for place, (_, token) in enumerate(rest):
+        before = {t for _, t in rest[max(0, place - 4) : place]}
+        if token in _UP_WORDS | _DOWN_WORDS and _NEGATIONS & before:
+            said.discard(token)  # "we don't need study room lights on anymore" asks for off
+    if found.entities and found.entities[0].id.startswith("lock."):
+        said = {_LOCK_SENSE.get(t, t) for t in said}  # "open the lock" unlocks it
     up, down = bool(said & _UP_WORDS), bool(said & _DOWN_WORDS)
     for index, token in enumerate(tokens[:-1]):
         if token == "too":  # "too loud" asks for less, "too dark" for more

@@ -109,6 +109,22 @@ def test_its_own_words_veto_the_opposite(reader: Reader) -> None:
     assert result.intent in {None, "HassTurnOff"}
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("close the front door lock", {None, "HassTurnOn"}),  # closing a lock locks it
+        ("open the lock on the front door", {None, "HassTurnOff"}),  # and opening unlocks
+        ("don't turn on the kitchen light", {None}),  # asked not to act: nothing is done
+        ("please don't switch off the kitchen light", {None}),
+        ("we don't need the kitchen light on anymore", {"HassTurnOff"}),
+    ],
+)
+def test_a_lock_opens_and_a_negation_is_read(
+    reader: Reader, text: str, intent: set[str | None]
+) -> None:
+    assert reader.recognize(text).intent in intent
+
+
 def test_a_value_is_read_never_guessed(reader: Reader) -> None:
     said = reader.recognize("I'd like the floor lamp at 35 percent brightness")
     assert (said.intent, said.slots.get("brightness")) == ("HassLightSet", 35)
