@@ -26,6 +26,7 @@ devices.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -347,7 +348,12 @@ class Reader:
             if self._names_something_else(tokens, found, targeting):
                 return unsure("it names a device this home does not have")
             if self._one_of_several(tokens, found, targeting, meaning):
-                return unsure("it asks for one device and several fit")
+                named = _named_whole(tokens, targeting.entities)
+                if named is None:
+                    return unsure("it asks for one device and several fit")
+                # "the fan in the garage": of the garage's fans, the one called Garage Fan
+                targeting = Targeting((named,), {"name": named.name}, targeting.score,
+                                      targeting.used)  # fmt: skip
             able = tuple(e for e in targeting.entities if carries_or_answers(meaning, e, slots))
             if not able:
                 return unsure("no named device can do it")
@@ -529,7 +535,10 @@ class Reader:
         elif meaning.group is not None and (not found.groups or meaning.group in found.groups):
             group = meaning.group  # "turn up the heat": the meaning's own kind
         elif found.groups:
-            group = list(found.groups)[-1]  # the last kind said is the noun
+            # the last kind said is the noun; a word that names the place said ("the fan in
+            # the garage") is the place, unless it is the only kind word
+            kinds = [g for g, at in found.groups.items() if at not in used] or list(found.groups)
+            group = kinds[-1]
         if group is None:
             return None
         if found.whole_home and area is None and floor is None:
@@ -623,6 +632,18 @@ def _asks_for_action(tokens: Sequence[str], found: Mentions) -> bool:
 
 _DO_WORDS = frozenset({"turn", "switch", "put", "open", "close", "lock", "unlock", "start",
                        "stop", "set", "make", "shut", "kill", "dim", "raise", "lower"})  # fmt: skip
+
+
+def _named_whole(tokens: Sequence[str], entities: Sequence[Entity]) -> Entity | None:
+    """The one of ``entities`` whose every name word the sentence says, if only one is."""
+    said = {singular(token) for token in tokens}
+    whole = [
+        entity
+        for entity in entities
+        if (words := [singular(w) for w in re.findall(r"[a-z0-9']+", entity.name.lower())])
+        and set(words) <= said
+    ]
+    return whole[0] if len(whole) == 1 else None
 
 
 def _forbids(tokens: Sequence[str]) -> bool:

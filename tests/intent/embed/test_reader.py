@@ -125,6 +125,20 @@ def test_a_lock_opens_and_a_negation_is_read(
     assert reader.recognize(text).intent in intent
 
 
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # "garage" names the place here; the kind is the light, not the garage door
+        ("could you flip the light in the garage", ["light.garage_light"]),
+        # two kitchen lights fit "the light"; only one is called Kitchen light
+        ("could you flip the light in the kitchen", ["light.kitchen_ceiling"]),
+    ],
+)
+def test_the_place_said_and_the_name_said(reader: Reader, text: str, targets: list[str]) -> None:
+    result = reader.recognize(text)
+    assert (result.intent, list(result.targets)) == ("HassToggle", targets), result
+
+
 def test_a_value_is_read_never_guessed(reader: Reader) -> None:
     said = reader.recognize("I'd like the floor lamp at 35 percent brightness")
     assert (said.intent, said.slots.get("brightness")) == ("HassLightSet", 35)
