@@ -211,6 +211,25 @@ def _new_client(settings: MqttSettings, client_id: str, persistent_session: bool
         manual_ack=True,
         **({} if v5 else {"clean_session": not persistent_session}),
     )
+    _log_in(client, settings)
+    return client
+
+
+def tool_client(settings: MqttSettings, client_id: str) -> Any:
+    """A plain paho client for a short CLI check (``doctor``, ``devices import``): clean
+    session, automatic acks, with the configured login and TLS."""
+    mqtt = _paho()
+    client = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=mqtt.MQTTv5 if settings.protocol == "5" else mqtt.MQTTv311,
+    )
+    _log_in(client, settings)
+    return client
+
+
+def _log_in(client: Any, settings: MqttSettings) -> None:
+    """The configured user and password, and TLS with the server's certificate checked."""
     if settings.username:
         client.username_pw_set(settings.username, read_password(settings))
     if settings.tls.enabled:
@@ -220,7 +239,6 @@ def _new_client(settings: MqttSettings, client_id: str, persistent_session: bool
             keyfile=str(settings.tls.key_file) if settings.tls.key_file else None,
             cert_reqs=ssl.CERT_REQUIRED,
         )
-    return client
 
 
 def read_password(settings: MqttSettings) -> str | None:

@@ -92,9 +92,7 @@ def _from_discovery(config: Config, seconds: float) -> tuple[list[Entity], list[
 
 def _retained_configs(config: Config, seconds: float) -> dict[str, bytes]:
     """Topic -> payload of the discovery configs the broker holds, read for ``seconds``."""
-    from paho.mqtt import client as paho_client
-
-    from edge_os.action.connection import read_password
+    from edge_os.action.connection import tool_client
 
     settings = config.mqtt
     if settings.host is None:
@@ -107,20 +105,7 @@ def _retained_configs(config: Config, seconds: float) -> dict[str, bytes]:
     configs: dict[str, bytes] = {}
     lock = threading.Lock()
     connected = threading.Event()
-    mqtt: Any = paho_client  # paho's module exports are not typed
-    client = mqtt.Client(
-        callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
-        client_id=f"edge-os-{config.site.id}-import",
-        protocol=mqtt.MQTTv5 if settings.protocol == "5" else mqtt.MQTTv311,
-    )
-    if settings.username:
-        client.username_pw_set(settings.username, read_password(settings))
-    if settings.tls.enabled:
-        client.tls_set(
-            ca_certs=str(settings.tls.ca_file) if settings.tls.ca_file else None,
-            certfile=str(settings.tls.cert_file) if settings.tls.cert_file else None,
-            keyfile=str(settings.tls.key_file) if settings.tls.key_file else None,
-        )
+    client = tool_client(settings, f"edge-os-{config.site.id}-import")
 
     def on_connect(c: Any, userdata: Any, flags: Any, reason: Any, props: Any = None) -> None:
         if not getattr(reason, "is_failure", False):

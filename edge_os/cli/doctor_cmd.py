@@ -143,28 +143,11 @@ def _broker(config: Config) -> Check:
 
 def probe_broker(config: Config) -> Check:
     """Connect as the config says, subscribe, publish and receive one message."""
-    from paho.mqtt import client as paho_client
-
-    from edge_os.action.connection import read_password
-
-    mqtt: Any = paho_client  # paho's module exports are not typed
+    from edge_os.action.connection import tool_client
 
     settings = config.mqtt
     where = f"{settings.host}:{settings.port}"
-    v5 = settings.protocol == "5"
-    client = mqtt.Client(
-        callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
-        client_id=f"edge-os-{config.site.id}-doctor-{os.getpid()}",
-        protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
-    )
-    if settings.username:
-        client.username_pw_set(settings.username, read_password(settings))
-    if settings.tls.enabled:
-        client.tls_set(
-            ca_certs=str(settings.tls.ca_file) if settings.tls.ca_file else None,
-            certfile=str(settings.tls.cert_file) if settings.tls.cert_file else None,
-            keyfile=str(settings.tls.key_file) if settings.tls.key_file else None,
-        )
+    client = tool_client(settings, f"edge-os-{config.site.id}-doctor-{os.getpid()}")
     topic = f"{settings.topic_prefix}/{config.site.id}/doctor/{os.getpid()}"
     answer: dict[str, Any] = {}
     connected, echoed = threading.Event(), threading.Event()
