@@ -29,15 +29,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import ValidationError
-
 from edge_os.action.discovery_components import (
     MAPPERS,
     ComponentMapping,
     ConfigReader,
     RejectedDiscoveryError,
 )
-from edge_os.devices.entity import Entity, entity_problems
+from edge_os.devices.entity import Entity, validated_entity
 from edge_os.devices.registry import DeviceRegistry, normalize_name
 
 MAX_CONFIG_BYTES = 65536
@@ -312,14 +310,9 @@ def entity_from_discovery(
         },
     }
     try:
-        entity = Entity.model_validate(fields)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise RejectedDiscoveryError(f"{where}: {first['msg']}") from None
-    problems = entity_problems(entity)
-    if problems:
-        raise RejectedDiscoveryError("; ".join(message for _, message in problems))
+        entity = validated_entity(fields)
+    except ValueError as err:
+        raise RejectedDiscoveryError(str(err)) from None
     return Imported(
         entity,
         _availability(reader),

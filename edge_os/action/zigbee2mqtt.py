@@ -20,9 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
-from edge_os.devices.entity import Entity, entity_problems
+from edge_os.devices.entity import Entity, validated_entity
 
 MAX_DUMP_BYTES = 8 * 1024 * 1024
 """Largest bridge/devices document read (a few hundred devices are well under 1 MB)."""
@@ -190,13 +188,4 @@ def _entity(
         mqtt["command_topic"] = f"{base_topic}/{friendly}/set"
         mqtt["payloads"] = fields.pop("payloads")
     raw = {"id": f"{domain}.{object_id}", "name": name, "area": area, "mqtt": mqtt, **fields}
-    try:
-        entity = Entity.model_validate(raw)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ValueError(f"{where}: {first['msg']}") from None
-    problems = entity_problems(entity)
-    if problems:
-        raise ValueError("; ".join(message for _, message in problems))
-    return entity
+    return validated_entity(raw)

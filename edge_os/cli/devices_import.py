@@ -24,6 +24,7 @@ from edge_os.config.loader import discover_config_path, load_config
 from edge_os.errors import ErrorCode, UsageError
 
 if TYPE_CHECKING:
+    from edge_os.config.edit import ConfigDocument
     from edge_os.config.settings import Config
     from edge_os.devices.entity import Entity
 
@@ -139,12 +140,10 @@ def _retained_configs(config: Config, seconds: float) -> dict[str, bytes]:
         return dict(configs)
 
 
-def import_into(path: Path, config: Config, seconds: float = 3.0) -> tuple[list[str], list[Any]]:
-    """Add the devices announced on ``config``'s broker to the file at ``path`` (setup)."""
-    from edge_os.config.edit import ConfigDocument, yaml_node
+def _added(doc: ConfigDocument, entities: list[Entity]) -> tuple[list[Entity], list[str]]:
+    """Append to ``doc`` the entities whose id it lacks: (those added, ids already there)."""
+    from edge_os.config.edit import yaml_node
 
-    entities, skipped = _from_discovery(config, seconds)
-    doc = ConfigDocument.open(path, command="setup")
     present = {
         str(item.get("id")) for item in doc.data.get("entities") or [] if isinstance(item, dict)
     }
@@ -154,13 +153,23 @@ def import_into(path: Path, config: Config, seconds: float = 3.0) -> tuple[list[
             ("entities",),
             yaml_node(entity.model_dump(mode="json", exclude_defaults=True, exclude_none=True)),
         )
+    return new, sorted(entity.id for entity in entities if entity.id in present)
+
+
+def import_into(path: Path, config: Config, seconds: float = 3.0) -> tuple[list[str], list[Any]]:
+    """Add the devices announced on ``config``'s broker to the file at ``path`` (setup)."""
+    from edge_os.config.edit import ConfigDocument
+
+    entities, skipped = _from_discovery(config, seconds)
+    doc = ConfigDocument.open(path, command="setup")
+    new, _ = _added(doc, entities)
     if new:
         doc.save()
     return [entity.id for entity in new], skipped
 
 
 def _import(args: argparse.Namespace) -> int:
-    from edge_os.config.edit import ConfigDocument, default_path, yaml_node
+    from edge_os.config.edit import ConfigDocument, default_path
 
     path = discover_config_path(args.config)
     config = load_config(path)
@@ -174,21 +183,13 @@ def _import(args: argparse.Namespace) -> int:
         if args.area is not None:
             entities = [e if e.area else e.model_copy(update={"area": args.area}) for e in entities]
     doc = ConfigDocument.open(path or default_path(), command="devices import")
-    present = {
-        str(item.get("id")) for item in doc.data.get("entities") or [] if isinstance(item, dict)
-    }
-    new = [entity for entity in entities if entity.id not in present]
-    for entity in new:
-        doc.append(
-            ("entities",),
-            yaml_node(entity.model_dump(mode="json", exclude_defaults=True, exclude_none=True)),
-        )
+    new, already = _added(doc, entities)
     if new and not args.dry_run:
         doc.save()
     report = {
         "file": str(doc.path),
         "added": [entity.id for entity in new],
-        "already_there": sorted(entity.id for entity in entities if entity.id in present),
+        "already_there": already,
         "skipped": [{"device": device, "why": why} for device, why in skipped],
         "dry_run": args.dry_run,
     }

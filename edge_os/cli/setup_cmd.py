@@ -166,15 +166,13 @@ def _meter(device: str | int | None, live: bool) -> None:
 def _tone(device: str | int | None) -> None:
     import numpy as np
 
-    from edge_os.audio.format import AudioChunk
+    from edge_os.audio.format import AudioChunk, AudioFormat
     from edge_os.config.settings import AudioOutputSettings
     from edge_os.tts.player import create_player
 
     rate = 22050
     t = np.arange(int(rate * 0.6)) / rate
     wave = (0.3 * 32767 * np.sin(2 * math.pi * 440 * t)).astype("<i2")
-    from edge_os.audio.format import AudioFormat
-
     chunk = AudioChunk(wave.tobytes(), AudioFormat(rate=rate, width=2, channels=1))
     player = create_player(AudioOutputSettings(device=device, sample_rate=rate))
     try:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from edge_os.config.base import GpioPin, Section
@@ -409,6 +410,21 @@ class Entity(Section):
 
 
 Location = tuple[str | int, ...]
+
+
+def validated_entity(fields: Mapping[str, Any]) -> Entity:
+    """An entity from plain data made by edge-os (discovery, a Zigbee2MQTT list), checked as
+    one in the config file is; ValueError says the first problem, with its key."""
+    try:
+        entity = Entity.model_validate(fields)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ValueError(f"{where}: {first['msg']}") from None
+    problems = entity_problems(entity)
+    if problems:
+        raise ValueError("; ".join(message for _, message in problems))
+    return entity
 
 
 def entity_problems(entity: Entity) -> list[tuple[Location, str]]:
