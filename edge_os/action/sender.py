@@ -191,6 +191,7 @@ class QueueSender:
         flight = self._flights.get(key)
         if flight is not None and flight.command.id != command.id:
             del self._flights[key]  # its command ended another way (withdrawn)
+            self._sent_at.pop(flight.command.id, None)
             flight = None
         if flight is not None:
             with self._lock:
