@@ -26,12 +26,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from edge_os.action.broker import EmbeddedBroker, find_mosquitto  # noqa: E402
-from edge_os.action.mqtt import MqttDriver  # noqa: E402
 from edge_os.config.settings import Config  # noqa: E402
 from edge_os.devices.entity import Action  # noqa: E402
+from edge_os.drivers.mqtt.broker import EmbeddedBroker, find_mosquitto  # noqa: E402
+from edge_os.drivers.mqtt.driver import MqttDriver  # noqa: E402
 from edge_os.stages.outcome import ActionRequest, OutcomeStatus  # noqa: E402
-from tests.mqtt_broker import Subscriber, wait_until  # noqa: E402
+from tests.mqtt_broker import Subscriber  # noqa: E402
+from tests.waiting import wait_until  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 TOPIC = "bench/dimmer/set"

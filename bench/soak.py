@@ -12,13 +12,14 @@ import json
 import time
 from pathlib import Path
 
-from edge_os.action.broker import EmbeddedBroker
 from edge_os.audio.sources import MockSource
 from edge_os.config.loader import load_config
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from edge_os.pipeline.assistant import open_assistant
 from edge_os.service.bench import DEMO_RECORDING, bench_config
-from edge_os.service.loop import VoiceService, rss_mb
+from edge_os.service.loop import VoiceService
 from edge_os.service.soak import soak_stream
+from edge_os.service.status import rss_mb
 from edge_os.stages.events import ActionFinished, Event
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_HOME = REPO / "devices" / "example-home.yaml"

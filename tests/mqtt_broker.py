@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from edge_os.action.broker import BrokerTls, EmbeddedBroker
-
-
-def wait_until(predicate: Callable[[], bool], timeout_seconds: float, what: str) -> None:
-    """Poll ``predicate`` until true; fail the test with ``what`` after the timeout."""
-    deadline = time.monotonic() + timeout_seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_seconds} s waiting for {what}")
-        time.sleep(0.01)
+from edge_os.drivers.mqtt.broker import BrokerTls, EmbeddedBroker
+from tests.waiting import wait_until
 
 
 @dataclass(frozen=True)

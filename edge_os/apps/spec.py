@@ -23,10 +23,10 @@ from pydantic import (
     model_validator,
 )
 
-from edge_os.action.payloads import action_values
 from edge_os.apps.sdk import Act
 from edge_os.devices.entity import Action, Entity
 from edge_os.devices.registry import DeviceRegistry
+from edge_os.drivers.payloads import action_values
 from edge_os.errors import DeviceError
 from edge_os.stages.outcome import ActionRequest
 

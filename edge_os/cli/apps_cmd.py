@@ -51,8 +51,8 @@ def add_parser(commands: Any) -> None:
 
 
 def _book(config: Config) -> AppBook:
-    from edge_os.action.discovery_import import registry_with_imports
     from edge_os.apps.book import AppBook
+    from edge_os.drivers.discovery.importer import registry_with_imports
     from edge_os.intent.engine import build_engine
 
     registry = registry_with_imports(config)
@@ -104,7 +104,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace) -> int:
-    from edge_os.action.discovery_import import registry_with_imports
+    from edge_os.drivers.discovery.importer import registry_with_imports
 
     config = load_config(discover_config_path(args.config))
     book = _book(config)

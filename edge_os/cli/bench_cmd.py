@@ -28,7 +28,7 @@ def add_parser(commands: Any) -> None:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from edge_os.action.mqtt import cli_session
+    from edge_os.drivers.mqtt.driver import cli_session
     from edge_os.service.bench import DEMO_RECORDING, run_bench
 
     config = load_config(discover_config_path(args.config))

@@ -101,7 +101,7 @@ def describe(entity: Entity, *, imported: bool = False) -> dict[str, Any]:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from edge_os.action.discovery_import import registry_with_imports
+    from edge_os.drivers.discovery.importer import registry_with_imports
 
     registry = registry_with_imports(load_config(discover_config_path(args.config)))
     entities = list(registry)
@@ -155,8 +155,8 @@ def _params(pairs: list[str]) -> dict[str, str | int | float]:
 
 
 def _test(args: argparse.Namespace) -> int:
-    from edge_os.action.mqtt import cli_session
-    from edge_os.action.probe import send_one
+    from edge_os.drivers.mqtt.driver import cli_session
+    from edge_os.drivers.probe import send_one
 
     config = load_config(discover_config_path(args.config))
     action = Action(args.action) if args.action else None

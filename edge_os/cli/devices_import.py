@@ -2,7 +2,7 @@
 
 - ``--z2m FILE``: a Zigbee2MQTT ``bridge/devices`` list (``mosquitto_sub -t
   zigbee2mqtt/bridge/devices -C 1 > devices.json``), read by
-  :mod:`edge_os.action.zigbee2mqtt`;
+  :mod:`edge_os.drivers.discovery.zigbee2mqtt`;
 - ``--discovery``: the Home Assistant MQTT discovery configs retained on the configured
   broker (Zigbee2MQTT, Tasmota, ESPHome and others announce there), read for
   ``--seconds`` and mapped as the running service maps them.
@@ -48,7 +48,7 @@ def add_parser(sub: Any) -> None:
 
 
 def _from_z2m(path: Path, base_topic: str, area: str | None) -> tuple[list[Entity], list[Any]]:
-    from edge_os.action.zigbee2mqtt import entities_from_bridge_devices
+    from edge_os.drivers.discovery.zigbee2mqtt import entities_from_bridge_devices
 
     try:
         data = path.read_bytes()
@@ -66,10 +66,10 @@ def _from_z2m(path: Path, base_topic: str, area: str | None) -> tuple[list[Entit
 
 def _from_discovery(config: Config, seconds: float) -> tuple[list[Entity], list[Any]]:
     """The retained discovery configs on the broker, mapped (edge-os's own left out)."""
-    from edge_os.action.discovery import node_id
-    from edge_os.action.discovery_components import RejectedDiscoveryError
-    from edge_os.action.discovery_mapping import entity_from_discovery
     from edge_os.devices.registry import DeviceRegistry
+    from edge_os.drivers.discovery.components import RejectedDiscoveryError
+    from edge_os.drivers.discovery.mapping import entity_from_discovery
+    from edge_os.drivers.discovery.publish import node_id
 
     prefix = config.mqtt.discovery.prefix
     configs = _retained_configs(config, seconds)
@@ -93,7 +93,7 @@ def _from_discovery(config: Config, seconds: float) -> tuple[list[Entity], list[
 
 def _retained_configs(config: Config, seconds: float) -> dict[str, bytes]:
     """Topic -> payload of the discovery configs the broker holds, read for ``seconds``."""
-    from edge_os.action.connection import tool_client
+    from edge_os.drivers.mqtt.connection import tool_client
 
     settings = config.mqtt
     if settings.host is None:

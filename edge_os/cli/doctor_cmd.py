@@ -134,7 +134,7 @@ def _audio(config: Config) -> Check:
 def _broker(config: Config) -> Check:
     settings = config.mqtt
     if settings.host is None:
-        from edge_os.action.broker import find_mosquitto
+        from edge_os.drivers.mqtt.broker import find_mosquitto
 
         binary = find_mosquitto()  # DeviceError naming the package when it is missing
         return Check("broker", "OK", f"mqtt.host is null: edge-os starts its own ({binary})")
@@ -143,7 +143,7 @@ def _broker(config: Config) -> Check:
 
 def probe_broker(config: Config) -> Check:
     """Connect as the config says, subscribe, publish and receive one message."""
-    from edge_os.action.connection import tool_client
+    from edge_os.drivers.mqtt.connection import tool_client
 
     settings = config.mqtt
     where = f"{settings.host}:{settings.port}"
@@ -207,8 +207,8 @@ def _wake(config: Config) -> Check:
 
 
 def _registry(config: Config) -> Check:
-    from edge_os.action.discovery_import import registry_with_imports
     from edge_os.cli.devices_cmd import START_HINT
+    from edge_os.drivers.discovery.importer import registry_with_imports
 
     registry = registry_with_imports(config)
     count = len(list(registry))

@@ -91,7 +91,7 @@ def run(
 
             replay(source.chunks(), FrontEnd.from_config(config), None, emit)
             return 0
-        from edge_os.action.mqtt import cli_session
+        from edge_os.drivers.mqtt.driver import cli_session
         from edge_os.pipeline.assistant import open_assistant
 
         # a client id, queue and availability of its own: the running service stays connected

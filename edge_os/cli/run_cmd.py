@@ -37,8 +37,8 @@ def log_event(event: Event) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from edge_os.action.gpio import GpioButtons, make_pin_factory
     from edge_os.audio.sources import open_source
+    from edge_os.drivers.gpio.driver import GpioButtons, make_pin_factory
     from edge_os.log import setup_logging
     from edge_os.pipeline.assistant import open_assistant
     from edge_os.service.loop import VoiceService

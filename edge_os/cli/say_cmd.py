@@ -8,7 +8,7 @@ with its own connection, queue, follow-up context and pending confirmation, so a
 carries it out in this process through the same command path: the dispatcher (which
 refuses anything the registry does not declare) over only the transports it needs, an
 embedded Mosquitto when ``mqtt.host`` is null, gpiozero's MockFactory off a Pi; MQTT then
-goes through :func:`~edge_os.action.mqtt.cli_session` (a client id and a queue of this
+goes through :func:`~edge_os.drivers.mqtt.driver.cli_session` (a client id and a queue of this
 process's own), and what the broker does not confirm within ``mqtt.ack_timeout_seconds``
 is reported as failed, since nothing will send it later. Sensitive devices (locks, garage
 doors) are held until ``--yes`` says the spoken "yes". The report's ``handled_by`` says
@@ -51,7 +51,7 @@ def add_parser(commands: Any) -> None:
 
 
 def _say(args: argparse.Namespace) -> int:
-    from edge_os.action.discovery_import import registry_with_imports
+    from edge_os.drivers.discovery.importer import registry_with_imports
     from edge_os.stages.outcome import OutcomeStatus
 
     config = load_config(discover_config_path(args.config))
@@ -145,7 +145,7 @@ def _code(value: Any) -> ErrorCode:
 def _carry_out(config: Config, args: argparse.Namespace) -> dict[str, Any]:
     """The text through the service's own command path (confirmation, the hold on what
     only a model understood, timers, answers), in this process, as source ``text``."""
-    from edge_os.action.mqtt import cli_session
+    from edge_os.drivers.mqtt.driver import cli_session
     from edge_os.pipeline.assistant import open_assistant
     from edge_os.pipeline.text import run_text
     from edge_os.stages.events import Event

@@ -103,9 +103,9 @@ def _pin_state_dir(args: argparse.Namespace) -> None:
 
 def _secure_broker(args: argparse.Namespace) -> None:
     """Logins, ACL and Mosquitto snippet; the config's mqtt login set to edge-os's."""
-    from edge_os.action.access import EDGE_OS_PASSWORD, write_access
-    from edge_os.action.discovery_import import registry_with_imports
     from edge_os.config.edit import ConfigDocument, write_atomic
+    from edge_os.drivers.discovery.importer import registry_with_imports
+    from edge_os.drivers.mqtt.access import EDGE_OS_PASSWORD, write_access
 
     root: Path = args.root
     config_file = _config_file(args)

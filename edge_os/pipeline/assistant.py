@@ -23,8 +23,8 @@ from edge_os.pipeline.command import CommandPipeline
 from edge_os.stages.protocols import IntentRecognizer
 
 if TYPE_CHECKING:
-    from edge_os.action.gpio import GpioDriver
-    from edge_os.action.mqtt import MqttDriver
+    from edge_os.drivers.gpio.driver import GpioDriver
+    from edge_os.drivers.mqtt.driver import MqttDriver
     from edge_os.apps.book import AppBook
     from edge_os.intent.engine import IntentEngine
     from edge_os.pipeline.frontend import FrontEnd
@@ -138,10 +138,10 @@ def open_assistant(
     ``listen`` loads the front end and STT; ``speak`` loads the voice and opens the sink;
     ``llm`` loads the LLM fallback when it has been built.
     """
-    from edge_os.action.discovery_import import registry_with_imports
-    from edge_os.action.dispatcher import Dispatcher
-    from edge_os.action.gpio import GpioDriver, make_pin_factory
-    from edge_os.action.mqtt import open_mqtt
+    from edge_os.drivers.discovery.importer import registry_with_imports
+    from edge_os.drivers.dispatcher import Dispatcher
+    from edge_os.drivers.gpio.driver import GpioDriver, make_pin_factory
+    from edge_os.drivers.mqtt.driver import open_mqtt
     from edge_os.scheduler.timers import TimerTable
 
     registry = registry_with_imports(config)

@@ -41,7 +41,7 @@ from edge_os.stages.outcome import ActionOutcome, ActionRequest, OutcomeStatus
 from edge_os.stages.protocols import IntentRecognizer, IntentResult, SpeechToText
 
 if TYPE_CHECKING:
-    from edge_os.action.dispatcher import Dispatcher
+    from edge_os.drivers.dispatcher import Dispatcher
     from edge_os.apps.book import AppBook, AppReading
     from edge_os.devices.entity import Entity
     from edge_os.intent.answer import TimerTable

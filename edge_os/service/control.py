@@ -10,7 +10,7 @@ Under ``<topic_prefix>/<site id>/`` (e.g. ``edge_os/home/``):
   ``mute/set`` (``ON``/``OFF``), ``volume/set`` (0-100), ``wake_word/set`` (a wake word).
 
 Home Assistant shows the retained state topics as entities (see
-:mod:`edge_os.action.discovery`); texts are cut to the 255 characters it accepts.
+:mod:`edge_os.drivers.discovery.publish`); texts are cut to the 255 characters it accepts.
 
 Timers and delayed commands (the durable schedule):
 
@@ -53,8 +53,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from edge_os.action.connection import Inbound, InboundHandler, MqttConnection
-from edge_os.action.discovery import MAX_STATE_CHARS, OwnTopics
+from edge_os.drivers.discovery.publish import MAX_STATE_CHARS, OwnTopics
+from edge_os.drivers.mqtt.connection import Inbound, InboundHandler, MqttConnection
 from edge_os.errors import EdgeOSError
 from edge_os.service.inbox import ControlInbox, Ticket
 from edge_os.stages.events import (

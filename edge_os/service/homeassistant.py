@@ -3,11 +3,11 @@
 :class:`HomeAssistantLink` wires discovery into ``edge-os run``:
 
 - with ``mqtt.discovery.enabled`` it announces edge-os's own entities
-  (:class:`~edge_os.action.discovery.DiscoveryPublisher`) at start, after every reconnect
+  (:class:`~edge_os.drivers.discovery.publish.DiscoveryPublisher`) at start, after every reconnect
   and whenever Home Assistant says ``online``; with it off, it deletes what an earlier run
   announced;
 - with ``mqtt.discovery.import_entities`` it imports what other devices announce
-  (:class:`~edge_os.action.discovery_import.DiscoveryImporter`): once the configs stop
+  (:class:`~edge_os.drivers.discovery.importer.DiscoveryImporter`): once the configs stop
   arriving for :data:`IMPORT_SETTLE_SECONDS`, the registry is rebuilt in a worker thread
   (new intent engine, dispatcher registry, STT vocabulary, state topics followed) and saved
   for ``edge-os say`` and ``devices list``; the dispatcher refuses a device whose
@@ -29,8 +29,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from edge_os.action.discovery import DiscoveryPublisher, retire, wake_word_options
-from edge_os.action.discovery_import import DiscoveryImporter, cache_path
+from edge_os.drivers.discovery.publish import DiscoveryPublisher, retire, wake_word_options
+from edge_os.drivers.discovery.importer import DiscoveryImporter, cache_path
 from edge_os.config.settings import BUNDLED_WAKE_WORDS, Config, wake_word_name
 from edge_os.devices.entity import Entity
 from edge_os.devices.registry import DeviceRegistry

@@ -10,7 +10,7 @@ At start-up the service hands over again what a crash left ``pending`` or ``take
 except rows older than the age limit (``mqtt.queue_max_age_seconds``: dropped, logged)
 and rows already taken :data:`MAX_ATTEMPTS` times (a command that kills edge-os must not
 kill it on every start). A command is handled inside
-:func:`~edge_os.action.queue.command_origin` keyed by its row, so handling a ``taken``
+:func:`~edge_os.drivers.mqtt.queue.command_origin` keyed by its row, so handling a ``taken``
 command again does not queue its device commands a second time.
 
 The broker sends a message again (dup flag, same packet id) when our PUBACK did not reach
@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from edge_os.action.connection import Inbound
-from edge_os.action.queue import command_origin
 from edge_os.config.settings import Config
+from edge_os.drivers.mqtt.connection import Inbound
+from edge_os.drivers.mqtt.queue import command_origin
 from edge_os.errors import DeviceError, ErrorCode
 
 _LOGGER = logging.getLogger(__name__)

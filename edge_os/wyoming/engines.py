@@ -44,7 +44,7 @@ WakeFactory = Callable[[], WakeWordDetector]
 
 def wyoming_config(config: Config) -> Config:
     """``config`` with an MQTT client id and command queue of the server's own."""
-    from edge_os.action.mqtt import service_client_id
+    from edge_os.drivers.mqtt.driver import service_client_id
 
     queue = config.mqtt.queue_dir or config.state_dir / "queue"
     mqtt = config.mqtt.model_copy(

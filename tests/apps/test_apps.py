@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker
 from edge_os.apps.book import AppBook
 from edge_os.config.loader import load_config
 from edge_os.devices.registry import DeviceRegistry
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from edge_os.pipeline.assistant import open_assistant
 from edge_os.stages.events import Event
-from tests.action.helpers import home_config
 from tests.conftest import EXAMPLE_HOME, REPO
+from tests.drivers.helpers import home_config
 from tests.mqtt_broker import Subscriber
 
 APPS = REPO / "apps"

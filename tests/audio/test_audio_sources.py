@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from edge_os.errors import AudioError, ErrorCode
 from edge_os.runtime.backoff import Backoff
 from tests import speech
 from tests.audio.clips import sox
+from tests.waiting import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -109,9 +109,7 @@ def test_stdin_close_ends_a_read_that_waits_for_data() -> None:
     try:
         os.write(write_end, bytes(2560))
         reader.start()
-        deadline = time.monotonic() + 5
-        while not got and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: bool(got), 5, "the first chunk")
         source.close()  # the writer keeps the pipe open: only close() can end the read
         reader.join(timeout=2)
         assert not reader.is_alive(), "close() did not stop a read blocked on stdin"

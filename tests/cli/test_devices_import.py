@@ -7,13 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from edge_os.action.broker import EmbeddedBroker
 from edge_os.config.loader import load_config
-from tests.action.test_action_discovery_import import Z2M_LIGHT, Z2M_TOPIC
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from tests.conftest import EXAMPLE_HOME, REPO
+from tests.drivers.test_discovery_import import Z2M_LIGHT, Z2M_TOPIC
 from tests.mqtt_broker import Subscriber
 
-DUMP = REPO / "tests" / "action" / "data" / "z2m-bridge-devices.json"
+DUMP = REPO / "tests" / "drivers" / "data" / "z2m-bridge-devices.json"
 
 
 def _home(tmp_path: Path, extra: str = "") -> Path:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker, free_port
 from edge_os.cli.main import main
+from edge_os.drivers.mqtt.broker import EmbeddedBroker, free_port
 from tests.conftest import EXAMPLE_HOME
 
 ORDER = [

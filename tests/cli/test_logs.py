@@ -16,7 +16,7 @@ def test_an_event_line_is_made_short_and_coloured() -> None:
     line = '2026-11-29 19:01:47,843 INFO edge_os.events: event {"type": "transcript", "text": "hi"}'
     assert render(line, plain=True).endswith('transcript    "hi"')
     assert "\033[32m" in render(line, plain=False)
-    warning = "2026-11-29 19:01:48 WARNING edge_os.action.sender: nobody is subscribed"
+    warning = "2026-11-29 19:01:48 WARNING edge_os.drivers.mqtt.sender: nobody is subscribed"
     assert render(warning, plain=False).startswith("\033[33m")
     assert render("event {not json", plain=False) == "event {not json"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker, free_port
 from edge_os.config.loader import load_config
+from edge_os.drivers.mqtt.broker import EmbeddedBroker, free_port
 from tests.conftest import REPO
 
 ASOUNDRC = "pcm.!default { type null }\nctl.!default { type hw card 0 }\n"

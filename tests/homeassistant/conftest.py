@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from tests.homeassistant import install
 from tests.homeassistant.devices import KITCHEN_LIGHT, PORCH_HEATER, AnnouncingDevices
 from tests.homeassistant.edge import EdgeOsRun, WyomingServer, write_config
 from tests.homeassistant.hass import HomeAssistant
-from tests.mqtt_broker import wait_until
+from tests.waiting import wait_until
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

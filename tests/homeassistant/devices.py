@@ -15,7 +15,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from edge_os.action.broker import EmbeddedBroker
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 
 Z2M_LIGHT_TOPIC = "homeassistant/light/0x00158d0001a2b3c4/light/config"
 Z2M_LIGHT = {

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from edge_os.action.broker import EmbeddedBroker
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from tests.conftest import REPO
-from tests.mqtt_broker import wait_until
+from tests.waiting import wait_until
 
 T = TypeVar("T")
 

@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from edge_os.action.broker import free_port
+from edge_os.drivers.mqtt.broker import free_port
 
 START_TIMEOUT_SECONDS = 120
 CONFIGURATION = """\

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from edge_os.action.dispatcher import Dispatcher
-from edge_os.action.gpio import GpioDriver, mock_factory
 from edge_os.audio.format import AudioChunk
 from edge_os.config.loader import load_config
 from edge_os.devices.registry import DeviceRegistry
+from edge_os.drivers.dispatcher import Dispatcher
+from edge_os.drivers.gpio.driver import GpioDriver, mock_factory
 from edge_os.intent.engine import build_engine
 from edge_os.pipeline.command import CommandPipeline
 from edge_os.scheduler.store import Timer

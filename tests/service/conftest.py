@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker
 from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
 from edge_os.config.loader import load_config
 from edge_os.config.settings import Config
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from edge_os.pipeline.assistant import Assistant, open_assistant
 from tests.conftest import EXAMPLE_HOME
 
@@ -69,11 +68,3 @@ class LiveSilence:
     def close(self) -> None:
         """Stop streaming."""
         self._closed.set()
-
-
-def wait_for(predicate, timeout_seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    """Poll until ``predicate()`` is true or fail."""
-    deadline = time.monotonic() + timeout_seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)

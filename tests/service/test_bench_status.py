@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker
 from edge_os.cli.main import main
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from edge_os.service.bench import run_bench
 from edge_os.service.metrics import Metrics
 from edge_os.stages.events import ErrorEvent

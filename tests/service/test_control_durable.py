@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker
-from edge_os.action.connection import Inbound, MqttConnection
-from edge_os.action.discovery import own_topics
-from edge_os.action.mqtt import make_connection
-from edge_os.action.queue import command_origin
 from edge_os.config.settings import Config
 from edge_os.devices.entity import Action
+from edge_os.drivers.discovery.publish import own_topics
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
+from edge_os.drivers.mqtt.connection import Inbound, MqttConnection
+from edge_os.drivers.mqtt.driver import make_connection
+from edge_os.drivers.mqtt.queue import command_origin
 from edge_os.service.control import (
     MAX_JSON_DEPTH,
     MAX_PAYLOAD_BYTES,
@@ -27,11 +27,12 @@ from edge_os.service.control import (
 )
 from edge_os.service.inbox import MAX_ATTEMPTS, ControlInbox, Ticket
 from edge_os.stages.outcome import ActionRequest, OutcomeStatus
-from tests.action.helpers import home_config, start_driver
-from tests.mqtt_broker import Subscriber, wait_until
+from tests.drivers.helpers import home_config, start_driver
+from tests.mqtt_broker import Subscriber
+from tests.waiting import wait_until
 
 COMMAND = "edge_os/home/command"
-CONNECTION = "edge_os.action.connection"
+CONNECTION = "edge_os.drivers.mqtt.connection"
 """Where a handler that raised would be logged, with its traceback."""
 
 

@@ -13,13 +13,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker
-from edge_os.action.discovery import discovery_messages
+from edge_os.drivers.discovery.publish import discovery_messages
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from edge_os.pipeline.assistant import Assistant, open_assistant
 from edge_os.service.homeassistant import WakeWordSetting
 from edge_os.service.loop import VoiceService
-from tests.mqtt_broker import Subscriber, wait_until
+from tests.mqtt_broker import Subscriber
 from tests.service.conftest import LiveSilence, service_config
+from tests.waiting import wait_until
 
 BASE = "edge_os/home"
 PORCH_HEATER = {
@@ -132,7 +133,7 @@ def test_the_last_answer_sensor_has_the_answer_and_intent(
 
 def choose(service: VoiceService, ha: Subscriber, word: str) -> None:
     ha.publish(f"{BASE}/wake_word/set", word)
-    wait_until(lambda: service.wake_word == word, 10, f"the wake word {word}")
+    wait_until(lambda: service.wake.word == word, 10, f"the wake word {word}")
 
 
 def test_the_wake_word_select_changes_what_is_listened_for(
@@ -162,7 +163,7 @@ def test_the_chosen_wake_word_survives_a_restart(assistant: Assistant, ha: Subsc
     assert assistant.frontend is not None  # as a new process builds it from the config:
     assistant.frontend.wake = WakeWordSetting(assistant.config).detector("hey_jarvis")
     with Running(assistant) as service:
-        wait_until(lambda: service.wake_word == "hey_mycroft", 10, "the saved wake word")
+        wait_until(lambda: service.wake.word == "hey_mycroft", 10, "the saved wake word")
         listening = assistant.frontend.wake.names
         choose(service, ha, "hey_jarvis")  # back, for the other tests
     assert (saved["wake_word"], listening) == ("hey_mycroft", ["hey_mycroft"])
@@ -173,15 +174,15 @@ def test_an_unknown_wake_word_changes_nothing(assistant: Assistant, ha: Subscrib
         ha.wait_for(1, f"{BASE}/wake_word")
         ha.publish(f"{BASE}/wake_word/set", "ok_computer")
         states = ha.wait_for(2, f"{BASE}/wake_word")  # the real one, published again
-    assert (states[-1].payload, service.wake_word) == (b"hey_jarvis", "hey_jarvis")
+    assert (states[-1].payload, service.wake.word) == (b"hey_jarvis", "hey_jarvis")
 
 
 def test_an_announced_device_is_driven_by_a_text_command(
     assistant: Assistant, ha: Subscriber
 ) -> None:
     with Running(assistant) as service:
-        link = service.homeassistant
-        assert link is not None
+        assert service.mqtt is not None
+        link = service.mqtt.homeassistant
         ha.publish("homeassistant/switch/porch/heater/config", json.dumps(PORCH_HEATER), True)
         wait_until(lambda: link.rebuilds >= 1, 10, "the registry with the porch heater")
         ha.publish(f"{BASE}/command", "turn on the porch heater")
@@ -196,8 +197,8 @@ def test_a_hermes_query_for_another_site_is_left_to_it(
     assistant: Assistant, ha: Subscriber
 ) -> None:
     with Running(assistant) as service:
-        control = service.control
-        assert control is not None
+        assert service.mqtt is not None
+        control = service.mqtt.control
         query = {"input": "turn on the coffee machine", "siteId": "kitchen"}
         ha.publish("hermes/nlu/query", json.dumps(query))
         ha.publish("hermes/tts/say", json.dumps({"text": "hello", "siteId": "kitchen"}))

@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker
 from edge_os.audio.format import AudioChunk
 from edge_os.audio.sources import WavFileSource
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from edge_os.errors import ErrorCode, SttError
 from edge_os.pipeline.assistant import Assistant
 from edge_os.service.loop import VoiceService
 from edge_os.stages.events import Event
 from edge_os.stages.protocols import Transcript
-from tests.mqtt_broker import Subscriber, wait_until
-from tests.service.conftest import DEMO_WAV, LiveSilence, wait_for
+from tests.mqtt_broker import Subscriber
+from tests.service.conftest import DEMO_WAV, LiveSilence
+from tests.waiting import wait_until
 
 
 def run_service(service: VoiceService) -> None:
@@ -68,7 +69,7 @@ class _Service:
 
     def __enter__(self) -> VoiceService:
         self.thread.start()
-        wait_for(lambda: self.service.state == "idle")
+        wait_until(lambda: self.service.state == "idle", 20, "the service to start")
         return self.service
 
     def __exit__(self, *exc: object) -> None:
@@ -87,23 +88,27 @@ def test_mqtt_control_and_hermes(assistant: Assistant, broker: EmbeddedBroker) -
             subscriber.publish("hermes/nlu/query", json.dumps({"input": "turn on the sprinkler"}))
             assert subscriber.wait_for(1, "cmnd/garden_sprinkler/POWER")[0].payload == b"ON"
             # Garbage is logged and dropped; the service keeps going.
-            assert service.control is not None
+            assert service.mqtt is not None
             subscriber.publish("edge_os/home/command", b"\xff\xfe\x00")
             subscriber.publish("edge_os/home/command", "{not json")
             subscriber.publish("edge_os/home/mute/set", "maybe")
             subscriber.publish("edge_os/home/volume/set", "250")
-            wait_for(lambda: service.control is not None and service.control.rejected == 4)
+            wait_until(
+                lambda: service.mqtt is not None and service.mqtt.control.rejected == 4,
+                20,
+                "four rejections",
+            )
             subscriber.publish("edge_os/home/volume/set", "35")
-            wait_for(lambda: service.volume == 35)
+            wait_until(lambda: service.volume == 35, 20, "volume 35")
             subscriber.publish("edge_os/home/mute/set", "ON")
-            wait_for(lambda: service.muted)
+            wait_until(lambda: service.muted, 20, "mute")
             wait_until(
                 lambda: any(m.payload == b"ON" for m in subscriber.received("edge_os/home/mute")),
                 10,
                 "mute ON published",
             )
             subscriber.publish("edge_os/home/mute/set", "OFF")
-            wait_for(lambda: not service.muted)
+            wait_until(lambda: not service.muted, 20, "unmute")
             subscriber.publish("edge_os/home/command", "turn on the coffee machine")
             assert subscriber.wait_for(1, "cmnd/coffee_machine/POWER")[0].payload == b"ON"
     finally:
@@ -118,13 +123,19 @@ def test_sensitive_action_over_mqtt_is_refused(
     try:
         with _Service(assistant) as service:
             subscriber.publish("edge_os/home/command", "unlock the front door")
-            wait_for(lambda: any(e.type.value == "answer" for e in _events(service)))
+            wait_until(
+                lambda: any(e.type.value == "answer" for e in _events(service)), 20, "the answer"
+            )
             actions = [e.to_dict() for e in _events(service) if e.type.value == "action"]
             assert [(a["status"], "only by voice" in a["reason"]) for a in actions] == [
                 ("failed", True)
             ]
             subscriber.publish("edge_os/home/command", "yes")
-            wait_for(lambda: sum(e.type.value == "answer" for e in _events(service)) == 2)
+            wait_until(
+                lambda: sum(e.type.value == "answer" for e in _events(service)) == 2,
+                20,
+                "the second answer",
+            )
             assert subscriber.received() == []
     finally:
         subscriber.close()
@@ -197,7 +208,7 @@ def test_a_hung_command_is_abandoned_and_the_next_one_runs(
     thread = threading.Thread(target=run_service, args=(service,), daemon=True)
     thread.start()
     try:
-        wait_for(lambda: service.state == "idle")
+        wait_until(lambda: service.state == "idle", 20, "the service to start")
         subscriber.publish("edge_os/home/command", "turn on the coffee machine")
         subscriber.publish("edge_os/home/command", "turn on the sprinkler")
         assert subscriber.wait_for(1, "cmnd/garden_sprinkler/POWER")[0].payload == b"ON"

@@ -18,11 +18,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from edge_os.action.broker import EmbeddedBroker
-from edge_os.action.queue import QUEUE_FILE
-from tests.action.fault_device import DeviceProcess
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
+from edge_os.drivers.mqtt.queue import QUEUE_FILE
 from tests.conftest import EXAMPLE_HOME, REPO
-from tests.mqtt_broker import Subscriber, wait_until
+from tests.drivers.fault_device import DeviceProcess
+from tests.mqtt_broker import Subscriber
+from tests.waiting import wait_until
 
 LIGHT = "zigbee2mqtt/kitchen_ceiling/set"
 STATE = "zigbee2mqtt/kitchen_ceiling"

@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from edge_os.action.broker import EmbeddedBroker
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from edge_os.service.local import socket_path
-from tests.action.fault_device import DeviceProcess
 from tests.conftest import REPO
+from tests.drivers.fault_device import DeviceProcess
 from tests.mqtt_broker import Subscriber
 from tests.service.test_run_crash import EdgeOs, _config
 

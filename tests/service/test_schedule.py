@@ -17,15 +17,16 @@ from typing import Any
 
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker
 from edge_os.cli.main import main
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from edge_os.pipeline.assistant import Assistant
 from edge_os.scheduler.timers import TimerTable
 from edge_os.service.loop import VoiceService
 from edge_os.stages.events import Event
 from tests.conftest import EXAMPLE_HOME
 from tests.mqtt_broker import Subscriber
-from tests.service.conftest import LiveSilence, wait_for
+from tests.service.conftest import LiveSilence
+from tests.waiting import wait_until
 
 
 class WallClock:
@@ -42,11 +43,11 @@ class WallClock:
 
 
 class Running:
-    """The service on live silence in a thread, over a timer table in ``folder``."""
+    """The service on live silence in a thread, over the assistant's timer table."""
 
-    def __init__(self, assistant: Assistant, folder: Path, clock: WallClock) -> None:
+    def __init__(self, assistant: Assistant, timers: TimerTable) -> None:
         self.events: list[Event] = []
-        self.timers = TimerTable.open(folder, clock)
+        self.timers = timers
         self.assistant = assistant
         self.service = VoiceService(
             assistant, LiveSilence(), on_event=self.events.append, schedule_seconds=0.05
@@ -55,7 +56,7 @@ class Running:
 
     def __enter__(self) -> Running:
         self.thread.start()
-        wait_for(lambda: self.service.state == "idle")
+        wait_until(lambda: self.service.state == "idle", 20, "the service to start")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -77,9 +78,9 @@ def clock() -> WallClock:
 def running(
     assistant: Assistant, tmp_path: Path, clock: WallClock, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Running]:
-    service = Running(assistant, tmp_path, clock)
-    monkeypatch.setattr(assistant.command, "timers", service.timers)
-    with service:
+    # the table is the assistant's before the service starts: its schedule runner holds it
+    monkeypatch.setattr(assistant.command, "timers", TimerTable.open(tmp_path, clock))
+    with Running(assistant, assistant.command.timers) as service:
         yield service
 
 
@@ -104,7 +105,7 @@ def test_a_delayed_command_fires_from_the_loop(
     subscriber = Subscriber(broker, "#", client_id="schedule-fire-test")
     try:
         subscriber.publish("edge_os/home/command", "turn on the coffee machine in 5 minutes")
-        wait_for(lambda: bool(_jobs_or_none(subscriber)))
+        wait_until(lambda: bool(_jobs_or_none(subscriber)), 20, "the job")
         (job,) = _jobs(subscriber)
         assert (job["kind"], job["command"], job["seconds"]) == (
             "command",
@@ -124,7 +125,7 @@ def test_a_delayed_command_fires_from_the_loop(
         assert finished["command"] == "turn on the coffee machine"
         assert finished["timer_id"] == job["id"]
         assert finished["expired"] is False
-        wait_for(lambda: _jobs_or_none(subscriber) == [])
+        wait_until(lambda: _jobs_or_none(subscriber) == [], 20, "no jobs")
     finally:
         subscriber.close()
 
@@ -140,10 +141,12 @@ def test_a_finished_timer_is_announced(
     subscriber = Subscriber(broker, "edge_os/home/event/#", client_id="schedule-done-test")
     try:
         subscriber.publish("edge_os/home/command", "set a timer named pizza for 1 minute")
-        wait_for(running.timers.running)
+        wait_until(lambda: bool(running.timers.running()), 20, "the timer")
         clock.wait(minutes=1)
-        wait_for(
-            lambda: any(a["text"] == "The pizza timer is done." for a in running.of_type("answer"))
+        wait_until(
+            lambda: any(a["text"] == "The pizza timer is done." for a in running.of_type("answer")),
+            20,
+            "the pizza timer's answer",
         )
         spoken = next(
             a for a in running.of_type("answer") if a["text"] == "The pizza timer is done."
@@ -163,16 +166,18 @@ def test_a_delayed_sensitive_action_still_waits_for_yes(
     subscriber = Subscriber(broker, "zigbee2mqtt/front_door_lock/set", client_id="schedule-yes")
     try:
         subscriber.publish("edge_os/home/command", "in 2 minutes unlock the front door")
-        wait_for(running.timers.running)
+        wait_until(lambda: bool(running.timers.running()), 20, "the timer")
         clock.wait(minutes=2)
-        wait_for(lambda: running.of_type("timer-finished"))
-        wait_for(
-            lambda: any(a["status"] == "needs-confirmation" for a in running.of_type("action"))
+        wait_until(lambda: bool(running.of_type("timer-finished")), 20, "the timer")
+        wait_until(
+            lambda: any(a["status"] == "needs-confirmation" for a in running.of_type("action")),
+            20,
+            "the question",
         )
         assert subscriber.received() == []  # never carried out silently
         answers = len(running.of_type("answer"))
         subscriber.publish("edge_os/home/command", "yes")  # the question is for a voice
-        wait_for(lambda: len(running.of_type("answer")) > answers)
+        wait_until(lambda: len(running.of_type("answer")) > answers, 20, "an answer")
         assert subscriber.received() == []
         assert running.service.assistant.command.pending is not None  # still asked, by voice
     finally:
@@ -183,28 +188,38 @@ def test_schedule_over_mqtt_lists_cancels_and_rejects_garbage(
     running: Running, clock: WallClock, broker: EmbeddedBroker
 ) -> None:
     subscriber = Subscriber(broker, "#", client_id="schedule-control-test")
-    control = running.service.control
-    assert control is not None
+    assert running.service.mqtt is not None
+    control = running.service.mqtt.control
     try:
         running.timers.start(600, command="turn off the lights", area="living_room")
         pizza = running.timers.start(300, "pizza")
-        wait_for(lambda: len(_jobs_or_none(subscriber) or []) == 2)
+        wait_until(lambda: len(_jobs_or_none(subscriber) or []) == 2, 20, "two jobs")
         before = len(subscriber.received("edge_os/home/schedule"))
         subscriber.publish("edge_os/home/schedule/list", "")
-        wait_for(lambda: len(subscriber.received("edge_os/home/schedule")) > before)
+        wait_until(
+            lambda: len(subscriber.received("edge_os/home/schedule")) > before, 20, "the list"
+        )
         assert [job["name"] for job in _jobs(subscriber)] == [None, "pizza"]
 
         rejected = control.rejected
         for garbage in (b"\xff\xfe", b"{nope", b'{"id": "x"}', b"-3", b"true", b"1.5", b"[1]"):
             subscriber.publish("edge_os/home/schedule/cancel", garbage)
-        wait_for(lambda: control.rejected == rejected + 7)
+        wait_until(lambda: control.rejected == rejected + 7, 20, "seven rejections")
         subscriber.publish("edge_os/home/schedule/cancel", "99999")  # no such job: logged
         subscriber.publish("edge_os/home/schedule/cancel", json.dumps({"id": pizza.id}))
-        wait_for(lambda: [job["name"] for job in _jobs_or_none(subscriber) or []] == [None])
+        wait_until(
+            lambda: [job["name"] for job in _jobs_or_none(subscriber) or []] == [None],
+            20,
+            "pizza cancelled",
+        )
         assert control.rejected == rejected + 7
         subscriber.publish("edge_os/home/command", "cancel all timers")
-        wait_for(lambda: _jobs_or_none(subscriber) == [])
-        wait_for(lambda: [a["text"] for a in running.of_type("answer")] == ["Timer cancelled."])
+        wait_until(lambda: _jobs_or_none(subscriber) == [], 20, "no jobs")
+        wait_until(
+            lambda: [a["text"] for a in running.of_type("answer")] == ["Timer cancelled."],
+            20,
+            "the answer",
+        )
     finally:
         subscriber.close()
 
@@ -223,12 +238,12 @@ def test_jobs_from_before_a_restart_run_or_are_dropped(
     before.close()
     clock.wait(hours=1, minutes=1)  # down for an hour: the sprinkler is 60 minutes late
     subscriber = Subscriber(broker, "cmnd/#", client_id="schedule-restart-test")
-    restarted = Running(assistant, tmp_path, clock)
-    monkeypatch.setattr(assistant.command, "timers", restarted.timers)
+    monkeypatch.setattr(assistant.command, "timers", TimerTable.open(tmp_path, clock))
+    restarted = Running(assistant, assistant.command.timers)
     try:
         with restarted:
             assert subscriber.wait_for(1, "cmnd/coffee_machine/POWER")[0].payload == b"ON"
-            wait_for(lambda: len(restarted.of_type("timer-finished")) == 2)
+            wait_until(lambda: len(restarted.of_type("timer-finished")) == 2, 20, "both timers")
             expired = [e for e in restarted.of_type("timer-finished") if e["expired"]]
             assert [e["command"] for e in expired] == ["turn on the sprinkler"]
             assert expired[0]["late_seconds"] == 3600

@@ -9,14 +9,16 @@ from __future__ import annotations
 import asyncio
 import os
 
-from edge_os.action.broker import EmbeddedBroker
 from edge_os.audio.sources import MockSource
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from edge_os.pipeline.assistant import Assistant
-from edge_os.service.loop import VoiceService, rss_mb
+from edge_os.service.loop import VoiceService
 from edge_os.service.soak import soak_stream
+from edge_os.service.status import rss_mb
 from edge_os.stages.events import ActionFinished, Event
-from tests.mqtt_broker import Subscriber, wait_until
+from tests.mqtt_broker import Subscriber
 from tests.service.conftest import DEMO_WAV
+from tests.waiting import wait_until
 
 
 def test_soak_loses_nothing_and_memory_stays_flat(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from edge_os.service.worker import CommandWorker
-from tests.service.conftest import wait_for
+from tests.waiting import wait_until
 
 
 class Clock:
@@ -44,10 +44,10 @@ def test_a_stuck_job_is_abandoned_and_the_queue_goes_on() -> None:
     assert worker.check() is False  # not over the timeout yet
     clock.now = 6
     assert worker.check() is True
-    wait_for(lambda: done == ["second", "third"], 5)
+    wait_until(lambda: done == ["second", "third"], 5, "the queued commands")
     assert worker.abandoned == 1
     release.set()  # the abandoned job returns; it takes no more work
-    wait_for(lambda: len(done) == 3, 5)
+    wait_until(lambda: len(done) == 3, 5, "the abandoned job to return")
     worker.submit(done.append, "fourth")
     worker.close(5)
     assert done == ["second", "third", "stuck finally returned", "fourth"]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from wyoming.info import Info
 
-from edge_os.action.broker import EmbeddedBroker
 from edge_os.config.settings import Config
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from edge_os.stt.whisper import WhisperSpeechToText
 from edge_os.tts.piper_voice import PiperTextToSpeech
 from edge_os.wyoming.engines import Engines

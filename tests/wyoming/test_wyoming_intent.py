@@ -11,7 +11,7 @@ from wyoming.asr import Transcript
 from wyoming.handle import Handled, NotHandled
 from wyoming.intent import Intent, Recognize
 
-from edge_os.action.broker import EmbeddedBroker
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from edge_os.config.settings import Config
 from edge_os.wyoming.engines import Engines
 from edge_os.wyoming.info import build_info

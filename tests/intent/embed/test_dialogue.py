@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from edge_os.action.dispatcher import Dispatcher
-from edge_os.action.gpio import GpioDriver, mock_factory
 from edge_os.config.loader import load_config
 from edge_os.config.settings import IntentSettings
 from edge_os.devices.registry import DeviceRegistry
+from edge_os.drivers.dispatcher import Dispatcher
+from edge_os.drivers.gpio.driver import GpioDriver, mock_factory
 from edge_os.intent.classifier import load_or_train
 from edge_os.intent.embed.encoder import SentenceEncoder
 from edge_os.intent.engine import IntentEngine

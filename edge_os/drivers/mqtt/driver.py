@@ -1,9 +1,9 @@
 """The MQTT device driver: commands through a durable queue, state from state topics.
 
-Every command is written to the queue (SQLite, :mod:`edge_os.action.queue`) before it is
-sent; the :class:`~edge_os.action.sender.QueueSender` thread delivers it (commands for one
+Every command is written to the queue (SQLite, :mod:`edge_os.drivers.mqtt.queue`) before it is
+sent; the :class:`~edge_os.drivers.mqtt.sender.QueueSender` thread delivers it (commands for one
 entity in order, entities independent of each other; the details, and the constants named
-below, are in :mod:`edge_os.action.sender`).
+below, are in :mod:`edge_os.drivers.mqtt.sender`).
 
 What :meth:`MqttDriver.execute` reports (:class:`OutcomeStatus`), and what happens to the
 command in the queue (:class:`CommandState`):
@@ -32,7 +32,7 @@ Nothing is written into a silent connection (the broker must have answered withi
 ``LIVENESS_SECONDS``, else a probe goes first); only a command already in the broker's
 socket when it freezes can arrive late, and that is logged. A command whose answer never
 came because the broker or edge-os died is sent again, unless its device's state shows it
-already arrived (the echo check in :mod:`edge_os.action.sender`): ``done`` then means the
+already arrived (the echo check in :mod:`edge_os.drivers.mqtt.sender`): ``done`` then means the
 device reported it. Only for an entity with no state topic is it QoS 1's "at least
 once": a device can get it twice if the broker had passed it on just before dying.
 
@@ -60,15 +60,15 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from edge_os.action.broker import EmbeddedBroker
-from edge_os.action.connection import RECONNECT_INITIAL_SECONDS, MqttConnection
-from edge_os.action.echo import comparable, shows
-from edge_os.action.payloads import render_command
-from edge_os.action.queue import CommandQueue, CommandState, QueuedCommand, next_origin
-from edge_os.action.sender import QueueSender
-from edge_os.action.state import EntityState, StateCache
 from edge_os.config.settings import Config
 from edge_os.devices.entity import Entity
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
+from edge_os.drivers.mqtt.connection import RECONNECT_INITIAL_SECONDS, MqttConnection
+from edge_os.drivers.mqtt.echo import comparable, shows
+from edge_os.drivers.mqtt.queue import CommandQueue, CommandState, QueuedCommand, next_origin
+from edge_os.drivers.mqtt.sender import QueueSender
+from edge_os.drivers.mqtt.state import EntityState, StateCache
+from edge_os.drivers.payloads import render_command
 from edge_os.errors import DeviceError, ErrorCode
 from edge_os.runtime.backoff import Backoff
 from edge_os.stages.outcome import ActionOutcome, ActionRequest, OutcomeStatus

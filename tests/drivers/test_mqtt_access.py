@@ -18,8 +18,9 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from tests.conftest import EXAMPLE_HOME, REPO
+from tests.waiting import wait_until
 
 CONF_D = "/etc/mosquitto/conf.d"
 
@@ -56,9 +57,9 @@ class Client:
         self.client.on_message = self._on_message
         self.client.connect(broker.host, broker.port)
         self.client.loop_start()
-        deadline = time.monotonic() + 5
-        while not self.connected.is_set() and self.refused is None and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(
+            lambda: self.connected.is_set() or self.refused is not None, 5, "the broker's CONNACK"
+        )
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:

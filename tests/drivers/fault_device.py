@@ -1,6 +1,6 @@
 """A device in its own process for the fault tests, and the test side that runs it.
 
-``python -m tests.action.fault_device HOST PORT TOPIC CLIENT_ID [STATE_TOPIC]`` is the
+``python -m tests.drivers.fault_device HOST PORT TOPIC CLIENT_ID [STATE_TOPIC]`` is the
 device. It keeps a persistent session (MQTT 5, clean start off, session expiry one hour),
 subscribes QoS 1 after every connect (a crashed broker may have forgotten the session),
 reconnects quickly, and prints one line per message: ``<arrival unix time> <dup 0/1>
@@ -24,11 +24,11 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from edge_os.action.broker import EmbeddedBroker
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from tests.conftest import REPO
-from tests.mqtt_broker import wait_until
+from tests.waiting import wait_until
 
-DEVICE = (sys.executable, "-m", "tests.action.fault_device")
+DEVICE = (sys.executable, "-m", "tests.drivers.fault_device")
 
 
 class DeviceProcess:

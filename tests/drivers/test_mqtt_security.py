@@ -10,12 +10,13 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker
 from edge_os.devices.entity import Action
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from edge_os.errors import DeviceError, ErrorCode
 from edge_os.stages.outcome import ActionRequest, OutcomeStatus
-from tests.action.helpers import home_config, start_driver
-from tests.mqtt_broker import broker_tls, make_password_file, make_tls_files, wait_until
+from tests.drivers.helpers import home_config, start_driver
+from tests.mqtt_broker import broker_tls, make_password_file, make_tls_files
+from tests.waiting import wait_until
 
 TURN_ON = ActionRequest("switch.coffee_machine", Action.TURN_ON)
 TOPIC = "cmnd/coffee_machine/POWER"
@@ -183,7 +184,7 @@ def _connack(broker: EmbeddedBroker, **login: str) -> str:
 def test_edge_os_own_broker_refuses_clients_without_its_login(tmp_path: Path) -> None:
     """With mqtt.host null, edge-os's Mosquitto takes only the login it made at start: a
     client without it can neither command nor confirm anything."""
-    from edge_os.action.mqtt import open_mqtt
+    from edge_os.drivers.mqtt.driver import open_mqtt
 
     config = home_config(tmp_path, host=None)
     with open_mqtt(config, config.entities) as driver:

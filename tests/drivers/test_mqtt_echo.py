@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from edge_os.action.echo import comparable, shows
-from edge_os.action.state import EntityState
 from edge_os.devices.entity import Entity
+from edge_os.drivers.mqtt.echo import comparable, shows
+from edge_os.drivers.mqtt.state import EntityState
 
 
 def _state(payload: str, state: str = "ON") -> EntityState:

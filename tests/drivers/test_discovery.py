@@ -8,15 +8,16 @@ import time
 from pathlib import Path
 
 from edge_os import __version__
-from edge_os.action.broker import EmbeddedBroker
-from edge_os.action.discovery import (
+from edge_os.drivers.discovery.publish import (
     DiscoveryPublisher,
     discovery_messages,
     record_path,
     retire,
 )
-from tests.action.helpers import home_config, start_driver
-from tests.mqtt_broker import Subscriber, wait_until
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
+from tests.drivers.helpers import home_config, start_driver
+from tests.mqtt_broker import Subscriber
+from tests.waiting import wait_until
 
 TOPIC = re.compile(
     r"^homeassistant/(?P<component>[a-z_]+)/(?P<node>[a-zA-Z0-9_-]+)/[a-zA-Z0-9_-]+/config$"

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker
-from edge_os.action.dispatcher import Dispatcher
-from edge_os.action.gpio import GpioDriver, make_pin_factory
-from edge_os.action.mqtt import MqttDriver
 from edge_os.devices.entity import Action
 from edge_os.devices.registry import DeviceRegistry
+from edge_os.drivers.dispatcher import Dispatcher
+from edge_os.drivers.gpio.driver import GpioDriver, make_pin_factory
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
+from edge_os.drivers.mqtt.driver import MqttDriver
 from edge_os.stages.outcome import ActionRequest, OutcomeStatus
-from tests.action.helpers import home_config, start_driver
+from tests.drivers.helpers import home_config, start_driver
 from tests.mqtt_broker import Subscriber
 
 

@@ -10,26 +10,27 @@ from typing import Any
 
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker
-from edge_os.action.discovery_import import (
+from edge_os.cli.main import main
+from edge_os.config.settings import Config
+from edge_os.devices.entity import Action, Entity
+from edge_os.devices.registry import DeviceRegistry
+from edge_os.drivers.discovery.importer import (
     DiscoveryImporter,
     RejectedDiscoveryError,
     cache_path,
     entity_from_discovery,
     registry_with_imports,
 )
-from edge_os.action.discovery_mapping import MAX_CONFIG_BYTES, humanize
-from edge_os.action.dispatcher import Dispatcher
-from edge_os.action.mqtt import MqttDriver
-from edge_os.action.payloads import render_command
-from edge_os.cli.main import main
-from edge_os.config.settings import Config
-from edge_os.devices.entity import Action, Entity
-from edge_os.devices.registry import DeviceRegistry
+from edge_os.drivers.discovery.mapping import MAX_CONFIG_BYTES, humanize
+from edge_os.drivers.dispatcher import Dispatcher
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
+from edge_os.drivers.mqtt.driver import MqttDriver
+from edge_os.drivers.payloads import render_command
 from edge_os.stages.outcome import ActionRequest, OutcomeStatus
-from tests.action.helpers import home_config, start_driver
 from tests.conftest import EXAMPLE_HOME
-from tests.mqtt_broker import Subscriber, wait_until
+from tests.drivers.helpers import home_config, start_driver
+from tests.mqtt_broker import Subscriber
+from tests.waiting import wait_until
 
 # What Zigbee2MQTT 1.35 announces for an IKEA bulb named "hallway_spots" (trimmed).
 Z2M_LIGHT: dict[str, Any] = {
@@ -426,7 +427,7 @@ def test_garbage_is_ignored_logged_once_per_topic_and_adds_nothing(
         f"homeassistant/{'light' if b'brightness' in config else 'switch'}/junk/j{i}/config"
         for i, (config, _) in enumerate(GARBAGE)
     ]
-    with caplog.at_level(logging.WARNING, logger="edge_os.action.discovery_import"):
+    with caplog.at_level(logging.WARNING, logger="edge_os.drivers.discovery.importer"):
         for _ in range(3):  # the same garbage again and again
             for topic, (config, _) in zip(topics, GARBAGE, strict=True):
                 devices.publish(topic, config)
@@ -445,7 +446,7 @@ def test_declared_entities_win_over_imported_ones(
 ) -> None:
     same_id = {**Z2M_LIGHT, "object_id": "kitchen_ceiling", "name": "Other"}
     same_name = {"name": "Coffee machine", "command_topic": "other/coffee/set"}
-    with caplog.at_level(logging.WARNING, logger="edge_os.action.discovery_import"):
+    with caplog.at_level(logging.WARNING, logger="edge_os.drivers.discovery.importer"):
         devices.publish("homeassistant/light/a/light/config", encode(same_id))
         devices.publish("homeassistant/switch/b/switch/config", encode(same_name))
         devices.publish("homeassistant/switch/porch/heater/config", encode(PORCH_HEATER))

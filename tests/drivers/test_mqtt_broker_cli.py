@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from edge_os.action import broker as broker_module
-from edge_os.action.broker import EmbeddedBroker
 from edge_os.cli.main import main
 from edge_os.config.loader import load_config
+from edge_os.drivers.mqtt import broker as broker_module
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from edge_os.errors import DeviceError
-from tests.action.helpers import start_driver
+from tests.drivers.helpers import start_driver
 from tests.mqtt_broker import Subscriber
 
 

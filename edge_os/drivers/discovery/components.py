@@ -5,7 +5,7 @@ template schemas, switch, fan, cover, lock, climate, media player, sensor). Each
 expanded config through :class:`ConfigReader` (a wrong type is a rejection, never a crash)
 and fills a :class:`ComponentMapping`; what cannot be sent faithfully (a scale edge-os has
 no placeholder for, a template with logic) is left out and noted in ``skipped``.
-:mod:`edge_os.action.discovery_mapping` turns the mapping into an entity.
+:mod:`edge_os.drivers.discovery.mapping` turns the mapping into an entity.
 """
 
 from __future__ import annotations

@@ -12,15 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker, free_port
-from edge_os.action.mqtt import DeliveryReport
-from edge_os.action.queue import CommandState
-from edge_os.action.state import EntityState, in_loop
 from edge_os.devices.entity import Action
+from edge_os.drivers.mqtt.broker import EmbeddedBroker, free_port
+from edge_os.drivers.mqtt.driver import DeliveryReport
+from edge_os.drivers.mqtt.queue import CommandState
+from edge_os.drivers.mqtt.state import EntityState, in_loop
 from edge_os.stages.outcome import ActionOutcome, ActionRequest, OutcomeStatus
-from tests.action.helpers import home_config, start_driver
 from tests.conftest import REPO
-from tests.mqtt_broker import Subscriber, wait_until
+from tests.drivers.helpers import home_config, start_driver
+from tests.mqtt_broker import Subscriber
+from tests.waiting import wait_until
 
 THERMOSTAT = "climate.living_room_thermostat"
 TARGET_TOPIC = "home/living_room/thermostat/target/set"
@@ -72,8 +73,8 @@ def test_last_will_says_offline_when_edge_os_dies(
     script = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from tests.action.helpers import home_config, start_driver\n"
-        "from edge_os.action.broker import EmbeddedBroker\n"
+        "from tests.drivers.helpers import home_config, start_driver\n"
+        "from edge_os.drivers.mqtt.broker import EmbeddedBroker\n"
         f"b = EmbeddedBroker({mosquitto.port})\n"
         f"d = start_driver(home_config(Path({str(tmp_path)!r}), b, keepalive_seconds=5))\n"
         "print('up', flush=True)\n"
@@ -110,7 +111,7 @@ def test_state_topics_feed_the_cache_and_garbage_is_logged_and_ignored(
             "sensor.bedroom_temperature": "19.5",
             "binary_sensor.front_door_contact": "on",
         }
-        with caplog.at_level(logging.WARNING, logger="edge_os.action.state"):
+        with caplog.at_level(logging.WARNING, logger="edge_os.drivers.mqtt.state"):
             for garbage in (b"not json", b"[1, 2]", b'{"brightness": 3}', b"\xff\xfe", b""):
                 device.publish("zigbee2mqtt/kitchen_ceiling", garbage)
             device.publish("zigbee2mqtt/kitchen_ceiling", '{"state": "OFF"}')
@@ -201,7 +202,7 @@ def test_old_queued_commands_are_dropped_not_sent_late(
     first.stop()
     device = Subscriber(mosquitto, TARGET_TOPIC)
     fresh = home_config(tmp_path, mosquitto, queue_max_age_seconds=0.001, ack_timeout_seconds=5.0)
-    with caplog.at_level(logging.WARNING, logger="edge_os.action.mqtt"):
+    with caplog.at_level(logging.WARNING, logger="edge_os.drivers.mqtt.driver"):
         second = start_driver(fresh)
         try:
             assert second.wait_drained(5)

@@ -29,14 +29,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from edge_os.action.discovery_components import (
+from edge_os.devices.entity import Entity, validated_entity
+from edge_os.devices.registry import DeviceRegistry, normalize_name
+from edge_os.drivers.discovery.components import (
     MAPPERS,
     ComponentMapping,
     ConfigReader,
     RejectedDiscoveryError,
 )
-from edge_os.devices.entity import Entity, validated_entity
-from edge_os.devices.registry import DeviceRegistry, normalize_name
 
 MAX_CONFIG_BYTES = 65536
 """Largest discovery config read (Zigbee2MQTT's biggest are a few kB)."""

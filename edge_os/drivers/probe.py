@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-from edge_os.action.discovery_import import registry_with_imports
-from edge_os.action.dispatcher import Dispatcher
-from edge_os.action.gpio import GpioDriver, make_pin_factory
-from edge_os.action.mqtt import open_mqtt
+from edge_os.drivers.discovery.importer import registry_with_imports
+from edge_os.drivers.dispatcher import Dispatcher
+from edge_os.drivers.gpio.driver import GpioDriver, make_pin_factory
+from edge_os.drivers.mqtt.driver import open_mqtt
 from edge_os.config.settings import Config
 from edge_os.devices.entity import Action
 from edge_os.stages.outcome import ActionOutcome, ActionRequest, ParamValue

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from edge_os.action.broker import EmbeddedBroker
-from edge_os.action.mqtt import MqttDriver
 from edge_os.config.loader import load_config
 from edge_os.config.settings import Config
 from edge_os.devices.registry import DeviceRegistry
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
+from edge_os.drivers.mqtt.driver import MqttDriver
 from tests.conftest import EXAMPLE_HOME
 
 

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from edge_os import __version__
-from edge_os.action.connection import Inbound, MqttConnection
-from edge_os.action.mqtt import availability_topic
 from edge_os.config.settings import BUNDLED_WAKE_WORDS, Config, wake_word_name
+from edge_os.drivers.mqtt.connection import Inbound, MqttConnection
+from edge_os.drivers.mqtt.driver import availability_topic
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 With ``mqtt.discovery.import_entities: true`` the running service subscribes to
 ``<prefix>/+/+/config`` and ``<prefix>/+/+/+/config``; each config is read by
-:func:`~edge_os.action.discovery_mapping.entity_from_discovery` and, if it passes the same
+:func:`~edge_os.drivers.discovery.mapping.entity_from_discovery` and, if it passes the same
 validation as a declared entity, joins the registry (:meth:`DiscoveryImporter.registry`,
 entities marked imported). An empty retained config removes the entity again.
 
@@ -30,18 +30,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from edge_os.action.connection import Inbound, MqttConnection
-from edge_os.action.discovery import node_id
-from edge_os.action.discovery_components import COMPONENTS, RejectedDiscoveryError
-from edge_os.action.discovery_mapping import (
+from edge_os.config.settings import Config
+from edge_os.devices.entity import Entity
+from edge_os.devices.registry import DeviceRegistry, normalize_name
+from edge_os.drivers.discovery.components import COMPONENTS, RejectedDiscoveryError
+from edge_os.drivers.discovery.mapping import (
     Availability,
     Imported,
     entity_from_discovery,
     load_config_payload,
 )
-from edge_os.config.settings import Config
-from edge_os.devices.entity import Entity
-from edge_os.devices.registry import DeviceRegistry, normalize_name
+from edge_os.drivers.discovery.publish import node_id
+from edge_os.drivers.mqtt.connection import Inbound, MqttConnection
 
 __all__ = [
     "DiscoveryImporter",

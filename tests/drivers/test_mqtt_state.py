@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker
-from edge_os.action.state import (
+from edge_os.config.loader import load_config
+from edge_os.devices.entity import Entity
+from edge_os.devices.registry import DeviceRegistry
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
+from edge_os.drivers.mqtt.state import (
     MAX_JSON_DEPTH,
     MAX_PAYLOAD_BYTES,
     MAX_STATE_CHARS,
@@ -18,12 +21,10 @@ from edge_os.action.state import (
     WarningLimiter,
     parse_state,
 )
-from edge_os.config.loader import load_config
-from edge_os.devices.entity import Entity
-from edge_os.devices.registry import DeviceRegistry
-from tests.action.helpers import home_config, start_driver
 from tests.conftest import EXAMPLE_HOME, Clock
-from tests.mqtt_broker import Subscriber, wait_until
+from tests.drivers.helpers import home_config, start_driver
+from tests.mqtt_broker import Subscriber
+from tests.waiting import wait_until
 
 RAW = "light.kitchen_counter"
 """Tasmota: the payload is the state."""
@@ -47,7 +48,7 @@ def nested(depth: int) -> bytes:
 
 
 def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "edge_os.action.state"]
+    return [r.getMessage() for r in caplog.records if r.name == "edge_os.drivers.mqtt.state"]
 
 
 def test_a_megabyte_payload_is_dropped_before_parsing(
@@ -55,7 +56,7 @@ def test_a_megabyte_payload_is_dropped_before_parsing(
 ) -> None:
     cache = StateCache()
     cache.feed(entity(home, RAW), "stat/kitchen_counter/POWER", b"ON")
-    with caplog.at_level(logging.WARNING, logger="edge_os.action.state"):
+    with caplog.at_level(logging.WARNING, logger="edge_os.drivers.mqtt.state"):
         assert cache.feed(entity(home, RAW), "stat/kitchen_counter/POWER", b"x" * 2**20) is None
         huge_json = b'{"state": "' + b"x" * 2**20 + b'"}'
         assert cache.feed(entity(home, JSON), "z/kitchen", huge_json) is None
@@ -112,7 +113,7 @@ def test_a_flood_of_bad_payloads_logs_a_burst_then_one_line_per_interval(
     clock = Clock()
     cache = StateCache(clock=clock)
     light = entity(home, RAW)
-    with caplog.at_level(logging.WARNING, logger="edge_os.action.state"):
+    with caplog.at_level(logging.WARNING, logger="edge_os.drivers.mqtt.state"):
         for _ in range(1000):
             cache.feed(light, "stat/kitchen_counter/POWER", b"")
         assert len(warnings(caplog)) == WARNING_BURST
@@ -140,7 +141,7 @@ def test_a_megabyte_on_a_real_state_topic_keeps_the_driver_and_the_cache_small(
     device = Subscriber(mosquitto, "nothing/here")
     driver = start_driver(home_config(tmp_path, mosquitto))
     try:
-        with caplog.at_level(logging.WARNING, logger="edge_os.action.state"):
+        with caplog.at_level(logging.WARNING, logger="edge_os.drivers.mqtt.state"):
             device.publish("stat/kitchen_counter/POWER", b"x" * 2**20)
             device.publish("stat/kitchen_counter/POWER", "OFF")
             wait_until(lambda: driver.state(RAW) is not None, 5, "a state")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from edge_os.action.payloads import PayloadError, action_values, render_command
-from edge_os.action.queue import CommandQueue
 from edge_os.config.loader import load_config
 from edge_os.devices.entity import Action
 from edge_os.devices.registry import DeviceRegistry
+from edge_os.drivers.mqtt.queue import CommandQueue
+from edge_os.drivers.payloads import PayloadError, action_values, render_command
 from edge_os.stages.outcome import ActionRequest
 from tests.conftest import EXAMPLE_HOME
 

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from edge_os.action.payloads import PERCENT_PARAMS, action_values
 from edge_os.config.settings import GpioSettings
 from edge_os.devices.entity import PWM_KINDS, Action, Entity
+from edge_os.drivers.payloads import PERCENT_PARAMS, action_values
 from edge_os.errors import DeviceError, ErrorCode, MissingDependencyError
 from edge_os.stages.outcome import ActionOutcome, ActionRequest, OutcomeStatus
 

@@ -20,8 +20,8 @@ import json
 import math
 from typing import Any
 
-from edge_os.action.state import MAX_JSON_DEPTH, EntityState, json_depth
 from edge_os.devices.entity import Entity
+from edge_os.drivers.mqtt.state import MAX_JSON_DEPTH, EntityState, json_depth
 
 
 def comparable(topic: str, command_payload: bytes, state: EntityState, entity: Entity) -> bool:

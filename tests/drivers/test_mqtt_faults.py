@@ -1,6 +1,6 @@
 """Broker crashes and stalls: real Mosquitto, a device in its own process, real signals.
 
-The device (``tests/action/fault_device.py``) keeps a persistent session and records every
+The device (``tests/drivers/fault_device.py``) keeps a persistent session and records every
 arrival with its time, so "lost", "twice" and "late" are measured where it matters: at
 the device, not from edge-os's own bookkeeping.
 """
@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from edge_os.action.broker import EmbeddedBroker
-from edge_os.action.mqtt import DeliveryReport, MqttDriver
-from edge_os.action.queue import CommandState
-from edge_os.action.sender import LIVENESS_SECONDS
 from edge_os.devices.entity import Action
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
+from edge_os.drivers.mqtt.driver import DeliveryReport, MqttDriver
+from edge_os.drivers.mqtt.queue import CommandState
+from edge_os.drivers.mqtt.sender import LIVENESS_SECONDS
 from edge_os.stages.outcome import ActionRequest, OutcomeStatus
-from tests.action.fault_device import DeviceProcess
-from tests.action.helpers import home_config, start_driver
-from tests.mqtt_broker import wait_until
+from tests.drivers.fault_device import DeviceProcess
+from tests.drivers.helpers import home_config, start_driver
+from tests.waiting import wait_until
 
 THERMOSTAT = "climate.living_room_thermostat"
 TOPIC = "home/living_room/thermostat/target/set"

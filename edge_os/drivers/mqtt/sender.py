@@ -46,8 +46,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from edge_os.action.connection import NOT_CONNECTED, Ack, AckStatus, MqttConnection
-from edge_os.action.queue import CommandQueue, CommandState, QueuedCommand
+from edge_os.drivers.mqtt.connection import NOT_CONNECTED, Ack, AckStatus, MqttConnection
+from edge_os.drivers.mqtt.queue import CommandQueue, CommandState, QueuedCommand
 from edge_os.runtime.backoff import Backoff
 
 _LOGGER = logging.getLogger(__name__)

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from edge_os.action.gpio import GpioButtons, GpioDriver, make_pin_factory, on_raspberry_pi
 from edge_os.config.loader import load_config
 from edge_os.config.settings import GpioSettings
 from edge_os.devices.entity import Action, Entity
+from edge_os.drivers.gpio.driver import GpioButtons, GpioDriver, make_pin_factory, on_raspberry_pi
 from edge_os.errors import DeviceError
 from edge_os.stages.outcome import ActionRequest, OutcomeStatus
 from tests.conftest import EXAMPLE_HOME
-from tests.mqtt_broker import wait_until
+from tests.waiting import wait_until
 
 
 @pytest.fixture

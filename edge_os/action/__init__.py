@@ -1,1 +1,0 @@
-"""Acting on devices: requests, outcomes and the drivers (MQTT, GPIO) that carry them out."""

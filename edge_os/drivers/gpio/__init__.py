@@ -1,0 +1,1 @@
+"""The GPIO driver (relays, PWM lights) and the push-to-talk and mute buttons, on gpiozero."""

@@ -1,0 +1,1 @@
+"""The MQTT driver and what it stands on: connection, broker, durable queue, state cache."""
