@@ -51,6 +51,7 @@ from edge_os.apps.spec import (
     segment,
 )
 from edge_os.devices.registry import DeviceRegistry
+from edge_os.replies import app_failed
 from edge_os.stages.outcome import ActionRequest
 from edge_os.stages.protocols import IntentResult
 
@@ -215,7 +216,7 @@ class AppBook:
             _LOGGER.error("app %s is turned off: %s", app.name, err)
             app.problem = str(err)
             self._compile()
-            planned, say = [], f"Sorry, {spec.name.replace('_', ' ')} failed, so I turned it off."
+            planned, say = [], app_failed(spec.name)
             later = None
         result = IntentResult(
             text=text,

@@ -13,32 +13,18 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from edge_os import replies
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.plan import TIMER_INTENTS
 from edge_os.scheduler.store import Timer
 from edge_os.scheduler.timers import TimerQuery, TimerTable
 from edge_os.stages.protocols import IntentResult, SlotValue
 
-__all__ = ["Timer", "TimerTable", "answer", "finished_text", "spoken_duration"]
+__all__ = ["Timer", "TimerTable", "answer", "finished_text"]
 
 Clock = Callable[[], datetime]
 Understands = Callable[[str], bool]
 """Whether a command text is understood (checked before a delayed command is stored)."""
-
-NO_TIMER = "There is no timer running."
-
-
-def spoken_duration(seconds: float) -> str:
-    """``5400`` -> "1 hour and 30 minutes"."""
-    seconds = max(0, round(seconds))
-    parts = []
-    for unit, size in (("hour", 3600), ("minute", 60), ("second", 1)):
-        count, seconds = divmod(seconds, size)
-        if count:
-            parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
-    if not parts:
-        return "0 seconds"
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _seconds(slots: Mapping[str, SlotValue], prefix: str = "") -> int:
@@ -56,18 +42,14 @@ def _text(slots: Mapping[str, SlotValue], key: str) -> str | None:
 
 
 def timer_label(timer: Timer, registry: DeviceRegistry, here: str | None = None) -> str:
-    """ "pizza timer", "kitchen timer", "timer to turn off the lights" or "timer"."""
-    if timer.command:
-        return f"timer to {timer.command}"
-    if timer.name:
-        return f"{timer.name} timer"
+    """ "pizza timer", "kitchen timer" (when not set here), "timer to ..." or "timer"."""
     area = registry.area(timer.area) if timer.area and timer.area != here else None
-    return f"{area.name.lower()} timer" if area is not None else "timer"
+    return replies.timer_label(timer.command, timer.name, area.name if area else None)
 
 
 def finished_text(timer: Timer, registry: DeviceRegistry, here: str | None = None) -> str:
     """What the service says when a plain timer finishes: "The pizza timer is done."."""
-    return f"The {timer_label(timer, registry, here)} is done."
+    return replies.timer_done(timer_label(timer, registry, here))
 
 
 def answer(
@@ -87,21 +69,17 @@ def answer(
     """
     intent = result.intent
     if intent is None:
-        return "Sorry, I didn't understand."
+        return replies.NOT_UNDERSTOOD
     if intent == "HassGetCurrentTime":
-        now = clock()
-        return f"It is {now.strftime('%I:%M %p').lstrip('0')}."
+        return replies.time_now(clock())
     if intent == "HassGetCurrentDate":
-        now = clock()
-        return f"Today is {now.strftime('%A, %B')} {now.day}, {now.year}."
+        return replies.date_today(clock())
     if intent == "HassNevermind":
         return ""
     if intent in TIMER_INTENTS:
         return _TimerAnswers(result.slots, registry, timers, area).answer(intent, understands)
     if intent in {"HassGetState", "HassClimateGetTemperature"}:
-        from edge_os.intent.states import state_answer
-
-        return state_answer(result, registry, states or {})
+        return replies.state_answer(result, registry, states or {})
     return None
 
 
@@ -136,12 +114,7 @@ class _TimerAnswers:
             return self.status()
         if intent == "HassCancelAllTimers":
             area = TimerQuery(area=self.query.area)
-            count = self.timers.cancel(self.timers.find_all(area))
-            return (
-                f"{count} timers cancelled."
-                if count > 1
-                else ("Timer cancelled." if count else NO_TIMER)
-            )
+            return replies.timers_cancelled(self.timers.cancel(self.timers.find_all(area)))
         paused = {"HassPauseTimer": False, "HassUnpauseTimer": True}.get(intent)
         found = self.timers.find_one(self.query, paused=paused)
         if len(found) != 1:
@@ -149,35 +122,37 @@ class _TimerAnswers:
         timer = found[0]
         label = timer_label(timer, self.registry, self.here)
         if intent == "HassCancelTimer":
-            return f"{_cap(label)} cancelled." if self.timers.cancel(found) else NO_TIMER
+            done = bool(self.timers.cancel(found))
+            return replies.timer_changed(label, "cancelled") if done else replies.NO_TIMER
         if intent == "HassPauseTimer":
-            return f"{_cap(label)} paused." if self.timers.pause(timer) else NO_TIMER
+            done = self.timers.pause(timer)
+            return replies.timer_changed(label, "paused") if done else replies.NO_TIMER
         if intent == "HassUnpauseTimer":
-            return f"{_cap(label)} resumed." if self.timers.resume(timer) else NO_TIMER
-        change = _seconds(self.slots)
-        if change <= 0:
-            return "By how much?"
+            done = self.timers.resume(timer)
+            return replies.timer_changed(label, "resumed") if done else replies.NO_TIMER
+        seconds = _seconds(self.slots)
+        if seconds <= 0:
+            return replies.BY_HOW_MUCH
         more = intent == "HassIncreaseTimer"
-        if self.timers.adjust(timer, change if more else -change) is None:
-            return NO_TIMER
-        said = spoken_duration(change)
-        return f"Added {said} to the {label}." if more else f"Removed {said} from the {label}."
+        if self.timers.adjust(timer, seconds if more else -seconds) is None:
+            return replies.NO_TIMER
+        return replies.timer_adjusted(label, replies.spoken_duration(seconds), added=more)
 
     def start(self, understands: Understands | None) -> str:
         seconds = _seconds(self.slots)
         if seconds <= 0:
-            return "How long should the timer run?"
+            return replies.HOW_LONG
         command = _text(self.slots, "conversation_command")
-        said = spoken_duration(seconds)
+        said = replies.spoken_duration(seconds)
         if command is not None and _WAKE_ME.match(command.strip().lower()):
             command = None  # "wake me up in 30 minutes" is an alarm: a timer that rings
         if command is not None:
             if understands is not None and not understands(command):
-                return f"Sorry, I didn't understand what to do in {said}."
+                return replies.delayed_command_not_understood(said)
             self.timers.start(seconds, self.query.name, area=self.here, command=command)
-            return f"Okay, I will {command} in {said}."
+            return replies.delayed_command_set(command, said)
         timer = self.timers.start(seconds, self.query.name, area=self.query.area or self.here)
-        return f"{_cap(timer_label(timer, self.registry, self.here))} set for {said}."
+        return replies.timer_set(timer_label(timer, self.registry, self.here), said)
 
     def status(self) -> str:
         found = self.timers.find_all(self.query)
@@ -186,24 +161,18 @@ class _TimerAnswers:
         now = self.timers.now_unix()
         parts = []
         for timer in found:
-            label = _cap(timer_label(timer, self.registry, self.here))
-            left = spoken_duration(timer.left(now))
-            parts.append(
-                f"{label}: paused, {left} left." if timer.paused else f"{label}: {left} left."
-            )
+            label = timer_label(timer, self.registry, self.here)
+            left = replies.spoken_duration(timer.left(now))
+            parts.append(replies.timer_left(label, left, paused=timer.paused))
         return " ".join(parts)
 
     def not_one(self, found: list[Timer], paused: bool | None) -> str:
         if len(found) > 1:
-            return f"There are {len(found)} timers; which one?"
+            return replies.which_timer(len(found))
         if not self.timers.running():
-            return NO_TIMER
+            return replies.NO_TIMER
         if paused is True:
-            return "There is no paused timer."
+            return replies.NO_PAUSED_TIMER
         if paused is False and not self.query.narrowed:
-            return NO_TIMER
-        return "I could not find that timer."
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
+            return replies.NO_TIMER
+        return replies.TIMER_NOT_FOUND

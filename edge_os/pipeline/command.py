@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Protocol
 from edge_os.audio.format import AudioChunk
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import EdgeOSError, ErrorCode
+from edge_os.replies import answer as action_answer
+from edge_os.replies import level_unknown, spoken_name, which_one
 from edge_os.stages.events import (
     ActionFinished,
     AnswerReady,
@@ -41,9 +43,9 @@ from edge_os.stages.outcome import ActionOutcome, ActionRequest, OutcomeStatus
 from edge_os.stages.protocols import IntentRecognizer, IntentResult, SpeechToText
 
 if TYPE_CHECKING:
-    from edge_os.drivers.dispatcher import Dispatcher
     from edge_os.apps.book import AppBook, AppReading
     from edge_os.devices.entity import Entity
+    from edge_os.drivers.dispatcher import Dispatcher
     from edge_os.intent.answer import TimerTable
     from edge_os.scheduler.store import Timer
     from edge_os.tts.factory import Voice
@@ -162,6 +164,19 @@ class CommandPipeline:
         self._app_say: str | None = None
         """What the app read last wants said once its actions are done."""
 
+    def use_registry(
+        self,
+        registry: DeviceRegistry,
+        recognizer: IntentRecognizer,
+        stt: SpeechToText | None,
+        availability: Callable[[str], bool | None] | None = None,
+    ) -> None:
+        """Act on ``registry`` (with entities imported) with a recognizer and STT built for it."""
+        self.registry = registry
+        self.dispatcher.update_registry(registry, availability)
+        self.recognizer = recognizer
+        self.stt = stt
+
     def handle_audio(self, audio: AudioChunk, emit: Emit) -> CommandReport:
         """Transcribe ``audio`` and carry the command out."""
         report = CommandReport()
@@ -246,7 +261,6 @@ class CommandPipeline:
         source: Source,
     ) -> tuple[list[ActionOutcome], list[IntentResult], str]:
         from edge_os.intent.plan import plan
-        from edge_os.tts.replies import spoken_name
 
         # A delayed command is nobody's answer: it neither confirms nor drops a question.
         confirmed = None if scheduled else self._confirmation(text, source)
@@ -322,7 +336,7 @@ class CommandPipeline:
         if first.alternatives and not first.targets and not more and not scheduled:
             self._which[source] = (self._clock() + self._confirm_seconds, first)
             names = [spoken_name(self.registry[e].name) for e in first.alternatives]
-            return outcomes, results, f"Do you mean {', '.join(names[:-1])} or {names[-1]}?"
+            return outcomes, results, which_one(names)
         return outcomes, results, self._answer(results, outcomes)
 
     def _by_app(self, text: str) -> AppReading | None:
@@ -399,8 +413,6 @@ class CommandPipeline:
     def _answer(self, results: list[IntentResult], outcomes: list[ActionOutcome]) -> str:
         """One spoken answer: each question's answer, then what was done or is asked."""
         from edge_os.intent.answer import answer as query_answer
-        from edge_os.tts.replies import answer as action_answer
-        from edge_os.tts.replies import spoken_name
 
         said: list[str] = []
         done = all(o.status is OutcomeStatus.DONE for o in outcomes)
@@ -411,7 +423,7 @@ class CommandPipeline:
                 continue
             if "temperature_step" in one.slots and one.targets:
                 names = [spoken_name(self.registry[t].name) for t in one.targets]
-                said.append(f"I don't know what {' and '.join(names)} is set to yet.")
+                said.append(level_unknown(names))
                 continue
             spoken = query_answer(
                 one,

@@ -8,9 +8,10 @@ import pytest
 
 from edge_os.devices.entity import Action
 from edge_os.devices.registry import DeviceRegistry
-from edge_os.intent.answer import TimerTable, answer, spoken_duration
+from edge_os.intent.answer import TimerTable, answer
 from edge_os.intent.grammar import GrammarRecognizer
 from edge_os.intent.plan import plan
+from edge_os.replies import spoken_duration
 from edge_os.stages.protocols import IntentResult
 
 
@@ -145,7 +146,7 @@ def test_named_timers_pause_resume_and_change(house: Home) -> None:
     assert house.say("how much time is left on the pizza timer") == (
         "Pizza timer: paused, 4 minutes left."
     )
-    assert house.say("pause the pizza timer") == "I could not find that timer."
+    assert house.say("pause the pizza timer") == "I couldn't find that timer."
     assert house.say("resume the tea timer") == "There is no paused timer."
     assert house.say("resume the pizza timer") == "Pizza timer resumed."
     assert house.say("add 5 minutes to the pizza timer") == "Added 5 minutes to the pizza timer."
@@ -162,7 +163,7 @@ def test_timers_by_duration_and_area(house: Home) -> None:
     house.say("set a timer for 10 minutes", area="kitchen")  # said to the kitchen satellite
     assert house.say("add 2 minutes to my 5 minute timer") == "Added 2 minutes to the timer."
     assert house.say("timer status") == "Timer: 7 minutes left. Kitchen timer: 10 minutes left."
-    assert house.say("cancel the bedroom timer") == "I could not find that timer."
+    assert house.say("cancel the bedroom timer") == "I couldn't find that timer."
     assert house.say("cancel the kitchen timer") == "Kitchen timer cancelled."
     assert house.say("cancel the 5 minute timer") == "Timer cancelled."
     house.say("set a 30 second timer")
@@ -220,5 +221,5 @@ def test_state_answers(grammar: GrammarRecognizer, registry: DeviceRegistry) -> 
         "The bedroom temperature reads 19.5 degrees."
     )
     unknown = grammar.recognize("is the front door locked")
-    assert "do not know" in str(answer(unknown, registry, clock, TimerTable(clock)))
+    assert "don't know" in str(answer(unknown, registry, clock, TimerTable(clock)))
     assert spoken_duration(61) == "1 minute and 1 second"

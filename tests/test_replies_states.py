@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from edge_os.devices.registry import DeviceRegistry
+from edge_os.devices.states import ha_state
 from edge_os.intent.grammar import GrammarRecognizer
-from edge_os.intent.states import ha_state, state_answer
+from edge_os.replies import state_answer
 
 REPORTED = {  # as the state cache hands them over (a JSON payload's state_key value)
     "light.kitchen_ceiling": "ON",
@@ -23,14 +24,14 @@ REPORTED = {  # as the state cache hands them over (a JSON payload's state_key v
     ("text", "answer"),
     [
         ("which lights are on in the kitchen", "Kitchen light."),
-        ("how many lights are on", "3. I do not know about Garage light yet."),
+        ("how many lights are on", "3. I don't know about Garage light yet."),
         ("is any light on in the kitchen", "Yes, Kitchen light."),
         ("are all the lights off in the kitchen", "No, Kitchen light is not off."),
         ("is the kitchen light on", "Yes."),
         ("is the bedroom lamp on", "No, it is off."),
         ("is the front door locked", "No, it is unlocked."),
         ("is the front door contact open", "Yes."),
-        ("what's the temperature in the bedroom", "I do not know the temperature of the "
+        ("what's the temperature in the bedroom", "I don't know the temperature of the "
          "bedroom temperature yet."),
     ],
 )  # fmt: skip

@@ -7,9 +7,9 @@ import pytest
 from edge_os.config.loader import load_config
 from edge_os.devices.entity import Action, Area, Entity
 from edge_os.devices.registry import DeviceRegistry
+from edge_os.replies import NOT_UNDERSTOOD, NOTHING_TO_DO, answer, reply, spoken_name
 from edge_os.stages.outcome import ActionOutcome, ActionRequest, OutcomeStatus, ParamValue
 from edge_os.stages.protocols import IntentResult
-from edge_os.tts.replies import NOT_UNDERSTOOD, NOTHING_TO_DO, answer, reply, spoken_name
 from tests.conftest import EXAMPLE_HOME
 
 DONE, QUEUED, FAILED, CONFIRM = (
