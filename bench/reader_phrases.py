@@ -38,7 +38,8 @@ from edge_os.intent.embed.encoder import SentenceEncoder  # noqa: E402
 from edge_os.intent.engine import IntentEngine  # noqa: E402
 from edge_os.intent.evaluate import Home, load_samples, run  # noqa: E402
 from edge_os.intent.grammar import strip_wake_phrase  # noqa: E402
-from edge_os.intent.reader import Reader, training_sentence  # noqa: E402
+from edge_os.intent.plain import training_sentence  # noqa: E402
+from edge_os.intent.reader import Reader  # noqa: E402
 
 NATURAL = REPO / "bench" / "data" / "natural"
 OUT = REPO / "edge_os" / "intent" / "phrases" / "en-home-llm.yaml"

@@ -108,7 +108,8 @@ def not_trained_on(samples: Sequence[Sample], engine: IntentEngine) -> list[Samp
 
     from edge_os.intent.compiled import words
     from edge_os.intent.grammar import strip_wake_phrase
-    from edge_os.intent.reader import Reader, training_sentence
+    from edge_os.intent.plain import training_sentence
+    from edge_os.intent.reader import Reader
 
     reader = engine.retrieval
     assert isinstance(reader, Reader)

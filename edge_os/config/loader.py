@@ -19,9 +19,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from edge_os.config.checks import check_config
 from edge_os.config.settings import Config
 from edge_os.config.shape import check_shape
-from edge_os.devices.registry import check_config
 from edge_os.errors import ConfigError, ConfigIssue, ErrorCode
 
 CONFIG_ENV = "EDGE_OS_CONFIG"

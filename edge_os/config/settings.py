@@ -14,8 +14,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from edge_os.config.base import ExistingFile, GpioPin, ResolvedPath, Section, _existing_file
 from edge_os.devices.entity import Area, Entity, Floor
+from edge_os.schema import ExistingFile, GpioPin, ResolvedPath, Section, _existing_file
 
 SITE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 BUNDLED_WAKE_WORDS = ("hey_jarvis", "alexa", "hey_mycroft", "hey_rhasspy")

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from edge_os.config.base import GpioPin, Section
+from edge_os.schema import GpioPin, Section
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9_]+$")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]*)\s*\}\}")

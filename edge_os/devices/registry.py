@@ -1,8 +1,5 @@
-"""The device registry: declared areas and entities, and the checks across them.
-
-Rules that involve more than one entity (unique ids, known areas, one owner per GPIO pin)
-live here; the loader reports their findings with file, line and key path like any other
-config error.
+"""The device registry: declared (and imported) areas, floors and entities, looked up by id,
+name and area. The rules across entities of a config file are in :mod:`edge_os.config.checks`.
 """
 
 from __future__ import annotations
@@ -10,89 +7,33 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from edge_os.config.settings import Config
-from edge_os.devices.entity import Area, Domain, Entity, Floor, entity_problems
-
-Location = tuple[str | int, ...]
+from edge_os.devices.entity import Area, Domain, Entity, Floor
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A rule broken by the registry as a whole, at a key path of the config."""
+class Declared(Protocol):
+    """What a registry is built from: a loaded config's areas, entities and floors."""
 
-    location: Location
-    message: str
+    @property
+    def areas(self) -> Sequence[Area]:
+        """Declared areas."""
+        ...
+
+    @property
+    def entities(self) -> Sequence[Entity]:
+        """Declared entities."""
+        ...
+
+    @property
+    def floors(self) -> Sequence[Floor]:
+        """Declared floors."""
+        ...
 
 
 def normalize_name(text: str) -> str:
     """Lower case, punctuation and extra spaces removed: how spoken names are compared."""
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
-
-
-def check_config(config: Config) -> list[Finding]:
-    """Cross-entity rules: unique ids, known areas, GPIO pins used once."""
-    findings: list[Finding] = []
-    area_ids: dict[str, int] = {}
-    for index, area in enumerate(config.areas):
-        if area.id in area_ids:
-            findings.append(
-                Finding(
-                    ("areas", index, "id"),
-                    f"duplicate area id {area.id!r} (first at areas[{area_ids[area.id]}])",
-                )
-            )
-        else:
-            area_ids[area.id] = index
-    known = ", ".join(area_ids) or "no areas declared"
-    if config.site.area is not None and config.site.area not in area_ids:
-        findings.append(
-            Finding(("site", "area"), f"unknown area {config.site.area!r} (expected: {known})")
-        )
-
-    pins: dict[int, str] = {}
-    for name in ("push_to_talk_pin", "mute_pin"):
-        pin = getattr(config.gpio, name)
-        if pin is not None:
-            if pin in pins:
-                findings.append(
-                    Finding(("gpio", name), f"pin {pin} is already used by {pins[pin]}")
-                )
-            pins.setdefault(pin, f"gpio.{name}")
-
-    entity_ids: dict[str, int] = {}
-    for index, entity in enumerate(config.entities):
-        if entity.id in entity_ids:
-            findings.append(
-                Finding(
-                    ("entities", index, "id"),
-                    f"duplicate entity id {entity.id!r} "
-                    f"(first at entities[{entity_ids[entity.id]}])",
-                )
-            )
-        else:
-            entity_ids[entity.id] = index
-        for location, message in entity_problems(entity):
-            findings.append(Finding(("entities", index, *location), message))
-        if entity.area is not None and entity.area not in area_ids:
-            findings.append(
-                Finding(
-                    ("entities", index, "area"),
-                    f"unknown area {entity.area!r} (expected: {known})",
-                )
-            )
-        if entity.gpio is not None:
-            pin = entity.gpio.pin
-            if pin in pins:
-                findings.append(
-                    Finding(
-                        ("entities", index, "gpio", "pin"),
-                        f"pin {pin} is already used by {pins[pin]}",
-                    )
-                )
-            else:
-                pins[pin] = entity.id
-    return findings
 
 
 def _floor_slug(name: str) -> str:
@@ -140,7 +81,7 @@ class DeviceRegistry:
                     self._area_floor[area.id] = floor_id
 
     @classmethod
-    def from_config(cls, config: Config) -> DeviceRegistry:
+    def from_config(cls, config: Declared) -> DeviceRegistry:
         """The registry declared in a loaded (already validated) config."""
         return cls(
             areas=tuple(config.areas), entities=tuple(config.entities), floors=tuple(config.floors)

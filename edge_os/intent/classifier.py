@@ -1,7 +1,7 @@
 """The learned reader's meaning classifier: softmax regression over sentence embeddings.
 
 Trained here, in numpy, in a few seconds on two cores, from sentences with their devices
-and places already made plain (see :mod:`edge_os.intent.reader`):
+and places already made plain (see :mod:`edge_os.intent.plain`):
 
 * Home Assistant's own templates (``home-assistant-intents``) for the intents edge-os
   serves, filled with the plain words, labelled by the intent (and slots) they stand for;
@@ -159,7 +159,7 @@ def _template_samples(language: str) -> list[tuple[str, str]]:
     from hassil.intents import RangeSlotList, TextSlotList
     from hassil.sample import sample_expression
 
-    from edge_os.intent.reader import NUMBER_WORD, PLACE_WORD
+    from edge_os.intent.plain import NUMBER_WORD, PLACE_WORD
     from edge_os.intent.sentences import load_library
 
     intents: Intents = load_library(language).intents
@@ -215,7 +215,7 @@ def training_set(
 ) -> tuple[list[str], list[str], list[float]]:
     """(plain sentences, classes, weights), in a fixed order; ``exclude`` leaves phrase
     files out by name (``en-home-llm``)."""
-    from edge_os.intent.reader import training_sentence
+    from edge_os.intent.plain import training_sentence
 
     texts: list[str] = []
     labels: list[str] = []
@@ -329,7 +329,7 @@ def _key(language: str, encoder: Any) -> str:
     sentences, the training settings and the encoder's model file."""
     from importlib.metadata import version
 
-    from edge_os.intent import reader, sentences
+    from edge_os.intent import plain, sentences
 
     digest = hashlib.sha256()
     for phrases in _phrase_files(language):
@@ -337,7 +337,7 @@ def _key(language: str, encoder: Any) -> str:
     overlay = resources.files("edge_os.intent").joinpath("overlay", f"{language}.yaml")
     digest.update(overlay.read_bytes() if overlay.is_file() else b"")
     digest.update(version("home-assistant-intents").encode())
-    for module in (sys.modules[__name__], reader, sentences):
+    for module in (sys.modules[__name__], plain, sentences):
         digest.update(Path(str(module.__file__)).read_bytes())
     digest.update(str(getattr(encoder, "fingerprint", "")).encode())
     digest.update(f"{language} {EPOCHS} {LEARNING_RATE} {L2} {PHRASE_WEIGHT}".encode())

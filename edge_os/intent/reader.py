@@ -48,6 +48,7 @@ from edge_os.intent.mentions import (
     singular,
 )
 from edge_os.intent.numbers import read_numbers
+from edge_os.intent.plain import PLACE_WORD, training_sentence
 from edge_os.intent.plan import carries
 from edge_os.stages.protocols import IntentResult, SlotValue
 
@@ -132,9 +133,6 @@ KIND_WORDS: dict[str, str] = {
 }  # fmt: skip
 """The plain word for each kind of device the classifier sees ("radio" -> "speaker");
 climate words stay as said ("temperature" is not "thermostat")."""
-PLACE_WORD = "room"
-NUMBER_WORD = "50"
-"""Numbers are read out of the sentence first, then all look alike to the classifier."""
 
 MIN_PROBABILITY = 0.5
 """Below this the sentence is not understood. Set on ``bench/data/natural/tune.jsonl``."""
@@ -203,22 +201,6 @@ _DOMAIN_STATES: dict[Domain, frozenset[str]] = {
 }
 _LOCK_STATE_OF = {"on": "locked", "off": "unlocked", "closed": "locked"}
 _VACUUM_STATE_OF = {"on": "cleaning", "off": "docked"}
-
-
-def training_sentence(tokens: Sequence[str]) -> str:
-    """How the classifier sees plain words: numbers alike, fillers gone."""
-    out: list[str] = []
-    index = 0
-    while index < len(tokens):
-        numbers = read_numbers(tokens, index)
-        if numbers:
-            out.append(NUMBER_WORD)
-            index = max(end for end, _ in numbers)
-            continue
-        if tokens[index] not in FILLERS:
-            out.append(tokens[index])
-        index += 1
-    return " ".join(out)
 
 
 def is_question(tokens: Sequence[str]) -> bool:

@@ -1,4 +1,4 @@
-"""Shared pieces of the typed configuration: the strict section base and path types."""
+"""The strict base of every config section (devices too), and the checked path and pin types."""
 
 from __future__ import annotations
 
