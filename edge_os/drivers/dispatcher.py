@@ -35,9 +35,16 @@ class Dispatcher:
         self.availability = availability
         """Whether an entity's device last said it is reachable (None: not known)."""
 
-    def update_registry(self, registry: DeviceRegistry) -> None:
-        """Use a new registry (e.g. with entities imported via discovery)."""
+    def update_registry(
+        self,
+        registry: DeviceRegistry,
+        availability: Callable[[str], bool | None] | None = None,
+    ) -> None:
+        """Use a new registry (with entities imported via discovery) and, for those, whether
+        their devices last said they are reachable."""
         self.registry = registry
+        if availability is not None:
+            self.availability = availability
 
     def check(self, request: ActionRequest) -> ActionOutcome | None:
         """The refusal for ``request``, or None when it may be sent."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
+from edge_os.config.settings import Config
+from edge_os.devices.entity import Action
 from edge_os.drivers.discovery.importer import registry_with_imports
 from edge_os.drivers.dispatcher import Dispatcher
 from edge_os.drivers.gpio.driver import GpioDriver, make_pin_factory
 from edge_os.drivers.mqtt.driver import open_mqtt
-from edge_os.config.settings import Config
-from edge_os.devices.entity import Action
 from edge_os.stages.outcome import ActionOutcome, ActionRequest, ParamValue
 
 DEFAULT_ACTIONS = (Action.TURN_ON, Action.OPEN, Action.LOCK)
@@ -35,21 +35,22 @@ def send_one(
         declared = entity.actions if entity is not None else ()
         action = next((a for a in DEFAULT_ACTIONS if a in declared), Action.TURN_ON)
     request = ActionRequest(entity_id, action, dict(params))
-    dispatcher = Dispatcher(registry, confirm_sensitive=config.intent.confirm_sensitive)
+    confirm = config.intent.confirm_sensitive
     if entity is None or action not in entity.actions:
-        refusal = dispatcher.check(request)
+        refusal = Dispatcher(registry, confirm_sensitive=confirm).check(request)
         assert refusal is not None  # unknown entity or undeclared action
         return refusal, 0.0, True
     if entity.transport == "gpio":
         driver = GpioDriver([entity], make_pin_factory(config.gpio.pin_factory))
         try:
-            dispatcher.drivers["gpio"] = driver
+            dispatcher = Dispatcher(registry, gpio=driver, confirm_sensitive=confirm)
             return _timed(dispatcher, request, confirmed)
         finally:
             driver.close()
     with open_mqtt(config, [entity]) as mqtt:
-        dispatcher.drivers["mqtt"] = mqtt
-        return _timed(dispatcher, request, confirmed)
+        return _timed(
+            Dispatcher(registry, mqtt=mqtt, confirm_sensitive=confirm), request, confirmed
+        )
 
 
 def _timed(

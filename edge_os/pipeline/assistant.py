@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -23,9 +23,9 @@ from edge_os.pipeline.command import CommandPipeline
 from edge_os.stages.protocols import IntentRecognizer
 
 if TYPE_CHECKING:
+    from edge_os.apps.book import AppBook
     from edge_os.drivers.gpio.driver import GpioDriver
     from edge_os.drivers.mqtt.driver import MqttDriver
-    from edge_os.apps.book import AppBook
     from edge_os.intent.engine import IntentEngine
     from edge_os.pipeline.frontend import FrontEnd
     from edge_os.tts.factory import Voice
@@ -58,12 +58,15 @@ class Assistant:
         unload = getattr(self.fallback, "unload_if_idle", None)
         return bool(unload()) if unload is not None else False
 
-    def use_registry(self, registry: DeviceRegistry) -> None:
+    def use_registry(
+        self, registry: DeviceRegistry, availability: Callable[[str], bool | None] | None = None
+    ) -> None:
         """Act on ``registry`` from now on (declared plus entities imported via discovery).
 
         Builds a new intent engine over it in the caller's thread (about a second on a Pi),
         then swaps it in with the registry, the dispatcher's registry and the speech-to-text
-        vocabulary; a command already running finishes with the old ones.
+        vocabulary; a command already running finishes with the old ones. ``availability``
+        says whether an imported entity's device last said it is reachable.
         """
         engine = intent_engine(self.config, registry, llm=self.fallback is not None)
         stt = self.command.stt
@@ -74,10 +77,7 @@ class Assistant:
 
             stt = biased(bias_text(registry_terms(registry)), mode)
         self.registry = registry
-        self.command.registry = registry
-        self.command.dispatcher.update_registry(registry)
-        self.command.recognizer = engine
-        self.command.stt = stt
+        self.command.use_registry(registry, engine, stt, availability)
         self.fallback = engine.fallback
 
     def state(self, entity_id: str) -> str | None:

@@ -29,11 +29,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from edge_os.drivers.discovery.publish import DiscoveryPublisher, retire, wake_word_options
-from edge_os.drivers.discovery.importer import DiscoveryImporter, cache_path
 from edge_os.config.settings import BUNDLED_WAKE_WORDS, Config, wake_word_name
 from edge_os.devices.entity import Entity
 from edge_os.devices.registry import DeviceRegistry
+from edge_os.drivers.discovery.importer import DiscoveryImporter, cache_path
+from edge_os.drivers.discovery.publish import DiscoveryPublisher, retire, wake_word_options
 
 if TYPE_CHECKING:
     from edge_os.pipeline.assistant import Assistant
@@ -80,7 +80,6 @@ class HomeAssistantLink:
         else:
             retire(self.mqtt.connection, self.config)
         if self.importer is not None:
-            self.assistant.command.dispatcher.availability = self.importer.available
             self.importer.start()
 
     def stop(self) -> None:
@@ -125,7 +124,7 @@ class HomeAssistantLink:
                 if self._driven.get(entity_id) != entity:
                     self.mqtt.add_entity(entity)
                     self._driven[entity_id] = entity
-            self.assistant.use_registry(registry)
+            self.assistant.use_registry(registry, importer.available)
             self.rebuilds += 1
             _LOGGER.info(
                 "registry: %d declared + %d imported entities",
