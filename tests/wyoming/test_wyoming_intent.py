@@ -5,28 +5,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from wyoming.asr import Transcript
 from wyoming.handle import Handled, NotHandled
 from wyoming.intent import Intent, Recognize
 
-from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from edge_os.config.settings import Config
+from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from edge_os.wyoming.engines import Engines
 from edge_os.wyoming.info import build_info
+from tests.intent.embed.conftest import embed_model_dir
 from tests.mqtt_broker import Subscriber
 from tests.wyoming.client import exchange
 from tests.wyoming.conftest import RunningServer, serve
 
 KITCHEN = "zigbee2mqtt/kitchen_ceiling/set"
 FRONT_DOOR = "zigbee2mqtt/front_door_lock/set"
+GARAGE = "home/garage/door/set"
+__all__ = ["embed_model_dir"]  # the sentence encoder's fixture, reused
 
 
 @pytest.fixture
 def devices(broker: EmbeddedBroker) -> Iterator[Subscriber]:
-    """Everything published under ``zigbee2mqtt/``."""
-    subscriber = Subscriber(broker, "zigbee2mqtt/+/set", client_id="wyoming-devices")
+    """Everything published on the broker (the devices' command topics among it)."""
+    subscriber = Subscriber(broker, "#", client_id="wyoming-devices")
     yield subscriber
     subscriber.close()
 
@@ -114,5 +118,37 @@ def test_a_lock_that_trusts_wyoming_waits_for_a_yes_over_wyoming(
             assert question.text == "Do you want me to unlock the front door?"
             assert isinstance(handle(trusting, "yes"), Handled)
             assert [m.payload for m in devices.wait_for(1, FRONT_DOOR)] == [b'{"state": "UNLOCK"}']
+    finally:
+        engines.close()
+
+
+def test_a_model_only_reading_of_a_sensitive_request_asks_over_wyoming(
+    wyoming_config: Config,
+    devices: Subscriber,
+    tmp_path: Path,
+    embed_model_dir: Path,
+) -> None:
+    # "shut the garage" is in no template: the learned reader reads it (the sentence encoder)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "intent-embed").symlink_to(embed_model_dir)
+    entities = [
+        e.model_copy(update={"sensitive_sources": ["voice", "wyoming"]})
+        if e.id == "cover.garage_door"
+        else e
+        for e in wyoming_config.entities
+    ]
+    mqtt = wyoming_config.mqtt.model_copy(update={"client_id": "trusting-garage"})
+    config = wyoming_config.model_copy(
+        update={"entities": entities, "mqtt": mqtt, "state_dir": tmp_path}
+    )
+    engines = Engines(config, llm=False)
+    try:
+        with serve(engines, build_info(config)) as trusting:
+            assert engines.recognize("shut the garage").path == "model"
+            question = handle(trusting, "shut the garage")
+            assert question.text == "Do you want me to close the garage door?"
+            assert devices.received(GARAGE) == []
+            assert isinstance(handle(trusting, "yes"), Handled)
+            assert [m.payload for m in devices.wait_for(1, GARAGE)] == [b"CLOSE"]
     finally:
         engines.close()
