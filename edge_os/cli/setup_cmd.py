@@ -128,15 +128,16 @@ def _choose(prompt: Prompt, kind: str, given: str | None) -> str | int | None:
 
 def _listen(device: str | int | None, seconds: float, block_ms: int) -> Iterator[AudioChunk]:
     """The microphone's chunks for ``seconds`` of audio (or of wall time, if it stalls)."""
+    from edge_os.audio.format import SAMPLE_RATE
     from edge_os.audio.sources import MicrophoneSource
 
-    source = MicrophoneSource(device=device, sample_rate=16000, channels=1, block_ms=block_ms)
+    source = MicrophoneSource(device=device, sample_rate=SAMPLE_RATE, channels=1, block_ms=block_ms)
     heard, started = 0, time.monotonic()
     try:
         for chunk in source.chunks():
             yield chunk
             heard += chunk.num_samples
-            if heard >= seconds * 16000 or time.monotonic() - started > seconds + 2:
+            if heard >= seconds * SAMPLE_RATE or time.monotonic() - started > seconds + 2:
                 return
     finally:
         source.close()
