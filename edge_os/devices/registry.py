@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from edge_os.devices.entity import Area, Domain, Entity, Floor
+from edge_os.devices.entity import Area, Entity, Floor
 
 
 class Declared(Protocol):
@@ -118,10 +118,6 @@ class DeviceRegistry:
     def in_area(self, area_id: str) -> list[Entity]:
         """Entities standing in an area."""
         return [entity for entity in self.entities if entity.area == area_id]
-
-    def in_domain(self, domain: Domain) -> list[Entity]:
-        """Entities of one domain."""
-        return [entity for entity in self.entities if entity.domain is domain]
 
     def by_name(self, spoken: str) -> list[Entity]:
         """Entities whose name or an alias equals ``spoken`` after normalisation."""

@@ -31,11 +31,8 @@ from hassil import (
     Intents,
     ListReference,
     Permutation,
-    RangeSlotList,
     RuleReference,
     TextChunk,
-    TextSlotList,
-    WildcardSlotList,
 )
 
 _SP = " "
@@ -353,14 +350,3 @@ class Automaton:
     def size(self) -> int:
         """Number of word-level states."""
         return len(self.states)
-
-
-def list_kind(slot_list: object) -> str:
-    """ "text", "range" or "wildcard" for a hassil slot list."""
-    if isinstance(slot_list, RangeSlotList):
-        return "range"
-    if isinstance(slot_list, WildcardSlotList):
-        return "wildcard"
-    if isinstance(slot_list, TextSlotList):
-        return "text"
-    raise ValueError(f"unsupported slot list {slot_list!r}")

@@ -158,11 +158,6 @@ def build_info(config: Config) -> Info:
     )
 
 
-def wake_names(config: Config) -> list[str]:
-    """The wake-word names ``detect`` accepts and ``detection`` reports."""
-    return [wake_word_name(name) for name in config.wake.models]
-
-
 def _has(module: str) -> bool:
     try:
         return importlib.util.find_spec(module) is not None

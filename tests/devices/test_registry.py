@@ -44,7 +44,7 @@ def test_example_home_covers_every_required_kind(registry: DeviceRegistry) -> No
         Domain.LOCK,
     ):
         assert domains[domain] >= 1, domain
-    lights = registry.in_domain(Domain.LIGHT)
+    lights = [entity for entity in registry if entity.domain is Domain.LIGHT]
     assert any(Action.SET_BRIGHTNESS in light.actions for light in lights)
     assert any(Action.SET_BRIGHTNESS not in light.actions for light in lights)
     gpio = [entity for entity in registry if entity.transport == "gpio"]

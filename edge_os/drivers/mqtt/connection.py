@@ -345,10 +345,6 @@ class MqttConnection:
         """Whether the broker accepted us and the connection is up."""
         return self._connected.is_set()
 
-    def wait_connected(self, timeout_seconds: float) -> bool:
-        """Block until connected or the timeout; returns whether connected."""
-        return self._connected.wait(timeout_seconds)
-
     def subscribe(self, topic_filter: str, handler: MessageHandler) -> None:
         """Subscribe (QoS 1) now and after every reconnect; ``handler`` gets each message."""
         self.subscribe_inbound(

@@ -155,11 +155,3 @@ def allowed_outputs(registry: DeviceRegistry) -> dict[str, ParsedOutput]:
                     slots = {rule.slot.name: rule.slot.parse(value)}
                     outputs[f"{base} {value}"] = ParsedOutput(rule.name, (entity.id,), slots)
     return dict(sorted(outputs.items()))
-
-
-def parse_output(text: str, registry: DeviceRegistry) -> ParsedOutput:
-    """What an output string means; ValueError when it is not in the language (never a guess)."""
-    parsed = allowed_outputs(registry).get(text)
-    if parsed is None:
-        raise ValueError(f"{text!r} is not an output allowed for this registry")
-    return parsed
