@@ -212,8 +212,8 @@ def said_once(text: str) -> str:
         if repeats and plain[(len(plain) - 1) % period].startswith(last):
             clauses = clauses[:period]
             break
-    ending = text.rstrip()[-1:] if text.rstrip()[-1:] in ".?!" else "."
-    return ", ".join(clauses) + ending
+    end = text.rstrip()[-1:]
+    return ", ".join(clauses) + (end if end in (".", "?", "!") else "")
 
 
 def _plain(clause: str) -> str:
