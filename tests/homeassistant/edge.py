@@ -8,9 +8,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import wave
-from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -180,13 +178,3 @@ class WyomingServer:
         if self.process.stdout is not None:
             self.process.stdout.close()
         self._err.close()
-
-
-def settle(read: Callable[[], T], expected: object, timeout_seconds: float) -> T:
-    """Poll ``read()`` until it returns ``expected`` or time runs out; the last value read."""
-    deadline = time.monotonic() + timeout_seconds
-    while True:
-        value = read()
-        if value == expected or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)

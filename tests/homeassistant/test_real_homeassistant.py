@@ -26,8 +26,9 @@ from tests.homeassistant.devices import (
     PORCH_HEATER,
     AnnouncingDevices,
 )
-from tests.homeassistant.edge import RECORDING, EdgeOsRun, say, settle
+from tests.homeassistant.edge import RECORDING, EdgeOsRun, say
 from tests.homeassistant.hass import HomeAssistant
+from tests.waiting import settle
 
 pytestmark = pytest.mark.homeassistant
 
