@@ -58,6 +58,12 @@ def _status(args: argparse.Namespace) -> int:
             f"  wakes {metrics.get('wakes', 0)}, commands {metrics.get('commands', 0)}, "
             f"actions {metrics.get('actions', 0)}, errors {metrics.get('errors', 0)}"
         )
+        guessed = status.get("speculative")
+        if guessed:
+            print(
+                f"  transcribed at a pause: used {guessed['used']}, "
+                f"wasted {guessed['wasted']} (the speaker went on)"
+            )
         for stage, summary in metrics.get("latency", {}).items():
             print(
                 f"  {stage:<12} p50 {summary['p50_ms']} ms  p95 {summary['p95_ms']} ms  "

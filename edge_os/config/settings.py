@@ -195,6 +195,9 @@ class SttSettings(Section):
     """Whisper's encoder window: a shorter command is padded to it, a longer one gets a
     window its own length. Whisper itself pads to 30 s; 10 s transcribes in a third of the
     time with less memory and as many right actions (bench/stt_window.py)."""
+    speculative: bool = True
+    """Start transcribing a command at its first 0.2 s pause, while the VAD waits out
+    `vad.silence_seconds`: used if the speaker has stopped, thrown away if they go on."""
 
 
 class IntentSettings(Section):

@@ -19,14 +19,15 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from edge_os.audio.format import AudioChunk
 from edge_os.devices.registry import DeviceRegistry
-from edge_os.errors import EdgeOSError, ErrorCode
+from edge_os.errors import EdgeOSError, ErrorCode, SttError
 from edge_os.replies import answer as action_answer
 from edge_os.replies import level_unknown, spoken_name, which_one
 from edge_os.stages.events import (
@@ -40,7 +41,7 @@ from edge_os.stages.events import (
     TranscriptReady,
 )
 from edge_os.stages.outcome import ActionOutcome, ActionRequest, OutcomeStatus
-from edge_os.stages.protocols import IntentRecognizer, IntentResult, SpeechToText
+from edge_os.stages.protocols import IntentRecognizer, IntentResult, SpeechToText, Transcript
 
 if TYPE_CHECKING:
     from edge_os.apps.book import AppBook, AppReading
@@ -59,8 +60,8 @@ Emit = Callable[[Event], None]
 class FrontEndLike(Protocol):
     """What :func:`replay` needs of the front end (wake word and VAD)."""
 
-    def process(self, chunk: AudioChunk) -> list[Event | AudioChunk]:
-        """Events and, at speech-end, the command audio."""
+    def process(self, chunk: AudioChunk) -> Sequence[object]:
+        """Events, the command so far at a pause, and at speech-end the command audio."""
         ...
 
 
@@ -177,14 +178,15 @@ class CommandPipeline:
         self.recognizer = recognizer
         self.stt = stt
 
-    def handle_audio(self, audio: AudioChunk, emit: Emit) -> CommandReport:
-        """Transcribe ``audio`` and carry the command out."""
+    def handle_audio(
+        self, audio: AudioChunk, emit: Emit, *, heard: Future[Transcript] | None = None
+    ) -> CommandReport:
+        """Transcribe ``audio`` and carry the command out; ``heard`` is its transcription
+        started ahead, at a pause, on the same audio (waited for, not repeated)."""
         report = CommandReport()
         started = time.perf_counter()
-        if self.stt is None:
-            return self._fail(report, "stt", ErrorCode.STT_FAILED, "no speech-to-text", emit)
         try:
-            transcript = self.stt.transcribe(audio)
+            transcript = heard.result() if heard is not None else self.transcribe(audio)
         except EdgeOSError as err:
             return self._fail(report, "stt", err.code, err.message, emit)
         except Exception as err:
@@ -199,6 +201,12 @@ class CommandPipeline:
             )
         )
         return self._handle(transcript.text, emit, report, started, source="voice")
+
+    def transcribe(self, audio: AudioChunk) -> Transcript:
+        """The text of ``audio`` by the current speech-to-text engine."""
+        if self.stt is None:
+            raise SttError(ErrorCode.STT_FAILED, "no speech-to-text")
+        return self.stt.transcribe(audio)
 
     def handle_text(self, text: str, emit: Emit, *, source: Source = "text") -> CommandReport:
         """Carry out a text command (MQTT injection, ``edge-os say``) that came from ``source``."""
@@ -564,13 +572,14 @@ def replay(
     emit: Emit,
 ) -> list[CommandReport]:
     """Drive a recording through the loop synchronously: each command is handled the moment
-    its end of speech is detected (``listen`` and ``bench``); None stops after the VAD."""
+    its end of speech is detected (``listen`` and ``bench``); None stops after the VAD.
+    The command so far at a pause is not transcribed ahead here: nothing runs meanwhile."""
     reports: list[CommandReport] = []
     for chunk in chunks:
         for item in frontend.process(chunk):
-            if not isinstance(item, AudioChunk):
+            if isinstance(item, Event):
                 emit(item)
-            elif command is not None:
+            elif isinstance(item, AudioChunk) and command is not None:
                 report = command.handle_audio(item, emit)
                 reports.append(report)
                 emit(CommandTimed(stage_ms={k: round(v, 1) for k, v in report.stage_ms.items()}))

@@ -6,6 +6,11 @@ Feed :class:`FrontEnd` 16 kHz mono chunks in stream order; it returns typed even
 ``pre_roll_seconds`` before the speech (so the first syllable is kept) and ends
 ``TAIL_SECONDS`` after it. Offsets are stream sample indices, as in the chunks.
 
+At the first ``TAIL_SECONDS`` of a silence inside a command it also returns
+:class:`PausedSpeech`: the audio that ``speech-end`` would hand over if the speaker stopped
+there (the same range, byte for byte), so it can be transcribed ahead while the VAD waits
+out ``vad.silence_seconds``.
+
 Latency contract: a wake word is reported at the end of the 80 ms frame that completes its
 patience; speech boundaries are found per 32 ms VAD window; ``speech-end`` is reported
 ``vad.silence_seconds`` after the last speech window.
@@ -13,6 +18,7 @@ patience; speech boundaries are found per 32 ms VAD window; ``speech-end`` is re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
@@ -29,7 +35,16 @@ TAIL_SECONDS = 0.2
 _MARGIN_SECONDS = 1.0
 """Extra history kept while idle: VAD windows lag the newest chunk a little."""
 
-FrontEndOutput = Event | AudioChunk
+
+@dataclass(frozen=True)
+class PausedSpeech:
+    """The command so far, at a pause in it (not an event: nothing is published)."""
+
+    audio: AudioChunk
+    """What the command's audio will be if no more speech follows."""
+
+
+FrontEndOutput = Event | AudioChunk | PausedSpeech
 
 
 def _seconds(offset: int) -> float:
@@ -81,6 +96,7 @@ class FrontEnd:
             silence_seconds=config.vad.silence_seconds,
             max_command_seconds=config.vad.max_command_seconds,
             no_speech_timeout_seconds=config.vad.no_speech_timeout_seconds,
+            pause_seconds=TAIL_SECONDS,  # the whole tail is heard by then
         )
         return cls(wake, vad, endpointer, pre_roll_seconds=config.vad.pre_roll_seconds)
 
@@ -141,6 +157,8 @@ class FrontEnd:
         if endpoint.kind == "no-speech":
             return [NoSpeech(offset=endpoint.offset, seconds=at)]
         start = self.endpointer.speech_start - self._pre_roll
+        if endpoint.kind == "speech-pause":
+            return [PausedSpeech(self._slice(start, endpoint.offset + self._tail))]
         return [
             SpeechEnded(offset=endpoint.offset, seconds=at, reason=endpoint.reason),
             self._slice(start, endpoint.offset + self._tail),

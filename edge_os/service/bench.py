@@ -106,7 +106,7 @@ def run_bench(
         load_ms = dict(assistant.load_ms)
         frontend = assistant.frontend
         assert frontend is not None  # open_assistant(listen=True) loads it
-        with _stand_in_devices(assistant):
+        with stand_in_devices(assistant):
             loop_started = time.perf_counter()
             chunks = MockSource(stream, block_ms=config.audio.input.block_ms).chunks()
             for report in replay(chunks, frontend, assistant.command, events.append):
@@ -170,7 +170,7 @@ def learned_loaded(learned: list[dict[str, Any]]) -> bool:
 
 
 @contextmanager
-def _stand_in_devices(assistant: Any) -> Iterator[None]:
+def stand_in_devices(assistant: Any) -> Iterator[None]:
     """On the embedded broker, a plain MQTT client subscribed to every command topic."""
     connection = getattr(assistant.mqtt, "connection", None)
     broker = getattr(assistant.mqtt, "broker", None)

@@ -34,6 +34,8 @@ from typing import Any
 from edge_os.audio.format import AudioChunk
 from edge_os.audio.sources import AudioSource
 from edge_os.pipeline.assistant import Assistant
+from edge_os.pipeline.frontend import PausedSpeech
+from edge_os.pipeline.speculate import Speculator
 from edge_os.service.core import CommandHandle
 from edge_os.service.metrics import Metrics
 from edge_os.service.notify import SystemdNotifier
@@ -99,6 +101,10 @@ class VoiceService:
         self._frontend_pool = ThreadPoolExecutor(1, thread_name_prefix="edge-os-frontend")
         self._commands = CommandWorker(assistant.config.intent.command_timeout_seconds)
         self._pending_commands = 0
+        self.speculator = (
+            Speculator(assistant.command.transcribe) if assistant.config.stt.speculative else None
+        )
+        """Transcribes each command at its first pause (``stt.speculative``)."""
         self.schedule = ScheduleRunner(self, assistant.command)
         self.wake = WakeWordSwitch(self)
         self.mqtt = MqttWay(self, self.schedule, self.wake) if assistant.mqtt else None
@@ -206,7 +212,10 @@ class VoiceService:
                     self._frontend_pool, self._process, chunk
                 )
                 for item in outputs:
-                    if isinstance(item, AudioChunk):
+                    if isinstance(item, PausedSpeech):
+                        if self.speculator is not None:
+                            self.speculator.paused(item.audio)
+                    elif isinstance(item, AudioChunk):
                         self._submit_audio(item)
                     else:
                         self.emit(item)
@@ -245,7 +254,8 @@ class VoiceService:
 
     def _submit_audio(self, audio: AudioChunk) -> None:
         self._earcon("listening-end")
-        self.submit(self.assistant.command.handle_audio, audio)
+        heard = self.speculator.take(audio) if self.speculator is not None else None
+        self.submit(partial(self.assistant.command.handle_audio, heard=heard), audio)
 
     def submit(self, handle: CommandHandle, payload: Any) -> None:
         """Queue ``handle(payload, emit)`` on the command worker, in turn with the others."""
@@ -345,6 +355,7 @@ class VoiceService:
             stream_samples=self._offset,
             load_ms=self.assistant.load_ms,
             metrics=self.metrics,
+            speculative=self.speculator.counts() if self.speculator is not None else None,
         )
 
     def _write_status(self) -> None:
@@ -381,6 +392,8 @@ class VoiceService:
 
     def _drain_pools(self) -> None:
         self._frontend_pool.shutdown(wait=True)
+        if self.speculator is not None:
+            self.speculator.close()
         self._commands.close(STOP_SECONDS)
 
     def threadsafe(self, function: Callable[..., None]) -> Callable[..., None]:

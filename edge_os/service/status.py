@@ -33,8 +33,10 @@ def status(
     stream_samples: int,
     load_ms: dict[str, float],
     metrics: Metrics,
+    speculative: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    """The status document: state, settings, uptime, memory, stream position, metrics."""
+    """The status document: state, settings, uptime, memory, stream position, metrics,
+    and how many commands were transcribed ahead at a pause (used, wasted)."""
     now = time.time()
     return {
         "pid": os.getpid(),
@@ -48,6 +50,7 @@ def status(
         "stream_seconds": round(stream_samples / SAMPLE_RATE, 1),
         "load_ms": load_ms,
         "metrics": metrics.snapshot(),
+        "speculative": speculative,
     }
 
 

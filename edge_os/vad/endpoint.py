@@ -3,7 +3,9 @@
 Time is the stream position in samples (16 kHz), given with every window, so the machine
 never reads a clock and replays identically. After :meth:`Endpointer.arm` (the wake word)
 it waits for speech; a run of speech windows starts the command; silence, the maximum
-command length or a no-speech timeout ends it.
+command length or a no-speech timeout ends it. Given ``pause_seconds``, the first that
+long of each silence inside a command is reported too (``speech-pause``), so the command
+can be transcribed while the machine waits to see whether the speaker goes on.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ class EndpointState(StrEnum):
     SPEAKING = "speaking"
 
 
-EndpointKind = Literal["speech-start", "speech-end", "no-speech"]
+EndpointKind = Literal["speech-start", "speech-pause", "speech-end", "no-speech"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,8 @@ class Endpoint:
     kind: EndpointKind
     """What happened."""
     offset: int
-    """Stream sample index of the boundary (start of speech, end of speech, or timeout)."""
+    """Stream sample index of the boundary (start of speech, end of speech so far, or
+    timeout)."""
     reason: str = ""
     """For ``speech-end``: ``silence`` or ``max-length``."""
 
@@ -52,6 +55,7 @@ class Endpointer:
         max_command_seconds: float = 10.0,
         no_speech_timeout_seconds: float = 5.0,
         min_speech_seconds: float = 0.09,
+        pause_seconds: float | None = None,
     ) -> None:
         self.threshold = threshold
         self.neg_threshold = max(threshold - NEG_THRESHOLD_GAP, 0.01)
@@ -59,6 +63,8 @@ class Endpointer:
         self._max_command = round(max_command_seconds * SAMPLE_RATE)
         self._no_speech = round(no_speech_timeout_seconds * SAMPLE_RATE)
         self._min_speech = round(min_speech_seconds * SAMPLE_RATE)
+        self._pause = round(pause_seconds * SAMPLE_RATE) if pause_seconds else None
+        self._paused_at: int | None = None
         self.state = EndpointState.IDLE
         self._armed_at = 0
         self._run_start: int | None = None
@@ -95,6 +101,7 @@ class Endpointer:
                 self.state = EndpointState.SPEAKING
                 self.speech_start = self._run_start
                 self._last_speech_end = end
+                self._paused_at = None
                 return Endpoint("speech-start", self.speech_start)
             return None
         self._run_start = None
@@ -109,7 +116,12 @@ class Endpointer:
         if end - self.speech_start >= self._max_command:
             self.state = EndpointState.IDLE
             return Endpoint("speech-end", self.speech_start + self._max_command, "max-length")
-        if end - self._last_speech_end >= self._silence:
+        silent = end - self._last_speech_end
+        if silent >= self._silence:
             self.state = EndpointState.IDLE
             return Endpoint("speech-end", self._last_speech_end, "silence")
+        paused = self._pause is not None and silent >= self._pause
+        if paused and self._paused_at != self._last_speech_end:
+            self._paused_at = self._last_speech_end  # once per pause
+            return Endpoint("speech-pause", self._last_speech_end)
         return None

@@ -9,7 +9,7 @@ from edge_os.audio.format import AudioChunk
 from edge_os.audio.sources import MockSource, WavFileSource
 from edge_os.audio.wav import read_wav
 from edge_os.config.settings import Config
-from edge_os.pipeline.frontend import TAIL_SECONDS, FrontEnd
+from edge_os.pipeline.frontend import TAIL_SECONDS, FrontEnd, PausedSpeech
 from edge_os.stages.events import (
     Event,
     EventType,
@@ -163,3 +163,14 @@ def test_command_without_a_pause_starts_at_the_wake_word() -> None:
     audio = out[-1]
     assert isinstance(audio, AudioChunk)
     assert audio.offset == wake.offset - round(0.3 * RATE)
+
+
+def test_the_command_so_far_at_a_pause_is_the_command_audio_if_it_ends_there() -> None:
+    clip = command_clip(gap_seconds=0.4)
+    out = run(frontend(), read_wav(clip.path))
+    paused = [item for item in out if isinstance(item, PausedSpeech)]
+    audio = next(item for item in out if isinstance(item, AudioChunk))
+    end = next(item for item in out if isinstance(item, SpeechEnded))
+    assert paused, "no pause seen before the end of speech"
+    assert out.index(paused[-1]) < out.index(end)
+    assert (paused[-1].audio.offset, paused[-1].audio.pcm) == (audio.offset, audio.pcm)

@@ -17,6 +17,7 @@ from edge_os.pipeline.assistant import Assistant
 from edge_os.service.loop import VoiceService
 from edge_os.stages.events import Event
 from edge_os.stages.protocols import Transcript
+from tests import speech
 from tests.mqtt_broker import Subscriber
 from tests.service.conftest import DEMO_WAV, LiveSilence
 from tests.waiting import wait_until
@@ -218,4 +219,31 @@ def test_a_hung_command_is_abandoned_and_the_next_one_runs(
         hangs.release.set()
         service.stop()
         thread.join(30)
+        subscriber.close()
+
+
+def test_a_command_is_transcribed_at_its_pause_and_again_if_it_goes_on(
+    assistant: Assistant, broker: EmbeddedBroker
+) -> None:
+    # "turn on the ... kitchen light": the pause (0.1 s joined, with espeak's own silence
+    # about 0.4 s) is heard as a pause (0.2 s), not as the end (0.7 s); the guess made
+    # there is thrown away and the one at the real end is used
+    clip = speech.concat(
+        speech.espeak("hey jarvis", "en-gb", 140),
+        speech.espeak("turn on the", "en-us", 160),
+        speech.espeak("kitchen light", "en-us", 160),
+        gap_seconds=0.1,
+    )
+    subscriber = Subscriber(broker, "zigbee2mqtt/kitchen_ceiling/set", client_id="guess-test")
+    events: list[Event] = []
+    service = VoiceService(assistant, WavFileSource(clip), on_event=events.append)
+    try:
+        run_service(service)
+        assert subscriber.wait_for(1)[0].payload == b'{"state": "ON"}'
+        assert service.speculator is not None
+        assert service.speculator.counts() == {"used": 1, "wasted": 1}
+        assert service.status()["speculative"] == {"used": 1, "wasted": 1}
+        heard = [e.to_dict()["text"] for e in events if e.type.value == "transcript"]
+        assert len(heard) == 1 and "kitchen light" in heard[0].lower()
+    finally:
         subscriber.close()

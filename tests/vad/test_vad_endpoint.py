@@ -92,3 +92,17 @@ def test_cancel_returns_to_idle() -> None:
     endpointer.arm(0)
     endpointer.cancel()
     assert run(endpointer, [0.9] * 20) == []
+
+
+def test_a_pause_is_reported_once_each_time_speech_stops() -> None:
+    endpointer = Endpointer(silence_seconds=0.5, pause_seconds=0.2)
+    endpointer.arm(0)
+    probabilities = [0.9] * 10 + [0.0] * windows(0.3) + [0.9] * 10 + [0.0] * windows(0.6)
+    found = run(endpointer, probabilities)
+    second_end = (20 + windows(0.3)) * WINDOW
+    assert found == [
+        Endpoint("speech-start", 0),
+        Endpoint("speech-pause", 10 * WINDOW),  # "turn on the" ... more speech follows
+        Endpoint("speech-pause", second_end),
+        Endpoint("speech-end", second_end, "silence"),
+    ]
