@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,9 @@ from edge_os.config.loader import load_config
 from edge_os.config.settings import Config
 from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from edge_os.pipeline.assistant import Assistant, open_assistant
+from edge_os.service.loop import VoiceService
 from tests.conftest import EXAMPLE_HOME
+from tests.waiting import wait_until
 
 DEMO_WAV = (
     EXAMPLE_HOME.parents[1] / "audio" / "samples" / "hey-jarvis-turn-on-the-kitchen-light.wav"
@@ -68,3 +71,22 @@ class LiveSilence:
     def close(self) -> None:
         """Stop streaming."""
         self._closed.set()
+
+
+class ServiceThread:
+    """A :class:`VoiceService` run in a thread of its own: ``with`` starts it and waits for
+    it to be idle, and stops it (the thread must end)."""
+
+    def __init__(self, service: VoiceService) -> None:
+        self.service = service
+        self.thread = threading.Thread(target=asyncio.run, args=(service.run(),), daemon=True)
+
+    def __enter__(self) -> VoiceService:
+        self.thread.start()
+        wait_until(lambda: self.service.state == "idle", 20, "the service to start")
+        return self.service
+
+    def __exit__(self, *exc: object) -> None:
+        self.service.stop()
+        self.thread.join(30)
+        assert not self.thread.is_alive()

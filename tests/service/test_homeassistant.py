@@ -6,9 +6,7 @@ devices are plain MQTT clients publishing what theirs do.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -19,7 +17,7 @@ from edge_os.pipeline.assistant import Assistant, open_assistant
 from edge_os.service.homeassistant import WakeWordSetting
 from edge_os.service.loop import VoiceService
 from tests.mqtt_broker import Subscriber
-from tests.service.conftest import LiveSilence, service_config
+from tests.service.conftest import LiveSilence, ServiceThread, service_config
 from tests.waiting import wait_until
 
 BASE = "edge_os/home"
@@ -44,22 +42,11 @@ def assistant(
         yield loaded
 
 
-class Running:
+class Running(ServiceThread):
     """``edge-os run`` in a thread, on live silence."""
 
     def __init__(self, assistant: Assistant) -> None:
-        self.service = VoiceService(assistant, LiveSilence())
-        self.thread = threading.Thread(target=asyncio.run, args=(self.service.run(),))
-
-    def __enter__(self) -> VoiceService:
-        self.thread.start()
-        wait_until(lambda: self.service.state == "idle", 20, "the service to start")
-        return self.service
-
-    def __exit__(self, *exc: object) -> None:
-        self.service.stop()
-        self.thread.join(30)
-        assert not self.thread.is_alive()
+        super().__init__(VoiceService(assistant, LiveSilence()))
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from edge_os.stages.events import Event
 from edge_os.stages.protocols import Transcript
 from tests import speech
 from tests.mqtt_broker import Subscriber
-from tests.service.conftest import DEMO_WAV, LiveSilence
+from tests.service.conftest import DEMO_WAV, LiveSilence, ServiceThread
 from tests.waiting import wait_until
 
 
@@ -60,23 +60,12 @@ def test_recorded_command_reaches_the_broker(
         subscriber.close()
 
 
-class _Service:
+class _Service(ServiceThread):
     """A service on live silence, in a thread, for control tests."""
 
     def __init__(self, assistant: Assistant) -> None:
         self.events: list[Event] = []
-        self.service = VoiceService(assistant, LiveSilence(), on_event=self.events.append)
-        self.thread = threading.Thread(target=run_service, args=(self.service,), daemon=True)
-
-    def __enter__(self) -> VoiceService:
-        self.thread.start()
-        wait_until(lambda: self.service.state == "idle", 20, "the service to start")
-        return self.service
-
-    def __exit__(self, *exc: object) -> None:
-        self.service.stop()
-        self.thread.join(30)
-        assert not self.thread.is_alive()
+        super().__init__(VoiceService(assistant, LiveSilence(), on_event=self.events.append))
 
 
 def test_mqtt_control_and_hermes(assistant: Assistant, broker: EmbeddedBroker) -> None:

@@ -6,10 +6,8 @@ service's own loop takes the due jobs, so a job fires exactly as it would in ``e
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +23,7 @@ from edge_os.service.loop import VoiceService
 from edge_os.stages.events import Event
 from tests.conftest import EXAMPLE_HOME
 from tests.mqtt_broker import Subscriber
-from tests.service.conftest import LiveSilence
+from tests.service.conftest import LiveSilence, ServiceThread
 from tests.waiting import wait_until
 
 
@@ -42,27 +40,24 @@ class WallClock:
         self.now += timedelta(**delta)
 
 
-class Running:
+class Running(ServiceThread):
     """The service on live silence in a thread, over the assistant's timer table."""
 
     def __init__(self, assistant: Assistant, timers: TimerTable) -> None:
         self.events: list[Event] = []
         self.timers = timers
         self.assistant = assistant
-        self.service = VoiceService(
+        service = VoiceService(
             assistant, LiveSilence(), on_event=self.events.append, schedule_seconds=0.05
         )
-        self.thread = threading.Thread(target=lambda: asyncio.run(self.service.run()), daemon=True)
+        super().__init__(service)
 
-    def __enter__(self) -> Running:
-        self.thread.start()
-        wait_until(lambda: self.service.state == "idle", 20, "the service to start")
+    def __enter__(self) -> Running:  # type: ignore[override]
+        super().__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.service.stop()
-        self.thread.join(30)
-        assert not self.thread.is_alive()
+        super().__exit__(*exc)
         self.timers.close()
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ from edge_os.service.loop import VoiceService
 from edge_os.stages.events import CommandTimed, Event
 from tests.intent.embed.conftest import embed_model_dir
 from tests.mqtt_broker import Subscriber
-from tests.service.conftest import service_config
+from tests.service.conftest import ServiceThread, service_config
 from tests.speech import espeak
 from tests.waiting import wait_until
 
@@ -93,17 +93,16 @@ def trusting(
         yield loaded
 
 
-class Home:
+class Home(ServiceThread):
     """A running service and a way to say something through each way in."""
 
     def __init__(self, assistant: Assistant, broker: EmbeddedBroker) -> None:
         self.assistant = assistant
         self.source = LiveClips()
         self.events: list[Event] = []
-        self.service = VoiceService(
-            assistant, self.source, on_event=self.events.append, schedule_seconds=0.1
+        super().__init__(
+            VoiceService(assistant, self.source, on_event=self.events.append, schedule_seconds=0.1)
         )
-        self.thread = threading.Thread(target=self._run, daemon=True)
         self.mqtt = Subscriber(broker, "#", client_id="ways-in-test")
         self.ways: dict[str, Callable[[str], None]] = {
             "voice": self.voice,
@@ -113,19 +112,12 @@ class Home:
             "schedule": self.schedule,
         }
 
-    def _run(self) -> None:
-        import asyncio
-
-        asyncio.run(self.service.run())
-
-    def __enter__(self) -> Home:
-        self.thread.start()
-        wait_until(lambda: self.service.state == "idle", 20, "the service to start")
+    def __enter__(self) -> Home:  # type: ignore[override]
+        super().__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.service.stop()
-        self.thread.join(30)
+        super().__exit__(*exc)
         self.mqtt.close()
 
     def _handled(self) -> int:
