@@ -17,6 +17,7 @@ transcribed in a third of the time with as many right actions (bench/stt_window.
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import os
 import re
@@ -153,12 +154,25 @@ class WhisperSpeechToText:
             processing_ms=elapsed_ms,
         )
 
+    @functools.cached_property
+    def _decoding(self) -> tuple[Any, list[int]]:
+        """faster-whisper's tokenizer for this language and its suppressed tokens (built once,
+        as ``WhisperModel.transcribe`` builds them per call)."""
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        tokenizer = Tokenizer(
+            self._model.hf_tokenizer,
+            self._model.model.is_multilingual,
+            task="transcribe",
+            language=self.language,
+        )
+        return tokenizer, list(get_suppressed_tokens(tokenizer, (-1,)) or [])
+
     def _in_window(self, samples: Any, options: dict[str, Any]) -> str:
         """One command through a window shorter than 30 s: what faster-whisper's transcribe
         does for a single segment at temperature 0, on fewer frames."""
         from faster_whisper.audio import pad_or_trim
-        from faster_whisper.tokenizer import Tokenizer
-        from faster_whisper.transcribe import get_suppressed_tokens
 
         model = self._model
         features = model.feature_extractor(samples)
@@ -166,12 +180,7 @@ class WhisperSpeechToText:
         per_second = model.feature_extractor.sampling_rate // model.feature_extractor.hop_length
         window = max(content, round(self.window_seconds * per_second))
         encoded = model.encode(pad_or_trim(features[:, :content], window))
-        tokenizer = Tokenizer(
-            model.hf_tokenizer,
-            model.model.is_multilingual,
-            task="transcribe",
-            language=self.language,
-        )
+        tokenizer, suppressed = self._decoding
         initial = options.get("initial_prompt")
         previous = tokenizer.encode(" " + initial.strip()) if initial else []
         prompt = model.get_prompt(
@@ -188,7 +197,7 @@ class WhisperSpeechToText:
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,
-            suppress_tokens=get_suppressed_tokens(tokenizer, (-1,)),
+            suppress_tokens=suppressed,
         )[0]
         tokens = result.sequences_ids[0]
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
