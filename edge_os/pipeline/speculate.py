@@ -52,6 +52,7 @@ class Speculator:
         with self._lock:
             if self._guess is not None:
                 self.wasted += 1  # an earlier pause, and then more speech
+                self._guess.heard.cancel()  # not begun yet: never run it
             self._guess = _Guess(audio.offset, audio.num_samples, heard)
 
     def take(self, audio: AudioChunk) -> Future[Transcript] | None:
@@ -64,14 +65,8 @@ class Speculator:
                 self.used += 1
                 return guess.heard
             self.wasted += 1
+        guess.heard.cancel()
         return None
-
-    def drop(self) -> None:
-        """Forget a guess that no command will take (no speech-end came)."""
-        with self._lock:
-            if self._guess is not None:
-                self.wasted += 1
-                self._guess = None
 
     def close(self) -> None:
         """Finish what is under way; take nothing new."""
