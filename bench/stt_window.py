@@ -74,21 +74,12 @@ SNRS: tuple[float | None, ...] = (None, 20.0, 10.0, 5.0)
 
 def _clip(text: str, voice: str, snr: float | None) -> Path:
     from speech import espeak, with_noise
-    from stt_corpus import piper
+    from stt_corpus import piper_16k
 
     kind, name = voice.split(":")
-    spoken = text.lower().rstrip(".?!")
-    clean = piper(text) if kind == "piper" else espeak(spoken, voice=name)
-    if kind == "piper":  # Piper speaks 22,050 Hz: made 16 kHz before noise is mixed in
-        clean = _as_16k(clean)
+    # Piper speaks 22,050 Hz: made 16 kHz (piper_16k) before noise is mixed in
+    clean = piper_16k(text) if kind == "piper" else espeak(text.lower().rstrip(".?!"), voice=name)
     return clean if snr is None else with_noise(clean, snr)
-
-
-def _as_16k(path: Path) -> Path:
-    out = path.with_name(path.stem + "-16k.wav")
-    if not out.exists():
-        subprocess.run(["sox", str(path), "-r", "16000", str(out)], check=True)
-    return out
 
 
 def clips(part: str) -> list[dict[str, Any]]:
