@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
+from edge_os.audio.wav import read_wav
 from edge_os.config.loader import load_config
 from edge_os.config.settings import Config
 from edge_os.drivers.mqtt.broker import EmbeddedBroker
@@ -54,19 +55,32 @@ def assistant(
 
 
 class LiveSilence:
-    """An AudioSource that streams silence in real time until closed (a quiet room)."""
+    """An AudioSource that streams silence in real time until closed (a quiet room), and
+    in its place any clip handed to :meth:`play` (someone speaking)."""
 
     def __init__(self, block_ms: int = 80) -> None:
         self.block_ms = block_ms
         self._closed = threading.Event()
+        self._queued: list[bytes] = []
+        self._lock = threading.Lock()
+
+    def play(self, clip: Path) -> None:
+        """Stream ``clip`` (any WAV, made 16 kHz mono) next, then a second of silence."""
+        audio = read_wav(clip)
+        with self._lock:
+            self._queued.append(audio.pcm + bytes(2 * INTERNAL_FORMAT.rate))
 
     def chunks(self) -> Iterator[AudioChunk]:
-        """80 ms of silence every 80 ms."""
-        samples = INTERNAL_FORMAT.rate * self.block_ms // 1000
-        offset = 0
+        """One block every block time: what was played first, else silence."""
+        size = 2 * (INTERNAL_FORMAT.rate * self.block_ms // 1000)
+        offset, pending = 0, b""
         while not self._closed.wait(self.block_ms / 1000):
-            yield AudioChunk(bytes(2 * samples), INTERNAL_FORMAT, offset)
-            offset += samples
+            if not pending:
+                with self._lock:
+                    pending = self._queued.pop(0) if self._queued else b""
+            data, pending = pending[:size].ljust(size, b"\0"), pending[size:]
+            yield AudioChunk(data, INTERNAL_FORMAT, offset)
+            offset += size // 2
 
     def close(self) -> None:
         """Stop streaming."""

@@ -12,14 +12,11 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
-from edge_os.audio.wav import read_wav
 from edge_os.drivers.mqtt.broker import EmbeddedBroker
 from edge_os.pipeline.assistant import Assistant, intent_engine, open_assistant
 from edge_os.service.local import LocalRequest, ask, socket_path
@@ -27,7 +24,7 @@ from edge_os.service.loop import VoiceService
 from edge_os.stages.events import CommandTimed, Event
 from tests.intent.embed.conftest import embed_model_dir
 from tests.mqtt_broker import Subscriber
-from tests.service.conftest import ServiceThread, service_config
+from tests.service.conftest import LiveSilence, ServiceThread, service_config
 from tests.speech import espeak
 from tests.waiting import wait_until
 
@@ -37,39 +34,6 @@ CLOSE = b"CLOSE"
 FRONT_DOOR = "zigbee2mqtt/front_door_lock/set"
 ALL_SOURCES = ["voice", "schedule", "text", "mqtt", "wyoming"]
 __all__ = ["embed_model_dir"]  # the sentence encoder's fixture, reused
-
-
-class LiveClips:
-    """An AudioSource: silence in real time, and a clip in real time when asked."""
-
-    def __init__(self, block_ms: int = 80) -> None:
-        self.block = INTERNAL_FORMAT.rate * block_ms // 1000
-        self.block_ms = block_ms
-        self._closed = threading.Event()
-        self._queued: list[bytes] = []
-        self._lock = threading.Lock()
-
-    def play(self, clip: Path) -> None:
-        """Stream ``clip`` (16 kHz mono WAV) next, then a second of silence."""
-        audio = read_wav(clip)
-        with self._lock:
-            self._queued.append(audio.pcm + bytes(2 * INTERNAL_FORMAT.rate))
-
-    def chunks(self) -> Iterator[AudioChunk]:
-        """One block every block time: queued speech first, else silence."""
-        offset, pending = 0, b""
-        while not self._closed.wait(self.block_ms / 1000):
-            if not pending:
-                with self._lock:
-                    pending = self._queued.pop(0) if self._queued else b""
-            data, pending = pending[: 2 * self.block], pending[2 * self.block :]
-            data = data.ljust(2 * self.block, b"\0")
-            yield AudioChunk(data, INTERNAL_FORMAT, offset)
-            offset += self.block
-
-    def close(self) -> None:
-        """Stop streaming."""
-        self._closed.set()
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +62,7 @@ class Home(ServiceThread):
 
     def __init__(self, assistant: Assistant, broker: EmbeddedBroker) -> None:
         self.assistant = assistant
-        self.source = LiveClips()
+        self.source = LiveSilence()
         self.events: list[Event] = []
         super().__init__(
             VoiceService(assistant, self.source, on_event=self.events.append, schedule_seconds=0.1)
