@@ -15,7 +15,7 @@ import pytest
 from edge_os.devices.entity import Action
 from edge_os.drivers.mqtt.broker import EmbeddedBroker, free_port
 from edge_os.drivers.mqtt.driver import DeliveryReport
-from edge_os.drivers.mqtt.queue import CommandState
+from edge_os.drivers.mqtt.queue import CommandQueue, CommandState
 from edge_os.drivers.mqtt.state import EntityState, in_loop
 from edge_os.stages.outcome import ActionOutcome, ActionRequest, OutcomeStatus
 from tests.conftest import REPO
@@ -25,6 +25,9 @@ from tests.waiting import wait_until
 
 THERMOSTAT = "climate.living_room_thermostat"
 TARGET_TOPIC = "home/living_room/thermostat/target/set"
+LAMP = "light.bedroom_lamp"
+LAMP_TOPIC = "zigbee2mqtt/bedroom_lamp/set"
+LAMP_STATE = "zigbee2mqtt/bedroom_lamp"
 
 
 def set_point(index: int) -> ActionRequest:
@@ -313,3 +316,40 @@ def test_publishing_from_many_threads_while_messages_pour_in_never_deadlocks(
     assert not stopper.is_alive(), "stop() is stuck"
     assert len(device.wait_for(200, TARGET_TOPIC)) == 200
     device.close()
+
+
+@pytest.mark.parametrize("retained", [True, False], ids=["retained-state", "no-state"])
+def test_a_restarted_edge_os_hears_the_retained_state_before_sending_again(
+    tmp_path: Path, mosquitto: EmbeddedBroker, retained: bool
+) -> None:
+    """edge-os died with a command published and its PUBACK unread; the lamp got it.
+
+    The lamp's state, retained at the broker, shows it. The new process starts with an
+    empty state cache: it waits for the retained state (it follows the SUBACK) and does
+    not send the command twice. With no state at the broker it sends it again at once.
+    """
+    config = home_config(tmp_path, mosquitto)
+    assert config.mqtt.queue_dir is not None
+    queue = CommandQueue(config.mqtt.queue_dir)
+    command = queue.push(LAMP_TOPIC, b'{"brightness": 51}', retain=False, entity_id=LAMP)
+    queue.sending(command.id)  # published, then edge-os died before reading the PUBACK
+    queue.close()
+    lamp = Subscriber(mosquitto, LAMP_TOPIC)
+    if retained:
+        lamp.publish(LAMP_STATE, '{"state": "ON", "brightness": 51}', retain=True)
+    started = time.monotonic()
+    driver = start_driver(config)
+    try:
+        assert driver.wait_drained(5)
+        took = time.monotonic() - started
+        time.sleep(0.3)  # a second copy would come now
+        if retained:
+            assert lamp.received(LAMP_TOPIC) == []
+            assert list(driver.sender.echo_confirmed) == [command.id]
+        else:
+            assert [m.payload for m in lamp.received(LAMP_TOPIC)] == [command.payload]
+            assert list(driver.sender.resent_unconfirmed) == [command.id]
+            assert took < 1.0  # no state to wait for: not held for ECHO_WAIT_SECONDS
+    finally:
+        driver.stop()
+        lamp.close()

@@ -34,6 +34,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from edge_os.config.settings import MqttSettings
@@ -299,6 +300,9 @@ class MqttConnection:
         self._connected = threading.Event()
         self._subscribed = threading.Event()
         self._pending_subscriptions: set[int] = set()
+        self._subscriptions_epoch = 0
+        self._settled_epoch = -1
+        self._settle_waiters: list[Callable[[], None]] = []
         self._stop = threading.Event()
         self._acks: OrderedDict[int, Ack] = OrderedDict()
         self._ack_cond = threading.Condition()
@@ -370,6 +374,7 @@ class MqttConnection:
             if not self.connected:
                 return  # subscribed with the others at the next connect
             self._subscribed.clear()
+            self._subscriptions_epoch += 1
         # never call paho holding our lock: its writes may wait for the network thread
         _, mid = self._client.subscribe(topic_filter, qos=1)
         if mid is not None:
@@ -378,8 +383,11 @@ class MqttConnection:
                     self._early_subacks.discard(mid)
                 else:
                     self._pending_subscriptions.add(mid)
-                if not self._pending_subscriptions:
+                done = not self._pending_subscriptions
+                if done:
                     self._subscribed.set()
+            if done:
+                self._settle()
 
     def remove_handler(self, handler: InboundHandler) -> None:
         """Stop calling ``handler``. The broker subscription stays: with a persistent
@@ -390,6 +398,43 @@ class MqttConnection:
     def wait_subscribed(self, timeout_seconds: float) -> bool:
         """Block until the broker confirmed every subscription (SUBACK) of this connection."""
         return self._subscribed.wait(timeout_seconds)
+
+    def states_settled(self) -> bool:
+        """Whether the retained messages on this connection's subscriptions have all come.
+
+        A broker sends a topic's retained message right after its SUBACK, and MQTT keeps
+        the order on one connection: once every subscription is confirmed, the answer to
+        a publish sent after that comes behind them. Until then, a device that reports
+        its state retained may simply not have been heard yet.
+        """
+        with self._lock:
+            return self.connected and self._settled_epoch == self._subscriptions_epoch
+
+    def when_settled(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once :meth:`states_settled` (right away if it is)."""
+        with self._lock:
+            settled = self.connected and self._settled_epoch == self._subscriptions_epoch
+            if not settled and callback not in self._settle_waiters:
+                self._settle_waiters.append(callback)
+        if settled:
+            callback()
+
+    def _settle(self) -> None:
+        """Every subscription confirmed: a publish whose answer follows their retained ones."""
+        with self._lock:
+            epoch = self._subscriptions_epoch
+        self.publish(
+            self.probe_topic, b"", qos=1, resend=False, on_ack=partial(self._settled, epoch)
+        )
+
+    def _settled(self, epoch: int, ack: Ack) -> None:
+        with self._lock:
+            if ack.status is AckStatus.LOST or epoch != self._subscriptions_epoch:
+                return  # the connection dropped or a subscription came since: not this one
+            self._settled_epoch = epoch
+            waiters, self._settle_waiters = self._settle_waiters, []
+        for waiter in waiters:
+            waiter()
 
     def add_connect_listener(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` (in the network thread) after every successful connect."""
@@ -624,9 +669,11 @@ class MqttConnection:
             filters = dict.fromkeys(topic for topic, _ in self._handlers)
             listeners = list(self._connect_listeners)
             self._subscribed.clear()
+            self._subscriptions_epoch += 1
             self._pending_subscriptions = {client.subscribe(t, qos=1)[1] for t in filters}
             if not self._pending_subscriptions:
                 self._subscribed.set()
+                self._settled_epoch = self._subscriptions_epoch  # nothing to wait for
             self._connected.set()
         _LOGGER.info(
             "MQTT: connected to %s:%d as %s%s",
@@ -661,8 +708,11 @@ class MqttConnection:
                 self._pending_subscriptions.discard(mid)
             else:
                 self._early_subacks.add(mid)  # subscribe_inbound has not recorded it yet
-            if not self._pending_subscriptions:
+            done = not self._pending_subscriptions
+            if done:
                 self._subscribed.set()
+        if done:
+            self._settle()
 
     def _on_publish(
         self, client: Any, userdata: Any, mid: int, reason: Any, properties: Any

@@ -22,7 +22,9 @@ it is delivered when the broker resumes, possibly late; that is logged. A comman
 answer never came (the broker or edge-os died first) is counted on disk as
 ``unconfirmed``. The broker may have passed it on in the microseconds before it died, so
 before sending it again the sender asks the device: where the entity has a state topic,
-it waits up to :data:`ECHO_WAIT_SECONDS` after the reconnect for the device's state, and
+it waits up to :data:`ECHO_WAIT_SECONDS` after the reconnect for the device's state (a
+state retained at the broker counts once the subscriptions' retained messages are in: see
+:meth:`MqttConnection.states_settled`), and
 a state that shows the command, or a later one for the same entity (MQTT keeps their
 order), ends it as ``done`` without sending it twice. Only a command for an entity with
 no state topic, or whose device stays silent, is sent again blind (QoS 1 is "at least
@@ -319,6 +321,7 @@ class QueueSender:
         wait = self.connection.connected_at + ECHO_WAIT_SECONDS - time.monotonic()
         if wait <= 0 or left - wait < ECHO_MARGIN_SECONDS:
             return 0.0
+        self.connection.when_settled(self._wake.set)  # its retained state may be on its way
         self._on_note(command.id, "waiting for the device's state before sending it again")
         return min(wait, SEND_SLICE_SECONDS)
 
