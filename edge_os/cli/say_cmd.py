@@ -83,21 +83,24 @@ def _dry_run(config: Config, registry: DeviceRegistry, args: argparse.Namespace)
     from edge_os.scheduler.timers import local_now
 
     engine = intent_engine(config, registry, llm=False)
-    result = engine.recognize(args.text, area=args.area)
-    if not result.understood:  # the LLM costs seconds to load: only when the rest fails
+    results = engine.recognize_all(args.text, area=args.area)
+    if not any(r.understood for r in results):  # the LLM costs seconds to load: only now
         engine.fallback = load_fallback(registry, config.intent, config.state_dir)
         if engine.fallback is not None:
-            result = engine.recognize(args.text, area=args.area)
-    requests = plan(result, registry)
-    spoken = answer(
-        result,
-        registry,
-        local_now,
-        TimerTable(local_now),
-        area=args.area or config.site.area,
-        understands=lambda text: engine.recognize(text, area=args.area).understood,
-    )
-    return report(result, requests, [], spoken)
+            results = engine.recognize_all(args.text, area=args.area)
+    requests = [request for result in results for request in plan(result, registry)]
+    said = [
+        answer(
+            result,
+            registry,
+            local_now,
+            TimerTable(local_now),
+            area=args.area or config.site.area,
+            understands=lambda text: engine.recognize(text, area=args.area).understood,
+        )
+        for result in results
+    ]
+    return report(results[0], requests, [], " ".join(s for s in said if s) or None)
 
 
 def _by_service(config: Config, args: argparse.Namespace) -> dict[str, Any] | None:

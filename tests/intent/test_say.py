@@ -33,6 +33,19 @@ def test_dry_run_json(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert out["executed"] is False
 
 
+def test_dry_run_plans_every_command_of_a_sentence(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The dry run reads a sentence as the service does: two commands, two actions."""
+    text = "turn off the kitchen light and turn on the floor lamp"
+    assert main(["-c", str(home), "say", text, "--dry-run", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [(a["entity_id"], a["action"]) for a in out["actions"]] == [
+        ("light.kitchen_ceiling", "turn_off"),
+        ("light.living_room_lamp", "turn_on"),
+    ]
+
+
 def test_question_is_answered(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-c", str(home), "say", "what time is it", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["answer"].startswith("It is ")
