@@ -48,6 +48,9 @@ GAP_SECONDS = 2.0
 class Paced:
     """An AudioSource: ``audio`` ``repeat`` times with silence between, at real-time speed."""
 
+    name = "the recording, in real time"
+    live = True
+
     def __init__(self, audio: AudioChunk, repeat: int) -> None:
         gap = bytes(INTERNAL_FORMAT.width * round(GAP_SECONDS * INTERNAL_FORMAT.rate))
         self.pcm = (audio.pcm + gap) * repeat

@@ -40,6 +40,9 @@ class AudioSource(Protocol):
 
     name: str
     """Human-readable description (``file input.wav``, ``microphone default``)."""
+    live: bool
+    """Whether blocks come at the pace they were spoken (a microphone, a stream), not as
+    fast as they are read (a file): only live audio takes part in wake-word arbitration."""
 
     def chunks(self) -> Iterator[AudioChunk]:
         """Blocks of 16 kHz mono int16 audio, offsets continuous from 0, until the end."""
@@ -64,6 +67,8 @@ def _split(audio: AudioChunk, block_ms: int, start: int = 0) -> Iterator[AudioCh
 
 class MockSource:
     """Replays audio it was given (or silence): the shipped stand-in for a microphone."""
+
+    live = False
 
     def __init__(self, audio: AudioChunk, *, block_ms: int = 80, name: str = "mock") -> None:
         audio.require(INTERNAL_FORMAT)
@@ -99,13 +104,15 @@ class WavFileSource(MockSource):
 
 
 class StdinSource:
-    """Raw little-endian PCM from stdin (or a given byte stream or file descriptor).
+    """Raw little-endian PCM from stdin (or a given byte stream or file descriptor), live.
 
     stdin is read with :func:`os.read` on its descriptor, polled so :meth:`close` ends the
     iteration within :data:`STDIN_POLL_SECONDS`. Never through ``sys.stdin.buffer``: a
     buffered reader left locked by the (daemon) audio thread aborts the interpreter at
     shutdown ("Fatal Python error: _enter_buffered_busy") when SIGTERM stops the service.
     """
+
+    live = True
 
     def __init__(
         self,
@@ -198,6 +205,8 @@ class MicrophoneSource:
     the iteration itself only ends on :meth:`close`.
     """
 
+    live = True
+
     def __init__(
         self,
         *,
@@ -266,6 +275,26 @@ def _close_quietly(stream: Any) -> None:
         stream.close()
     except Exception:  # closing a vanished device may fail too; nothing left to release
         _LOGGER.debug("closing the input stream failed", exc_info=True)
+
+
+class NoSource:
+    """No microphone (a hub): yields nothing until closed."""
+
+    name = "none"
+    live = True
+
+    def __init__(self) -> None:
+        self._closed = threading.Event()
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        """Nothing; returns once closed."""
+        self._closed.wait()
+        return
+        yield
+
+    def close(self) -> None:
+        """End :meth:`chunks`."""
+        self._closed.set()
 
 
 def open_source(

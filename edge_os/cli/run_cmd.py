@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from edge_os.config.loader import discover_config_path, load_config
+from edge_os.errors import ErrorCode, UsageError
 
 if TYPE_CHECKING:
+    from edge_os.config.settings import Config
     from edge_os.stages.events import Event
 
 _LOGGER = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ def log_event(event: Event) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from edge_os.audio.sources import open_source
+    from edge_os.audio.sources import NoSource, open_source
     from edge_os.drivers.gpio.driver import GpioButtons, make_pin_factory
     from edge_os.log import setup_logging
     from edge_os.pipeline.assistant import open_assistant
@@ -45,7 +47,16 @@ def _run(args: argparse.Namespace) -> int:
 
     config = load_config(discover_config_path(args.config))
     setup_logging(config.logging.level, config.logging.format)
-    source = open_source(config.audio.input, path=args.input)
+    role = config.site.role
+    if role != "full" and config.mqtt.host is None:
+        raise UsageError(
+            ErrorCode.CONFIG_INVALID,
+            f"site.role is {role}: set mqtt.host to the broker the home's sites share "
+            "(edge-os's own embedded broker is private to one machine)",
+        )
+    if role == "satellite":
+        return _run_satellite(config, args.input)
+    source = NoSource() if role == "hub" else open_source(config.audio.input, path=args.input)
     with open_assistant(config, llm=not args.no_llm) as assistant:
         service = VoiceService(
             assistant,
@@ -69,4 +80,35 @@ def _run(args: argparse.Namespace) -> int:
         finally:
             if buttons is not None:
                 buttons.close()
+    return 0
+
+
+def _run_satellite(config: Config, wav: Path | None) -> int:
+    """A satellite: wake word, VAD, speaker; commands go to the hub (``site.role``)."""
+    import signal
+
+    from edge_os.audio.sources import open_source
+    from edge_os.drivers.mqtt.driver import make_connection
+    from edge_os.pipeline.frontend import FrontEnd
+    from edge_os.service.satellite import Satellite
+    from edge_os.tts.player import create_player
+
+    source = open_source(config.audio.input, path=wav)
+    player = create_player(config.audio.output)
+    satellite = Satellite(
+        config,
+        make_connection(config),
+        FrontEnd.from_config(config),
+        player,
+        source,
+        status_path=config.state_dir / "status.json",
+    )
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: satellite.stop())
+    satellite.start()
+    _LOGGER.info("satellite %s: listening, commands go to hub %s", config.site.id, config.site.hub)
+    try:
+        satellite.run()
+    finally:
+        player.sink.close()
     return 0

@@ -47,6 +47,8 @@ def _status(args: argparse.Namespace) -> int:
     status["age_seconds"] = round(age, 1)
     if args.json:
         print(json.dumps(status))
+    elif status.get("role") == "satellite":
+        _print_satellite(status, running)
     else:
         metrics = status.get("metrics", {})
         print(f"edge-os: {status['state'] if running else 'not running'} (pid {status['pid']})")
@@ -69,4 +71,32 @@ def _status(args: argparse.Namespace) -> int:
                 f"  {stage:<12} p50 {summary['p50_ms']} ms  p95 {summary['p95_ms']} ms  "
                 f"(n={summary['n']})"
             )
+        for site in status.get("satellites") or []:
+            _print_site(site)
     return 0 if running else 3
+
+
+def _print_satellite(status: dict[str, Any], running: bool) -> None:
+    state = status["state"] if running else "not running"
+    print(f"edge-os satellite {status['site']} ({status['area']}): {state} (pid {status['pid']})")
+    print(
+        f"  uptime {status['uptime_seconds']} s, RSS {status['rss_mb']} MiB, hub "
+        f"{status['hub']}, broker {'connected' if status['connected'] else 'not connected'}"
+    )
+    print(
+        f"  wakes {status['wakes']}: handled {status['handled']}, stood down "
+        f"{status['stood_down']}; commands sent {status['commands']}, answers played "
+        f"{status['answers']}"
+    )
+
+
+def _print_site(site: dict[str, Any]) -> None:
+    seen = site.get("last_seen_seconds")
+    online = {True: "online", False: "offline", None: "?"}[site.get("online")]
+    own = site.get("satellite") or {}
+    print(
+        f"  site {site['site']:<12} {site.get('area') or '-':<12} {online:<8} last seen "
+        f"{'-' if seen is None else f'{seen} s ago'}; wakes {site['wakes']}, commands "
+        f"{site['commands']}, refused {site['refused']}, dropped {site['dropped']}"
+        + (f"; RSS {own['rss_mb']} MiB" if "rss_mb" in own else "")
+    )

@@ -47,6 +47,21 @@ class SiteSettings(Section):
     """Area id this satellite stands in; "turn on the lights" and "in here" mean this area."""
     language: str = "en"
     """Language of commands (Home Assistant's code: `en`, `de`, `fr`, ...); answers are English."""
+    role: Literal["full", "satellite", "hub"] = "full"
+    """`full`: the whole loop on this machine. `satellite`: microphone, wake word, VAD and
+    speaker only; commands go to the hub as audio, answers come back as audio. `hub`:
+    speech-to-text, understanding and devices for its satellites (no microphone)."""
+    hub: str = "hub"
+    """Site id of the hub a satellite sends its commands to."""
+    arbitration_seconds: float = Field(default=0.25, ge=0.0, le=2.0)
+    """Sites that hear the same wake word within this long settle which one handles it
+    (the loudest, then the best wake score, then the lower site id); 0 turns it off."""
+    arbitration_group: str = "home"
+    """Only sites of the same group settle a wake word between them: put rooms that cannot
+    hear each other in groups of their own, and people speaking in both at once are each
+    answered (wakes less than ``arbitration_seconds`` apart in one group are one wake)."""
+    hub_max_pending: int = Field(default=8, ge=1, le=64)
+    """Hub: satellite commands waiting to be handled at most; one more is refused (busy)."""
 
     @field_validator("language")
     @classmethod

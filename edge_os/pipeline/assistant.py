@@ -135,8 +135,9 @@ def open_assistant(
 ) -> Iterator[Assistant]:
     """Load and connect everything ``config`` asks for; close it all on exit.
 
-    ``listen`` loads the front end and STT; ``speak`` loads the voice and opens the sink;
-    ``llm`` loads the LLM fallback when it has been built.
+    ``listen`` loads the front end and STT (a hub, ``site.role: hub``, has no microphone:
+    STT only); ``speak`` loads the voice and opens the sink; ``llm`` loads the LLM fallback
+    when it has been built.
     """
     from edge_os.drivers.discovery.importer import registry_with_imports
     from edge_os.drivers.dispatcher import Dispatcher
@@ -168,9 +169,10 @@ def open_assistant(
             from edge_os.pipeline.frontend import FrontEnd
             from edge_os.stt.whisper import create_stt
 
-            started = time.perf_counter()
-            frontend = FrontEnd.from_config(config)
-            timed("wake_vad", started)
+            if config.site.role != "hub":
+                started = time.perf_counter()
+                frontend = FrontEnd.from_config(config)
+                timed("wake_vad", started)
             started = time.perf_counter()
             stt = create_stt(config, registry)
             timed("stt", started)

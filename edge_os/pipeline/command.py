@@ -19,8 +19,9 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -179,10 +180,16 @@ class CommandPipeline:
         self.stt = stt
 
     def handle_audio(
-        self, audio: AudioChunk, emit: Emit, *, heard: Future[Transcript] | None = None
+        self,
+        audio: AudioChunk,
+        emit: Emit,
+        *,
+        heard: Future[Transcript] | None = None,
+        source: Source = "voice",
     ) -> CommandReport:
         """Transcribe ``audio`` and carry the command out; ``heard`` is its transcription
-        started ahead, at a pause, on the same audio (waited for, not repeated)."""
+        started ahead, at a pause, on the same audio (waited for, not repeated); ``source``
+        the microphone it came from (a satellite's is its own: see :meth:`at_site`)."""
         report = CommandReport()
         started = time.perf_counter()
         try:
@@ -200,7 +207,18 @@ class CommandPipeline:
                 processing_ms=round(transcript.processing_ms, 1),
             )
         )
-        return self._handle(transcript.text, emit, report, started, source="voice")
+        return self._handle(transcript.text, emit, report, started, source=source)
+
+    @contextmanager
+    def at_site(self, area: str | None, player: Player | None) -> Iterator[None]:
+        """Handle what comes inside as said in ``area`` and answer on ``player``: a hub
+        serving a satellite (one command at a time, on the command worker)."""
+        own = self.area, self.player
+        self.area, self.player = area or own[0], player
+        try:
+            yield
+        finally:
+            self.area, self.player = own
 
     def transcribe(self, audio: AudioChunk) -> Transcript:
         """The text of ``audio`` by the current speech-to-text engine."""

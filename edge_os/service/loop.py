@@ -37,9 +37,11 @@ from edge_os.pipeline.assistant import Assistant
 from edge_os.pipeline.frontend import PausedSpeech
 from edge_os.pipeline.speculate import Speculator
 from edge_os.service.core import CommandHandle
+from edge_os.service.hub import HubWay
 from edge_os.service.metrics import Metrics
 from edge_os.service.notify import SystemdNotifier
 from edge_os.service.schedule import ScheduleRunner
+from edge_os.service.sites import WakeContest
 from edge_os.service.status import status, write_status
 from edge_os.service.wakeword import WakeWordSwitch
 from edge_os.service.ways import LocalWay, MqttWay
@@ -66,6 +68,25 @@ METRICS_SECONDS = 60.0
 """How often metrics are published on MQTT."""
 SCHEDULE_SECONDS = 0.5
 """How often due timers and delayed commands are looked for (their precision)."""
+
+
+def _contest(assistant: Assistant) -> WakeContest | None:
+    """A ``full`` site on a broker others may share takes part in wake-word arbitration."""
+    config = assistant.config
+    site = config.site
+    mqtt = assistant.mqtt
+    if site.role != "full" or mqtt is None or config.mqtt.host is None:
+        return None  # a hub hears nothing; edge-os's own broker is private to it
+    if site.arbitration_seconds <= 0:
+        return None
+    connection = mqtt.connection
+    return WakeContest(
+        config.mqtt.topic_prefix,
+        site.id,
+        site.arbitration_group,
+        site.arbitration_seconds,
+        lambda topic, payload: connection.publish(topic, payload, qos=1),
+    )
 
 
 class VoiceService:
@@ -111,6 +132,12 @@ class VoiceService:
         """The MQTT control API, Hermes and Home Assistant (None without a broker)."""
         self.local = LocalWay(self, self.mqtt)
         """``edge-os say`` on this machine."""
+        self.hub = HubWay(self) if assistant.config.site.role == "hub" else None
+        """The satellites' commands (``site.role: hub``)."""
+        self.contest = _contest(assistant) if source.live else None
+        """Wake-word arbitration with the other sites on a shared broker (None: alone)."""
+        self.stood_down = 0
+        """Wake words another site heard better (it handled them)."""
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop | None:
@@ -163,6 +190,13 @@ class VoiceService:
             self.assistant.frontend.reset()  # a new stream starts at offset 0
         if self.mqtt is not None:
             self.mqtt.start(self._loop)
+        if self.hub is not None:
+            self.hub.start()
+        if self.contest is not None and self.assistant.mqtt is not None:
+            contest = self.contest
+            self.assistant.mqtt.connection.subscribe_inbound(
+                contest.claims_filter, lambda message: contest.heard_claim(message.payload)
+            )
         await self.local.start()
         self.wake.start()
         reader.start()
@@ -208,6 +242,8 @@ class VoiceService:
                 self._offset = chunk.end
                 if self.muted:
                     continue
+                if self.contest is not None:
+                    self.contest.audio(chunk)
                 outputs = await self._loop.run_in_executor(
                     self._frontend_pool, self._process, chunk
                 )
@@ -253,6 +289,20 @@ class VoiceService:
     # --- commands (worker thread) ----------------------------------------------------------
 
     def _submit_audio(self, audio: AudioChunk) -> None:
+        contest = self.contest
+        if contest is not None and self._loop is not None:
+            left = contest.left_seconds()
+            if left > 0:  # the other sites' claims may still come
+                self._loop.call_later(left, self._submit_audio, audio)
+                return
+            if not contest.won():
+                self.stood_down += 1
+                _LOGGER.info("site %s heard the wake word better: standing down",
+                             contest.last_winner)  # fmt: skip
+                contest.claim = None
+                self._set_state("idle")
+                return
+            contest.claim = None
         self._earcon("listening-end")
         heard = self.speculator.take(audio) if self.speculator is not None else None
         self.submit(partial(self.assistant.command.handle_audio, heard=heard), audio)
@@ -316,6 +366,8 @@ class VoiceService:
         """Handle one event in the loop thread: count, publish, update state."""
         self.metrics.record_event(event)
         if isinstance(event, WakeDetected):
+            if self.contest is not None:
+                self.contest.woke(event.score)
             player = self.assistant.player
             if player is not None and player.playing:
                 player.stop()  # barge-in: the new wake word interrupts speech
@@ -356,6 +408,7 @@ class VoiceService:
             load_ms=self.assistant.load_ms,
             metrics=self.metrics,
             speculative=self.speculator.counts() if self.speculator is not None else None,
+            satellites=self.hub.status() if self.hub is not None else None,
         )
 
     def _write_status(self) -> None:

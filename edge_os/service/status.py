@@ -34,9 +34,11 @@ def status(
     load_ms: dict[str, float],
     metrics: Metrics,
     speculative: dict[str, int] | None = None,
+    satellites: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The status document: state, settings, uptime, memory, stream position, metrics,
-    and how many commands were transcribed ahead at a pause (used, wasted)."""
+    how many commands were transcribed ahead at a pause (used, wasted), and on a hub its
+    satellites."""
     now = time.time()
     return {
         "pid": os.getpid(),
@@ -51,6 +53,8 @@ def status(
         "load_ms": load_ms,
         "metrics": metrics.snapshot(),
         "speculative": speculative,
+        "role": "hub" if satellites is not None else "full",
+        "satellites": satellites,
     }
 
 

@@ -77,7 +77,8 @@ def test_unknown_key_names_the_path_and_suggests(write_config, example_text) -> 
     path = write_config(text)
     assert errors_of(path) == [
         f"{path}:{line_of(text, '  aera: kitchen')}: site.aera: unknown key 'aera' "
-        "(expected one of: id, area, language); did you mean 'area'?"
+        "(expected one of: id, area, language, role, hub, arbitration_seconds, arbitration_group, "
+        "hub_max_pending); did you mean 'area'?"
     ]
 
 

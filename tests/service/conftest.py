@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
@@ -58,17 +59,24 @@ class LiveSilence:
     """An AudioSource that streams silence in real time until closed (a quiet room), and
     in its place any clip handed to :meth:`play` (someone speaking)."""
 
+    name = "live silence"
+    live = True
+
     def __init__(self, block_ms: int = 80) -> None:
         self.block_ms = block_ms
         self._closed = threading.Event()
         self._queued: list[bytes] = []
         self._lock = threading.Lock()
 
-    def play(self, clip: Path) -> None:
-        """Stream ``clip`` (any WAV, made 16 kHz mono) next, then a second of silence."""
-        audio = read_wav(clip)
+    def play(self, clip: Path, gain: float = 1.0) -> None:
+        """Stream ``clip`` (any WAV, made 16 kHz mono, times ``gain``) next, then a second
+        of silence."""
+        pcm = read_wav(clip).pcm
+        if gain != 1.0:
+            samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64) * gain
+            pcm = np.clip(samples, -32768, 32767).astype("<i2").tobytes()
         with self._lock:
-            self._queued.append(audio.pcm + bytes(2 * INTERNAL_FORMAT.rate))
+            self._queued.append(pcm + bytes(2 * INTERNAL_FORMAT.rate))
 
     def chunks(self) -> Iterator[AudioChunk]:
         """One block every block time: what was played first, else silence."""

@@ -133,7 +133,11 @@ def make_connection(
         )
     persistent = settings.protocol == "5" and not _CLI.get()
     # control commands kept by the session wait, unacknowledged, for the service to subscribe
-    held = (f"{settings.topic_prefix}/{config.site.id}/#", "hermes/#") if persistent else ()
+    held: tuple[str, ...] = ()
+    if persistent:
+        held = (f"{settings.topic_prefix}/{config.site.id}/#", "hermes/#")
+        if config.site.role == "hub":  # what satellites said while it was away
+            held += (f"{settings.topic_prefix}/+/voice/#",)
     return MqttConnection(
         settings,
         host=resolved_host,
