@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -353,3 +355,37 @@ def test_a_restarted_edge_os_hears_the_retained_state_before_sending_again(
     finally:
         driver.stop()
         lamp.close()
+
+
+def test_a_qos0_message_with_the_id_of_a_command_in_flight_is_not_its_answer(
+    tmp_path: Path,
+) -> None:
+    """paho numbers QoS 0 and QoS 1 messages with one counter that wraps at 65535, and calls
+    on_publish when a QoS 0 message is written: with a command's PUBACK still to come, an
+    event that gets the same id must not be taken for its answer."""
+    with EmbeddedBroker() as broker:
+        driver = start_driver(home_config(tmp_path, broker))
+        connection = driver.connection
+        answers: list[object] = []
+        try:
+            os.kill(_pid(broker), signal.SIGSTOP)  # the PUBACK waits
+            try:
+                mid = connection.publish(
+                    TARGET_TOPIC, b"21", qos=1, on_ack=answers.append, resend=False
+                )
+                # where the counter would be 65535 messages later
+                connection._client._last_mid = mid - 1
+                assert connection.publish("edge_os/home/event/test", b"{}", qos=0) == mid
+                time.sleep(0.2)
+                assert answers == []  # the event is not the command's answer
+            finally:
+                os.kill(_pid(broker), signal.SIGCONT)
+            wait_until(lambda: len(answers) == 1, 5, "the command's PUBACK")
+        finally:
+            driver.stop()
+
+
+def _pid(broker: EmbeddedBroker) -> int:
+    process = broker._process  # the test signals the real process
+    assert process is not None
+    return process.pid

@@ -33,8 +33,9 @@ import ssl
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -171,6 +172,59 @@ class _ResendBook:
             # left from older connections: answered before they were marked
             self._no_resend = {m: g for m, g in self._no_resend.items() if g == generation}
             return again
+
+
+@dataclass
+class _Settling:
+    """Whether the retained messages of the current subscriptions have all come."""
+
+    epoch: int = 0
+    """Bumped whenever subscriptions change (a connect, a new filter)."""
+    settled: int = -1
+    """The epoch whose retained messages are known to be in."""
+    waiters: list[Callable[[], None]] = field(default_factory=list)
+    due: bool = False
+    """A settling publish is to be sent from the network loop."""
+
+
+class _QosZeroWrites:
+    """Tells paho's "a QoS 0 message was written" from a broker's PUBACK.
+
+    paho calls ``on_publish`` for both. The first is no answer from the broker, and its
+    message id may be that of a QoS 1 message in flight (paho cycles one counter): taken
+    for that message's PUBACK, it would leave the real one with nobody waiting for it.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._later: set[int] = set()
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def handing(self, qos: int) -> Iterator[None]:
+        """Around ``client.publish``: a QoS 0 write finished inside it is recognised."""
+        self._local.qos0, self._local.done = qos == 0, False
+        try:
+            yield
+        finally:
+            self._local.qos0 = False
+
+    def handed(self, mid: int) -> None:
+        """A QoS 0 message was handed to paho; its write may finish later, elsewhere."""
+        if not getattr(self._local, "done", False):
+            with self._lock:
+                self._later.add(mid)
+
+    def written(self, mid: int) -> bool:
+        """In ``on_publish``: whether this is a QoS 0 write finishing (not an answer)."""
+        if getattr(self._local, "qos0", False):
+            self._local.done = True
+            return True
+        with self._lock:
+            if mid in self._later:
+                self._later.discard(mid)
+                return True
+        return False
 
 
 def _paho() -> Any:
@@ -311,15 +365,14 @@ class MqttConnection:
         self._connected = threading.Event()
         self._subscribed = threading.Event()
         self._pending_subscriptions: set[int] = set()
-        self._subscriptions_epoch = 0
-        self._settled_epoch = -1
-        self._settle_waiters: list[Callable[[], None]] = []
+        self._settling = _Settling()
         self._stop = threading.Event()
         self._acks: OrderedDict[int, Ack] = OrderedDict()
         self._ack_cond = threading.Condition()
         self._callbacks: dict[int, AckCallback] = {}
         self._resends = _ResendBook()
         self._early_subacks: set[int] = set()
+        self._qos0 = _QosZeroWrites()
         self._held: list[_Held] = []
         self._claimed: deque[tuple[_Held, list[InboundHandler]]] = deque()
         self._probing = False
@@ -385,7 +438,7 @@ class MqttConnection:
             if not self.connected:
                 return  # subscribed with the others at the next connect
             self._subscribed.clear()
-            self._subscriptions_epoch += 1
+            self._settling.epoch += 1
         # never call paho holding our lock: its writes may wait for the network thread
         _, mid = self._client.subscribe(topic_filter, qos=1)
         if mid is not None:
@@ -419,31 +472,41 @@ class MqttConnection:
         its state retained may simply not have been heard yet.
         """
         with self._lock:
-            return self.connected and self._settled_epoch == self._subscriptions_epoch
+            return self.connected and self._settling.settled == self._settling.epoch
 
     def when_settled(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once :meth:`states_settled` (right away if it is)."""
         with self._lock:
-            settled = self.connected and self._settled_epoch == self._subscriptions_epoch
-            if not settled and callback not in self._settle_waiters:
-                self._settle_waiters.append(callback)
+            settled = self.connected and self._settling.settled == self._settling.epoch
+            if not settled and callback not in self._settling.waiters:
+                self._settling.waiters.append(callback)
         if settled:
             callback()
 
     def _settle(self) -> None:
-        """Every subscription confirmed: a publish whose answer follows their retained ones."""
+        """Every subscription confirmed: a publish whose answer follows their retained ones
+        is due (sent from the network loop, never from inside one of paho's callbacks,
+        where a publish can wait forever for a lock another publishing thread holds)."""
         with self._lock:
-            epoch = self._subscriptions_epoch
+            self._settling.due = True
+
+    def _send_settle(self) -> None:
+        """The network loop: the publish :meth:`_settle` asked for."""
+        with self._lock:
+            if not self._settling.due:
+                return
+            self._settling.due = False
+            epoch = self._settling.epoch
         self.publish(
             self.probe_topic, b"", qos=1, resend=False, on_ack=partial(self._settled, epoch)
         )
 
     def _settled(self, epoch: int, ack: Ack) -> None:
         with self._lock:
-            if ack.status is AckStatus.LOST or epoch != self._subscriptions_epoch:
+            if ack.status is AckStatus.LOST or epoch != self._settling.epoch:
                 return  # the connection dropped or a subscription came since: not this one
-            self._settled_epoch = epoch
-            waiters, self._settle_waiters = self._settle_waiters, []
+            self._settling.settled = epoch
+            waiters, self._settling.waiters = self._settling.waiters, []
         for waiter in waiters:
             waiter()
 
@@ -507,13 +570,16 @@ class MqttConnection:
             properties = _properties("PUBLISH", MessageExpiryInterval=seconds)
         self._resends.begin()  # a reconnect now waits before it re-sends anything
         try:
-            info = self._client.publish(
-                topic, payload, qos=qos, retain=retain, properties=properties
-            )
+            with self._qos0.handing(qos):
+                info = self._client.publish(
+                    topic, payload, qos=qos, retain=retain, properties=properties
+                )
             mid = int(info.mid)
         finally:
             no_resend = info is not None and not resend and qos > 0
             self._resends.end(mid if no_resend else None, self.connects)
+        if qos == 0 and info.rc == mqtt.MQTT_ERR_SUCCESS:
+            self._qos0.handed(mid)
         if on_ack is None:
             return mid
         lost = qos > 0 and not resend and info.rc == mqtt.MQTT_ERR_NO_CONN
@@ -600,6 +666,7 @@ class MqttConnection:
                     continue
                 self._deliver_claimed()
                 self._resend_dropped()
+                self._send_settle()
                 continue
             now = time.monotonic()
             if not self._backoff.ready(now):
@@ -681,11 +748,11 @@ class MqttConnection:
             filters = dict.fromkeys(topic for topic, _ in self._handlers)
             listeners = list(self._connect_listeners)
             self._subscribed.clear()
-            self._subscriptions_epoch += 1
+            self._settling.epoch += 1
             self._pending_subscriptions = {client.subscribe(t, qos=1)[1] for t in filters}
             if not self._pending_subscriptions:
                 self._subscribed.set()
-                self._settled_epoch = self._subscriptions_epoch  # nothing to wait for
+                self._settling.settled = self._settling.epoch  # nothing to wait for
             self._connected.set()
         _LOGGER.info(
             "MQTT: connected to %s:%d as %s%s",
@@ -729,6 +796,8 @@ class MqttConnection:
     def _on_publish(
         self, client: Any, userdata: Any, mid: int, reason: Any, properties: Any
     ) -> None:
+        if self._qos0.written(mid):
+            return  # not an answer
         self._heard_at = time.monotonic()
         self._resends.answered(mid)
         if reason.is_failure:

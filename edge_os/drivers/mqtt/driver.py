@@ -248,8 +248,6 @@ class MqttDriver:
         if entity is None or entity.mqtt is None or entity.mqtt.state_topic is None:
             return None
         state = self.states.get(entity.id)
-        if state is None and not self.connection.states_settled():
-            return False  # its retained state, if it has one, may still be on its way
         if state is None or not comparable(command.topic, command.payload, state, entity):
             return None  # its state cannot say: the broker's PUBACK is the last word
         if state.updated_monotonic < since:

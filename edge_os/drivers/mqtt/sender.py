@@ -306,6 +306,8 @@ class QueueSender:
     def _await_echo(self, command: QueuedCommand, left: float) -> float:
         """0: send it again now; > 0: wait this long for its device's state; < 0: it ended."""
         shown = self._shown(command)
+        if shown is None and not self.connection.states_settled():
+            shown = False  # a state retained at the broker may still be on its way
         if shown is None:
             return 0.0  # no state to ask: QoS 1's "at least once"
         if shown:
