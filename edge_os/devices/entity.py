@@ -174,11 +174,13 @@ DEFAULT_PAYLOADS: dict[Action, str] = {
 }
 """Payloads sent when an entity's MQTT block does not give its own (Home Assistant's)."""
 
-CommandSource = Literal["voice", "mqtt", "schedule", "text", "wyoming"]
-"""Where a command came in (see the pipeline's command path)."""
-LOCAL_SOURCES: tuple[CommandSource, ...] = ("voice", "schedule", "text")
+CommandSource = Literal["voice", "satellite", "mqtt", "schedule", "text", "wyoming"]
+"""Where a command came in (see the pipeline's command path); ``satellite``: spoken in a
+room whose satellite streamed it to this hub."""
+LOCAL_SOURCES: tuple[CommandSource, ...] = ("voice", "satellite", "schedule", "text")
 """Sources allowed to ask for sensitive actions by default: not the network (MQTT and
-Wyoming, which has no authentication at all)."""
+Wyoming, which has no authentication at all). A satellite's audio crosses the broker: give
+each satellite a login of its own there (README, "Securing the broker")."""
 SENSITIVE_COVER_CLASSES = frozenset({"garage", "gate", "door"})
 GPIO_DOMAINS = frozenset({Domain.LIGHT, Domain.SWITCH, Domain.FAN})
 PWM_KINDS = frozenset({"PWMLED", "PWMOutputDevice"})
@@ -334,10 +336,11 @@ class Entity(Section):
     sensitive: bool | None = None
     """Needs spoken confirmation; null: locks, valves and garage/gate/door covers are sensitive."""
     sensitive_sources: list[CommandSource] = Field(default_factory=lambda: list(LOCAL_SOURCES))
-    """Where a sensitive action may be asked from: `voice`, `schedule` (a delayed spoken
-    command), `text` (`edge-os say` on the device), `mqtt` (control topic and Hermes: off by
-    default, anyone on the broker could send it), `wyoming` (`edge-os wyoming`: off by default,
-    Wyoming has no authentication)."""
+    """Where a sensitive action may be asked from: `voice`, `satellite` (spoken in a room
+    whose satellite streams to this hub; give each satellite its own broker login),
+    `schedule` (a delayed spoken command), `text` (`edge-os say` on the device), `mqtt`
+    (control topic and Hermes: off by default, anyone on the broker could send it),
+    `wyoming` (`edge-os wyoming`: off by default, Wyoming has no authentication)."""
     confirm_pin: SecretStr | None = None
     """A PIN the "yes" must carry when the request came over the network (`mqtt`,
     `wyoming`): "yes 4711". A wrong or missing PIN confirms nothing. Spoken and local

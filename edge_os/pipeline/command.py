@@ -69,6 +69,9 @@ class FrontEndLike(Protocol):
 Clock = Callable[[], float]
 StateReader = Callable[[str], str | None]
 
+SITE_SOURCE = "site:"
+"""A satellite's commands come from ``site:<its site id>`` (a "yes" counts only from there);
+their kind, for ``sensitive_sources``, is ``satellite``."""
 NETWORK_SOURCES = frozenset({"mqtt", "wyoming"})
 """Sources anyone on the network could speak for: a device's confirm_pin applies to them."""
 _ORDINALS: dict[int, set[str]] = {
@@ -501,7 +504,8 @@ class CommandPipeline:
     def _refused(self, request: ActionRequest, source: Source) -> str | None:
         """Why a sensitive action may not be asked for from ``source`` (None: it may)."""
         entity = self.registry.get(request.entity_id)
-        if entity is None or not entity.is_sensitive or source in entity.sensitive_sources:
+        kind = "satellite" if source.startswith(SITE_SOURCE) else source
+        if entity is None or not entity.is_sensitive or kind in entity.sensitive_sources:
             return None
         return (
             f"{entity.name} takes sensitive actions only by {', '.join(entity.sensitive_sources)}"

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
 from edge_os.audio.sinks import _GainSink
 from edge_os.drivers.mqtt.queue import command_origin
+from edge_os.pipeline.command import SITE_SOURCE
 from edge_os.service.sites import (
     VOICE_CHUNK_HEADER,
     CommandEnd,
@@ -76,6 +77,11 @@ class MqttSink(_GainSink):
         header = PlayHeader(self.session, fmt.rate, fmt.width, fmt.channels, self.sent)
         self.connection.publish(self.topic, header.encode(chunk.pcm), qos=1)
         self.sent += 1
+
+    def finish(self) -> None:
+        """Say the answer is complete (the satellite may listen for a follow-up)."""
+        header = PlayHeader(self.session, INTERNAL_FORMAT.rate, 2, 1, self.sent, last=True)
+        self.connection.publish(self.topic, header.encode(b""), qos=1)
 
     def drain(self) -> None:
         """Nothing is buffered here."""
@@ -310,7 +316,9 @@ class HubWay:
                 command.at_site(area, Player(sink, block_ms=PLAY_BLOCK_MS)),
                 command_origin(f"site:{site}:{session}"),
             ):
-                return command.handle_audio(audio, emit, source=f"site:{site}")
+                report = command.handle_audio(audio, emit, source=f"{SITE_SOURCE}{site}")
+            sink.finish()
+            return report
         finally:
             with self._lock:
                 self.pending = max(0, self.pending - 1)

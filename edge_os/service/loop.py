@@ -29,7 +29,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from edge_os.audio.format import AudioChunk
 from edge_os.audio.sources import AudioSource
@@ -55,6 +55,9 @@ from edge_os.stages.events import (
     SpeechEnded,
     WakeDetected,
 )
+
+if TYPE_CHECKING:
+    from edge_os.drivers.mqtt.connection import Inbound
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -194,9 +197,11 @@ class VoiceService:
             self.hub.start()
         if self.contest is not None and self.assistant.mqtt is not None:
             contest = self.contest
-            self.assistant.mqtt.connection.subscribe_inbound(
-                contest.claims_filter, lambda message: contest.heard_claim(message.payload)
-            )
+
+            def heard(message: Inbound) -> None:
+                contest.heard_claim(message.payload)
+
+            self.assistant.mqtt.connection.subscribe_inbound(contest.claims_filter, heard)
         await self.local.start()
         self.wake.start()
         reader.start()

@@ -10,7 +10,9 @@ room. For each wake word it hears:
    in silence and listens for the next wake word;
 3. if it wins, it streams the audio from just before the wake word to the hub, chunk by
    chunk as it comes, and at the end of speech says which samples make the command;
-4. the hub's answer comes back on its ``play`` topic and is played here.
+4. the hub's answer comes back on its ``play`` topic and is played here; once it has
+   played, the room's next words need no wake word for ``intent.follow_up_seconds``
+   ("yes", "and the bedroom too").
 
 It keeps its status in ``status.json`` (``edge-os status``) and, retained, on
 ``<prefix>/<site>/satellite`` for the hub.
@@ -24,6 +26,7 @@ import logging
 import queue
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,6 +56,8 @@ _LOGGER = logging.getLogger(__name__)
 
 STATUS_SECONDS = 2.0
 """How often the status is written and published."""
+_FOLLOW_UP = object()
+"""In the speaker's queue: the answer has played, listen for a follow-up."""
 ANSWER_SECONDS = 5.0
 """How long the hub has to start answering a command before the error sound plays."""
 
@@ -66,6 +71,8 @@ class _Session:
     won: bool | None = None
     sent: int = 0
     next_offset: int = 0
+    follow_up: bool = False
+    """Listening after an answer, with no wake word: unclaimed unless another site claims."""
 
 
 class Satellite:
@@ -105,10 +112,15 @@ class Satellite:
             "answers": 0,
             "chunks_sent": 0,
             "unanswered": 0,
+            "follow_ups": 0,
         }
         self._started = time.time()
         self._session: _Session | None = None
-        self._answers: queue.Queue[AudioChunk | None] = queue.Queue(256)
+        self._answers: queue.Queue[AudioChunk | object | None] = queue.Queue(256)
+        self.follow_up = config.intent.follow_up_seconds > 0
+        """After an answer, listen once more without the wake word (``intent``'s window)."""
+        self._follow_up = threading.Event()
+        self._join = threading.Event()
         self._player_thread: threading.Thread | None = None
         self._last_status = 0.0
         self._awaiting: tuple[str, float] | None = None
@@ -117,9 +129,7 @@ class Satellite:
 
     def start(self) -> None:
         """Subscribe (the others' claims, the answers), connect, start the speaker."""
-        self.connection.subscribe_inbound(
-            self.contest.claims_filter, lambda message: self.contest.heard_claim(message.payload)
-        )
+        self.connection.subscribe_inbound(self.contest.claims_filter, self._on_claim)
         self.connection.subscribe_inbound(play_topic(self.prefix, self.site), self._on_play)
         self.connection.start()
         if self.player is not None:
@@ -156,6 +166,12 @@ class Satellite:
     def feed(self, chunk: AudioChunk) -> None:
         """One block from the microphone."""
         self.contest.audio(chunk)
+        if self._follow_up.is_set() and self._session is None:
+            self._follow_up.clear()
+            self._listen_again(chunk.end)
+        if self._join.is_set():
+            self._join.clear()
+            self._contest_follow_up()
         outputs = self.frontend.process(chunk)
         if self._session is not None:
             self._stream(self._session, chunk)
@@ -192,6 +208,35 @@ class Satellite:
             claim.score,
             claim.loudness,
         )
+
+    def _listen_again(self, offset: int) -> None:
+        """The answer has played: this room's next words need no wake word."""
+        self.counts["follow_ups"] += 1
+        self.frontend.listen(offset)
+        claim = WakeClaim(self.site, uuid.uuid4().hex[:16], self.contest.group, 1.0, 0.0)
+        self._session = _Session(claim, start=offset, won=True, next_offset=offset, follow_up=True)
+
+    def _contest_follow_up(self) -> None:
+        """Another site of our group heard a wake word while we listen for a follow-up:
+        what was said may be that; claim it too, and the nearer site handles it."""
+        session = self._session
+        if session is None or not session.follow_up:
+            return
+        session.follow_up = False
+        self.contest.woke(1.0, wake=session.claim.wake)
+        session.won = None  # held from here until settled
+
+    def _on_claim(self, message: Inbound) -> None:
+        claim = self.contest.heard_claim(message.payload)
+        session = self._session
+        if (
+            claim is not None
+            and claim.site != self.site
+            and claim.group == self.contest.group
+            and session is not None
+            and session.follow_up
+        ):
+            self._join.set()
 
     def _decide(self, wait: bool = False) -> None:
         session = self._session
@@ -263,12 +308,18 @@ class Satellite:
         if decoded is None:
             _LOGGER.warning("an answer on %s is not audio: ignored", message.topic)
             return
+        header, audio = decoded
+        if header.last:
+            if self.follow_up:
+                with contextlib.suppress(queue.Full):
+                    self._answers.put_nowait(_FOLLOW_UP)
+            return
         self.counts["answers"] += 1
         awaiting = self._awaiting
-        if awaiting is not None and awaiting[0] == decoded[0].session:
+        if awaiting is not None and awaiting[0] == header.session:
             self._awaiting = None
         try:
-            self._answers.put_nowait(decoded[1])
+            self._answers.put_nowait(audio)
         except queue.Full:
             _LOGGER.warning("answers are coming faster than they play: one dropped")
 
@@ -286,7 +337,10 @@ class Satellite:
             audio = self._answers.get()
             if audio is None:
                 return
-            self.player.play([audio])
+            if audio is _FOLLOW_UP:
+                self._follow_up.set()
+            elif isinstance(audio, AudioChunk):
+                self.player.play([audio])
 
     def _publish(self, topic: str, payload: str) -> None:
         self.connection.publish(topic, payload, qos=1)

@@ -228,7 +228,9 @@ class PlayHeader:
     width: int
     channels: int
     seq: int
-    """Sentence number within the answer (0 first)."""
+    """Block number within the answer (0 first)."""
+    last: bool = False
+    """The answer is complete (this message carries no audio): a follow-up may come."""
 
     def encode(self, pcm: bytes) -> bytes:
         """The whole message: this header, a newline, the PCM."""
@@ -250,9 +252,10 @@ class PlayHeader:
         rate, width, channels, seq = (int(n) for n in fields)  # type: ignore[arg-type]
         if not (8000 <= rate <= 48000 and width == 2 and channels == 1 and seq >= 0):
             return None
-        if len(pcm) % 2:
+        last = data.get("last", False)
+        if len(pcm) % 2 or not isinstance(last, bool):
             return None
-        header = cls(session, rate, width, channels, seq)
+        header = cls(session, rate, width, channels, seq, last)
         return header, AudioChunk(pcm, AudioFormat(rate, width, channels))
 
 
@@ -286,11 +289,12 @@ class WakeContest:
         """Every site's wake topic."""
         return f"{self.prefix}/+/wake"
 
-    def heard_claim(self, payload: bytes) -> None:
-        """A message on :attr:`claims_filter` (any thread)."""
+    def heard_claim(self, payload: bytes) -> WakeClaim | None:
+        """A message on :attr:`claims_filter` (any thread): the claim, if it is one."""
         claim = WakeClaim.from_payload(payload)
         if claim is not None:
             self.arbiter.heard(claim)
+        return claim
 
     def audio(self, chunk: AudioChunk) -> None:
         """A block from the microphone (the loudness of a wake word is measured on them)."""
@@ -302,15 +306,16 @@ class WakeContest:
         """The last :data:`HISTORY_SECONDS` of audio."""
         return list(self._history)
 
-    def woke(self, score: float) -> WakeClaim:
-        """Our wake word: claim it (the loudness of the last :data:`LOUDNESS_SECONDS`)."""
+    def woke(self, score: float, wake: str | None = None) -> WakeClaim:
+        """Our wake word: claim it (the loudness of the last :data:`LOUDNESS_SECONDS`);
+        ``wake``: the id to claim it under (default: a new one)."""
         recent: list[AudioChunk] = []
         for chunk in reversed(self._history):
             if sum(c.seconds for c in recent) >= LOUDNESS_SECONDS:
                 break
             recent.insert(0, chunk)
         self.claim = WakeClaim(
-            self.site, uuid.uuid4().hex[:16], self.group, score, loudness_dbfs(recent)
+            self.site, wake or uuid.uuid4().hex[:16], self.group, score, loudness_dbfs(recent)
         )
         self.claimed_at = time.monotonic()
         self._publish(wake_topic(self.prefix, self.site), self.claim.to_json())

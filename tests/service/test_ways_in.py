@@ -32,7 +32,7 @@ REQUEST = "shut the garage"
 GARAGE = "home/garage/door/set"
 CLOSE = b"CLOSE"
 FRONT_DOOR = "zigbee2mqtt/front_door_lock/set"
-ALL_SOURCES = ["voice", "schedule", "text", "mqtt", "wyoming"]
+ALL_SOURCES = ["voice", "satellite", "schedule", "text", "mqtt", "wyoming"]
 __all__ = ["embed_model_dir"]  # the sentence encoder's fixture, reused
 
 
