@@ -4,7 +4,8 @@ process on one Mosquitto, every room speaking a different command at the same mo
 Each satellite stands in a room of its own (its own arbitration group: people in
 different rooms are each answered) and hears, in real time on its stdin, "hey jarvis"
 (espeak en-gb) then its command (espeak en-us) naming one of the example home's MQTT
-devices; the rooms start within 0.3 s of each other. Measured per command, at the broker:
+devices; the rooms start within 0.3 s of each other, and rounds are 10 s apart (each room's
+follow-up window has closed). Measured per command, at the broker:
 
 - ``said_to_action_ms``: from the satellite's end-of-speech message (``said_unix``: when
   its VAD declared the end) to the device command arriving at a subscriber;
@@ -53,6 +54,9 @@ COMMANDS = [
     ("living_room", "open the blinds", "zigbee2mqtt/living_room_blinds/set"),
 ]
 """One command per room: (area, what is said, the device's command topic)."""
+FOLLOW_UP_GAP_SECONDS = 10.0
+"""From the end of one round's speech to the next: a room still listening for a follow-up
+would take the next "hey jarvis ..." as one, and hear it from the middle."""
 
 
 class Watch:
@@ -116,6 +120,7 @@ class _Tally:
         self.said: list[float] = []
         self.spoken: list[float] = []
         self.done_once = self.missed = self.twice = self.right = 0
+        self.missed_commands: Counter[str] = Counter()
 
     def add(
         self,
@@ -134,10 +139,11 @@ class _Tally:
             payloads.setdefault(topic, []).append(payload.upper())
             if topic.endswith("/end") and "/voice/" in topic:
                 ends[topic.split("/")[1]] = float(json.loads(payload)["said_unix"])
-        for n, (satellite, (_, _, topic)) in enumerate(zip(satellites, chosen, strict=True)):
+        for n, (satellite, (_, text, topic)) in enumerate(zip(satellites, chosen, strict=True)):
             got = arrivals.get(topic, [])
             if not got:
                 self.missed += 1
+                self.missed_commands[text] += 1
                 continue
             self.twice += len(got) > 1
             self.done_once += len(got) == 1
@@ -182,13 +188,18 @@ def run(rooms: int, rounds: int, folder: Path, rng: random.Random) -> dict[str, 
                 ends_before = [len(s.spoken_end) for s in satellites]
                 for satellite, clip in zip(satellites, clips, strict=True):
                     satellite.hear(Heard(clip, 1.0, rng.uniform(0.0, 0.3)))
-                time.sleep(max(len(c) for c in clips) / 32000 + 5.0)
+                # the answers, then each room's follow-up window (5 s), are over by the next round
+                time.sleep(max(len(c) for c in clips) / 32000 + FOLLOW_UP_GAP_SECONDS)
                 tally.add(watch.since(mark), satellites, chosen, quiet_end, ends_before)
             rss = [s.status().get("rss_mb", 0.0) for s in satellites]
             hub_rss = hub.status().get("rss_mb", 0.0)
             unanswered = Counter(
                 {f"room-{n}": s.status().get("unanswered", 0) for n, s in enumerate(satellites)}
             )
+            heard = {
+                text: {key: s.status().get(key, 0) for key in ("wakes", "commands", "no_speech")}
+                for s, (_, text, _) in zip(satellites, chosen, strict=True)
+            }
         finally:
             for satellite in satellites:
                 satellite.stop()
@@ -200,8 +211,10 @@ def run(rooms: int, rounds: int, folder: Path, rng: random.Random) -> dict[str, 
         "done_once": tally.done_once,
         "right": tally.right,
         "missed": tally.missed,
+        "missed_commands": dict(tally.missed_commands),
         "twice": tally.twice,
         "unanswered": sum(unanswered.values()),
+        "per_room": heard,
         "said_to_action_ms": _summary(tally.said),
         "spoken_to_action_ms": _summary(tally.spoken),
         "satellite_rss_mb": {"max": max(rss), "median": statistics.median(rss)},
