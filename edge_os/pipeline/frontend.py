@@ -70,6 +70,8 @@ class FrontEnd:
         self._margin = round(_MARGIN_SECONDS * INTERNAL_FORMAT.rate)
         self._audio = bytearray()
         self._audio_start = 0
+        self._follow_up = False
+        """Listening after an answer: a wake word there starts a new command."""
 
     @classmethod
     def from_config(cls, config: Config) -> FrontEnd:
@@ -110,12 +112,15 @@ class FrontEnd:
         """Samples held for the pre-roll and the command being spoken."""
         return len(self._audio) // INTERNAL_FORMAT.width
 
-    def listen(self, offset: int) -> None:
-        """Start listening for a command at ``offset`` without a wake word (push-to-talk)."""
-        self.endpointer.arm(offset)
+    def listen(self, offset: int, *, follow_up: bool = False) -> None:
+        """Start listening for a command at ``offset`` without a wake word (push-to-talk;
+        ``follow_up``: after an answer, where the command starts after a silence)."""
+        self.endpointer.arm(offset, after_silence=follow_up)
+        self._follow_up = follow_up
 
     def reset(self) -> None:
         """Forget everything (a new stream starts at offset 0)."""
+        self._follow_up = False
         self.wake.reset()
         self.vad.reset()
         self.endpointer.cancel()
@@ -132,8 +137,9 @@ class FrontEnd:
         self._audio += chunk.pcm
         out: list[FrontEndOutput] = []
         for detection in self.wake.process(chunk):
-            if self.listening:
-                continue
+            if self.listening and not self._follow_up:
+                continue  # a wake word inside a command is part of it
+            self._follow_up = False  # in a follow-up window, the wake word starts afresh
             out.append(
                 WakeDetected(
                     model=detection.model,

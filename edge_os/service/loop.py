@@ -357,13 +357,13 @@ class VoiceService:
         self._pending_commands = max(0, self._pending_commands - 1)
         follow_up = self.assistant.config.intent.follow_up_seconds
         if follow_up > 0 and not self.muted and not self.closing:
-            self._frontend_pool.submit(self._frontend_listen)
+            self._frontend_pool.submit(partial(self._frontend_listen, follow_up=True))
         if self._pending_commands == 0 and self.state == "thinking":
             self._set_state("idle")
 
-    def _frontend_listen(self) -> None:
+    def _frontend_listen(self, follow_up: bool = False) -> None:
         if self.assistant.frontend is not None:
-            self.assistant.frontend.listen(self._offset)
+            self.assistant.frontend.listen(self._offset, follow_up=follow_up)
 
     # --- events, status ------------------------------------------------------------------
 

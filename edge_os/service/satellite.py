@@ -212,7 +212,7 @@ class Satellite:
     def _listen_again(self, offset: int) -> None:
         """The answer has played: this room's next words need no wake word."""
         self.counts["follow_ups"] += 1
-        self.frontend.listen(offset)
+        self.frontend.listen(offset, follow_up=True)
         claim = WakeClaim(self.site, uuid.uuid4().hex[:16], self.contest.group, 1.0, 0.0)
         self._session = _Session(claim, start=offset, won=True, next_offset=offset, follow_up=True)
 

@@ -68,15 +68,21 @@ class Endpointer:
         self.state = EndpointState.IDLE
         self._armed_at = 0
         self._run_start: int | None = None
+        self._silence_first = False
         self.speech_start = 0
         """Stream index where the current command's speech began."""
         self._last_speech_end = 0
 
-    def arm(self, offset: int) -> None:
-        """Start waiting for a command at stream index ``offset`` (the wake word fired)."""
+    def arm(self, offset: int, *, after_silence: bool = False) -> None:
+        """Start waiting for a command at stream index ``offset`` (the wake word fired).
+
+        ``after_silence``: a command starts only after a window of silence (a follow-up:
+        speech already going on when the window opens is someone mid-sentence, and a
+        command heard from its middle would be misread)."""
         self.state = EndpointState.WAITING
         self._armed_at = offset
         self._run_start = None
+        self._silence_first = after_silence
 
     def cancel(self) -> None:
         """Stop listening without an event."""
@@ -94,6 +100,10 @@ class Endpointer:
     def _waiting(self, start: int, end: int, probability: float) -> Endpoint | None:
         if end <= self._armed_at:
             return None
+        if self._silence_first:
+            if probability >= self.neg_threshold:
+                return self._timed_out(end)
+            self._silence_first = False
         if probability >= self.threshold:
             if self._run_start is None:
                 self._run_start = max(start, self._armed_at)
@@ -105,6 +115,9 @@ class Endpointer:
                 return Endpoint("speech-start", self.speech_start)
             return None
         self._run_start = None
+        return self._timed_out(end)
+
+    def _timed_out(self, end: int) -> Endpoint | None:
         if end - self._armed_at >= self._no_speech:
             self.state = EndpointState.IDLE
             return Endpoint("no-speech", end)

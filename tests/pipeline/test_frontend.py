@@ -136,6 +136,21 @@ def test_push_to_talk_listens_without_a_wake_word() -> None:
     assert events[0].type is EventType.SPEECH_START
 
 
+def test_a_wake_word_in_a_follow_up_window_starts_a_new_command() -> None:
+    # listening after an answer, someone says "hey jarvis, turn on the kitchen light": the
+    # command is what follows the wake word, not the wake word alone
+    clip = command_clip()
+    front = frontend()
+    front.listen(0, follow_up=True)
+    out = run(front, read_wav(clip.path))
+    kinds = [e.type for e in out if isinstance(e, Event)]
+    assert kinds.count(EventType.SPEECH_END) == 1
+    wake = kinds.index(EventType.WAKE_DETECTED)
+    assert kinds[wake:] == [EventType.WAKE_DETECTED, EventType.SPEECH_START, EventType.SPEECH_END]
+    [audio] = [a for a in out if isinstance(a, AudioChunk)]
+    assert audio.offset >= clip.wake[1] - START_TOLERANCE
+
+
 def test_memory_stays_bounded_while_idle() -> None:
     front = frontend()
     for chunk in WavFileSource(speech.concat(speech.espeak("okay"), tail_seconds=8)).chunks():

@@ -106,3 +106,21 @@ def test_a_pause_is_reported_once_each_time_speech_stops() -> None:
         Endpoint("speech-pause", second_end),
         Endpoint("speech-end", second_end, "silence"),
     ]
+
+
+def test_a_follow_up_starts_after_a_silence_not_in_the_middle_of_speech() -> None:
+    # armed while someone is talking: their sentence is skipped; the command starts after
+    endpointer = Endpointer(silence_seconds=0.5)
+    endpointer.arm(0, after_silence=True)
+    probabilities = [0.9] * 20 + [0.05] * 5 + [0.9] * 30 + [0.05] * windows(0.6)
+    found = run(endpointer, probabilities)
+    assert found == [
+        Endpoint("speech-start", 25 * WINDOW),
+        Endpoint("speech-end", 55 * WINDOW, "silence"),
+    ]
+    # with no silence before the timeout: nothing was a command
+    endpointer.arm(0, after_silence=True)
+    assert [e.kind for e in run(endpointer, [0.9] * windows(6.0))] == ["no-speech"]
+    # push-to-talk: speech already going on is the command
+    endpointer.arm(0)
+    assert run(endpointer, [0.9] * 5)[0] == Endpoint("speech-start", 0)
