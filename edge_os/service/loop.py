@@ -125,10 +125,10 @@ class VoiceService:
         self._frontend_pool = ThreadPoolExecutor(1, thread_name_prefix="edge-os-frontend")
         self._commands = CommandWorker(assistant.config.intent.command_timeout_seconds)
         self._pending_commands = 0
-        self.speculator = (
-            Speculator(assistant.command.transcribe) if assistant.config.stt.speculative else None
-        )
-        """Transcribes each command at its first pause (``stt.speculative``)."""
+        speculative = assistant.config.stt.speculative and assistant.frontend is not None
+        self.speculator = Speculator(assistant.command.transcribe) if speculative else None
+        """Transcribes each command at its first pause (``stt.speculative``; not on a hub,
+        which hears no microphone)."""
         self.schedule = ScheduleRunner(self, assistant.command)
         self.wake = WakeWordSwitch(self)
         self.mqtt = MqttWay(self, self.schedule, self.wake) if assistant.mqtt else None
