@@ -226,6 +226,8 @@ class MicrophoneSource:
         self._open_stream = open_stream
         self._stop = threading.Event()
         self.name = f"microphone {device if device is not None else 'default'}"
+        self.overflows = 0
+        """Reads where the sound card had dropped audio (the reader fell behind)."""
 
     def chunks(self) -> Iterator[AudioChunk]:
         """Blocks from the device; a failure is reported and the device reopened."""
@@ -246,6 +248,7 @@ class MicrophoneSource:
                 while not self._stop.is_set():
                     data, overflowed = stream.read(frames)
                     if overflowed:
+                        self.overflows += 1
                         _LOGGER.warning("%s: input overflow (audio was dropped)", self.name)
                     pcm = converter.convert(decode(bytes(data), self.format))
                     self.backoff.succeeded()

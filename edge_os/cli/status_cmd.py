@@ -88,6 +88,10 @@ def _print_satellite(status: dict[str, Any], running: bool) -> None:
         f"{status['stood_down']}; commands sent {status['commands']}, answers played "
         f"{status['answers']}"
     )
+    print(
+        f"  audio overflows {status.get('audio_overflows', 0)}, broker reconnects "
+        f"{status.get('reconnects', 0)}"
+    )
 
 
 def _print_site(site: dict[str, Any]) -> None:
@@ -99,4 +103,9 @@ def _print_site(site: dict[str, Any]) -> None:
         f"{'-' if seen is None else f'{seen} s ago'}; wakes {site['wakes']}, commands "
         f"{site['commands']}, refused {site['refused']}, dropped {site['dropped']}"
         + (f"; RSS {own['rss_mb']} MiB" if "rss_mb" in own else "")
+        + (
+            f", audio overflows {own['audio_overflows']}, broker reconnects {own['reconnects']}"
+            if "reconnects" in own
+            else ""
+        )
     )

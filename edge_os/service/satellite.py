@@ -365,6 +365,8 @@ class Satellite:
             "uptime_seconds": round(now - self._started, 1),
             "rss_mb": rss_mb(),
             "last_winner": self.contest.last_winner,
+            "audio_overflows": getattr(self.source, "overflows", 0),
+            "reconnects": max(0, self.connection.connects - 1),
             **self.counts,
         }
 

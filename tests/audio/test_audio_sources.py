@@ -163,20 +163,28 @@ def test_decode_widths() -> None:
 class ReplayStream:
     """Implements the part of sounddevice.RawInputStream the source uses, from a buffer."""
 
-    def __init__(self, pcm: bytes, fail_after_reads: int | None = None) -> None:
+    def __init__(
+        self,
+        pcm: bytes,
+        fail_after_reads: int | None = None,
+        overflowed: frozenset[int] = frozenset(),
+    ) -> None:
         self.pcm = pcm
         self.position = 0
         self.reads = 0
         self.fail_after_reads = fail_after_reads
+        self.overflowed = overflowed
+        """Reads (counted from 0) that report dropped audio, as PortAudio does."""
         self.closed = False
 
     def read(self, frames: int) -> tuple[bytes, bool]:
         if self.fail_after_reads is not None and self.reads >= self.fail_after_reads:
             raise OSError("device unplugged")
+        overflowed = self.reads in self.overflowed
         self.reads += 1
         data = self.pcm[self.position : self.position + 2 * frames]
         self.position += 2 * frames
-        return data.ljust(2 * frames, b"\0"), False
+        return data.ljust(2 * frames, b"\0"), overflowed
 
     def close(self) -> None:
         self.closed = True
@@ -214,6 +222,15 @@ def test_microphone_reports_a_vanished_device_and_reopens(clip: Path) -> None:
     assert opened[1].closed
     assert [c.offset for c in chunks] == [i * 1280 for i in range(6)]
     assert source.backoff.failures == 0
+
+
+def test_microphone_counts_the_audio_the_sound_card_dropped(clip: Path) -> None:
+    stream = ReplayStream(read_wav(clip).pcm, overflowed=frozenset({1, 3}))
+    source = MicrophoneSource(open_stream=lambda *_: stream)
+    for index, _ in enumerate(source.chunks()):
+        if index == 4:
+            source.close()
+    assert source.overflows == 2
 
 
 def test_microphone_without_any_device_keeps_retrying_until_closed() -> None:

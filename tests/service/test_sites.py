@@ -123,6 +123,9 @@ def test_one_wake_in_three_rooms_one_handler_its_area_its_speaker(
     assert answered[winner] > 0 and sum(answered.values()) == answered[winner]
     assert (tmp_path / f"{winner}-answer.wav").exists()
     assert home.hub.status()["role"] == "hub"
+    seen = {row["site"]: row["satellite"] for row in home.hub.status()["satellites"]}
+    assert all(seen[site]["reconnects"] == 0 for site in ROOMS), seen
+    assert all(seen[site]["audio_overflows"] == 0 for site in ROOMS), seen
 
 
 def test_a_satellite_then_the_hub_die_mid_command_nothing_is_done_twice(home: Home) -> None:
