@@ -80,6 +80,15 @@ class AudioChunk:
         """Stream index one past the last sample."""
         return self.offset + self.num_samples
 
+    def level_dbfs(self) -> float:
+        """RMS level of 16-bit audio in dBFS: 0 for a full-scale square wave, -120 for
+        silence (or nothing)."""
+        import math
+
+        samples = self.samples().astype("float64")
+        rms = math.sqrt(float((samples**2).mean())) if samples.size else 0.0
+        return 20 * math.log10(rms / 32768) if rms > 0 else -120.0
+
     def samples(self) -> npt.NDArray[np.int16]:
         """The PCM as an int16 array (shape ``(n,)`` for mono, ``(n, channels)`` otherwise)."""
         import numpy as np

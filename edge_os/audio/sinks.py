@@ -132,7 +132,7 @@ class _StreamState:
         self.resampler = None
 
 
-class _GainSink:
+class GainSink:
     """Volume and mute shared by every sink."""
 
     def __init__(self, volume_percent: int = 100, muted: bool = False) -> None:
@@ -168,7 +168,7 @@ class _GainSink:
             return 0.0 if self._muted else self._volume / 100.0
 
 
-class NullSink(_GainSink):
+class NullSink(GainSink):
     """Discards audio, counting what it was given (tests, headless runs)."""
 
     def __init__(self, volume_percent: int = 100, muted: bool = False) -> None:
@@ -193,7 +193,7 @@ class NullSink(_GainSink):
         """Nothing to release."""
 
 
-class WavFileSink(_GainSink):
+class WavFileSink(GainSink):
     """Writes a 16-bit WAV file; the format is ``format`` or that of the first chunk written.
 
     The file is (re)created on the first write after construction, ``drain``, ``abort`` or
@@ -257,7 +257,7 @@ class WavFileSink(_GainSink):
         self._state.reset()
 
 
-class SoundDeviceSink(_GainSink):
+class SoundDeviceSink(GainSink):
     """A sound card through PortAudio; the stream opens at the first chunk's rate.
 
     A device that fails or disappears raises AudioError (``audio-device``) from ``write``;

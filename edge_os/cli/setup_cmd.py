@@ -148,9 +148,7 @@ def _meter(device: str | int | None, live: bool) -> None:
     print(f"  Speak now; the bar shows the level ({METER_SECONDS:.0f} s).")
     peak = -120.0
     for chunk in _listen(device, METER_SECONDS, 100):
-        samples = chunk.samples().astype("float64")
-        rms = math.sqrt(float((samples**2).mean())) if samples.size else 0.0
-        level = 20 * math.log10(rms / 32768) if rms > 0 else -120.0
+        level = chunk.level_dbfs()
         peak = max(peak, level)
         filled = max(0, min(BAR_WIDTH, round((level + 60) / 60 * BAR_WIDTH)))
         if live:

@@ -30,7 +30,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk
-from edge_os.audio.sinks import _GainSink
+from edge_os.audio.sinks import GainSink
 from edge_os.drivers.mqtt.queue import command_origin
 from edge_os.pipeline.command import SITE_SOURCE
 from edge_os.service.sites import (
@@ -61,7 +61,7 @@ HANDLED_KEPT = 256
 """Recent commands remembered, so one delivered again is not handled twice."""
 
 
-class MqttSink(_GainSink):
+class MqttSink(GainSink):
     """An audio sink on the broker: each block is one message on a satellite's play topic."""
 
     def __init__(self, connection: MqttConnection, topic: str, session: str) -> None:

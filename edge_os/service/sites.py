@@ -41,6 +41,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from edge_os.audio.format import AudioChunk, AudioFormat
+from edge_os.service.control import ControlPayloadError, decode_text, parse_json
 
 VOICE_CHUNK_HEADER = struct.Struct("<I")
 """The sequence number in front of each chunk of command audio."""
@@ -80,12 +81,10 @@ def site_of(topic: str, prefix: str) -> str | None:
 
 
 def json_object(payload: bytes) -> dict[str, Any] | None:
-    """A small JSON object, or None for anything else (never raises)."""
-    if len(payload) > 4096:
-        return None
+    """A JSON object within the control topics' limits, or None (never raises)."""
     try:
-        value = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        value = parse_json(decode_text(payload))
+    except ControlPayloadError:
         return None
     return value if isinstance(value, dict) else None
 
@@ -135,15 +134,8 @@ class WakeClaim:
 
 
 def loudness_dbfs(chunks: list[AudioChunk]) -> float:
-    """RMS level of 16-bit audio in dBFS (-120 for silence)."""
-    import numpy as np
-
-    pcm = b"".join(chunk.pcm for chunk in chunks)
-    if not pcm:
-        return -120.0
-    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
-    rms = math.sqrt(float(np.mean(samples * samples))) / 32768.0
-    return round(max(-120.0, 20 * math.log10(rms)) if rms > 0 else -120.0, 2)
+    """Level of the audio in ``chunks`` together, dBFS (-120 for silence)."""
+    return round(AudioChunk(b"".join(chunk.pcm for chunk in chunks)).level_dbfs(), 2)
 
 
 class WakeArbiter:

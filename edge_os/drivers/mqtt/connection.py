@@ -472,16 +472,19 @@ class MqttConnection:
         its state retained may simply not have been heard yet.
         """
         with self._lock:
-            return self.connected and self._settling.settled == self._settling.epoch
+            return self._settled_now()
 
     def when_settled(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once :meth:`states_settled` (right away if it is)."""
         with self._lock:
-            settled = self.connected and self._settling.settled == self._settling.epoch
+            settled = self._settled_now()
             if not settled and callback not in self._settling.waiters:
                 self._settling.waiters.append(callback)
         if settled:
             callback()
+
+    def _settled_now(self) -> bool:
+        return self.connected and self._settling.settled == self._settling.epoch
 
     def _settle(self) -> None:
         """Every subscription confirmed: a publish whose answer follows their retained ones
