@@ -28,7 +28,6 @@ import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -37,10 +36,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import paho.mqtt.client as mqtt  # noqa: E402
-
 from edge_os.drivers.mqtt.broker import EmbeddedBroker  # noqa: E402
 from tests import speech  # noqa: E402
+from tests.mqtt_broker import Received, Subscriber  # noqa: E402
 from tests.sites import Heard, SiteProcess, clip_pcm, hub_config, satellite_config  # noqa: E402
 
 COMMANDS = [
@@ -57,37 +55,6 @@ COMMANDS = [
 FOLLOW_UP_GAP_SECONDS = 10.0
 """From the end of one round's speech to the next: a room still listening for a follow-up
 would take the next "hey jarvis ..." as one, and hear it from the middle."""
-
-
-class Watch:
-    """Every message on the broker, with the time it arrived."""
-
-    def __init__(self, broker: EmbeddedBroker) -> None:
-        self.messages: list[tuple[float, str, bytes]] = []
-        self._lock = threading.Lock()
-        self.client = mqtt.Client(
-            callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id="bench-watch"
-        )
-        self.client.on_connect = lambda c, *_: c.subscribe("#", qos=1)
-        self.client.on_message = self._on_message
-        self.client.connect(broker.host, broker.port)
-        self.client.loop_start()
-
-    def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
-        with self._lock:
-            self.messages.append((time.time(), message.topic, bytes(message.payload)))
-
-    def since(self, mark: int) -> list[tuple[float, str, bytes]]:
-        with self._lock:
-            return self.messages[mark:]
-
-    def mark(self) -> int:
-        with self._lock:
-            return len(self.messages)
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 def _trailing_silence_seconds(pcm: bytes, threshold: int = 300) -> float:
@@ -124,7 +91,7 @@ class _Tally:
 
     def add(
         self,
-        messages: list[tuple[float, str, bytes]],
+        messages: list[Received],
         satellites: list[SiteProcess],
         chosen: list[tuple[str, str, str]],
         quiet_end: list[float],
@@ -134,11 +101,12 @@ class _Tally:
         arrivals: dict[str, list[float]] = {}
         payloads: dict[str, list[bytes]] = {}
         ends: dict[str, float] = {}
-        for at, topic, payload in messages:
-            arrivals.setdefault(topic, []).append(at)
-            payloads.setdefault(topic, []).append(payload.upper())
+        for message in messages:
+            topic = message.topic
+            arrivals.setdefault(topic, []).append(message.at)
+            payloads.setdefault(topic, []).append(message.payload.upper())
             if topic.endswith("/end") and "/voice/" in topic:
-                ends[topic.split("/")[1]] = float(json.loads(payload)["said_unix"])
+                ends[topic.split("/")[1]] = float(json.loads(message.payload)["said_unix"])
         for n, (satellite, (_, text, topic)) in enumerate(zip(satellites, chosen, strict=True)):
             got = arrivals.get(topic, [])
             if not got:
@@ -167,7 +135,7 @@ def run(rooms: int, rounds: int, folder: Path, rng: random.Random) -> dict[str, 
     quiet_end = [_trailing_silence_seconds(clip) for clip in clips]
     log = folder / "sites.log"
     with EmbeddedBroker() as broker:
-        watch = Watch(broker)
+        watch = Subscriber(broker, "#", client_id="bench-watch")
         hub = SiteProcess(hub_config(folder, broker), log, microphone=False)
         satellites = [
             SiteProcess(
@@ -184,13 +152,13 @@ def run(rooms: int, rounds: int, folder: Path, rng: random.Random) -> dict[str, 
             time.sleep(2.0)
             tally = _Tally()
             for _ in range(rounds):
-                mark = watch.mark()
+                mark = len(watch.received())
                 ends_before = [len(s.spoken_end) for s in satellites]
                 for satellite, clip in zip(satellites, clips, strict=True):
                     satellite.hear(Heard(clip, 1.0, rng.uniform(0.0, 0.3)))
                 # the answers, then each room's follow-up window (5 s), are over by the next round
                 time.sleep(max(len(c) for c in clips) / 32000 + FOLLOW_UP_GAP_SECONDS)
-                tally.add(watch.since(mark), satellites, chosen, quiet_end, ends_before)
+                tally.add(watch.received()[mark:], satellites, chosen, quiet_end, ends_before)
             rss = [s.status().get("rss_mb", 0.0) for s in satellites]
             hub_rss = hub.status().get("rss_mb", 0.0)
             unanswered = Counter(

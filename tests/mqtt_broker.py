@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ class Received:
     payload: bytes
     retain: bool
     dup: bool
+    at: float = 0.0
+    """When it arrived (``time.time()``)."""
 
 
 class Subscriber:
@@ -60,7 +63,9 @@ class Subscriber:
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
         with self._lock:
             self.messages.append(
-                Received(message.topic, bytes(message.payload), message.retain, message.dup)
+                Received(
+                    message.topic, bytes(message.payload), message.retain, message.dup, time.time()
+                )
             )
 
     def received(self, topic: str | None = None) -> list[Received]:

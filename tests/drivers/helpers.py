@@ -36,3 +36,10 @@ def start_driver(config: Config, wait_seconds: float = 5.0) -> MqttDriver:
     driver = MqttDriver.from_config(config, DeviceRegistry.from_config(config))
     driver.start(wait_seconds)
     return driver
+
+
+def broker_pid(broker: EmbeddedBroker) -> int:
+    """The broker's process id: tests signal the real process, as a power cut would."""
+    process = broker._process
+    assert process is not None
+    return process.pid

@@ -21,7 +21,7 @@ from edge_os.drivers.mqtt.queue import CommandQueue, CommandState
 from edge_os.drivers.mqtt.state import EntityState, in_loop
 from edge_os.stages.outcome import ActionOutcome, ActionRequest, OutcomeStatus
 from tests.conftest import REPO
-from tests.drivers.helpers import home_config, start_driver
+from tests.drivers.helpers import broker_pid, home_config, start_driver
 from tests.mqtt_broker import Subscriber
 from tests.waiting import wait_until
 
@@ -78,7 +78,7 @@ def test_last_will_says_offline_when_edge_os_dies(
     script = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from tests.drivers.helpers import home_config, start_driver\n"
+        "from tests.drivers.helpers import broker_pid, home_config, start_driver\n"
         "from edge_os.drivers.mqtt.broker import EmbeddedBroker\n"
         f"b = EmbeddedBroker({mosquitto.port})\n"
         f"d = start_driver(home_config(Path({str(tmp_path)!r}), b, keepalive_seconds=5))\n"
@@ -368,7 +368,7 @@ def test_a_qos0_message_with_the_id_of_a_command_in_flight_is_not_its_answer(
         connection = driver.connection
         answers: list[object] = []
         try:
-            os.kill(_pid(broker), signal.SIGSTOP)  # the PUBACK waits
+            os.kill(broker_pid(broker), signal.SIGSTOP)  # the PUBACK waits
             try:
                 mid = connection.publish(
                     TARGET_TOPIC, b"21", qos=1, on_ack=answers.append, resend=False
@@ -379,13 +379,7 @@ def test_a_qos0_message_with_the_id_of_a_command_in_flight_is_not_its_answer(
                 time.sleep(0.2)
                 assert answers == []  # the event is not the command's answer
             finally:
-                os.kill(_pid(broker), signal.SIGCONT)
+                os.kill(broker_pid(broker), signal.SIGCONT)
             wait_until(lambda: len(answers) == 1, 5, "the command's PUBACK")
         finally:
             driver.stop()
-
-
-def _pid(broker: EmbeddedBroker) -> int:
-    process = broker._process  # the test signals the real process
-    assert process is not None
-    return process.pid

@@ -22,7 +22,7 @@ from edge_os.drivers.mqtt.queue import CommandState
 from edge_os.drivers.mqtt.sender import LIVENESS_SECONDS
 from edge_os.stages.outcome import ActionRequest, OutcomeStatus
 from tests.drivers.fault_device import DeviceProcess
-from tests.drivers.helpers import home_config, start_driver
+from tests.drivers.helpers import broker_pid, home_config, start_driver
 from tests.waiting import wait_until
 
 THERMOSTAT = "climate.living_room_thermostat"
@@ -36,12 +36,6 @@ def _push_lamp(driver: MqttDriver, number: int, created: dict[str, float]) -> in
     payload = _lamp_payload(number)
     created[payload] = time.time()
     return driver.enqueue(LAMP_TOPIC, payload.encode(), retain=False, entity_id=LAMP)
-
-
-def _pid(broker: EmbeddedBroker) -> int:
-    process = broker._process  # the test signals the real process, as a power cut would
-    assert process is not None
-    return process.pid
 
 
 def _push(driver: MqttDriver, number: int, created: dict[str, float]) -> int:
@@ -140,7 +134,7 @@ def test_a_paused_broker_never_gets_a_stale_command(tmp_path: Path) -> None:
         try:
             assert driver.execute(request).status is OutcomeStatus.DONE
             time.sleep(LIVENESS_SECONDS + 0.3)  # idle: the broker must show it is alive
-            os.kill(_pid(broker), signal.SIGSTOP)
+            os.kill(broker_pid(broker), signal.SIGSTOP)
             try:
                 stale = [
                     ActionRequest(THERMOSTAT, Action.SET_TEMPERATURE, {"temperature": 21 + n})
@@ -149,7 +143,7 @@ def test_a_paused_broker_never_gets_a_stale_command(tmp_path: Path) -> None:
                 outcomes = [driver.execute(r) for r in stale]
                 wait_until(lambda: driver.dropped_stale == 3, max_age + 3, "three stale drops")
             finally:
-                os.kill(_pid(broker), signal.SIGCONT)
+                os.kill(broker_pid(broker), signal.SIGCONT)
             assert [o.status for o in outcomes] == [OutcomeStatus.QUEUED] * 3
             fresh = ActionRequest(THERMOSTAT, Action.SET_TEMPERATURE, {"temperature": 30})
             assert driver.execute(fresh).status is OutcomeStatus.DONE
@@ -180,9 +174,9 @@ def test_a_broker_paused_mid_burst_delivers_at_most_its_socket_late(
             for number in range(total):
                 _push(driver, number, created)
             wait_until(lambda: len(device.payloads()) >= 20, 10, "the burst to flow")
-            os.kill(_pid(broker), signal.SIGSTOP)
+            os.kill(broker_pid(broker), signal.SIGSTOP)
             time.sleep(max_age * 2.5)
-            os.kill(_pid(broker), signal.SIGCONT)
+            os.kill(broker_pid(broker), signal.SIGCONT)
             assert driver.wait_drained(10)
             time.sleep(0.5)
         finally:
@@ -207,7 +201,7 @@ def test_a_command_unconfirmed_when_the_broker_died_is_not_resent_once_stale(
     device = DeviceProcess(broker, TOPIC, "crash-thermostat")
     driver = start_driver(home_config(tmp_path, broker, queue_max_age_seconds=max_age))
     try:
-        os.kill(_pid(broker), signal.SIGSTOP)  # it takes the publish but never answers
+        os.kill(broker_pid(broker), signal.SIGSTOP)  # it takes the publish but never answers
         driver.enqueue(TOPIC, b"stale", retain=False, entity_id=THERMOSTAT)
         time.sleep(0.2)
         broker.stop(kill=True)
