@@ -34,6 +34,7 @@ from edge_os.audio.sinks import GainSink
 from edge_os.drivers.mqtt.queue import command_origin
 from edge_os.pipeline.command import SITE_SOURCE
 from edge_os.service.sites import (
+    MAX_SESSION_ID,
     VOICE_CHUNK_HEADER,
     CommandEnd,
     PlayHeader,
@@ -208,7 +209,7 @@ class HubWay:
     def _on_voice(self, message: Inbound) -> None:
         site = site_of(message.topic, self.prefix)
         parts = message.topic.split("/")[len(self.prefix.split("/")) + 2 :]
-        if site is None or not parts or not parts[0]:
+        if site is None or not parts or not parts[0] or len(parts[0]) > MAX_SESSION_ID:
             return
         session = parts[0]
         if parts[1:] == ["end"]:

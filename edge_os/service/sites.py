@@ -47,6 +47,8 @@ VOICE_CHUNK_HEADER = struct.Struct("<I")
 """The sequence number in front of each chunk of command audio."""
 MAX_SESSION_ID = 64
 """Longest session id accepted in a topic."""
+MAX_PLAY_BYTES = 1 << 20
+"""Largest answer message a satellite plays (the hub sends 1 s blocks: 44 kB at 22 kHz)."""
 HISTORY_SECONDS = 1.5
 """Audio kept from before a wake word (a satellite streams its command from there)."""
 LOUDNESS_SECONDS = 1.0
@@ -231,6 +233,8 @@ class PlayHeader:
     @classmethod
     def decode(cls, payload: bytes) -> tuple[PlayHeader, AudioChunk] | None:
         """Header and audio of an answer message, or None when it is not one."""
+        if len(payload) > MAX_PLAY_BYTES:
+            return None
         line, _, pcm = payload.partition(b"\n")
         data = json_object(line)
         if data is None:

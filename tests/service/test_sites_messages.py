@@ -8,6 +8,7 @@ import pytest
 
 from edge_os.audio.format import AudioChunk
 from edge_os.service.sites import (
+    MAX_PLAY_BYTES,
     CommandEnd,
     PlayHeader,
     WakeArbiter,
@@ -90,6 +91,7 @@ def test_messages_round_trip() -> None:
     decoded = PlayHeader.decode(header.encode(b"\x01\x00" * 10))
     assert decoded is not None and decoded[0] == header and decoded[1].num_samples == 10
     assert PlayHeader.decode(header.encode(b"\x01")) is None  # half a sample
+    assert PlayHeader.decode(header.encode(bytes(MAX_PLAY_BYTES))) is None  # too big to play
 
 
 def test_topics_and_loudness() -> None:
