@@ -43,7 +43,9 @@ MAX_UNKNOWN_WORDS = 2
 """A slip is a word or two; a sentence with more unknown words is not a command misheard."""
 MAX_WORDS = 64
 """Longer text is not a command: not understood without matching (bounded work)."""
-ASSISTANT_NAMES = ("jarvis", "mycroft", "rhasspy", "alexa", "computer")
+ASSISTANT_NAMES = (
+    "jarvis", "mycroft", "rhasspy", "alexa", "computer", "siri", "google", "cortana", "bixby",
+)  # fmt: skip
 """Wake words' names, cut from the start or end of a transcript that still holds them."""
 _WAKE_LEADS = ("hey", "hi", "ok", "okay")
 FILLERS = frozenset(

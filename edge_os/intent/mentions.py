@@ -14,6 +14,7 @@ Pure functions of the words and the registry: no model, no state.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,9 +34,10 @@ NOUN_GROUPS: dict[str, frozenset[str]] = {
     "climate": frozenset({"thermostat", "heating", "heater", "heat", "temperature", "ac",
                           "radiator", "hvac", "furnace"}),
     "media": frozenset({"speaker", "speakers", "stereo", "music", "audio", "radio", "jukebox",
-                        "tv", "television", "player", "soundbar", "volume", "media"}),
+                        "player", "soundbar", "volume", "media"}),
+    "tv": frozenset({"tv", "tvs", "television", "telly"}),
     "vacuum": frozenset({"vacuum", "robot", "roomba", "hoover", "cleaner"}),
-    "switch": frozenset({"switch", "plug", "socket", "outlet"}),
+    "switch": frozenset({"switch", "plug", "socket", "outlet", "machine", "maker"}),
 }  # fmt: skip
 """Words that name a kind of device; a name's word counts as said when a word of its group is."""
 GROUP_DOMAINS: dict[str, frozenset[Domain]] = {
@@ -46,11 +48,14 @@ GROUP_DOMAINS: dict[str, frozenset[Domain]] = {
     "lock": frozenset({Domain.LOCK}),
     "climate": frozenset({Domain.CLIMATE}),
     "media": frozenset({Domain.MEDIA_PLAYER}),
+    "tv": frozenset({Domain.MEDIA_PLAYER}),
     "vacuum": frozenset({Domain.VACUUM}),
     "switch": frozenset({Domain.SWITCH}),
     "everything": frozenset({Domain.LIGHT, Domain.SWITCH, Domain.FAN, Domain.MEDIA_PLAYER}),
 }
-WHOLE_HOME = frozenset({"house", "home", "everywhere", "everything", "whole", "all"})
+WHOLE_HOME = frozenset(
+    {"house", "home", "everywhere", "everything", "whole", "all", "every", "entire"}
+)
 """Words that widen a kind of device to the whole home ("the house lights"). "Everything"
 alone means lights, switches, fans and media players: never a lock, door or thermostat."""
 _GROUP_OF: dict[str, str] = {w: g for g, ws in NOUN_GROUPS.items() for w in ws}
@@ -166,6 +171,10 @@ class MentionFinder:
         }
         """Words of exactly one device's names and of no area or floor ("coffee"): saying one
         names that device even when the rest of its name is left out."""
+
+    def names_word(self, word: str) -> bool:
+        """Whether a device, area or floor name of this home holds ``word``."""
+        return singular(word) in self._weight
 
     def weight(self, word: str) -> float:
         """How much a name's word tells its device apart (rarer is heavier)."""
@@ -292,9 +301,15 @@ class MentionFinder:
 def _is_verb(tokens: Sequence[str], index: int) -> bool:
     """A kind word used as a verb: "switch off the radio", "light up the bar"."""
     nxt = tokens[index + 1] if index + 1 < len(tokens) else ""
-    return tokens[index] in {"switch", "light", "heat", "lock"} and (
-        index == 0 or nxt in {"on", "off", "up", "the", "it", "my", "our"}
+    before = tokens[index - 1] if index > 0 else ""
+    return (
+        tokens[index] in {"switch", "light", "heat", "lock"}
+        and before not in _DETERMINERS  # "turn every light on": the light is a noun
+        and (index == 0 or nxt in {"on", "off", "up", "the", "it", "my", "our"})
     )
+
+
+_DETERMINERS = frozenset({"the", "a", "every", "each", "all", "this", "that", "my", "our", "your"})
 
 
 def _content(tokens: list[str]) -> list[str]:
@@ -304,6 +319,11 @@ def _content(tokens: list[str]) -> list[str]:
 
 def _order(mention: Mention) -> tuple[float, int, bool, int]:
     return (-mention.score, -mention.exact, not mention.contiguous, -len(mention.positions))
+
+
+def _is_tv(entity: Entity) -> bool:
+    said = " ".join((entity.name, *entity.aliases, entity.device_class or "")).casefold()
+    return bool(NOUN_GROUPS["tv"] & set(re.findall(r"[a-z0-9']+", said)))
 
 
 def entities_of(
@@ -319,6 +339,8 @@ def entities_of(
             continue
         if group == "cover" and entity.device_class in {"garage", "gate", "door"}:
             continue
+        if group == "tv" and not _is_tv(entity):
+            continue  # a speaker is not the TV asked for
         if whole_home or (area is not None and entity.area == area):
             found.append(entity)
     return found

@@ -129,7 +129,7 @@ NOUNS: dict[Domain, str] = {
 """The plain word that stands for a named device of each domain."""
 KIND_WORDS: dict[str, str] = {
     "light": "light", "fan": "fan", "cover": "blind", "garage": "garage door", "lock": "lock",
-    "media": "speaker", "vacuum": "vacuum", "switch": "switch",
+    "media": "speaker", "tv": "speaker", "vacuum": "vacuum", "switch": "switch",
 }  # fmt: skip
 """The plain word for each kind of device the classifier sees ("radio" -> "speaker");
 climate words stay as said ("temperature" is not "thermostat")."""
@@ -144,6 +144,10 @@ _QUESTION_STARTS = frozenset({
     "is", "are", "was", "were", "what", "what's", "whats", "which", "who", "how", "how's",
     "hows", "does", "did", "do", "any", "has", "have", "where", "when", "why",
 })  # fmt: skip
+_MODALS = frozenset({"will", "would", "should", "shall", "might", "may", "must"})
+_ASKED = frozenset({"you", "u", "ya", "i", "we"})
+"""Who a request asks ("would you", "shall we"): with anyone else these modals ask ("will
+the weather be cold"). "Can" and "could" stay requests: "can the lamp be pink now"."""
 _ASKING_PHRASES = (
     ("tell", "me", "if"), ("check", "if"), ("idea", "if"), ("know", "if"), ("wondering", "if"),
     ("tell", "me", "whether"), ("check", "whether"), ("see", "if"),
@@ -211,6 +215,9 @@ def is_question(tokens: Sequence[str]) -> bool:
         return False
     if tokens[0] in _QUESTION_STARTS:
         return True
+    if tokens[0] in _MODALS and tokens[1:2] and tokens[1] not in _ASKED:
+        # "will the weather be cold", not "will you close the blinds"
+        return tokens[1:4] != ["it", "be", "possible"]
     joined = f" {' '.join(tokens)} "
     return any(f" {' '.join(p)} " in joined for p in _ASKING_PHRASES)
 
@@ -275,7 +282,7 @@ class Reader:
         names none ("turn it off", "brighter") acts on those of them that can do it."""
         started = time.perf_counter()
         here = area or self.here
-        tokens = strip_wake_phrase(words(text))
+        tokens = self.unaddressed(strip_wake_phrase(words(text)))
         if not tokens or len(tokens) > MAX_WORDS:
             return IntentResult(text, None, path="model")
         found = self.finder.find(tokens)
@@ -286,22 +293,14 @@ class Reader:
             latency_ms = (time.perf_counter() - started) * 1000
             return IntentResult(text, None, path="model", latency_ms=latency_ms)
 
-        if meaning.intent is None:
-            return unsure("not a command")
-        if probability < self.min_probability:
-            return unsure("not sure enough")
-        if is_question(tokens) and not meaning.query:
-            return unsure("a question is never an action")
-        if _contradicts(tokens, meaning, found):
-            return unsure("its own words say the opposite")
-        if meaning.intent is not None and not meaning.query and _forbids(tokens):
-            return unsure("it asks for something not to be done")
-        if name in {"on", "off", "toggle"} and not _asks_for_action(tokens, found):
-            return unsure("no word of it asks for anything to be done")
+        refused = self.refusal(tokens, found, name, probability)
+        if refused is not None:
+            return unsure(refused)
         slots: dict[str, SlotValue] = dict(meaning.slots)
+        if name in {"louder", "quieter"} and (amount := _by_amount(tokens)) is not None:
+            slots["volume_step"] = amount * meaning.direction  # "lower the volume by 50 %"
         if meaning.value is not None:
-            value = _value(meaning.value, tokens)
-            if value is None:
+            if (value := _value(meaning.value, tokens)) is None:
                 return unsure(f"no single {meaning.value} in the words")
             slots[meaning.value] = value
         entities: tuple[Entity, ...] = ()
@@ -310,6 +309,9 @@ class Reader:
             targeting = self.target(found, meaning, here)
             if context and not (found.entities or found.areas or found.floors):
                 targeting = self.in_context(context, meaning, slots) or targeting
+            if targeting is None and name in {"warmer", "cooler"}:
+                # "the office is cold" where a heater on a switch is all the office has
+                targeting, meaning, slots = self.heaters(found, here), SWITCHED[name], {}
             if targeting is None:
                 return unsure("no device named, and none of its kind here")
             if targeting.alternatives:
@@ -327,15 +329,19 @@ class Reader:
                         text, meaning.intent, slots, (), round(probability, 3), "model",
                         latency_ms, alternatives=tuple(e.id for e in able),
                     )  # fmt: skip
-            if self._names_something_else(tokens, found, targeting):
+            if self._names_something_else(tokens, found, targeting) or _described_otherwise(
+                tokens, found, targeting.entities
+            ):
                 return unsure("it names a device this home does not have")
             if self._one_of_several(tokens, found, targeting, meaning):
                 named = _named_whole(tokens, targeting.entities)
-                if named is None:
+                if named is not None:
+                    # "the fan in the garage": of the garage's fans, the one called Garage Fan
+                    targeting = Targeting((named,), {"name": named.name}, targeting.score,
+                                          targeting.used)  # fmt: skip
+                elif not all(e.domain is Domain.LIGHT for e in targeting.entities):
+                    # "the light" of a room is its lighting, all of it, as HA reads it
                     return unsure("it asks for one device and several fit")
-                # "the fan in the garage": of the garage's fans, the one called Garage Fan
-                targeting = Targeting((named,), {"name": named.name}, targeting.score,
-                                      targeting.used)  # fmt: skip
             able = tuple(e for e in targeting.entities if carries_or_answers(meaning, e, slots))
             if not able:
                 return unsure("no named device can do it")
@@ -370,11 +376,50 @@ class Reader:
             label, probability = asked[0]
             if probability >= QUESTION_PROBABILITY and label != "other":
                 return label, MEANINGS[label], max(probability, self.min_probability)
+        way = _turned_up_or_down(tokens)
+        if way and ranked[0][0] in _STEPS | {"on", "off"}:
+            # "turn the lights down" dims them: "turn" with "up" or "down" is a step, and
+            # what the classifier gave to on or off that way goes to it
+            steps = [c for c, _ in ranked if c in _STEPS and MEANINGS[c].direction == way]
+            switch = "on" if way > 0 else "off"
+            mass = sum(p for c, p in ranked if c in (steps[0], switch)) if steps else 0.0
+            if steps and mass > ranked[0][1]:
+                ranked = [(steps[0], mass),
+                          *[r for r in ranked if r[0] not in (steps[0], switch)]]  # fmt: skip
         (label, probability), (second, runner_up), *_ = ranked
         meaning, other = MEANINGS[label], MEANINGS[second]
         if meaning.direction and meaning.direction == -other.direction:
+            way = _direction_said(tokens, found)
+            if way:  # "dim the lamp a little": the words settle which of the two it is
+                if way != meaning.direction:
+                    label, meaning = second, other
+                return label, meaning, probability + runner_up
             probability -= runner_up
         return label, meaning, probability
+
+    def refusal(
+        self, tokens: Sequence[str], found: Mentions, name: str, probability: float
+    ) -> str | None:
+        """Why the sentence, read as ``name``, must not be acted on or answered (None: it
+        may, if its devices are found)."""
+        meaning = MEANINGS[name]
+        if meaning.intent is None:
+            return "not a command"
+        if probability < self.min_probability:
+            return "not sure enough"
+        if is_question(tokens) and not meaning.query:
+            return "a question is never an action"
+        if _contradicts(tokens, meaning, found):
+            return "its own words say the opposite"
+        if not meaning.query and _forbids(tokens):
+            return "it asks for something not to be done"
+        if meaning.targets and not meaning.query and _later(tokens, meaning.value is not None):
+            return "it asks for later, and edge-os only acts now"
+        if name in {"on", "off", "toggle"} and not _asks_for_action(tokens, found):
+            return "no word of it asks for anything to be done"
+        if not meaning.targets and (self.unknown_words(tokens, frozenset()) or _elsewhen(tokens)):
+            return "it asks about another place or day"
+        return None
 
     def plain_words(self, tokens: Sequence[str], found: Mentions) -> list[str]:
         """``tokens`` with the best device name and place replaced by plain words."""
@@ -410,6 +455,20 @@ class Reader:
         said = set(found.areas[0].positions) | set(found.groups.values())
         return mention.positions <= said
 
+    def unaddressed(self, tokens: list[str]) -> list[str]:
+        """``tokens`` without the assistant's name they start with, whatever it is ("hey
+        olly, turn off the light", "computer, lights off"): a word the reader does not know
+        and no name of this home holds, said before "hey"'s request or a command's first word.
+        """
+        lead = 1 if tokens[:1] and tokens[0] in _WAKE_LEADS else 0
+        if len(tokens) < lead + 2:
+            return tokens
+        name, after = tokens[lead], tokens[lead + 1]
+        unknown = bool(self.unknown_words([name], frozenset())) and not self.finder.names_word(name)
+        if unknown and (lead or after in _COMMAND_STARTS):
+            return tokens[lead + 1 :]
+        return tokens
+
     def unknown_words(self, tokens: Sequence[str], used: frozenset[int]) -> list[int]:
         """Positions of words that are neither a way of asking (the training sentences'
         words) nor part of a name the reading uses: most likely a name of something else."""
@@ -427,6 +486,7 @@ class Reader:
             and t not in COLOR_NAMES
             and t not in _GROUP_WORDS
             and t not in WHOLE_HOME
+            and t not in _PERCENT_WORDS
             and not read_numbers(tokens, i)
         ]
 
@@ -454,6 +514,23 @@ class Reader:
         return bool(kind_words) and all(
             w == singular(w) and w not in _PLURAL_ONLY for w in kind_words
         )
+
+    def heaters(self, found: Mentions, here: str | None) -> Targeting | None:
+        """The switches that heat the room said (or this one), by their names ("Office
+        heater"): "I'm cold" turns them on where no thermostat is."""
+        area = found.areas[0].id if found.areas else here
+        able = tuple(
+            e
+            for e in self.registry
+            if e.domain is Domain.SWITCH
+            and e.area == area
+            and _HEATING & {singular(w) for n in (e.name, *e.aliases) for w in words(n)}
+        )
+        if not able:
+            return None
+        slots: dict[str, SlotValue] = {"name": able[0].name} if len(able) == 1 else {}
+        used = found.areas[0].positions if found.areas else frozenset()
+        return Targeting(able, slots, 1.0, frozenset(used))
 
     def in_context(
         self, context: Sequence[str], meaning: Meaning, slots: Mapping[str, SlotValue]
@@ -568,7 +645,16 @@ COMMON_WORDS = frozenset({
     "what", "what's", "when", "where", "whether", "which", "while", "who", "whom", "why", "will",
     "with", "within", "without", "won't", "would", "yet", "you", "you're", "your", "yours",
     "break", "level", "levels", "locking", "moment", "status", "state",
-    "condition", "update", "news", "whole", "entire", "thing", "things", "unit",
+    "condition", "update", "news", "whole", "entire", "thing", "things", "unit", "place",
+    "day", "week", "month", "year", "today",
+    # verbs, adverbs and adjectives people ask with: never the name of a device
+    "actually", "adjust", "alter", "anyway", "bit", "bother", "brighter", "bump", "check",
+    "crank", "darker", "decrease", "dial", "drop", "enough", "fix", "flick", "forget",
+    "fully", "gently", "hardly", "barely", "hear", "help", "hit", "hold", "hope", "increase",
+    "instead", "kick", "less", "lessen", "lift", "love", "lower", "maybe", "mind", "modify",
+    "notch", "okay", "ok", "perhaps", "press", "push", "quick", "quickly", "raise", "reduce",
+    "remember", "slightly", "smart", "somewhat", "strong", "stronger", "tap", "think", "try",
+    "weak", "weaker", "wish", "wonder", "yeah", "yes",
 })  # fmt: skip
 """Ordinary English words: never taken for the name of a device the home lacks."""
 _PLURAL_ONLY = frozenset({"blinds", "shades", "curtains", "shutters"})
@@ -598,9 +684,104 @@ ACTION_WORDS = frozenset({
     "shut", "lock", "unlock", "activate", "deactivate", "enable", "disable", "run", "begin",
     "change", "invert", "reverse", "lights", "locked", "unlocked", "opened", "closed", "help",
     "leave", "keep", "bring", "give", "let", "please", "go", "going", "done", "anymore",
+    "brew", "prepare", "pour", "use", "launch", "plug", "unplug", "boost", "turning",
+    "switching", "opening", "closing", "locking", "unlocking", "starting", "stopping",
 })  # fmt: skip
 """Words of a request for something to be done; an on/off reading without any of them
 ("library door okay") is not acted on."""
+
+
+_STEPS = frozenset({"brighter", "dimmer", "warmer", "cooler", "louder", "quieter"})
+
+
+def _turned_up_or_down(tokens: Sequence[str]) -> int:
+    """ "turn the lights down" (-1), "turn up the music" (+1): a step, not off or on; 0 when
+    the sentence is not one of these."""
+    said = set(tokens)
+    if "turn" not in said or {"on", "off", "out"} & said:
+        return 0
+    return int("up" in said) - int("down" in said)
+
+
+_WAKE_LEADS = frozenset({"hey", "hi", "hello", "ok", "okay", "yo"})
+_COMMAND_STARTS = frozenset({
+    "turn", "switch", "set", "make", "put", "please", "can", "could", "would", "will", "start",
+    "stop", "open", "close", "lock", "unlock", "dim", "brighten", "raise", "lower", "increase",
+    "decrease", "change", "mute", "unmute", "play", "pause", "what", "what's", "whats", "is",
+    "are", "how", "tell", "give", "i", "i'd", "i'm", "lights", "light", "shut", "kill",
+    "activate", "enable", "disable", "run", "get", "let's", "do",
+})  # fmt: skip
+"""First words of a request: a word before one of them that no name holds is an address."""
+_OTHER_DAYS = frozenset({
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "tomorrow", "tomorrow's", "yesterday", "yesterday's", "next", "last",
+    "until", "till", "ago", "since", "christmas", "easter", "halloween", "thanksgiving",
+    "birthday", "holiday", "zone", "standard",
+})  # fmt: skip
+"""Words that put a time or date question elsewhere or on another day ("the time in Tokyo",
+"what day is Christmas"): the current time and date only answer for here and now."""
+
+
+_LATER = frozenset({
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mondays",
+    "tuesdays", "wednesdays", "thursdays", "fridays", "saturdays", "sundays", "tomorrow",
+    "tonight", "later", "am", "pm", "a.m.", "p.m.", "o'clock", "everyday", "daily", "weekly",
+    "weekdays", "weekends", "until", "till", "noon", "midnight",
+})  # fmt: skip
+_DURATIONS = frozenset({"second", "seconds", "minute", "minutes", "hour", "hours"})
+
+
+SWITCHED = {"warmer": MEANINGS["on"], "cooler": MEANINGS["off"]}
+"""What "I'm cold" and "I'm hot" do to a heater on a switch."""
+_HEATING = frozenset({"heater", "heating", "radiator", "heat", "warmer", "boiler"})
+_DESCRIBERS = frozenset({
+    "back", "front", "side", "main", "big", "small", "left", "right", "top", "bottom", "upper",
+    "upstairs", "downstairs", "rear", "middle", "corner", "outdoor", "indoor", "outside",
+    "inside", "spare", "second", "third", "other", "new", "old",
+})  # fmt: skip
+"""Words that pick one device of a kind ("the back door"): said before the kind, they must
+be the device's own."""
+
+
+def _described_otherwise(
+    tokens: Sequence[str], found: Mentions, entities: Sequence[Entity]
+) -> bool:
+    """ "open the back door" when the home's door is the front door: the word that picks the
+    device is not one of its names (nor of its room's)."""
+    own: set[str] = set()
+    for entity in entities:
+        for name in (entity.name, *entity.aliases):
+            own.update(singular(w) for w in words(name))
+    return any(
+        index > 0 and tokens[index - 1] in _DESCRIBERS and singular(tokens[index - 1]) not in own
+        for index in found.kinds
+    )
+
+
+def _later(tokens: Sequence[str], valued: bool) -> bool:
+    """ "turn on the porch light at ten pm", "start the coffee tomorrow", "vacuum every day",
+    "switch it off in an hour": a request for later, which edge-os cannot schedule. When the
+    reading takes a number ("put the light at 40"), "at" and one number is that value."""
+    if _LATER & set(tokens):
+        return True
+    numbers = sum(1 for i in range(len(tokens)) if read_numbers(tokens, i))
+    for index, token in enumerate(tokens[:-1]):
+        after = tokens[index + 1]
+        if token == "at" and read_numbers(tokens, index + 1) and (not valued or numbers > 1):
+            return True  # "turn the heating on at six"
+        if token == "every" and after in {"day", "night", "morning", "evening", "week"}:
+            return True
+        if token in {"in", "after", "for"} and _DURATIONS & set(tokens[index + 1 : index + 4]):
+            return True
+    return False
+
+
+def _elsewhen(tokens: Sequence[str]) -> bool:
+    """Whether a time or date question asks about another day, a clock time or a zone."""
+    return bool(_OTHER_DAYS & set(tokens)) or any(
+        read_numbers(tokens, i) for i in range(len(tokens))
+    )
 
 
 def _asks_for_action(tokens: Sequence[str], found: Mentions) -> bool:
@@ -638,8 +819,11 @@ def _forbids(tokens: Sequence[str]) -> bool:
 
 def _contradicts(tokens: Sequence[str], meaning: Meaning, found: Mentions) -> bool:
     """The sentence's own direction words say the opposite of the reading."""
-    if not meaning.direction:
-        return False
+    return bool(meaning.direction) and _direction_said(tokens, found) == -meaning.direction
+
+
+def _direction_said(tokens: Sequence[str], found: Mentions) -> int:
+    """+1 when the sentence's own words say only up or on, -1 only down or off, else 0."""
     named: set[int] = set()
     for mention in found.entities[:1]:
         named |= mention.positions  # "Lower garden light" is a name
@@ -656,9 +840,24 @@ def _contradicts(tokens: Sequence[str], meaning: Meaning, found: Mentions) -> bo
         if token == "too":  # "too loud" asks for less, "too dark" for more
             up = up or tokens[index + 1] in _TOO_LITTLE
             down = down or tokens[index + 1] in _TOO_MUCH
-    if meaning.direction > 0:
-        return down and not up
-    return up and not down
+    return int(up) - int(down)
+
+
+def _by_amount(tokens: Sequence[str]) -> int | None:
+    """The N of "by N (percent)", when the sentence says one such amount."""
+    amounts = [
+        int(max(found)[1])
+        for index, token in enumerate(tokens[:-1])
+        if token == "by" and (found := read_numbers(tokens, index + 1))
+    ]
+    return amounts[0] if len(amounts) == 1 and 0 < amounts[0] <= 100 else None
+
+
+_PERCENT_KINDS = frozenset({"brightness", "volume_level", "position", "percentage"})
+_PERCENT_WORDS: dict[str, float] = {
+    "max": 100, "maximum": 100, "full": 100, "all the way": 100, "half": 50, "halfway": 50,
+}  # fmt: skip
+"""Words that give a percentage without a number ("max volume", "half brightness")."""
 
 
 def _value(kind: str, tokens: Sequence[str]) -> SlotValue | None:
@@ -680,14 +879,15 @@ def _value(kind: str, tokens: Sequence[str]) -> SlotValue | None:
             index = end
         else:
             index += 1
+    if not values and kind in _PERCENT_KINDS:
+        said = [v for w, v in _PERCENT_WORDS.items() if _said(tokens, tuple(w.split()))]
+        values = said[:1] if len(set(said)) == 1 else []
     if len(values) != 1:
         return None
     number = values[0]
     if "minus" in tokens:
         number = -number
-    if kind in {"brightness", "volume_level", "position", "percentage"} and not (
-        0 <= number <= 100
-    ):
+    if kind in _PERCENT_KINDS and not (0 <= number <= 100):
         return None
     return int(number) if float(number).is_integer() else number
 

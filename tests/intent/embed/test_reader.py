@@ -178,3 +178,54 @@ def test_a_yes_no_question_asks_about_one_state(
 ) -> None:
     result = engine.recognize(text)
     assert (result.intent, result.slots.get("state")) == ("HassGetState", state), result
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slots", "targets"),
+    [
+        # the assistant's name, whatever it is, is not a device
+        ("hey olly turn off the desk light", "HassTurnOff", {}, ["light.desk_led"]),
+        ("siri open the blinds", "HassTurnOn", {}, ["cover.living_room_blinds"]),
+        # "turn ... down" is a step, not off; the words settle which way
+        ("can you turn the lights down", "HassLightSet", {"brightness_step": "down"},
+         ["light.living_room_lamp"]),
+        ("dim the bedside lamp a little", "HassLightSet", {"brightness_step": "down"},
+         ["light.bedroom_lamp"]),
+        # a number of percent without a number, and a step by an amount
+        ("max volume on the speaker", "HassSetVolume", {"volume_level": 100},
+         ["media_player.living_room_speaker"]),
+        ("lower the speaker volume by thirty percent", "HassSetVolumeRelative",
+         {"volume_step": -30}, ["media_player.living_room_speaker"]),
+        # cold where a heater on a switch is all the room has
+        ("the office is cold", "HassTurnOn", {}, ["switch.office_heater"]),
+    ],
+)  # fmt: skip
+def test_what_people_say_around_a_request(
+    reader: Reader, text: str, intent: str, slots: dict[str, object], targets: list[str]
+) -> None:
+    result = reader.recognize(text)
+    assert (result.intent, list(result.targets)) == (intent, targets), result
+    assert slots.items() <= dict(result.slots).items()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what time is it in tokyo",  # the time elsewhere is not the time here
+        "what day of the week is christmas",
+        "turn on the garage light at ten pm",  # later: edge-os only acts now
+        "start the coffee machine tomorrow",
+        "switch off the desk light in an hour",
+        "open the back door",  # the home's door is the front door
+        "turn on the big light",
+        "turn on the television",  # a speaker is not a TV
+        "will it be warmer than twenty degrees tomorrow",  # a question, not a set point
+    ],
+)
+def test_what_it_cannot_do_is_not_understood(reader: Reader, text: str) -> None:
+    assert reader.recognize(text).intent is None
+
+
+def test_a_value_said_with_at_is_the_value_not_a_time(reader: Reader) -> None:
+    result = reader.recognize("put the floor lamp at 40")
+    assert (result.intent, result.slots.get("brightness")) == ("HassLightSet", 40)
