@@ -173,7 +173,8 @@ _UP_WORDS = frozenset(
 )
 _DOWN_WORDS = frozenset({"off", "down", "disable", "deactivate", "kill", "shut", "stop",
                          "close", "lower", "dim", "dimmer", "decrease", "quieter", "cooler",
-                         "less", "reduce", "unlock", "unlocked"})  # fmt: skip
+                         "less", "reduce", "unlock", "unlocked", "darker", "darken",
+                         "dimmed", "softer"})  # fmt: skip
 _NEGATIONS = frozenset({"not", "don't", "dont", "no", "never", "doesn't", "isn't", "won't"})
 _LOCK_SENSE = {"open": "unlock", "opened": "unlocked", "close": "lock", "closed": "lock"}
 """A lock opens when it unlocks: its own direction words."""
@@ -417,8 +418,10 @@ class Reader:
             return "it asks for later, and edge-os only acts now"
         if name in {"on", "off", "toggle"} and not _asks_for_action(tokens, found):
             return "no word of it asks for anything to be done"
-        if not meaning.targets and (self.unknown_words(tokens, frozenset()) or _elsewhen(tokens)):
-            return "it asks about another place or day"
+        if not meaning.targets and (
+            found.entities or self.unknown_words(tokens, frozenset()) or _elsewhen(tokens)
+        ):
+            return "it asks about another place or day"  # or about a device: "coffee time"
         return None
 
     def plain_words(self, tokens: Sequence[str], found: Mentions) -> list[str]:
@@ -654,7 +657,7 @@ COMMON_WORDS = frozenset({
     "instead", "kick", "less", "lessen", "lift", "love", "lower", "maybe", "mind", "modify",
     "notch", "okay", "ok", "perhaps", "press", "push", "quick", "quickly", "raise", "reduce",
     "remember", "slightly", "smart", "somewhat", "strong", "stronger", "tap", "think", "try",
-    "weak", "weaker", "wish", "wonder", "yeah", "yes",
+    "weak", "weaker", "wish", "wonder", "yeah", "yes", "intensity", "cup", "mug", "drink",
 })  # fmt: skip
 """Ordinary English words: never taken for the name of a device the home lacks."""
 _PLURAL_ONLY = frozenset({"blinds", "shades", "curtains", "shutters"})

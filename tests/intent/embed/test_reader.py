@@ -191,6 +191,8 @@ def test_a_yes_no_question_asks_about_one_state(
          ["light.living_room_lamp"]),
         ("dim the bedside lamp a little", "HassLightSet", {"brightness_step": "down"},
          ["light.bedroom_lamp"]),
+        ("make it darker in here", "HassLightSet", {"brightness_step": "down"},
+         ["light.living_room_lamp"]),
         # a number of percent without a number, and a step by an amount
         ("max volume on the speaker", "HassSetVolume", {"volume_level": 100},
          ["media_player.living_room_speaker"]),
@@ -220,6 +222,7 @@ def test_what_people_say_around_a_request(
         "turn on the big light",
         "turn on the television",  # a speaker is not a TV
         "will it be warmer than twenty degrees tomorrow",  # a question, not a set point
+        "coffee time",  # names a device: not the time
     ],
 )
 def test_what_it_cannot_do_is_not_understood(reader: Reader, text: str) -> None:
