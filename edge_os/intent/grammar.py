@@ -25,6 +25,7 @@ from typing import Any
 
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.compiled import Match, words
+from edge_os.intent.mentions import singular
 from edge_os.intent.plan import QUERY_INTENTS
 from edge_os.intent.sentences import load_library
 from edge_os.intent.slots import SlotLists, name_variants
@@ -72,6 +73,9 @@ class Reading:
     """Entity ids the spoken name matched (before area and capability filters)."""
     response: str | None = None
     """The template's HA response key (how a state question is answered)."""
+    fewer: bool = False
+    """The name was heard in the singular of a plural name ("hallway light" for "Hallway
+    Lights"): one of the devices so called, not every light of a place."""
 
 
 def _slip_variants(tokens: list[str]) -> list[list[str]]:
@@ -246,7 +250,7 @@ class GrammarRecognizer:
         seen: set[tuple[object, ...]] = set()
         # best first; the first reading that something can carry out wins, since a reading
         # with targets always beats one without (targets are the costly part: resolve lazily)
-        for reading in readings:
+        for index, reading in enumerate(readings):
             key = (reading.intent, tuple(sorted(map(str, reading.slots.items()))), reading.named)
             if key in seen:
                 continue
@@ -255,10 +259,27 @@ class GrammarRecognizer:
                 self.registry, reading.intent, reading.slots, reading.named, here
             )
             if targets or reading.intent in QUERY_INTENTS:
-                return replace(reading, targets=targets)
+                narrower = self._named_within(readings[index + 1 :], reading, targets, here)
+                return narrower or replace(reading, targets=targets)
             if fallback is None:
                 fallback = reading
         return fallback
+
+    def _named_within(
+        self, rest: Sequence[Reading], chosen: Reading, targets: tuple[str, ...], here: str | None
+    ) -> Reading | None:
+        """A reading of the same intent that names one of ``chosen``'s devices in its other
+        number: "turn on the hallway light" where the hallway has "Hallway Lights" and a
+        chandelier means the one so called, not both (a device too many is the wrong one)."""
+        if chosen.named or len(targets) < 2:
+            return None
+        for reading in rest:
+            if reading.intent != chosen.intent or not reading.fewer:
+                continue
+            own = intent_targets(self.registry, reading.intent, reading.slots, reading.named, here)
+            if own and set(own) < set(targets):
+                return replace(reading, targets=own)
+        return None
 
     def _interpret(self, match: Match, here: str | None) -> Reading | None:
         """The reading a template match gives under HA's context rules, or None."""
@@ -271,7 +292,7 @@ class GrammarRecognizer:
         if here is not None:
             context["area"] = here
         wildcards = wildcard_words = name_words = 0
-        exact_name = False
+        exact_name = fewer = False
         for capture in match.captures:
             if capture.list_name == "name":
                 named = [
@@ -283,6 +304,8 @@ class GrammarRecognizer:
                     return None
                 name_words = len(capture.text.split())
                 exact_name = not (capture.context or {}).get("variant")
+                heard = capture.text.split()
+                fewer = not exact_name and singular(heard[-1]) == heard[-1]
                 entity = self.registry.get(named[0])
                 if entity is not None:
                     context["domain"] = entity.domain.value
@@ -302,7 +325,8 @@ class GrammarRecognizer:
             slots.setdefault(key, value)
         # hassil's ranking as Home Assistant asks for it: a spoken name first (longest),
         # then fewer wildcards, more literal words, less wildcard text
-        # (a name heard in its other number, "counter light", ranks below any other reading)
+        # (a name heard in its other number, "counter light", ranks below any other reading;
+        # _named_within still takes it, heard in the singular, over a reading of more devices)
         rank = (
             exact_name,
             name_words if exact_name else 0,
@@ -310,7 +334,9 @@ class GrammarRecognizer:
             match.literal_words,
             -wildcard_words,
         )
-        return Reading(match.block.intent, slots, (), rank, tuple(named), data.response)
+        return Reading(
+            match.block.intent, slots, (), rank, tuple(named), data.response, fewer=fewer
+        )
 
     def _fits(
         self, entity_id: str, requires: Mapping[str, Any], excludes: Mapping[str, Any]

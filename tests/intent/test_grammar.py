@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from edge_os.config.settings import Config
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.grammar import GrammarRecognizer
 from edge_os.intent.plan import plan
@@ -179,3 +180,24 @@ def test_random_garbage_never_targets_what_does_not_exist(
             assert entity is not None
             assert request.action in entity.actions, text
     assert understood > 0  # the garbage did reach the resolver, not only the parser
+
+
+def test_a_name_heard_in_the_singular_is_that_device_not_the_whole_room() -> None:
+    home = Config.model_validate({
+        "site": {"area": "hallway"},
+        "areas": [{"id": "hallway", "name": "Hallway"}],
+        "entities": [
+            {"id": "light.hallway", "name": "Hallway Lights", "area": "hallway",
+             "mqtt": {"command_topic": "t/1"}},
+            {"id": "light.chandelier", "name": "Front hallway chandelier", "area": "hallway",
+             "mqtt": {"command_topic": "t/2"}},
+        ],
+    })  # fmt: skip
+    grammar = GrammarRecognizer(DeviceRegistry.from_config(home), default_area="hallway")
+    # HA's "{area} light" would turn on both; the device called so is the one meant
+    assert list(grammar.recognize("turn on the hallway light").targets) == ["light.hallway"]
+    # the place and the kind still mean every light there
+    assert sorted(grammar.recognize("turn on the lights in the hallway").targets) == [
+        "light.chandelier",
+        "light.hallway",
+    ]
