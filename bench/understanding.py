@@ -1,9 +1,12 @@
 """Understanding benchmark: what people wrote, read by the grammar alone, by the grammar and
 the learned reader (edge-os's default), and by hassil with Home Assistant's context.
 
-Data: ``bench/data/natural`` (home-llm's phrase piles, MIT; see its README). Figures are
-quoted from the held-out parts only (``*-heldout.jsonl``), which nothing in edge-os was
-tuned on; the tune parts are reported beside them for reference.
+Data: ``bench/data/natural`` (home-llm's phrase piles, MIT; see its README) and
+``bench/data/slurp`` (SLURP's test split: requests people said to a home assistant, CC BY
+4.0; see its README). Figures are quoted from the held-out parts only (``*-heldout``),
+which nothing in edge-os was tuned on; the tune parts (``tune``, ``absent-tune``, and
+``written-*``: requests edge-os's developers wrote, ``bench/data/written``) are reported
+beside them for reference.
 
 * ``heldout`` / ``tune``: one request a line (on/off, state questions, media, vacuums...);
 * ``absent``: requests for devices the home does not have: nothing may move;
@@ -11,7 +14,10 @@ tuned on; the tune parts are reported beside them for reference.
 * ``multi``: several requests in one sentence (read with ``IntentEngine.recognize_all``);
 * ``heldout-unseen``: the held-out lines whose plain sentence is not in the reader's
   training phrases (the tune part, made plain, is training data, and the piles repeat
-  phrasings across devices): the figure to quote for sentences the reader never saw.
+  phrasings across devices): the figure to quote for sentences the reader never saw;
+* ``slurp-heldout``: SLURP's home-control, volume, time and alarm requests, against
+  ``bench/data/slurp/home.yaml``; ``slurp-other-heldout``: the rest of SLURP's test
+  requests (calendar, weather, email, ...), which this home cannot serve: nothing may move.
 
 Dangerous actions are counted as ``edge-os eval intents`` counts them (wrong device,
 opposite direction, a value off by more than a step, a question acted on, an action nobody
@@ -43,7 +49,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.intent import HassilRecognizer  # noqa: E402
 from edge_os.config.loader import load_config  # noqa: E402
-from edge_os.config.settings import IntentSettings  # noqa: E402
+from edge_os.config.settings import Config, IntentSettings  # noqa: E402
 from edge_os.devices.registry import DeviceRegistry  # noqa: E402
 from edge_os.intent.engine import IntentEngine, load_retrieval  # noqa: E402
 from edge_os.intent.evaluate import Home, load_samples, percentile, run  # noqa: E402
@@ -51,17 +57,36 @@ from edge_os.intent.plan import plan  # noqa: E402
 from edge_os.intent.scoring import Sample  # noqa: E402
 from edge_os.stages.protocols import IntentRecognizer, IntentResult  # noqa: E402
 
-NATURAL = REPO / "bench" / "data" / "natural"
+DATA = REPO / "bench" / "data"
+NATURAL = DATA / "natural"
 RESULTS = REPO / "bench" / "results"
-SETS = ("heldout", "absent-heldout", "relative-heldout", "tune", "absent-tune")
-"""Gold sets scored; ``heldout-unseen`` (held-out lines the reader never saw made plain)
-is added from ``heldout``."""
+SETS: dict[str, tuple[Path, Path]] = {
+    "heldout": (NATURAL / "heldout.jsonl", NATURAL / "home.yaml"),
+    "absent-heldout": (NATURAL / "absent-heldout.jsonl", NATURAL / "home.yaml"),
+    "relative-heldout": (NATURAL / "relative-heldout.jsonl", NATURAL / "home.yaml"),
+    "slurp-heldout": (DATA / "slurp" / "heldout.jsonl", DATA / "slurp" / "home.yaml"),
+    "slurp-other-heldout": (DATA / "slurp" / "other-heldout.jsonl", DATA / "slurp" / "home.yaml"),
+    "tune": (NATURAL / "tune.jsonl", NATURAL / "home.yaml"),
+    "absent-tune": (NATURAL / "absent-tune.jsonl", NATURAL / "home.yaml"),
+    "written-tune": (DATA / "written" / "tune.jsonl", DATA / "slurp" / "home.yaml"),
+    "written-example-home-tune": (
+        DATA / "written" / "tune-example-home.jsonl",
+        REPO / "devices" / "example-home.yaml",
+    ),
+    "written-example-home-2-tune": (
+        DATA / "written" / "tune-example-home-2.jsonl",
+        REPO / "devices" / "example-home.yaml",
+    ),
+}
+"""Gold sets scored, each against its home; ``heldout-unseen`` (held-out lines the reader
+never saw made plain) is added from ``heldout``."""
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
 
-def engines(registry: DeviceRegistry, here: str | None) -> dict[str, IntentRecognizer]:
+def engines(
+    registry: DeviceRegistry, here: str | None, config: Config
+) -> dict[str, IntentRecognizer]:
     """The readers compared: edge-os with and without its learned path, and hassil."""
-    config = load_config(NATURAL / "home.yaml")
     plain = IntentSettings(cache_size=0, llm_fallback=False, retrieval=False)
     learned = IntentSettings(cache_size=0, llm_fallback=False)
     reader = load_retrieval(registry, learned, config.state_dir, here)
@@ -190,18 +215,23 @@ def main() -> int:
     parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where results go")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    config = load_config(NATURAL / "home.yaml")
-    home = DeviceRegistry.from_config(config)
-    here = config.site.area
-    peers = engines(home, here)
+    homes: dict[Path, tuple[DeviceRegistry, str | None, dict[str, IntentRecognizer]]] = {}
+    for _, path in SETS.values():
+        if path not in homes:
+            config = load_config(path)
+            registry = DeviceRegistry.from_config(config)
+            homes[path] = (registry, config.site.area, engines(registry, config.site.area, config))
     results: dict[str, Any] = {
         "machine": f"{platform.machine()} {os.cpu_count()} cores (shared with other jobs)",
-        "data": "bench/data/natural (home-llm piles, MIT); quote the *-heldout sets only",
+        "data": "bench/data/natural (home-llm piles, MIT), bench/data/slurp (SLURP test, "
+        "CC BY 4.0), bench/data/written (edge-os's own); quote the *-heldout sets only",
         "sets": {},
     }
-    for name in SETS:
-        samples = load_samples(NATURAL / f"{name}.jsonl")
-        results["sets"][name] = score_set(samples, peers, home, here, args.rounds)
+    for name, (gold, path) in SETS.items():
+        registry, where, readers = homes[path]
+        results["sets"][name] = score_set(load_samples(gold), readers, registry, where,
+                                          args.rounds)  # fmt: skip
+    home, here, peers = homes[NATURAL / "home.yaml"]
     edge = peers["edge_os"]
     assert isinstance(edge, IntentEngine)
     unseen = not_trained_on(load_samples(NATURAL / "heldout.jsonl"), edge)
@@ -209,6 +239,11 @@ def main() -> int:
     results["risk_coverage"] = risk_coverage(
         load_samples(NATURAL / "heldout.jsonl"), edge, home, here
     )
+    slurp_home, slurp_here, slurp_peers = homes[DATA / "slurp" / "home.yaml"]
+    results["risk_coverage_slurp"] = risk_coverage(
+        load_samples(DATA / "slurp" / "heldout.jsonl"), slurp_peers["edge_os"], slurp_home,
+        slurp_here,
+    )  # fmt: skip
     results["multi"] = {
         part: multi(NATURAL / f"multi-{part}.jsonl", edge, home, here)
         for part in ("heldout", "tune")
@@ -252,20 +287,23 @@ def plot(results: dict[str, Any], out: Path) -> None:
         return
     names = [n for n in results["sets"] if n.endswith("heldout")]
     peers = ("edge_os", "grammar_only", "hassil")
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5))
     width = 0.27
     for i, peer in enumerate(peers):
         xs = [j + (i - 1) * width for j in range(len(names))]
         left.bar(xs, [results["sets"][n][peer]["exact_match"] for n in names], width,
                  label=peer.replace("_", " "))  # fmt: skip
-    left.set_xticks(range(len(names)), names)
+    left.set_xticks(range(len(names)), names, rotation=20, fontsize=8)
     left.set_ylabel("exact match (held out)")
     left.set_ylim(0, 1)
     left.legend()
-    curve = results["risk_coverage"]
-    right.plot([c["coverage"] for c in curve], [c["risk"] for c in curve], marker="o")
-    for point in curve:
-        right.annotate(f"{point['threshold']:.2f}", (point["coverage"], point["risk"]))
+    for key, label in (("risk_coverage", "natural"), ("risk_coverage_slurp", "SLURP")):
+        curve = results[key]
+        right.plot([c["coverage"] for c in curve], [c["risk"] for c in curve], marker="o",
+                   label=label)  # fmt: skip
+        for point in curve:
+            right.annotate(f"{point['threshold']:.2f}", (point["coverage"], point["risk"]))
+    right.legend()
     right.set_xlabel("coverage (share of held-out sentences answered)")
     right.set_ylabel("risk (share of answers not exactly right)")
     right.set_title("learned reader: confidence threshold")
