@@ -100,6 +100,20 @@ def strip_wake_phrase(tokens: list[str]) -> list[str]:
     return tokens
 
 
+_UNITS = frozenset({"hour", "minute", "second"})
+
+
+def _one_unit(tokens: list[str]) -> list[str]:
+    """ "an hour", "a minute" as "1 hour", "1 minute" (HA's duration lists want a number);
+    "half an hour" stays as it is."""
+    out = list(tokens)
+    for index in range(len(out) - 1):
+        after_fraction = index > 0 and out[index - 1] in {"half", "quarter", "of"}
+        if out[index] in {"a", "an"} and out[index + 1] in _UNITS and not after_fraction:
+            out[index] = "1"
+    return out
+
+
 def _remove_phrases(tokens: list[str], phrases: Sequence[tuple[str, ...]]) -> list[str]:
     out: list[str] = []
     index = 0
@@ -177,7 +191,7 @@ class GrammarRecognizer:
         reading = self._best(tokens, here)
         if reading is not None:
             return reading, 1.0
-        plain = [t for t in _remove_phrases(tokens, _FILLER_PHRASES) if t not in FILLERS]
+        plain = _one_unit([t for t in _remove_phrases(tokens, _FILLER_PHRASES) if t not in FILLERS])
         if plain != tokens:
             reading = self._best(plain, here)
             if reading is not None:

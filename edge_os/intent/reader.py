@@ -658,6 +658,7 @@ COMMON_WORDS = frozenset({
     "notch", "okay", "ok", "perhaps", "press", "push", "quick", "quickly", "raise", "reduce",
     "remember", "slightly", "smart", "somewhat", "strong", "stronger", "tap", "think", "try",
     "weak", "weaker", "wish", "wonder", "yeah", "yes", "intensity", "cup", "mug", "drink",
+    "dusty", "dirty", "filthy", "messy", "fancy",
 })  # fmt: skip
 """Ordinary English words: never taken for the name of a device the home lacks."""
 _PLURAL_ONLY = frozenset({"blinds", "shades", "curtains", "shutters"})
@@ -687,7 +688,7 @@ ACTION_WORDS = frozenset({
     "shut", "lock", "unlock", "activate", "deactivate", "enable", "disable", "run", "begin",
     "change", "invert", "reverse", "lights", "locked", "unlocked", "opened", "closed", "help",
     "leave", "keep", "bring", "give", "let", "please", "go", "going", "done", "anymore",
-    "brew", "prepare", "pour", "use", "launch", "plug", "unplug", "boost", "turning",
+    "brew", "prepare", "pour", "use", "launch", "plug", "unplug", "boost", "fancy", "turning",
     "switching", "opening", "closing", "locking", "unlocking", "starting", "stopping",
 })  # fmt: skip
 """Words of a request for something to be done; an on/off reading without any of them

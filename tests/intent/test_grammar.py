@@ -44,6 +44,8 @@ CASES = [
     ("start a ten minute timer called pasta", "HassStartTimer", [],
      {"minutes": 10, "name": "pasta"}),
     ("set an alarm for ten minutes", "HassStartTimer", [], {"minutes": 10}),
+    ("set a timer for an hour", "HassStartTimer", [], {"hours": 1}),
+    ("set a timer for half an hour", "HassStartTimer", [], {"minutes": 30}),
     ("cancel the timer", "HassCancelTimer", [], {}),
     ("how much time is left on the timer", "HassTimerStatus", [], {}),
     ("what time is it", "HassGetCurrentTime", [], {}),

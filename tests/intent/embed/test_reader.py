@@ -198,6 +198,7 @@ def test_a_yes_no_question_asks_about_one_state(
          ["media_player.living_room_speaker"]),
         ("lower the speaker volume by thirty percent", "HassSetVolumeRelative",
          {"volume_step": -30}, ["media_player.living_room_speaker"]),
+        ("i fancy a coffee", "HassTurnOn", {}, ["switch.coffee_machine"]),
         # cold where a heater on a switch is all the room has
         ("the office is cold", "HassTurnOn", {}, ["switch.office_heater"]),
     ],
