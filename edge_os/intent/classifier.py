@@ -356,7 +356,12 @@ def load_or_train(encoder: Any, cache_dir: Path, language: str = "en") -> Meanin
     texts, labels, weights = training_set(language)
     matrix = encoder.encode(texts)
     classifier = MeaningClassifier.train(matrix, labels, weights)
-    classifier.vocabulary = frozenset(w for text in texts for w in text.split())
+    # the ways of asking for something: words only "other" sentences hold ("recommend a
+    # movie") are not, and may yet name a device the home lacks
+    classifier.vocabulary = frozenset(
+        w for text, label in zip(texts, labels, strict=True) if label != "other"
+        for w in text.split()
+    )  # fmt: skip
     try:
         classifier.save(path)
         for stale in cache_dir.glob(f"meaning-{language}-*.npz"):

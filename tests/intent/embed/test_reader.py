@@ -224,6 +224,8 @@ def test_what_people_say_around_a_request(
         "turn on the television",  # a speaker is not a TV
         "will it be warmer than twenty degrees tomorrow",  # a question, not a set point
         "coffee time",  # names a device: not the time
+        # "movie" is a word of sentences that are not commands, not a way of asking
+        "find me a good movie playing near me",
     ],
 )
 def test_what_it_cannot_do_is_not_understood(reader: Reader, text: str) -> None:
