@@ -85,7 +85,7 @@ class MockSource:
 
     def chunks(self) -> Iterator[AudioChunk]:
         """The audio in ``block_ms`` blocks."""
-        for chunk in _split(self.audio, self.block_ms):
+        for chunk in _split(self.audio, self.block_ms, self.audio.offset):
             if self._closed:
                 return
             yield chunk

@@ -15,8 +15,13 @@ def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
         "bench", help="measure the whole loop on a recording: latency per stage, peak RSS (JSON)"
     )
-    parser.add_argument("--recording", type=Path, help="WAV with wake word + command")
-    parser.add_argument("--repeat", type=int, default=10, help="times to play it (default 10)")
+    parser.add_argument(
+        "--recording",
+        type=Path,
+        nargs="+",
+        help="WAV(s) with wake word + command (a set: each in turn)",
+    )
+    parser.add_argument("--repeat", type=int, default=10, help="times to play each (default 10)")
     llm = parser.add_mutually_exclusive_group()
     llm.add_argument(
         "--llm", action="store_true", help="load the LLM fallback at start (worst-case memory)"

@@ -15,7 +15,7 @@ import resource
 import statistics
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -78,16 +78,18 @@ reader's path through the same command pipeline, timed with the model resident."
 
 def run_bench(
     config: Config,
-    recording: Path = DEMO_RECORDING,
+    recording: Path | Sequence[Path] = DEMO_RECORDING,
     repeat: int = 10,
     llm: bool | None = None,
 ) -> dict[str, Any]:
     """Run the benchmark; returns the JSON-ready result.
 
-    ``llm``: None measures the config as it is; True loads the LLM fallback at start (the
-    worst case for memory); False leaves it out. On the embedded broker a stand-in device
-    (a plain MQTT client) is subscribed to every command topic, so a command counts as
-    acknowledged when a device took it, as in a real home."""
+    ``recording``: one WAV or several (a command set: each is played ``repeat`` times, in
+    turn, and ``recordings`` in the result says what each did: transcripts and device
+    actions). ``llm``: None measures the config as it is; True loads the LLM fallback at
+    start (the worst case for memory); False leaves it out. On the embedded broker a
+    stand-in device (a plain MQTT client) is subscribed to every command topic, so a
+    command counts as acknowledged when a device took it, as in a real home."""
     from edge_os.audio.sources import MockSource
     from edge_os.audio.wav import read_wav
     from edge_os.pipeline.assistant import open_assistant
@@ -97,10 +99,16 @@ def run_bench(
     if llm is not None:
         update = {"llm_fallback": llm, **({"llm_load": "eager"} if llm else {})}
         config = config.model_copy(update={"intent": config.intent.model_copy(update=update)})
-    stream = repeated(read_wav(recording), repeat)
+    paths = [recording] if isinstance(recording, Path) else list(recording)
+    streams: list[AudioChunk] = []
+    for path in paths:  # one timeline: each recording's samples follow the last one's
+        played = repeated(read_wav(path), repeat)
+        offset = sum(len(s.pcm) // INTERNAL_FORMAT.width for s in streams)
+        streams.append(AudioChunk(played.pcm, INTERNAL_FORMAT, offset))
     stages: dict[str, list[float]] = {}
     events: list[Event] = []
     learned: list[dict[str, Any]] = []
+    each: list[dict[str, Any]] = []
     started = time.perf_counter()
     with open_assistant(config) as assistant:
         load_ms = dict(assistant.load_ms)
@@ -108,10 +116,13 @@ def run_bench(
         assert frontend is not None  # open_assistant(listen=True) loads it
         with stand_in_devices(assistant):
             loop_started = time.perf_counter()
-            chunks = MockSource(stream, block_ms=config.audio.input.block_ms).chunks()
-            for report in replay(chunks, frontend, assistant.command, events.append):
-                for stage, ms in report.stage_ms.items():
-                    stages.setdefault(stage, []).append(ms)
+            for path, stream in zip(paths, streams, strict=True):
+                chunks = MockSource(stream, block_ms=config.audio.input.block_ms).chunks()
+                reports = replay(chunks, frontend, assistant.command, events.append)
+                for report in reports:
+                    for stage, ms in report.stage_ms.items():
+                        stages.setdefault(stage, []).append(ms)
+                each.append(_what_it_did(path, reports))
             loop_seconds = time.perf_counter() - loop_started
             for text in LEARNED_SENTENCES:
                 done = assistant.command.handle_text(text, lambda _event: None)
@@ -142,7 +153,8 @@ def run_bench(
             "llm_loaded": llm_loaded,
             "learned_reader_loaded": learned_loaded(learned),
         },
-        "recording": str(recording),
+        "recording": str(paths[0]),
+        "recordings": each,
         "repeat": repeat,
         "commands": len(stages.get("stt", [])),
         "actions": {status: statuses.count(status) for status in sorted(set(statuses))},
@@ -157,10 +169,25 @@ def run_bench(
             "latency_ms": _summary([x["latency_ms"] for x in learned if x["path"] == "model"]),
         },
         "load_ms": load_ms,
-        "audio_seconds": round(stream.seconds, 1),
-        "rtf": round(loop_seconds / stream.seconds, 3),
+        "audio_seconds": round(sum(x.seconds for x in streams), 1),
+        "rtf": round(loop_seconds / sum(x.seconds for x in streams), 3),
         "peak_rss_mb": round(peak_kib / 1024, 1),
         "total_seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def _what_it_did(path: Path, reports: Sequence[Any]) -> dict[str, Any]:
+    """One recording's commands: what was heard and which device actions were asked."""
+    actions = [
+        [[o.request.entity_id, o.request.action.value, dict(o.request.params)] for o in r.outcomes]
+        for r in reports
+    ]
+    return {
+        "path": str(path),
+        "commands": len(reports),
+        "transcripts": [r.text for r in reports],
+        "actions": actions,
+        "end_of_speech_to_ms": [dict(r.stage_ms) for r in reports],
     }
 
 

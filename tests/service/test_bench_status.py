@@ -32,6 +32,13 @@ def test_bench_measures_every_stage(broker: EmbeddedBroker, tmp_path: Path) -> N
         assert summary["n"] == 2
         assert 0 < summary["p50"] <= summary["max"]
     assert result["peak_rss_mb"] > 100  # the models are really loaded
+    [played] = result["recordings"]  # what each command of the recording did
+    assert played["commands"] == 2
+    assert all("kitchen light" in text.lower() for text in played["transcripts"])
+    assert [[entity for entity, *_ in one] for one in played["actions"]] == [
+        ["light.kitchen_ceiling"],
+        ["light.kitchen_ceiling"],
+    ]
 
 
 def write_status(config: Path, state: Path, pid: int, age_seconds: float) -> None:
@@ -82,3 +89,21 @@ def test_metrics_percentiles_and_errors() -> None:
     snapshot = metrics.snapshot()
     assert snapshot["latency"]["stt"] == {"n": 100, "p50_ms": 51.0, "p95_ms": 95.0, "max_ms": 100.0}
     assert snapshot["errors_by_code"] == {"stt-failed": 1}
+
+
+def test_bench_plays_a_set_of_recordings_on_one_timeline(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    from edge_os.service.bench import DEMO_RECORDING
+
+    light = Subscriber(broker, "zigbee2mqtt/kitchen_ceiling/set", client_id="bench-light")
+    try:
+        result = run_bench(
+            service_config(broker, tmp_path), [DEMO_RECORDING, DEMO_RECORDING], repeat=1, llm=False
+        )
+    finally:
+        light.close()
+    # the second recording is heard as well as the first: its samples follow the first's
+    assert [r["commands"] for r in result["recordings"]] == [1, 1]
+    assert all("kitchen light" in r["transcripts"][0].lower() for r in result["recordings"])
+    assert result["actions"] == {"done": 2}
