@@ -201,16 +201,30 @@ class CommandPipeline:
             return self._fail(report, "stt", err.code, err.message, emit)
         except Exception as err:
             return self._fail(report, "stt", ErrorCode.STT_FAILED, str(err), emit)
+        text = self._heard(transcript, source)
         report.stage_ms["stt"] = _ms_since(started)
         emit(
             TranscriptReady(
-                text=transcript.text,
+                text=text,
                 language=transcript.language,
                 audio_seconds=round(transcript.audio_seconds, 3),
                 processing_ms=round(transcript.processing_ms, 1),
             )
         )
-        return self._handle(transcript.text, emit, report, started, source=source)
+        return self._handle(text, emit, report, started, source=source)
+
+    def _heard(self, transcript: Transcript, source: Source) -> str:
+        """What was said: the transcript, or its reading without the home's vocabulary bias
+        when only that one is understood for this home (the bias can garble what it does not name:
+        "Set, Messiling fan to 50%" for "set the ceiling fan to 50 percent")."""
+        if self.pending is not None:  # a "yes" is read as it was heard
+            return transcript.text
+        return heard_text(transcript, lambda text: self._parses(text, source))
+
+    def _parses(self, text: str, source: Source) -> bool:
+        """Whether every command of ``text`` is understood for this home."""
+        results = self._recognize(text, source, scheduled=False)
+        return bool(results) and all(r.understood for r in results)
 
     @contextmanager
     def at_site(self, area: str | None, player: Player | None) -> Iterator[None]:
@@ -585,6 +599,22 @@ def timer_finished(timer: Timer, late_seconds: float, *, expired: bool = False) 
 
 def _ms_since(started: float) -> float:
     return (time.perf_counter() - started) * 1000
+
+
+def heard_text(transcript: Transcript, parses: Callable[[str], bool]) -> str:
+    """The transcript's text, or its reading without the vocabulary bias when that one
+    ``parses`` and the biased one does not (decoded only then: one more decode)."""
+    if transcript.unbiased is None or parses(transcript.text):
+        return transcript.text
+    try:
+        other = transcript.unbiased()
+    except Exception as err:  # a second decode failing leaves the first
+        _LOGGER.warning("reading %r again without the bias failed: %s", transcript.text, err)
+        return transcript.text
+    if other and other != transcript.text and parses(other):
+        _LOGGER.info("heard %r (with the home's bias: %r)", other, transcript.text)
+        return other
+    return transcript.text
 
 
 def replay(

@@ -6,7 +6,7 @@ here, so this module is as cheap to import as the config.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -52,6 +52,10 @@ class Transcript:
     """Length of the audio transcribed."""
     processing_ms: float
     """Wall time spent transcribing."""
+    unbiased: Callable[[], str] | None = field(default=None, compare=False, repr=False)
+    """The same audio read again without the home's vocabulary bias (one more decode of
+    the encoding already made), when a bias was used: the command path asks for it when
+    ``text`` does not parse, and takes it when it does."""
 
 
 class SpeechToText(Protocol):

@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -120,7 +121,7 @@ class WhisperSpeechToText:
         audio.require(INTERNAL_FORMAT)
         started = time.perf_counter()
         samples = audio.samples().astype("float32") / 32768.0
-        text = ""
+        text, unbiased = "", None
         if samples.size:
             options: dict[str, Any] = {}
             if self.bias_mode == "hotwords":
@@ -130,7 +131,7 @@ class WhisperSpeechToText:
             try:
                 window = self.window_seconds * INTERNAL_FORMAT.rate
                 if self.window_seconds < FULL_WINDOW_SECONDS and samples.size < window:
-                    text = self._in_window(samples, options)
+                    text, unbiased = self._in_window(samples, options)
                 else:
                     segments, _ = self._model.transcribe(
                         samples,
@@ -152,6 +153,7 @@ class WhisperSpeechToText:
             language=self.language,
             audio_seconds=audio.seconds,
             processing_ms=elapsed_ms,
+            unbiased=unbiased,
         )
 
     @functools.cached_property
@@ -169,9 +171,14 @@ class WhisperSpeechToText:
         )
         return tokenizer, list(get_suppressed_tokens(tokenizer, (-1,)) or [])
 
-    def _in_window(self, samples: Any, options: dict[str, Any]) -> str:
+    def _in_window(
+        self, samples: Any, options: dict[str, Any]
+    ) -> tuple[str, Callable[[], str] | None]:
         """One command through a window shorter than 30 s: what faster-whisper's transcribe
-        does for a single segment at temperature 0, on fewer frames."""
+        does for a single segment at temperature 0, on fewer frames.
+
+        With a vocabulary bias, also a way to decode the same encoding without it, when
+        asked (a bias can garble what it does not name: "Set, Messiling fan to 50%")."""
         from faster_whisper.audio import pad_or_trim
 
         model = self._model
@@ -187,23 +194,31 @@ class WhisperSpeechToText:
             tokenizer, previous, without_timestamps=True, hotwords=options.get("hotwords")
         )
         seconds = content / per_second
-        result = model.model.generate(
-            encoded,
-            [prompt],
-            beam_size=self.beam_size,
-            patience=1,
-            length_penalty=1,
-            max_length=min(model.max_length, len(prompt) + round(TOKENS_PER_SECOND * seconds) + 8),
-            return_scores=True,
-            return_no_speech_prob=True,
-            suppress_blank=True,
-            suppress_tokens=suppressed,
-        )[0]
-        tokens = result.sequences_ids[0]
-        avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
-        if result.no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob <= LOGPROB_THRESHOLD:
-            return ""  # faster-whisper's own test for a window with no speech in it
-        return said_once(str(tokenizer.decode(tokens)))
+
+        def decode(prompt: list[int]) -> str:
+            result = model.model.generate(
+                encoded,
+                [prompt],
+                beam_size=self.beam_size,
+                patience=1,
+                length_penalty=1,
+                max_length=min(
+                    model.max_length, len(prompt) + round(TOKENS_PER_SECOND * seconds) + 8
+                ),
+                return_scores=True,
+                return_no_speech_prob=True,
+                suppress_blank=True,
+                suppress_tokens=suppressed,
+            )[0]
+            tokens = result.sequences_ids[0]
+            avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+            if result.no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob <= LOGPROB_THRESHOLD:
+                return ""  # faster-whisper's own test for a window with no speech in it
+            return said_once(str(tokenizer.decode(tokens)))
+
+        biased = bool(previous or options.get("hotwords"))
+        plain = model.get_prompt(tokenizer, [], without_timestamps=True)
+        return decode(prompt), (lambda: decode(plain)) if biased else None
 
 
 def said_once(text: str) -> str:

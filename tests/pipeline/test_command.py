@@ -306,3 +306,38 @@ def test_a_pin_is_digits(tmp_path: Path) -> None:
         parse_config(text, "home.yaml", tmp_path)
     assert "a PIN is 4 to 12 digits" in str(raised.value)
     assert "four" not in str(raised.value)  # a secret is never echoed
+
+
+class BiasGarbled:
+    """SpeechToText whose biased reading is garbled and whose plain one is not."""
+
+    def __init__(self, biased: str, plain: str) -> None:
+        self.biased, self.plain, self.asked = biased, plain, 0
+
+    def unbiased(self) -> str:
+        self.asked += 1
+        return self.plain
+
+    def transcribe(self, audio: AudioChunk) -> Transcript:
+        return Transcript(self.biased, "en", audio.seconds, 0.0, unbiased=self.unbiased)
+
+
+def test_the_unbiased_reading_is_taken_when_only_it_is_understood(
+    parts: tuple[DeviceRegistry, GpioDriver],
+) -> None:
+    registry, gpio = parts
+    config = load_config(EXAMPLE_HOME)
+    engine = build_engine(registry, config.intent, config.site.area)
+    command = pipeline(registry, gpio, engine, Clock())
+    command.stt = BiasGarbled("Tarn, Offi, Steeter.", "Turn on the office heater.")
+    report = command.handle_audio(SPOKEN, lambda _event: None)
+    assert report.text == "Turn on the office heater."
+    assert gpio.state("switch.office_heater") == "on"
+    # a biased reading that is understood is kept, and nothing is decoded again
+    command.stt = kept = BiasGarbled("Turn off the office heater", "Turn on the office heater")
+    report = command.handle_audio(SPOKEN, lambda _event: None)
+    assert (report.text, kept.asked) == ("Turn off the office heater", 0)
+    assert gpio.state("switch.office_heater") == "off"
+    # neither understood: the biased reading stands
+    command.stt = BiasGarbled("Blah, Flurb", "Blub blah")
+    assert command.handle_audio(SPOKEN, lambda _event: None).text == "Blah, Flurb"
