@@ -77,6 +77,10 @@ SETS: dict[str, tuple[Path, Path]] = {
         DATA / "written" / "tune-slurp-home-2.jsonl",
         DATA / "slurp" / "home.yaml",
     ),
+    "written-slurp-home-3-tune": (
+        DATA / "written" / "tune-slurp-home-3.jsonl",
+        DATA / "slurp" / "home.yaml",
+    ),
     "written-example-home-2-tune": (
         DATA / "written" / "tune-example-home-2.jsonl",
         REPO / "devices" / "example-home.yaml",

@@ -459,18 +459,23 @@ class Reader:
         return mention.positions <= said
 
     def unaddressed(self, tokens: list[str]) -> list[str]:
-        """``tokens`` without the assistant's name they start with, whatever it is ("hey
-        olly, turn off the light", "computer, lights off"): a word the reader does not know
-        and no name of this home holds, said before "hey"'s request or a command's first word.
-        """
+        """``tokens`` without the assistant's name they start or end with, whatever it is
+        ("hey olly, turn off the light", "coffee please, olly"): a word the reader does not
+        know and no name of this home holds, said before "hey"'s request or a command's
+        first word, or after "please" at the end."""
+        if len(tokens) > 2 and tokens[-2] in _SIGN_OFFS and self._a_name(tokens[-1]):
+            tokens = tokens[:-1]  # "coffee please, olly"
         lead = 1 if tokens[:1] and tokens[0] in _WAKE_LEADS else 0
         if len(tokens) < lead + 2:
             return tokens
         name, after = tokens[lead], tokens[lead + 1]
-        unknown = bool(self.unknown_words([name], frozenset())) and not self.finder.names_word(name)
-        if unknown and (lead or after in _COMMAND_STARTS):
+        if self._a_name(name) and (lead or after in _COMMAND_STARTS):
             return tokens[lead + 1 :]
         return tokens
+
+    def _a_name(self, word: str) -> bool:
+        """A word the reader does not know and no name of this home holds."""
+        return bool(self.unknown_words([word], frozenset())) and not self.finder.names_word(word)
 
     def unknown_words(self, tokens: Sequence[str], used: frozenset[int]) -> list[int]:
         """Positions of words that are neither a way of asking (the training sentences'
@@ -716,6 +721,8 @@ _COMMAND_STARTS = frozenset({
     "activate", "enable", "disable", "run", "get", "let's", "do",
 })  # fmt: skip
 """First words of a request: a word before one of them that no name holds is an address."""
+_SIGN_OFFS = frozenset({"please", "thanks", "now"})
+"""Words a request ends with before the name of the one asked ("... please, olly")."""
 _OTHER_DAYS = frozenset({
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
     "february", "march", "april", "may", "june", "july", "august", "september", "october",

@@ -186,6 +186,7 @@ def test_a_yes_no_question_asks_about_one_state(
         # the assistant's name, whatever it is, is not a device
         ("hey olly turn off the desk light", "HassTurnOff", {}, ["light.desk_led"]),
         ("siri open the blinds", "HassTurnOn", {}, ["cover.living_room_blinds"]),
+        ("turn on the coffee machine please olly", "HassTurnOn", {}, ["switch.coffee_machine"]),
         # "turn ... down" is a step, not off; the words settle which way
         ("can you turn the lights down", "HassLightSet", {"brightness_step": "down"},
          ["light.living_room_lamp"]),
