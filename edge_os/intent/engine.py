@@ -1,8 +1,9 @@
 """The intent stage: cache, compiled grammar, then the optional fallback recogniser.
 
-Results carry their path ("cache", "grammar", "llm"); below ``min_confidence`` a result
-counts as not understood. The cache remembers recent sentences (per area) so a repeated
-command costs a dict lookup.
+Results carry their path ("cache", "grammar", "model", "llm"); below ``min_confidence`` a
+result counts as not understood. The cache remembers recent sentences the grammar read (per
+area) so a repeated command costs a dict lookup; a learned or LLM reading is read again
+each time, so it keeps its path, and with it the question asked before it is acted on.
 """
 
 from __future__ import annotations
@@ -49,7 +50,13 @@ class IntentEngine:
         self._cache: OrderedDict[tuple[str, str | None], IntentResult] = OrderedDict()
 
     def recognize_all(
-        self, text: str, *, area: str | None = None, context: Sequence[IntentResult] = ()
+        self,
+        text: str,
+        *,
+        area: str | None = None,
+        context: Sequence[IntentResult] = (),
+        fallback: bool = True,
+        remember: bool = True,
     ) -> list[IntentResult]:
         """Every command in ``text``: "turn off the lights and lock the front door" is two.
 
@@ -61,34 +68,41 @@ class IntentEngine:
 
         ``context`` is what the conversation last asked (within its window): "and the
         bedroom too" repeats it for the bedroom, "turn it off" and "brighter" act on its
-        devices.
+        devices. ``fallback`` False leaves the LLM out; ``remember`` False leaves the cache
+        as it was (a look before the real reading: "is this understood at all?").
         """
         whole = self.grammar.recognize(text, area=area or self.default_area)
         if whole.understood:
-            return [self.recognize(text, area=area)]
+            return [self.recognize(text, area=area, remember=remember)]
         if context:
             again = follow_up(text, context, self.finder, self.grammar.registry)
             if again:
                 return again
         clauses = split_clauses(words(text))
         if len(clauses) > 1:
-            results = self._clauses(clauses, area)
+            results = self._clauses(clauses, area, remember=remember)
             if results is not None:
                 return results
         devices = [t for result in context for t in result.targets]
-        return [self.recognize(text, area=area, context=devices)]
+        return [
+            self.recognize(text, area=area, context=devices, fallback=fallback, remember=remember)
+        ]
 
-    def _clauses(self, clauses: list[list[str]], area: str | None) -> list[IntentResult] | None:
+    def _clauses(
+        self, clauses: list[list[str]], area: str | None, *, remember: bool = True
+    ) -> list[IntentResult] | None:
         results: list[IntentResult] = []
         previous: list[str] | None = None
         for clause in clauses:
             said = clause
             if previous is not None and only_names(clause, self.finder):
                 said = verb_of(previous, self.finder) + drop_article(clause)
-            result = self.recognize(" ".join(said), area=area, fallback=False)
+            result = self.recognize(" ".join(said), area=area, fallback=False, remember=remember)
             if not result.understood and previous is not None and said is clause:
                 said = verb_of(previous, self.finder) + drop_article(clause)
-                result = self.recognize(" ".join(said), area=area, fallback=False)
+                result = self.recognize(
+                    " ".join(said), area=area, fallback=False, remember=remember
+                )
             if not result.understood:
                 return None
             results.append(result)
@@ -102,11 +116,13 @@ class IntentEngine:
         area: str | None = None,
         fallback: bool = True,
         context: Sequence[str] = (),
+        remember: bool = True,
     ) -> IntentResult:
         """Recognise ``text``; never raises for a sentence it does not understand.
 
         ``fallback`` False leaves the LLM out (for one clause of a longer sentence);
-        ``context``: devices a sentence naming none is about (the learned reader's)."""
+        ``context``: devices a sentence naming none is about (the learned reader's);
+        ``remember`` False does not put the reading in the cache."""
         started = time.perf_counter()
         area = area or self.default_area
         key = (" ".join(words(text)), area)
@@ -129,7 +145,15 @@ class IntentEngine:
             )
             result = IntentResult(text=text, intent=None, path=result.path)
         result = replace(result, latency_ms=(time.perf_counter() - started) * 1000)
-        if result.understood and self.settings.cache_size and not context:
+        # only the grammar's readings: a learned or LLM reading served as "cache" would
+        # lose the path that makes the command path ask before acting on it
+        if (
+            remember
+            and result.understood
+            and result.path == "grammar"
+            and self.settings.cache_size
+            and not context
+        ):
             self._cache[key] = result
             if len(self._cache) > self.settings.cache_size:
                 self._cache.popitem(last=False)

@@ -222,8 +222,15 @@ class CommandPipeline:
         return heard_text(transcript, lambda text: self._parses(text, source))
 
     def _parses(self, text: str, source: Source) -> bool:
-        """Whether every command of ``text`` is understood for this home."""
-        results = self._recognize(text, source, scheduled=False)
+        """Whether every command of ``text`` is understood for this home, by the grammar or
+        the learned reader (a look only: no LLM, and the cache is left as it was)."""
+        recognize_all = getattr(self.recognizer, "recognize_all", None)
+        if recognize_all is None:
+            return self.recognizer.recognize(text, area=self.area).understood
+        results = recognize_all(
+            text, area=self.area, context=self._context_of(source), fallback=False,
+            remember=False,
+        )  # fmt: skip
         return bool(results) and all(r.understood for r in results)
 
     @contextmanager
@@ -438,12 +445,16 @@ class CommandPipeline:
         recognize_all = getattr(self.recognizer, "recognize_all", None)
         if recognize_all is None:
             return [self.recognizer.recognize(text, area=self.area)]
-        context: list[IntentResult] = []
-        last = None if scheduled else self._context.get(source)
-        if last is not None and self._clock() - last[0] <= self.context_seconds:
-            context = last[1]
+        context = [] if scheduled else self._context_of(source)
         found: list[IntentResult] = recognize_all(text, area=self.area, context=context)
         return found
+
+    def _context_of(self, source: Source) -> list[IntentResult]:
+        """What the conversation from ``source`` last asked, within its window."""
+        last = self._context.get(source)
+        if last is not None and self._clock() - last[0] <= self.context_seconds:
+            return list(last[1])
+        return []
 
     def _held(self, result: IntentResult) -> bool:
         """Whether a model's reading is asked before it is acted on."""

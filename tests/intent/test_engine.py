@@ -46,6 +46,17 @@ def test_cache_answers_repeats(registry: DeviceRegistry) -> None:
     assert engine.recognize("no such thing").path == "grammar"  # misses are not cached
 
 
+def test_a_guess_is_never_served_from_the_cache(registry: DeviceRegistry) -> None:
+    # a repeated LLM (or learned) reading must stay a guess: "cache" would skip the question
+    fallback = RecordingFallback(
+        IntentResult("x", "HassTurnOn", {}, ("switch.coffee_machine",), 0.6, "llm")
+    )
+    engine = IntentEngine(registry, IntentSettings(cache_size=8), fallback=fallback)
+    assert engine.recognize("get the bean juice going").path == "llm"
+    assert engine.recognize("get the bean juice going").path == "llm"
+    assert len(fallback.asked) == 2
+
+
 def test_low_confidence_counts_as_not_understood(registry: DeviceRegistry) -> None:
     fallback = RecordingFallback(IntentResult("x", "HassTurnOn", {}, ("light.desk_led",), 0.2))
     engine = IntentEngine(registry, IntentSettings(min_confidence=0.5), fallback=fallback)
