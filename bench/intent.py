@@ -47,6 +47,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.plotting import pyplot  # noqa: E402
 from edge_os.config.loader import load_config, parse_config  # noqa: E402
 from edge_os.config.settings import IntentSettings  # noqa: E402
 from edge_os.devices.registry import DeviceRegistry  # noqa: E402
@@ -450,13 +451,8 @@ def _brief(summary: dict[str, Any]) -> dict[str, Any]:
 
 def plot(results: dict[str, Any], out: Path) -> None:
     """Exact match per data set and p50/p95 per data set, edge-os beside hassil."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib not installed: no plot")
+    plt = pyplot()
+    if plt is None:
         return
     sets = {"HA tests": results["ha_tests"]}
     sets.update({f"sampled: {k}": v for k, v in results["sampled"].items()})

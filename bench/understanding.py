@@ -48,6 +48,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.intent import HassilRecognizer  # noqa: E402
+from bench.plotting import pyplot  # noqa: E402
 from edge_os.config.loader import load_config  # noqa: E402
 from edge_os.config.settings import Config, IntentSettings  # noqa: E402
 from edge_os.devices.registry import DeviceRegistry  # noqa: E402
@@ -285,13 +286,8 @@ def _brief(results: dict[str, Any]) -> dict[str, Any]:
 
 def plot(results: dict[str, Any], out: Path) -> None:
     """Exact match per set and reader; risk against coverage of the learned reader."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib not installed: no plot")
+    plt = pyplot()
+    if plt is None:
         return
     names = [n for n in results["sets"] if n.endswith("heldout")]
     peers = ("edge_os", "grammar_only", "hassil")

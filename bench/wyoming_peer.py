@@ -48,7 +48,6 @@ import os
 import platform
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,11 +62,11 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 from bench.intent import HassilRecognizer  # noqa: E402
+from bench.plotting import pyplot  # noqa: E402
 from edge_os.config.loader import load_config  # noqa: E402
 from edge_os.devices.registry import DeviceRegistry  # noqa: E402
 from edge_os.intent.plan import plan  # noqa: E402
-from edge_os.service.bench import DEMO_RECORDING  # noqa: E402
-from edge_os.service.metrics import percentile  # noqa: E402
+from edge_os.service.bench import DEMO_RECORDING, summary  # noqa: E402
 from edge_os.stt.whisper import resolve_model_dir  # noqa: E402
 from edge_os.tts.piper_voice import resolve_voice  # noqa: E402
 
@@ -416,17 +415,6 @@ def edge_os_round(items: list[dict[str, Any]], work: Path) -> dict[str, Any]:
 # --- the run -----------------------------------------------------------------------------
 
 
-def _summary(values: list[float]) -> dict[str, float]:
-    values = [v for v in values if v is not None]
-    if not values:
-        return {}
-    return {
-        "n": len(values),
-        "p50": round(statistics.median(values), 1),
-        "p95": round(percentile(values, 0.95), 1),
-    }
-
-
 def summarise(
     runs: list[dict[str, Any]], items: list[dict[str, Any]], part: slice
 ) -> dict[str, Any]:
@@ -444,7 +432,7 @@ def summarise(
     return {
         "commands": total,
         "right_actions": right,
-        "end_of_speech_to_ms": {stage: _summary(v) for stage, v in stages.items()},
+        "end_of_speech_to_ms": {stage: summary(v) for stage, v in stages.items()},
     }
 
 
@@ -534,13 +522,8 @@ def main() -> int:
 
 def plot(results: dict[str, Any], out: Path) -> None:
     """End of speech -> PUBACK and -> first audio, p50 with p95 bars, per pipeline."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib not installed: no plot")
+    plt = pyplot()
+    if plt is None:
         return
     names = ("edge_os", *SETTINGS)
     figure, axes = plt.subplots(1, 2, figsize=(11, 4))

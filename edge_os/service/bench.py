@@ -53,7 +53,8 @@ def repeated(audio: AudioChunk, repeat: int, gap_seconds: float = GAP_SECONDS) -
     return AudioChunk((audio.pcm + gap) * repeat, INTERNAL_FORMAT, 0)
 
 
-def _summary(values: list[float]) -> dict[str, float]:
+def summary(values: list[float]) -> dict[str, float]:
+    """Count, p50, p95, min and max of ``values`` (milliseconds), rounded; {} when empty."""
     if not values:
         return {}
     return {
@@ -159,14 +160,14 @@ def run_bench(
         "commands": len(stages.get("stt", [])),
         "actions": {status: statuses.count(status) for status in sorted(set(statuses))},
         "end_of_speech_to_ms": {
-            "transcript": _summary(stages.get("stt", [])),
-            "intent": _summary(stages.get("intent", [])),
-            "mqtt_acknowledged": _summary(stages.get("action", [])),
-            "first_audio": _summary(stages.get("first_audio", [])),
+            "transcript": summary(stages.get("stt", [])),
+            "intent": summary(stages.get("intent", [])),
+            "mqtt_acknowledged": summary(stages.get("action", [])),
+            "first_audio": summary(stages.get("first_audio", [])),
         },
         "learned_path": {
             "sentences": learned,
-            "latency_ms": _summary([x["latency_ms"] for x in learned if x["path"] == "model"]),
+            "latency_ms": summary([x["latency_ms"] for x in learned if x["path"] == "model"]),
         },
         "load_ms": load_ms,
         "audio_seconds": round(sum(x.seconds for x in streams), 1),

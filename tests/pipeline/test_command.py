@@ -78,16 +78,21 @@ def pipeline(
     )
 
 
+def grammar_pipeline(registry: DeviceRegistry, gpio: GpioDriver) -> CommandPipeline:
+    """The example home's command pipeline with its real intent engine."""
+    config = load_config(EXAMPLE_HOME)
+    engine = build_engine(registry, config.intent, config.site.area)
+    return pipeline(registry, gpio, engine, Clock())
+
+
 def statuses(events: list[Event]) -> list[str]:
     return [e.to_dict()["status"] for e in events if e.type.value == "action"]
 
 
 def test_grammar_actions_run_at_once(parts: tuple[DeviceRegistry, GpioDriver]) -> None:
     registry, gpio = parts
-    config = load_config(EXAMPLE_HOME)
-    engine = build_engine(registry, config.intent, config.site.area)
     events: list[Event] = []
-    report = pipeline(registry, gpio, engine, Clock()).handle_text(
+    report = grammar_pipeline(registry, gpio).handle_text(
         "turn on the office heater", events.append
     )
     assert statuses(events) == ["done"]
@@ -252,9 +257,7 @@ def test_sensitive_actions_are_refused_over_mqtt(
     parts: tuple[DeviceRegistry, GpioDriver],
 ) -> None:
     registry, gpio = parts
-    config = load_config(EXAMPLE_HOME)
-    engine = build_engine(registry, config.intent, config.site.area)
-    command = pipeline(registry, gpio, engine, Clock())
+    command = grammar_pipeline(registry, gpio)
     events: list[Event] = []
     report = command.handle_text("unlock the front door", events.append, source="mqtt")
     assert statuses(events) == ["failed"]
@@ -326,9 +329,7 @@ def test_the_unbiased_reading_is_taken_when_only_it_is_understood(
     parts: tuple[DeviceRegistry, GpioDriver],
 ) -> None:
     registry, gpio = parts
-    config = load_config(EXAMPLE_HOME)
-    engine = build_engine(registry, config.intent, config.site.area)
-    command = pipeline(registry, gpio, engine, Clock())
+    command = grammar_pipeline(registry, gpio)
     command.stt = BiasGarbled("Tarn, Offi, Steeter.", "Turn on the office heater.")
     report = command.handle_audio(SPOKEN, lambda _event: None)
     assert report.text == "Turn on the office heater."
