@@ -77,8 +77,8 @@ def _gold(
 ) -> dict[str, Any] | None:
     """The gold of one request (None: its scenario is not this home's)."""
     source = f"slurp test.jsonl:{sid}"
-    gold = {int(k): v for k, v in curation["gold"].items()}
-    if sid in set(curation["none"]):
+    gold = curation["gold"]
+    if sid in curation["none"]:
         return {"intent": None, "slots": {}, "targets": []}
     if sid in gold:
         slots = dict(gold[sid].get("slots", {}))
@@ -114,6 +114,8 @@ def _gold(
 def build(out: Path) -> dict[str, Any]:
     curation = YAML(typ="safe").load((DATA / "curation.yaml").read_text(encoding="utf-8"))
     areas, entities = _home(DATA / "home.yaml")
+    curation["gold"] = {int(k): v for k, v in curation["gold"].items()}
+    curation["none"] = set(curation["none"])
     excluded = {i: why for why, ids in curation["exclude"].items() for i in ids}
     home_lines: list[dict[str, Any]] = []
     other_lines: list[dict[str, Any]] = []
@@ -147,7 +149,7 @@ def build(out: Path) -> dict[str, Any]:
             raise SystemExit(f"{source}: gold moves nothing in the home")
         line["source"] = source
         home_lines.append(line)
-    for name in (*curation["none"], *map(int, curation["gold"]), *excluded):
+    for name in (*curation["none"], *curation["gold"], *excluded):
         if name not in seen:
             raise SystemExit(f"curation names slurp_id {name}, which test.tsv lacks")
     out.mkdir(parents=True, exist_ok=True)

@@ -48,7 +48,7 @@ ASSISTANT_NAMES = (
     "jarvis", "mycroft", "rhasspy", "alexa", "computer", "siri", "google", "cortana", "bixby",
 )  # fmt: skip
 """Wake words' names, cut from the start or end of a transcript that still holds them."""
-_WAKE_LEADS = ("hey", "hi", "ok", "okay")
+WAKE_LEADS = ("hey", "hi", "ok", "okay")
 FILLERS = frozenset(
     {"um", "uh", "uhm", "erm", "er", "hmm", "just", "ok", "okay", "so", "well", "oh", "hey",
      "kindly", "now", "thanks", "actually", "maybe", "like"}
@@ -91,7 +91,7 @@ def _slip_variants(tokens: list[str]) -> list[list[str]]:
 
 def strip_wake_phrase(tokens: list[str]) -> list[str]:
     """Remove "hey jarvis" / "jarvis" at the start and "jarvis" at the end."""
-    if len(tokens) > 1 and tokens[0] in _WAKE_LEADS and tokens[1] in ASSISTANT_NAMES:
+    if len(tokens) > 1 and tokens[0] in WAKE_LEADS and tokens[1] in ASSISTANT_NAMES:
         tokens = tokens[2:]
     elif tokens and tokens[0] in ASSISTANT_NAMES:
         tokens = tokens[1:]

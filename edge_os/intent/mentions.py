@@ -14,7 +14,6 @@ Pure functions of the words and the registry: no model, no state.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -322,8 +321,8 @@ def _order(mention: Mention) -> tuple[float, int, bool, int]:
 
 
 def _is_tv(entity: Entity) -> bool:
-    said = " ".join((entity.name, *entity.aliases, entity.device_class or "")).casefold()
-    return bool(NOUN_GROUPS["tv"] & set(re.findall(r"[a-z0-9']+", said)))
+    said = words(" ".join((entity.name, *entity.aliases, entity.device_class or "")))
+    return bool(NOUN_GROUPS["tv"] & set(said))
 
 
 def entities_of(

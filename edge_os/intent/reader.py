@@ -36,7 +36,7 @@ from typing import Any
 from edge_os.devices.entity import Domain, Entity
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.compiled import words
-from edge_os.intent.grammar import FILLERS, MAX_WORDS, strip_wake_phrase
+from edge_os.intent.grammar import FILLERS, MAX_WORDS, WAKE_LEADS, strip_wake_phrase
 from edge_os.intent.mentions import (
     CLOSE,
     NOUN_GROUPS,
@@ -712,7 +712,7 @@ def _turned_up_or_down(tokens: Sequence[str]) -> int:
     return int("up" in said) - int("down" in said)
 
 
-_WAKE_LEADS = frozenset({"hey", "hi", "hello", "ok", "okay", "yo"})
+_WAKE_LEADS = frozenset({*WAKE_LEADS, "hello", "yo"})
 _COMMAND_STARTS = frozenset({
     "turn", "switch", "set", "make", "put", "please", "can", "could", "would", "will", "start",
     "stop", "open", "close", "lock", "unlock", "dim", "brighten", "raise", "lower", "increase",
@@ -723,23 +723,23 @@ _COMMAND_STARTS = frozenset({
 """First words of a request: a word before one of them that no name holds is an address."""
 _SIGN_OFFS = frozenset({"please", "thanks", "now"})
 """Words a request ends with before the name of the one asked ("... please, olly")."""
-_OTHER_DAYS = frozenset({
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
-    "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december", "tomorrow", "tomorrow's", "yesterday", "yesterday's", "next", "last",
-    "until", "till", "ago", "since", "christmas", "easter", "halloween", "thanksgiving",
-    "birthday", "holiday", "zone", "standard",
-})  # fmt: skip
+_WEEKDAYS = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+)
+_OTHER_DAYS = _WEEKDAYS | {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "tomorrow", "tomorrow's", "yesterday", "yesterday's",
+    "next", "last", "until", "till", "ago", "since", "christmas", "easter", "halloween",
+    "thanksgiving", "birthday", "holiday", "zone", "standard",
+}  # fmt: skip
 """Words that put a time or date question elsewhere or on another day ("the time in Tokyo",
 "what day is Christmas"): the current time and date only answer for here and now."""
 
 
-_LATER = frozenset({
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mondays",
-    "tuesdays", "wednesdays", "thursdays", "fridays", "saturdays", "sundays", "tomorrow",
-    "tonight", "later", "am", "pm", "a.m.", "p.m.", "o'clock", "everyday", "daily", "weekly",
-    "weekdays", "weekends", "until", "till", "noon", "midnight",
-})  # fmt: skip
+_LATER = _WEEKDAYS | {f"{day}s" for day in _WEEKDAYS} | {
+    "tomorrow", "tonight", "later", "am", "pm", "a.m.", "p.m.", "o'clock", "everyday", "daily",
+    "weekly", "weekdays", "weekends", "until", "till", "noon", "midnight",
+}  # fmt: skip
 _DURATIONS = frozenset({"second", "seconds", "minute", "minutes", "hour", "hours"})
 
 

@@ -216,9 +216,11 @@ class WhisperSpeechToText:
                 return ""  # faster-whisper's own test for a window with no speech in it
             return said_once(str(tokenizer.decode(tokens)))
 
+        def unbiased() -> str:
+            return decode(model.get_prompt(tokenizer, [], without_timestamps=True))
+
         biased = bool(previous or options.get("hotwords"))
-        plain = model.get_prompt(tokenizer, [], without_timestamps=True)
-        return decode(prompt), (lambda: decode(plain)) if biased else None
+        return decode(prompt), unbiased if biased else None
 
 
 def said_once(text: str) -> str:
