@@ -1,7 +1,8 @@
 """Real test speech made on the fly with espeak-ng and sox (Debian packages).
 
 Clips are written as 16 kHz mono 16-bit WAV into a cache folder shared by the session,
-so every test that asks for the same sentence and voice gets the same file.
+so every test that asks for the same sentence and voice gets the same file. sox runs
+without dither (``-D``), so a clip is the same on every run and machine.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ def _need(tool: str) -> str:
 
 def _cached(key: str, suffix: str = ".wav") -> Path:
     CACHE.mkdir(exist_ok=True)
-    return CACHE / (hashlib.sha1(key.encode()).hexdigest()[:16] + suffix)
+    # "no dither": sox dithers by default, so a clip differed from run to run
+    return CACHE / (hashlib.sha1(f"no dither|{key}".encode()).hexdigest()[:16] + suffix)
 
 
 def espeak(text: str, voice: str = "en-us", speed_wpm: int = 160, pitch: int = 50) -> Path:
@@ -48,7 +50,7 @@ def espeak(text: str, voice: str = "en-us", speed_wpm: int = 160, pitch: int = 5
             capture_output=True,
         )
         subprocess.run(
-            [_need("sox"), str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)],
+            [_need("sox"), "-D", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)],
             check=True,
             capture_output=True,
         )
@@ -89,7 +91,7 @@ def concat(
                 parts.append(str(silence))
             parts.append(str(clip))
         subprocess.run(
-            [_need("sox"), *parts, str(out), "pad", str(lead_seconds), str(tail_seconds)],
+            [_need("sox"), "-D", *parts, str(out), "pad", str(lead_seconds), str(tail_seconds)],
             check=True,
             capture_output=True,
         )
@@ -136,8 +138,9 @@ def with_noise(clip: Path, snr_db: float, seed: int = 1) -> Path:
             capture_output=True,
         )
         have = _rms(noise)
+        gain = str(noise_rms / have)
         subprocess.run(
-            [_need("sox"), "-m", str(clip), "-v", str(noise_rms / have), str(noise), str(out)],
+            [_need("sox"), "-D", "-m", str(clip), "-v", gain, str(noise), str(out)],
             check=True,
             capture_output=True,
         )

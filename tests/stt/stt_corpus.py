@@ -88,10 +88,10 @@ def piper_16k(text: str) -> Path:
     import subprocess
 
     source = piper(text)
-    out = source.with_name(source.stem + "-16k.wav")
+    out = source.with_name(source.stem + "-16k-nodither.wav")
     if not out.exists():
-        subprocess.run(
-            ["sox", str(source), "-r", "16000", "-c", "1", "-b", "16", str(out)],
+        subprocess.run(  # no dither: the same samples on every run
+            ["sox", "-D", str(source), "-r", "16000", "-c", "1", "-b", "16", str(out)],
             check=True,
             capture_output=True,
         )
