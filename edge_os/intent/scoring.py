@@ -3,7 +3,9 @@
 Exact means the intent and every gold slot are right, and the planned device actions are
 the gold's: nothing moves that the gold leaves alone (``wrong-action``, worse than not
 understanding), something moves when the gold moves something (``missed-action``), and
-all of what the gold moves by area or domain moves (``partial-action``).
+all of what the gold moves by area or domain moves (``partial-action``). A reading that
+finds no device for a device's intent refuses, as not understanding does: where the gold
+is that nothing happens, it is right.
 
 Slots compare by meaning, not spelling: ``area`` and ``floor`` by id, name or alias (or
 all targets standing there), ``name`` against the targeted entities' names (a name several
@@ -306,6 +308,18 @@ def variants(sample: Sample) -> list[Sample]:
     ]
 
 
+def finds_nothing(result: IntentResult) -> bool:
+    """Whether a reading names no device for a device's intent ("turn on the fan" in a home
+    without one): nothing moves and the answer is "Sorry, I couldn't find a device for
+    that", a refusal like not understanding."""
+    return (
+        result.intent is not None
+        and result.intent not in QUERY_INTENTS - {"HassGetState", "HassClimateGetTemperature"}
+        and not result.targets
+        and not result.alternatives
+    )
+
+
 def judge(
     sample: Sample, result: IntentResult, registry: DeviceRegistry, area: str | None
 ) -> Verdict:
@@ -316,7 +330,8 @@ def judge(
     if sample.intent is not None and result.intent is None:
         failures.append(("not-understood", ""))
     elif sample.intent is None and result.intent is not None:
-        failures.append(("false-accept", f"got {result.intent}"))
+        if not finds_nothing(result):
+            failures.append(("false-accept", f"got {result.intent}"))
     elif not intent_ok:
         failures.append(("wrong-intent", f"got {result.intent}, want {sample.intent}"))
     slots_ok = 0

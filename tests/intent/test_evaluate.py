@@ -222,6 +222,20 @@ def test_actions_beyond_the_gold_are_wrong(ha_home: DeviceRegistry) -> None:
         0.0, 1, {"missed-action": 1})  # fmt: skip
 
 
+def test_a_reading_that_finds_no_device_refuses(ha_home: DeviceRegistry) -> None:
+    def judged(result: IntentResult) -> dict[str, object]:
+        return score([Sample("s", None, {})], Canned({"s": result}), ha_home, None)
+
+    # "turn on the fan" in a home without one: "Sorry, I couldn't find a device for that"
+    nothing = IntentResult("s", "HassTurnOn", {"domain": "fan"}, (), 1.0, "grammar", 1.0)
+    assert (judged(nothing)["exact_match"], judged(nothing)["false_accept"]) == (1.0, 0)
+    # asking which of two devices is not refusing, and a timer needs no device
+    which = IntentResult("s", "HassTurnOn", {}, (), 0.9, "model", 1.0,
+                         alternatives=("light.kitchen_light", "light.counter_light"))  # fmt: skip
+    timer = IntentResult("s", "HassStartTimer", {"minutes": 5}, (), 1.0, "grammar", 1.0)
+    assert [judged(r)["false_accept"] for r in (which, timer)] == [1, 1]
+
+
 def test_latency_is_reported_per_path(ha_home: DeviceRegistry) -> None:
     def said(text: str, path: IntentPath, latency_ms: float) -> IntentResult:
         return IntentResult(text, None, path=path, latency_ms=latency_ms)
