@@ -59,6 +59,9 @@ WHOLE_HOME = frozenset(
 alone means lights, switches, fans and media players: never a lock, door or thermostat."""
 _GROUP_OF: dict[str, str] = {w: g for g, ws in NOUN_GROUPS.items() for w in ws}
 _STOP = frozenset({"the", "a", "an", "my", "our", "your", "of", "in", "on", "at", "to", "and"})
+_DRINKS = {"espresso": "coffee", "latte": "coffee", "cappuccino": "coffee", "americano": "coffee",
+           "espressos": "coffee", "lattes": "coffee", "cappuccinos": "coffee"}  # fmt: skip
+"""Drinks the coffee machine makes: said, they name it."""
 SYNONYM_CREDIT = 0.8
 """Part of a word's weight a same-kind word earns ("lamp" said for "light")."""
 FUZZY_CREDIT = 0.85
@@ -182,6 +185,8 @@ class MentionFinder:
     def find(self, text_or_tokens: str | Sequence[str]) -> Mentions:
         """The devices, areas, floors and kinds of device ``text`` mentions."""
         tokens = words(text_or_tokens) if isinstance(text_or_tokens, str) else list(text_or_tokens)
+        if "coffee" in self._weight:  # "an espresso" is the coffee machine's
+            tokens = [_DRINKS.get(t, t) for t in tokens]
         found = Mentions(tokens)
         for index, token in enumerate(tokens):
             group = _GROUP_OF.get(token)

@@ -144,6 +144,29 @@ _QUESTION_STARTS = frozenset({
     "is", "are", "was", "were", "what", "what's", "whats", "which", "who", "how", "how's",
     "hows", "does", "did", "do", "any", "has", "have", "where", "when", "why",
 })  # fmt: skip
+_DISCOURSE = frozenset({"so", "and", "but", "well", "okay", "ok", "um", "uh", "oh", "hey"})
+_PERFECT = frozenset({"been", "you", "u", "i", "we", "they", "anyone", "anybody", "someone",
+                      "somebody", "everyone"})  # fmt: skip
+"""Words that make "have ..." a question ("have you", "has it been")."""
+
+
+def _how_it_is(tokens: Sequence[str]) -> bool:
+    """ "what's the chandelier up to", "how are the blinds", "check the lamp": its state,
+    not "how do i", "how loud is it" or "what volume is it"."""
+    if _DO_WORDS & set(tokens) or _ATTRIBUTES & set(tokens):
+        return False
+    if tokens[0] == "check":
+        return True  # "check the desk light for me"
+    if tokens[0] not in _HOW_STARTS:
+        return False
+    return tokens[0] not in {"how", "what"} or tokens[1] in {"is", "are", "'s", "state"}
+
+
+_ATTRIBUTES = frozenset({"loud", "bright", "hot", "warm", "cold", "volume", "brightness",
+                         "temperature", "color", "colour", "level", "song", "track", "playing",
+                         "time", "much", "many", "long", "do", "can", "to", "should"})  # fmt: skip
+_HOW_STARTS = frozenset({"what", "what's", "whats", "how", "how's", "hows", "where",
+                         "where's", "wheres"})  # fmt: skip
 _MODALS = frozenset({"will", "would", "should", "shall", "might", "may", "must"})
 _ASKED = frozenset({"you", "u", "ya", "i", "we"})
 """Who a request asks ("would you", "shall we"): with anyone else these modals ask ("will
@@ -169,28 +192,46 @@ _UP_WORDS = frozenset(
         "more",
         "higher",
         "lock",
+        "locked",
+        "opening",
+        "opened",
+        "secure",
+        "bolt",
     }
 )
 _DOWN_WORDS = frozenset({"off", "down", "disable", "deactivate", "kill", "shut", "stop",
                          "close", "lower", "dim", "dimmer", "decrease", "quieter", "cooler",
                          "less", "reduce", "unlock", "unlocked", "darker", "darken",
-                         "dimmed", "softer"})  # fmt: skip
+                         "dimmed", "softer", "closing", "closed", "unsecure",
+                         "unbolt"})  # fmt: skip
 _NEGATIONS = frozenset({"not", "don't", "dont", "no", "never", "doesn't", "isn't", "won't"})
-_LOCK_SENSE = {"open": "unlock", "opened": "unlocked", "close": "lock", "closed": "lock"}
+_LOCK_SENSE = {"open": "unlock", "opened": "unlocked", "opening": "unlock", "close": "lock",
+               "closed": "lock", "closing": "lock"}  # fmt: skip
 """A lock opens when it unlocks: its own direction words."""
 _TOO_MUCH = frozenset({"loud", "bright", "hot", "warm", "high", "noisy", "light"})
 _TOO_LITTLE = frozenset({"quiet", "dark", "cold", "chilly", "low", "dim", "soft"})
 STATE_WORDS: dict[str, str] = {
     "on": "on", "active": "on", "lit": "on", "shining": "on", "powered": "on", "running": "on",
     "spinning": "on", "whirling": "on", "working": "on", "glowing": "on", "enabled": "on",
-    "illuminated": "on",
+    "illuminated": "on", "lighted": "on", "burning": "on", "going": "on", "operating": "on",
+    "operational": "on", "functioning": "on", "humming": "on", "whirring": "on",
+    "blowing": "on", "rotating": "on", "activated": "on", "energized": "on", "live": "on",
+    "started": "on", "engaged": "on",
     "off": "off", "inactive": "off", "deactivated": "off", "disabled": "off", "dark": "off",
+    "unlit": "off", "unpowered": "off", "stopped": "off", "resting": "off", "asleep": "off",
+    "sleeping": "off", "dormant": "off", "extinguished": "off", "disengaged": "off",
     "open": "open", "opened": "open", "unsealed": "open", "up": "open", "raised": "open",
+    "ajar": "open", "lifted": "open", "retracted": "open",
     "closed": "closed", "shut": "closed", "down": "closed", "lowered": "closed",
+    "sealed": "closed",
     "locked": "locked", "bolted": "locked", "secure": "locked", "secured": "locked",
+    "latched": "locked", "fastened": "locked", "deadbolted": "locked",
     "unlocked": "unlocked", "unbolted": "unlocked", "unsecured": "unlocked",
-    "playing": "playing", "paused": "paused", "idle": "idle", "standby": "standby",
-    "cleaning": "cleaning", "vacuuming": "cleaning", "docked": "docked", "charging": "docked",
+    "unlatched": "unlocked", "unfastened": "unlocked",
+    "playing": "playing", "streaming": "playing", "paused": "paused", "idle": "idle",
+    "standby": "standby",
+    "cleaning": "cleaning", "vacuuming": "cleaning", "sweeping": "cleaning",
+    "hoovering": "cleaning", "docked": "docked", "charging": "docked", "parked": "docked",
     # Home Assistant's states on the way from one to the other
     "opening": "opening", "closing": "closing", "locking": "locking", "unlocking": "unlocking",
     "jammed": "jammed", "stuck": "jammed",
@@ -212,9 +253,14 @@ def is_question(tokens: Sequence[str]) -> bool:
     """Whether the sentence asks rather than tells ("is the lamp on?", "check if ...").
 
     A question mark alone does not tell: "get the vacuum going, would you?" is a request."""
+    while tokens and tokens[0] in _DISCOURSE:
+        tokens = tokens[1:]  # "so is the gate open"
     if not tokens:
         return False
-    if tokens[0] in _QUESTION_STARTS:
+    if tokens[0] in {"have", "has"}:
+        # "have the lights been left on" asks; "have the vacuum go home" tells
+        return bool(_PERFECT & set(tokens[1:]))
+    if tokens[0] in _QUESTION_STARTS or tokens[:2] in (["check", "the"], ["check", "on"]):
         return True
     if tokens[0] in _MODALS and tokens[1:2] and tokens[1] not in _ASKED:
         # "will the weather be cold", not "will you close the blinds"
@@ -324,6 +370,9 @@ class Reader:
                                           targeting.used)  # fmt: skip
                 elif not able:
                     return unsure("none of the devices named can do it")
+                elif self.unknown_words(tokens, targeting.used):
+                    # "the skylight in the attic": not a question of which attic device
+                    return unsure("it names a device this home does not have")
                 else:
                     latency_ms = (time.perf_counter() - started) * 1000
                     return IntentResult(
@@ -364,6 +413,15 @@ class Reader:
         )
 
     def classify(self, tokens: Sequence[str], found: Mentions) -> tuple[str, Meaning, float]:
+        """The most likely class of the sentence with its names made plain: see
+        :meth:`_classify`. "All the way up" and "full brightness" are the top, not a step
+        towards it."""
+        name, meaning, probability = self._classify(tokens, found)
+        if _full(tokens) and (name == "brighter" or (name == "on" and _LIGHT_WORDS & set(tokens))):
+            return "set_brightness", MEANINGS["set_brightness"], probability
+        return name, meaning, probability
+
+    def _classify(self, tokens: Sequence[str], found: Mentions) -> tuple[str, Meaning, float]:
         """The most likely class of the sentence with its names made plain.
 
         When the runner-up means the opposite ("louder" against "quieter") and is not far
@@ -371,12 +429,23 @@ class Reader:
         together, so a near tie is no reading at all."""
         plain = training_sentence(self.plain_words(tokens, found))
         ranked = self.classifier.ranked(self.encoder.encode([plain])[0])
+        top, likely = ranked[0]
+        asked = MEANINGS[top].query and likely >= self.min_probability
+        if is_question(tokens) and found.entities and _how_it_is(tokens) and not asked:
+            # "what's the chandelier up to", "check the lamp for me": its state
+            return "state", MEANINGS["state"], self.min_probability
         if is_question(tokens) and not MEANINGS[ranked[0][0]].query:
             # a question is only ever read as a question: the likeliest one, if any is likely
             asked = [(c, p) for c, p in ranked if MEANINGS[c].query or c == "other"]
             label, probability = asked[0]
             if probability >= QUESTION_PROBABILITY and label != "other":
                 return label, MEANINGS[label], max(probability, self.min_probability)
+        if MEANINGS[top].query and not is_question(tokens) and _tells(tokens, found):
+            # "can you unlock the door, my friends are here" tells: no question is read
+            # into a sentence that does not ask one, and asks for something to be done
+            told = [(c, p) for c, p in ranked if not MEANINGS[c].query]
+            rest = sum(p for _, p in told) or 1.0
+            ranked = [(c, p / rest) for c, p in told]
         way = _turned_up_or_down(tokens)
         if way and ranked[0][0] in _STEPS | {"on", "off"}:
             # "turn the lights down" dims them: "turn" with "up" or "down" is a step, and
@@ -387,8 +456,16 @@ class Reader:
             if steps and mass > ranked[0][1]:
                 ranked = [(steps[0], mass),
                           *[r for r in ranked if r[0] not in (steps[0], switch)]]  # fmt: skip
-        (label, probability), (second, runner_up), *_ = ranked
+        (label, probability), (second, runner_up), *rest = ranked
         meaning, other = MEANINGS[label], MEANINGS[second]
+        third = rest[0] if rest else ("other", 0.0)
+        if meaning.direction and meaning.direction == -MEANINGS[third[0]].direction != (
+            -other.direction
+        ):
+            way = _direction_said(tokens, found)
+            if way and way != meaning.direction:
+                # "i want the gate locked" read as unlock: the words pick the opposite
+                return third[0], MEANINGS[third[0]], probability + third[1]
         if meaning.direction and meaning.direction == -other.direction:
             way = _direction_said(tokens, found)
             if way:  # "dim the lamp a little": the words settle which of the two it is
@@ -482,12 +559,14 @@ class Reader:
         words) nor part of a name the reading uses: most likely a name of something else."""
         from edge_os.devices.colors import COLOR_NAMES
 
-        known = self.classifier.vocabulary | COMMON_WORDS
+        known = (self.classifier.vocabulary | COMMON_WORDS) - APPLIANCES
         return [
             i
             for i, t in enumerate(tokens)
             if i not in used
-            and t not in known
+            and (
+                t not in known or (t in APPLIANCES and tokens[max(0, i - 2) : i] != ["like", "an"])
+            )
             and t.removesuffix("'s").removesuffix("'") not in known
             and t not in STATE_WORDS
             and t not in FILLERS
@@ -664,8 +743,19 @@ COMMON_WORDS = frozenset({
     "remember", "slightly", "smart", "somewhat", "strong", "stronger", "tap", "think", "try",
     "weak", "weaker", "wish", "wonder", "yeah", "yes", "intensity", "cup", "mug", "drink",
     "dusty", "dirty", "filthy", "messy", "fancy",
+    "switched", "turned", "sitting", "looking", "set", "presently", "sec",
+    "second", "minute",
 })  # fmt: skip
 """Ordinary English words: never taken for the name of a device the home lacks."""
+APPLIANCES = frozenset({
+    "oven", "stove", "hob", "cooker", "kettle", "toaster", "dishwasher", "washer", "dryer",
+    "fridge", "freezer", "microwave", "fireplace", "sprinkler", "sprinklers", "blender",
+    "iron", "sauna", "jacuzzi", "humidifier", "dehumidifier", "purifier", "aircon",
+    "boiler", "doorbell", "camera", "cameras", "alarm", "siren", "projector", "printer",
+    "router", "computer", "laptop", "console", "xbox", "playstation",
+})  # fmt: skip
+"""Names of appliances: a device the home lacks when no name of it holds them, though the
+training sentences say some ("it's like an oven in here")."""
 _PLURAL_ONLY = frozenset({"blinds", "shades", "curtains", "shutters"})
 
 
@@ -795,15 +885,36 @@ def _elsewhen(tokens: Sequence[str]) -> bool:
     )
 
 
+_TELLING = frozenset({"turn", "switch", "open", "close", "lock", "unlock", "start", "stop",
+                      "shut", "kill", "dim", "raise", "lower", "secure", "enable", "disable",
+                      "activate", "deactivate", "toggle", "flip"})  # fmt: skip
+_ASKING = frozenset({"status", "state", "condition", "check", "know", "tell", "whether", "if",
+                     "update", "report"})  # fmt: skip
+
+
+def _tells(tokens: Sequence[str], found: Mentions) -> bool:
+    """Whether a verb outside the names tells something to be done, and no word asks."""
+    named: set[int] = set()
+    for mention in found.entities[:1]:
+        named |= mention.positions
+    said = {t for i, t in enumerate(tokens) if i not in named}
+    return bool(said & _TELLING) and not said & _ASKING
+
+
 def _asks_for_action(tokens: Sequence[str], found: Mentions) -> bool:
     """Whether a word outside the names asks for something to be done (or says on/off)."""
     named: set[int] = set()
     for mention in found.entities[:1]:
         named |= mention.positions
     said = {t for i, t in enumerate(tokens) if i not in named}
+    first = [t for t in tokens if t not in _WAKE_LEADS][:2]
+    if len(first) == 2 and first[0] in _DO_WORDS and first[1] in _DETERMINERS:
+        return True  # "lock the wine cellar": the verb, though "Wine Cellar Lock" holds it
     return bool(said & (ACTION_WORDS | _UP_WORDS | _DOWN_WORDS))
 
 
+_DETERMINERS = frozenset({"the", "my", "our", "all", "that", "this", "both", "every", "those",
+                          "these", "your"})  # fmt: skip
 _DO_WORDS = frozenset({"turn", "switch", "put", "open", "close", "lock", "unlock", "start",
                        "stop", "set", "make", "shut", "kill", "dim", "raise", "lower"})  # fmt: skip
 
@@ -840,6 +951,8 @@ def _direction_said(tokens: Sequence[str], found: Mentions) -> int:
         named |= mention.positions  # "Lower garden light" is a name
     rest = [(i, t) for i, t in enumerate(tokens) if i not in named]
     said = {t for _, t in rest}
+    if _said(tokens, ("kick", "off")):
+        said.discard("off")  # "kick off a cleaning run" starts it
     for place, (_, token) in enumerate(rest):
         before = {t for _, t in rest[max(0, place - 4) : place]}
         if token in _UP_WORDS | _DOWN_WORDS and _NEGATIONS & before:
@@ -869,6 +982,16 @@ _PERCENT_WORDS: dict[str, float] = {
     "max": 100, "maximum": 100, "full": 100, "all the way": 100, "half": 50, "halfway": 50,
 }  # fmt: skip
 """Words that give a percentage without a number ("max volume", "half brightness")."""
+
+
+_LIGHT_WORDS = frozenset({"light", "lights", "lamp", "lamps", "brightness"})
+
+
+def _full(tokens: Sequence[str]) -> bool:
+    """Whether the words ask for the most there is ("all the way up", "full brightness")."""
+    return not any(read_numbers(tokens, i) for i in range(len(tokens))) and any(
+        _said(tokens, tuple(w.split())) for w, v in _PERCENT_WORDS.items() if v == 100
+    )
 
 
 def _value(kind: str, tokens: Sequence[str]) -> SlotValue | None:
@@ -920,7 +1043,7 @@ def _asked_state(
 ) -> str | None:
     """The state a yes/no question asks about ("is the door bolted": locked), if one."""
     if not tokens or (
-        tokens[0] not in {"is", "are", "was", "were", "so"}
+        tokens[0] not in {"is", "are", "was", "were", "so", "has", "have", "did", "does", "do"}
         and not any(t in {"if", "whether"} for t in tokens)
     ):
         return None

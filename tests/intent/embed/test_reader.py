@@ -236,3 +236,66 @@ def test_what_it_cannot_do_is_not_understood(reader: Reader, text: str) -> None:
 def test_a_value_said_with_at_is_the_value_not_a_time(reader: Reader) -> None:
     result = reader.recognize("put the floor lamp at 40")
     assert (result.intent, result.slots.get("brightness")) == ("HassLightSet", 40)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slots", "targets"),
+    [
+        # a desire with the state it wants: "locked" says lock, whatever the classifier says
+        ("i want the front door locked", "HassTurnOn", {}, ["lock.front_door"]),
+        # a request with its reason after it tells; it does not ask
+        ("can you unlock the front door, my friends are coming by", "HassTurnOff", {},
+         ["lock.front_door"]),
+        # "all the way up" is the top, not a step towards it
+        ("turn the floor lamp all the way up", "HassLightSet", {"brightness": 100},
+         ["light.living_room_lamp"]),
+        ("put the desk light on full", "HassLightSet", {"brightness": 100}, ["light.desk_led"]),
+        # "kick off" starts, though "off" is said
+        ("kick off a cleaning run with the vacuum", None, {}, []),
+        # a drink the coffee machine makes names it
+        ("i could really use an espresso", "HassTurnOn", {}, ["switch.coffee_machine"]),
+        # "have ... go" tells; it is not "have ... been"
+        ("have the garage door close", "HassTurnOff", {}, ["cover.garage_door"]),
+    ],
+)  # fmt: skip
+def test_what_people_say_beside_the_templates(
+    reader: Reader, text: str, intent: str | None, slots: dict[str, object], targets: list[str]
+) -> None:
+    result = reader.recognize(text)
+    assert (result.intent, list(result.targets)) == (intent, targets), result
+    assert slots.items() <= dict(result.slots).items()
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("what's the garage door up to", None),  # a question about how it is
+        ("how is the ceiling fan looking", None),
+        ("check the desk light for me", None),
+        ("status of the front door please", None),  # asks, though "please" is said
+        ("did i leave the garage light on", "on"),
+        ("has the front door been secured", "locked"),
+        ("is the ceiling fan switched off", "off"),
+        ("so is the front door open", "open"),  # HA locks have an "open" state
+    ],
+)
+def test_questions_of_many_shapes_ask_the_state(
+    reader: Reader, registry: DeviceRegistry, text: str, state: str | None
+) -> None:
+    result = reader.recognize(text)
+    assert (result.intent, result.slots.get("state")) == ("HassGetState", state), result
+    assert plan(result, registry) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do i reset the thermostat",  # how to, not how it is
+        "how loud is the speaker",  # an attribute edge-os does not report
+        "open the skylight in the garage",  # not a question of which garage device
+        "turn off the oven",  # an appliance the home lacks, though people say "like an oven"
+    ],
+)
+def test_what_it_cannot_answer_or_do_is_not_understood(reader: Reader, text: str) -> None:
+    result = reader.recognize(text)
+    assert result.intent is None or not result.targets, result
