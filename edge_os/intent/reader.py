@@ -357,8 +357,9 @@ class Reader:
             if context and not (found.entities or found.areas or found.floors):
                 targeting = self.in_context(context, meaning, slots) or targeting
             if targeting is None and name in {"warmer", "cooler"}:
-                # "the office is cold" where a heater on a switch is all the office has
-                targeting, meaning, slots = self.heaters(found, here), SWITCHED[name], {}
+                # "the office is cold" where a heater on a switch is all the office has,
+                # "it's stuffy in the bedroom" where it has a fan
+                targeting, meaning, slots = self.comfort(name, found, here)
             if targeting is None:
                 return unsure("no device named, and none of its kind here")
             if targeting.alternatives:
@@ -602,6 +603,26 @@ class Reader:
             w == singular(w) and w not in _PLURAL_ONLY for w in kind_words
         )
 
+    def comfort(
+        self, name: str, found: Mentions, here: str | None
+    ) -> tuple[Targeting | None, Meaning, dict[str, SlotValue]]:
+        """Where no thermostat is: a heater on a switch turned on for "warmer" or off for
+        "cooler", else for "cooler" said of no device the room's fans turned on."""
+        heaters = self.heaters(found, here)
+        if heaters is not None or name == "warmer" or found.entities or found.kinds:
+            return heaters, SWITCHED[name], {}  # "turn the fan down" is not "I'm hot"
+        return self.fans(found, here), MEANINGS["on"], {}
+
+    def fans(self, found: Mentions, here: str | None) -> Targeting | None:
+        """The fans of the room said (or this one)."""
+        area = found.areas[0].id if found.areas else here
+        able = tuple(e for e in self.registry if e.domain is Domain.FAN and e.area == area)
+        if not able:
+            return None
+        slots: dict[str, SlotValue] = {"name": able[0].name} if len(able) == 1 else {}
+        used = found.areas[0].positions if found.areas else frozenset()
+        return Targeting(able, slots, 1.0, frozenset(used))
+
     def heaters(self, found: Mentions, here: str | None) -> Targeting | None:
         """The switches that heat the room said (or this one), by their names ("Office
         heater"): "I'm cold" turns them on where no thermostat is."""
@@ -744,7 +765,7 @@ COMMON_WORDS = frozenset({
     "weak", "weaker", "wish", "wonder", "yeah", "yes", "intensity", "cup", "mug", "drink",
     "dusty", "dirty", "filthy", "messy", "fancy",
     "switched", "turned", "sitting", "looking", "set", "presently", "sec",
-    "second", "minute",
+    "second", "minute", "mood",
 })  # fmt: skip
 """Ordinary English words: never taken for the name of a device the home lacks."""
 APPLIANCES = frozenset({
@@ -1038,6 +1059,11 @@ def _on_the_base(tokens: Sequence[str], index: int) -> bool:
     )
 
 
+_DONE_STATE = {"lock": "locked", "unlock": "unlocked", "close": "closed", "shut": "closed",
+               "open": "open"}  # fmt: skip
+"""What "did i lock the door" asks about."""
+
+
 def _asked_state(
     tokens: Sequence[str], used: frozenset[int], entities: Sequence[Entity]
 ) -> str | None:
@@ -1056,6 +1082,8 @@ def _asked_state(
         said.add("docked")
     if _said(tokens, ("taking", "a", "break")):
         said.add("off")  # "is the fan taking a break"
+    if tokens[0] in {"did", "have", "has"}:
+        said |= {_DONE_STATE[t] for i, t in enumerate(tokens) if i not in used and t in _DONE_STATE}
     if len(said) != 1:
         return None
     state = said.pop()

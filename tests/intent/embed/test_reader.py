@@ -256,6 +256,8 @@ def test_a_value_said_with_at_is_the_value_not_a_time(reader: Reader) -> None:
         ("i could really use an espresso", "HassTurnOn", {}, ["switch.coffee_machine"]),
         # "have ... go" tells; it is not "have ... been"
         ("have the garage door close", "HassTurnOff", {}, ["cover.garage_door"]),
+        # too hot where a fan is all the room has
+        ("it's stuffy in the bedroom", "HassTurnOn", {}, ["fan.bedroom_fan"]),
     ],
 )  # fmt: skip
 def test_what_people_say_beside_the_templates(
@@ -275,6 +277,7 @@ def test_what_people_say_beside_the_templates(
         ("status of the front door please", None),  # asks, though "please" is said
         ("did i leave the garage light on", "on"),
         ("has the front door been secured", "locked"),
+        ("did i lock the front door", "locked"),
         ("is the ceiling fan switched off", "off"),
         ("so is the front door open", "open"),  # HA locks have an "open" state
     ],
@@ -299,3 +302,8 @@ def test_questions_of_many_shapes_ask_the_state(
 def test_what_it_cannot_answer_or_do_is_not_understood(reader: Reader, text: str) -> None:
     result = reader.recognize(text)
     assert result.intent is None or not result.targets, result
+
+
+def test_a_timer_asked_for_by_its_length(engine: IntentEngine) -> None:
+    result = engine.recognize("give me a five minute timer")
+    assert (result.intent, dict(result.slots)) == ("HassStartTimer", {"minutes": 5}), result
