@@ -380,10 +380,8 @@ class Reader:
                         text, meaning.intent, slots, (), round(probability, 3), "model",
                         latency_ms, alternatives=tuple(e.id for e in able),
                     )  # fmt: skip
-            if self._names_something_else(tokens, found, targeting) or _described_otherwise(
-                tokens, found, targeting.entities
-            ):
-                return unsure("it names a device this home does not have")
+            if (misnamed := self._misnamed(tokens, found, targeting, meaning)) is not None:
+                return unsure(misnamed)
             if self._one_of_several(tokens, found, targeting, meaning):
                 named = _named_whole(tokens, targeting.entities)
                 if named is not None:
@@ -577,6 +575,18 @@ class Reader:
             and t not in _PERCENT_WORDS
             and not read_numbers(tokens, i)
         ]
+
+    def _misnamed(
+        self, tokens: Sequence[str], found: Mentions, targeting: Targeting, meaning: Meaning
+    ) -> str | None:
+        """Why the devices found are not the ones the sentence asks of, if they are not."""
+        if self._names_something_else(tokens, found, targeting) or _described_otherwise(
+            tokens, found, targeting.entities
+        ):
+            return "it names a device this home does not have"
+        if _in_passing(tokens, found, targeting, meaning):  # "the floor is filthy"
+            return "it names a device only in part and asks nothing of it"
+        return None
 
     def _names_something_else(
         self, tokens: Sequence[str], found: Mentions, targeting: Targeting
@@ -920,6 +930,25 @@ def _tells(tokens: Sequence[str], found: Mentions) -> bool:
         named |= mention.positions
     said = {t for i, t in enumerate(tokens) if i not in named}
     return bool(said & _TELLING) and not said & _ASKING
+
+
+def _in_passing(
+    tokens: Sequence[str], found: Mentions, targeting: Targeting, meaning: Meaning
+) -> bool:
+    """ "the floor is filthy": a word of "Floor lamp" said in passing, no word asking for
+    anything, is no request to that device."""
+    named = found.entities[0] if found.entities and "name" in targeting.slots else None
+    places: set[int] = set()
+    for place in (*found.areas, *found.floors):
+        places |= place.positions
+    return (
+        named is not None
+        and named.score < 0.99
+        and not named.positions <= places  # "the office is too bright": the place said
+        and not meaning.query
+        and not found.kinds
+        and not _asks_for_action(tokens, found)
+    )
 
 
 def _asks_for_action(tokens: Sequence[str], found: Mentions) -> bool:
