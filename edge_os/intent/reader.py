@@ -383,7 +383,9 @@ class Reader:
             if (misnamed := self._misnamed(tokens, found, targeting, meaning)) is not None:
                 return unsure(misnamed)
             if self._one_of_several(tokens, found, targeting, meaning):
-                named = _named_whole(tokens, targeting.entities)
+                named = _named_whole(tokens, targeting.entities) or _named_by_noun(
+                    tokens, found, targeting.entities
+                )
                 if named is not None:
                     # "the fan in the garage": of the garage's fans, the one called Garage Fan
                     targeting = Targeting((named,), {"name": named.name}, targeting.score,
@@ -498,6 +500,8 @@ class Reader:
             found.entities or self.unknown_words(tokens, frozenset()) or _elsewhen(tokens)
         ):
             return "it asks about another place or day"  # or about a device: "coffee time"
+        if name == "get_temperature" and _OUTDOORS & set(tokens) and not found.entities:
+            return "it asks about outdoors, where nothing here measures"
         return None
 
     def plain_words(self, tokens: Sequence[str], found: Mentions) -> list[str]:
@@ -981,6 +985,20 @@ def _named_whole(tokens: Sequence[str], entities: Sequence[Entity]) -> Entity | 
     return whole[0] if len(whole) == 1 else None
 
 
+def _named_by_noun(
+    tokens: Sequence[str], found: Mentions, entities: Sequence[Entity]
+) -> Entity | None:
+    """ "the lamp" where one of the room's lights is called Floor lamp: the one whose name
+    holds the noun said, when the noun is not the kind's own word ("the light")."""
+    nouns = {singular(tokens[i]) for i in found.kinds} - set(KIND_WORDS.values())
+    holding = [
+        entity
+        for entity in entities
+        if nouns & {singular(w) for w in re.findall(r"[a-z0-9']+", entity.name.lower())}
+    ]
+    return holding[0] if len(holding) == 1 else None
+
+
 def _forbids(tokens: Sequence[str]) -> bool:
     """ "don't turn on the light", "do not unlock the door": a request not to act."""
     return any(
@@ -1088,6 +1106,7 @@ def _on_the_base(tokens: Sequence[str], index: int) -> bool:
     )
 
 
+_OUTDOORS = frozenset({"outside", "outdoors", "out"})
 _DONE_STATE = {"lock": "locked", "unlock": "unlocked", "close": "closed", "shut": "closed",
                "open": "open"}  # fmt: skip
 """What "did i lock the door" asks about."""

@@ -13,6 +13,7 @@ from edge_os.intent.embed.encoder import SentenceEncoder
 from edge_os.intent.engine import IntentEngine
 from edge_os.intent.plan import QUERY_INTENTS, plan
 from edge_os.intent.reader import Reader
+from tests.conftest import REPO
 
 
 @pytest.fixture(scope="module")
@@ -309,3 +310,22 @@ def test_what_it_cannot_answer_or_do_is_not_understood(reader: Reader, text: str
 def test_a_timer_asked_for_by_its_length(engine: IntentEngine) -> None:
     result = engine.recognize("give me a five minute timer")
     assert (result.intent, dict(result.slots)) == ("HassStartTimer", {"minutes": 5}), result
+
+
+def test_the_lamp_of_a_room_is_the_light_called_lamp(
+    encoder: SentenceEncoder, reader: Reader
+) -> None:
+    from edge_os.config.loader import load_config
+
+    slurp = DeviceRegistry.from_config(load_config(REPO / "bench" / "data" / "slurp" / "home.yaml"))
+    here = Reader(slurp, encoder, reader.classifier, "living_room")
+    # the living room has a Ceiling light and a Floor lamp: "lamp" is the Floor lamp
+    result = here.recognize("lamp to sixty percent")
+    assert (result.targets, result.slots.get("brightness")) == (("light.floor_lamp",), 60)
+    # "the light" stays all of the room's lighting, as Home Assistant reads it
+    assert set(here.recognize("light to sixty percent").targets) == {
+        "light.ceiling",
+        "light.floor_lamp",
+    }
+    # nothing measures outdoors here
+    assert here.recognize("what's the temperature outside").intent is None
