@@ -29,7 +29,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -326,7 +326,23 @@ class Reader:
         """The reading of ``text``, or not understood (never raises for a sentence).
 
         ``context`` holds the devices the conversation was last about: a sentence that
-        names none ("turn it off", "brighter") acts on those of them that can do it."""
+        names none ("turn it off", "brighter") acts on those of them that can do it.
+        A request said with its reason ("put the patio light on, we're eating outside")
+        is read without the reason when the whole is not understood, if the reason asks
+        for nothing and takes nothing back."""
+        started = time.perf_counter()
+        result = self._read(text, area, context)
+        if result.understood:
+            return result
+        for clause in _request_clauses(text):
+            part = self._read(clause, area, context)
+            if part.understood:
+                latency_ms = (time.perf_counter() - started) * 1000
+                return replace(part, text=text, latency_ms=latency_ms)
+        return result
+
+    def _read(self, text: str, area: str | None, context: Sequence[str]) -> IntentResult:
+        """:meth:`recognize` of one clause."""
         started = time.perf_counter()
         here = area or self.here
         tokens = self.unaddressed(strip_wake_phrase(words(text)))
@@ -492,6 +508,8 @@ class Reader:
             return "its own words say the opposite"
         if not meaning.query and _forbids(tokens):
             return "it asks for something not to be done"
+        if not meaning.query and any(_said(tokens, back) for back in _TAKEN_BACK):
+            return "it takes the request back"
         if meaning.targets and not meaning.query and _later(tokens, meaning.value is not None):
             return "it asks for later, and edge-os only acts now"
         if name in {"on", "off", "toggle"} and not _asks_for_action(tokens, found):
@@ -920,6 +938,13 @@ def _elsewhen(tokens: Sequence[str]) -> bool:
     )
 
 
+_ASKING_WORDS = frozenset({
+    "turn", "switch", "put", "open", "close", "lock", "unlock", "start", "stop", "set", "make",
+    "shut", "kill", "dim", "raise", "lower", "toggle", "flip", "pause", "resume", "play",
+    "mute", "unmute", "skip", "brighten", "dock", "vacuum", "clean", "enable", "disable",
+    "activate", "deactivate", "on", "off", "up", "down",
+})  # fmt: skip
+"""Words a request's own clause holds; a reason said with it holds none."""
 _TELLING = frozenset({"turn", "switch", "open", "close", "lock", "unlock", "start", "stop",
                       "shut", "kill", "dim", "raise", "lower", "secure", "enable", "disable",
                       "activate", "deactivate", "toggle", "flip"})  # fmt: skip
@@ -997,6 +1022,41 @@ def _named_by_noun(
         if nouns & {singular(w) for w in re.findall(r"[a-z0-9']+", entity.name.lower())}
     ]
     return holding[0] if len(holding) == 1 else None
+
+
+_CLAUSE_BREAK = re.compile(
+    r"\s*[,;:]\s*|\s+(?=(?:because|since|cause|cuz|we're|i'm|it's)\b)", re.IGNORECASE
+)
+_TAKEN_BACK = (
+    ("no", "wait"),
+    ("wait", "no"),
+    ("actually", "don't"),
+    ("never", "mind"),
+    ("scratch", "that"),
+    ("cancel", "that"),
+    ("forget", "it"),
+    ("or", "not"),
+)
+"""Words that take back what was just asked ("turn on the lamp, no wait")."""
+_TAKING_BACK = frozenset({"no", "not", "don't", "wait", "actually", "instead", "never", "but"})
+
+
+def _request_clauses(text: str) -> list[str]:
+    """The clauses of ``text`` that may be its request, when the others are its reason:
+    each clause that asks for something, if every other clause asks for nothing and takes
+    nothing back ("turn it on, no wait" is not "turn it on")."""
+    clauses = [c for c in _CLAUSE_BREAK.split(text) if c.strip()]
+    if len(clauses) < 2:
+        return []
+    asking = _ASKING_WORDS | _TAKING_BACK
+    said = [set(words(c)) for c in clauses]
+    return [
+        clause
+        for index, clause in enumerate(clauses)
+        if said[index] & _ASKING_WORDS
+        and len(said[index]) > 1
+        and not any(said[other] & asking for other in range(len(clauses)) if other != index)
+    ]
 
 
 def _forbids(tokens: Sequence[str]) -> bool:

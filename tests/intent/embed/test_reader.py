@@ -329,3 +329,22 @@ def test_the_lamp_of_a_room_is_the_light_called_lamp(
     }
     # nothing measures outdoors here
     assert here.recognize("what's the temperature outside").intent is None
+
+
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # a request with its reason: the reason asks for nothing
+        ("switch the office heater on, it's getting cold in here", ["switch.office_heater"]),
+        ("put the garage light on we're carrying boxes in", ["light.garage_light"]),
+        # a clause that takes it back, or a second request, is no reason
+        ("turn on the floor lamp, no wait", []),
+        ("turn on the floor lamp, actually don't", []),
+        ("play my workout playlist", []),
+    ],
+)
+def test_a_request_said_with_its_reason(reader: Reader, text: str, targets: list[str]) -> None:
+    result = reader.recognize(text)
+    assert list(result.targets) == targets, result
+    if not targets:
+        assert result.intent is None or result.intent in QUERY_INTENTS, result
