@@ -18,6 +18,8 @@ beside them for reference.
 * ``slurp-heldout``: SLURP's home-control, volume, time and alarm requests, against
   ``bench/data/slurp/home.yaml``; ``slurp-other-heldout``: the rest of SLURP's test
   requests (calendar, weather, email, ...), which this home cannot serve: nothing may move.
+* ``blind-heldout``: 300 requests written by a helper session against the SLURP home and
+  never read line by line by whoever tunes the reader (``bench/data/blind``).
 
 Dangerous actions are counted as ``edge-os eval intents`` counts them (wrong device,
 opposite direction, a value off by more than a step, a question acted on, an action nobody
@@ -67,6 +69,7 @@ SETS: dict[str, tuple[Path, Path]] = {
     "relative-heldout": (NATURAL / "relative-heldout.jsonl", NATURAL / "home.yaml"),
     "slurp-heldout": (DATA / "slurp" / "heldout.jsonl", DATA / "slurp" / "home.yaml"),
     "slurp-other-heldout": (DATA / "slurp" / "other-heldout.jsonl", DATA / "slurp" / "home.yaml"),
+    "blind-heldout": (DATA / "blind" / "heldout.jsonl", DATA / "slurp" / "home.yaml"),
     "tune": (NATURAL / "tune.jsonl", NATURAL / "home.yaml"),
     "absent-tune": (NATURAL / "absent-tune.jsonl", NATURAL / "home.yaml"),
     "written-tune": (DATA / "written" / "tune.jsonl", DATA / "slurp" / "home.yaml"),
@@ -85,6 +88,22 @@ SETS: dict[str, tuple[Path, Path]] = {
     "written-example-home-2-tune": (
         DATA / "written" / "tune-example-home-2.jsonl",
         REPO / "devices" / "example-home.yaml",
+    ),
+    "written-example-home-3-tune": (
+        DATA / "written" / "tune-example-home-3.jsonl",
+        REPO / "devices" / "example-home.yaml",
+    ),
+    "written-natural-home-tune": (
+        DATA / "written" / "tune-natural-home.jsonl",
+        NATURAL / "home.yaml",
+    ),
+    "written-slurp-home-4-tune": (
+        DATA / "written" / "tune-slurp-home-4.jsonl",
+        DATA / "slurp" / "home.yaml",
+    ),
+    "written-slurp-home-5-tune": (
+        DATA / "written" / "tune-slurp-home-5.jsonl",
+        DATA / "slurp" / "home.yaml",
     ),
 }
 """Gold sets scored, each against its home; ``heldout-unseen`` (held-out lines the reader

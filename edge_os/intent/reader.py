@@ -136,6 +136,10 @@ climate words stay as said ("temperature" is not "thermostat")."""
 
 MIN_PROBABILITY = 0.5
 """Below this the sentence is not understood. Set on ``bench/data/natural/tune.jsonl``."""
+GUESSED = 0.65
+"""The most a reading the words bent gets (a question read as a request, an opposite
+picked from third place, a clause read without its reason): below the command path's
+default act threshold (0.7), so it asks before acting."""
 QUESTION_PROBABILITY = 0.2
 """A question whose likeliest reading is an action is read as the likeliest question when
 that one has at least this probability (it only answers; it moves nothing)."""
@@ -338,7 +342,8 @@ class Reader:
             part = self._read(clause, area, context)
             if part.understood:
                 latency_ms = (time.perf_counter() - started) * 1000
-                return replace(part, text=text, latency_ms=latency_ms)
+                confidence = min(part.confidence, GUESSED)
+                return replace(part, text=text, confidence=confidence, latency_ms=latency_ms)
         return result
 
     def _read(self, text: str, area: str | None, context: Sequence[str]) -> IntentResult:
@@ -447,6 +452,7 @@ class Reader:
         plain = training_sentence(self.plain_words(tokens, found))
         ranked = self.classifier.ranked(self.encoder.encode([plain])[0])
         top, likely = ranked[0]
+        cap = 1.0
         asked = MEANINGS[top].query and likely >= self.min_probability
         if is_question(tokens) and found.entities and _how_it_is(tokens) and not asked:
             # "what's the chandelier up to", "check the lamp for me": its state
@@ -463,6 +469,7 @@ class Reader:
             told = [(c, p) for c, p in ranked if not MEANINGS[c].query]
             rest = sum(p for _, p in told) or 1.0
             ranked = [(c, p / rest) for c, p in told]
+            cap = GUESSED
         way = _turned_up_or_down(tokens)
         if way and ranked[0][0] in _STEPS | {"on", "off"}:
             # "turn the lights down" dims them: "turn" with "up" or "down" is a step, and
@@ -482,15 +489,15 @@ class Reader:
             way = _direction_said(tokens, found)
             if way and way != meaning.direction:
                 # "i want the gate locked" read as unlock: the words pick the opposite
-                return third[0], MEANINGS[third[0]], probability + third[1]
+                return third[0], MEANINGS[third[0]], min(probability + third[1], GUESSED)
         if meaning.direction and meaning.direction == -other.direction:
             way = _direction_said(tokens, found)
             if way:  # "dim the lamp a little": the words settle which of the two it is
                 if way != meaning.direction:
                     label, meaning = second, other
-                return label, meaning, probability + runner_up
+                return label, meaning, min(probability + runner_up, cap)
             probability -= runner_up
-        return label, meaning, probability
+        return label, meaning, min(probability, cap)
 
     def refusal(
         self, tokens: Sequence[str], found: Mentions, name: str, probability: float

@@ -12,7 +12,7 @@ from edge_os.intent.classifier import MeaningClassifier, load_or_train, training
 from edge_os.intent.embed.encoder import SentenceEncoder
 from edge_os.intent.engine import IntentEngine
 from edge_os.intent.plan import QUERY_INTENTS, plan
-from edge_os.intent.reader import Reader
+from edge_os.intent.reader import GUESSED, Reader
 from tests.conftest import REPO
 
 
@@ -348,3 +348,10 @@ def test_a_request_said_with_its_reason(reader: Reader, text: str, targets: list
     assert list(result.targets) == targets, result
     if not targets:
         assert result.intent is None or result.intent in QUERY_INTENTS, result
+
+
+def test_a_reading_the_words_bent_asks_before_acting(reader: Reader) -> None:
+    # a request read without its reason is a guess: below the command path's act
+    # threshold, so a spoken yes is needed
+    result = reader.recognize("put the garage light on we're carrying boxes in")
+    assert result.intent is not None and result.confidence <= GUESSED, result
