@@ -97,6 +97,10 @@ SETS: dict[str, tuple[Path, Path]] = {
         DATA / "written" / "tune-natural-home.jsonl",
         NATURAL / "home.yaml",
     ),
+    "written-natural-home-2-tune": (
+        DATA / "written" / "tune-natural-home-2.jsonl",
+        NATURAL / "home.yaml",
+    ),
     "written-slurp-home-4-tune": (
         DATA / "written" / "tune-slurp-home-4.jsonl",
         DATA / "slurp" / "home.yaml",

@@ -384,9 +384,9 @@ class Reader:
             if targeting is None:
                 return unsure("no device named, and none of its kind here")
             if targeting.alternatives:
-                able = tuple(
+                able = _state_fits(tokens, meaning, tuple(
                     e for e in targeting.alternatives if carries_or_answers(meaning, e, slots)
-                )
+                ))  # fmt: skip
                 if len(able) == 1:  # only one of them can do it: that is the one meant
                     targeting = Targeting(able, {"name": able[0].name}, targeting.score,
                                           targeting.used)  # fmt: skip
@@ -804,7 +804,8 @@ COMMON_WORDS = frozenset({
     "weak", "weaker", "wish", "wonder", "yeah", "yes", "intensity", "cup", "mug", "drink",
     "dusty", "dirty", "filthy", "messy", "fancy",
     "switched", "turned", "sitting", "looking", "set", "presently", "sec",
-    "second", "minute", "mood",
+    "second", "minute", "mood", "doesn't", "didn't", "aren't", "shouldn't", "hasn't",
+    "haven't", "weren't",
 })  # fmt: skip
 """Ordinary English words: never taken for the name of a device the home lacks."""
 APPLIANCES = frozenset({
@@ -1173,10 +1174,25 @@ def _on_the_base(tokens: Sequence[str], index: int) -> bool:
     )
 
 
+_SHUT_UP = frozenset({"locked", "lock", "shut", "sealed", "closed", "boarded", "bolted"})
 _OUTDOORS = frozenset({"outside", "outdoors", "out"})
 _DONE_STATE = {"lock": "locked", "unlock": "unlocked", "close": "closed", "shut": "closed",
                "open": "open"}  # fmt: skip
 """What "did i lock the door" asks about."""
+
+
+def _state_fits(
+    tokens: Sequence[str], meaning: Meaning, entities: tuple[Entity, ...]
+) -> tuple[Entity, ...]:
+    """Of devices named about equally, the one whose kind has the state asked about ("is
+    the tool shed locked" where the tool shed has a lock and a vacuum), if only one has."""
+    said = {STATE_WORDS[t] for t in tokens if t in STATE_WORDS}
+    if meaning.intent != "HassGetState" or not said:
+        return entities
+    fitting = tuple(
+        e for e in entities if said & _DOMAIN_STATES.get(e.domain, frozenset({"on", "off"}))
+    )
+    return fitting if len(fitting) == 1 else entities
 
 
 def _asked_state(
@@ -1191,7 +1207,10 @@ def _asked_state(
     said = {
         STATE_WORDS[t]
         for i, t in enumerate(tokens)
-        if i not in used and t in STATE_WORDS and not _on_the_base(tokens, i)
+        if i not in used
+        and t in STATE_WORDS
+        and not _on_the_base(tokens, i)
+        and not (t == "up" and i and tokens[i - 1] in _SHUT_UP)  # "locked up"
     }
     if {"base", "dock", "charger"} & set(tokens):
         said.add("docked")

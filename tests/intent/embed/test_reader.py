@@ -355,3 +355,15 @@ def test_a_reading_the_words_bent_asks_before_acting(reader: Reader) -> None:
     # threshold, so a spoken yes is needed
     result = reader.recognize("put the garage light on we're carrying boxes in")
     assert result.intent is not None and result.confidence <= GUESSED, result
+
+
+def test_the_state_asked_picks_the_device_that_has_it(
+    encoder: SentenceEncoder, reader: Reader
+) -> None:
+    from edge_os.config.loader import load_config
+
+    natural = REPO / "bench" / "data" / "natural" / "home.yaml"
+    here = Reader(DeviceRegistry.from_config(load_config(natural)), encoder, reader.classifier)
+    # the tool shed has a lock and a vacuum: only a lock is "locked" ("up" is not "open")
+    result = here.recognize("is the tool shed locked up")
+    assert (result.targets, result.slots.get("state")) == (("lock.tool_shed",), "locked")
