@@ -439,6 +439,12 @@ class Reader:
         :meth:`_classify`. "All the way up" and "full brightness" are the top, not a step
         towards it."""
         name, meaning, probability = self._classify(tokens, found)
+        unwanted = _unwanted(tokens)
+        if name in {"on", "off"} and unwanted and unwanted != meaning.direction:
+            # "the driveway light doesn't need to be on": off, asked first
+            name = "on" if unwanted > 0 else "off"
+            meaning, probability = MEANINGS[name], max(probability, self.min_probability)
+            probability = min(probability, GUESSED)
         if _full(tokens) and (name == "brighter" or (name == "on" and _LIGHT_WORDS & set(tokens))):
             return "set_brightness", MEANINGS["set_brightness"], probability
         return name, meaning, probability
@@ -1121,6 +1127,21 @@ _PERCENT_WORDS: dict[str, float] = {
 
 
 _LIGHT_WORDS = frozenset({"light", "lights", "lamp", "lamps", "brightness"})
+
+
+_WANTING = frozenset({"need", "needs", "want", "wants"})
+
+
+def _unwanted(tokens: Sequence[str]) -> int:
+    """-1 when the words say an on-state is not wanted ("doesn't need to be on", "don't
+    want the fan running"), +1 for an off-state, else 0."""
+    for index, token in enumerate(tokens):
+        if token in _NEGATIONS and _WANTING & set(tokens[index + 1 : index + 3]):
+            rest = set(tokens[index + 2 :])
+            up = bool(rest & ({"on", "running", "open", "going"} | _UP_WORDS))
+            down = bool(rest & {"off", "closed", "shut"})
+            return (-1 if up else 0) + (1 if down else 0)
+    return 0
 
 
 def _full(tokens: Sequence[str]) -> bool:

@@ -367,3 +367,15 @@ def test_the_state_asked_picks_the_device_that_has_it(
     # the tool shed has a lock and a vacuum: only a lock is "locked" ("up" is not "open")
     result = here.recognize("is the tool shed locked up")
     assert (result.targets, result.slots.get("state")) == (("lock.tool_shed",), "locked")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("the desk light doesn't need to be on", "HassTurnOff"),
+        ("i don't want the ceiling fan running", "HassTurnOff"),
+        ("don't turn on the desk light", None),  # asked not to act: nothing is done
+    ],
+)
+def test_an_unwanted_state_is_the_other_one(reader: Reader, text: str, intent: str | None) -> None:
+    assert reader.recognize(text).intent == intent
