@@ -336,9 +336,9 @@ class Reader:
         for nothing and takes nothing back."""
         started = time.perf_counter()
         result = self._read(text, area, context)
-        if result.understood:
+        if result.understood or len(words(text)) > MAX_WORDS:
             return result
-        for clause in _request_clauses(text):
+        for clause in _request_clauses(text)[:MAX_CLAUSES]:
             part = self._read(clause, area, context)
             if part.understood:
                 latency_ms = (time.perf_counter() - started) * 1000
@@ -1041,6 +1041,8 @@ def _named_by_noun(
 _CLAUSE_BREAK = re.compile(
     r"\s*[,;:]\s*|\s+(?=(?:because|since|cause|cuz|we're|i'm|it's)\b)", re.IGNORECASE
 )
+MAX_CLAUSES = 4
+"""At most this many clauses of a sentence are read alone."""
 _TAKEN_BACK = (
     ("no", "wait"),
     ("wait", "no"),

@@ -379,3 +379,10 @@ def test_the_state_asked_picks_the_device_that_has_it(
 )
 def test_an_unwanted_state_is_the_other_one(reader: Reader, text: str, intent: str | None) -> None:
     assert reader.recognize(text).intent == intent
+
+
+def test_a_text_too_long_to_read_is_not_read_by_its_clauses(reader: Reader) -> None:
+    # the clause path keeps the length limit of a whole sentence
+    text = "turn on the desk light, " + "it is getting late and the day was long " * 20
+    assert reader.recognize(text).intent is None
+    assert reader.recognize("turn on the desk light, it is getting late").intent is not None
