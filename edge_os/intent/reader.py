@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -380,7 +380,7 @@ class Reader:
             if targeting is None and name in {"warmer", "cooler"}:
                 # "the office is cold" where a heater on a switch is all the office has,
                 # "it's stuffy in the bedroom" where it has a fan
-                targeting, meaning, slots = self.comfort(name, found, here)
+                (targeting, meaning), slots = self.comfort(name, found, here), {}
             if targeting is None:
                 return unsure("no device named, and none of its kind here")
             if targeting.alternatives:
@@ -650,35 +650,36 @@ class Reader:
 
     def comfort(
         self, name: str, found: Mentions, here: str | None
-    ) -> tuple[Targeting | None, Meaning, dict[str, SlotValue]]:
+    ) -> tuple[Targeting | None, Meaning]:
         """Where no thermostat is: a heater on a switch turned on for "warmer" or off for
         "cooler", else for "cooler" said of no device the room's fans turned on."""
         heaters = self.heaters(found, here)
         if heaters is not None or name == "warmer" or found.entities or found.kinds:
-            return heaters, SWITCHED[name], {}  # "turn the fan down" is not "I'm hot"
-        return self.fans(found, here), MEANINGS["on"], {}
+            return heaters, SWITCHED[name]  # "turn the fan down" is not "I'm hot"
+        return self.fans(found, here), MEANINGS["on"]
 
     def fans(self, found: Mentions, here: str | None) -> Targeting | None:
         """The fans of the room said (or this one)."""
-        area = found.areas[0].id if found.areas else here
-        able = tuple(e for e in self.registry if e.domain is Domain.FAN and e.area == area)
-        if not able:
-            return None
-        slots: dict[str, SlotValue] = {"name": able[0].name} if len(able) == 1 else {}
-        used = found.areas[0].positions if found.areas else frozenset()
-        return Targeting(able, slots, 1.0, frozenset(used))
+        return self._in_room(found, here, lambda e: e.domain is Domain.FAN)
 
     def heaters(self, found: Mentions, here: str | None) -> Targeting | None:
         """The switches that heat the room said (or this one), by their names ("Office
         heater"): "I'm cold" turns them on where no thermostat is."""
-        area = found.areas[0].id if found.areas else here
-        able = tuple(
-            e
-            for e in self.registry
-            if e.domain is Domain.SWITCH
-            and e.area == area
-            and _HEATING & {singular(w) for n in (e.name, *e.aliases) for w in words(n)}
+        return self._in_room(
+            found,
+            here,
+            lambda e: (
+                e.domain is Domain.SWITCH
+                and bool(_HEATING & {singular(w) for n in (e.name, *e.aliases) for w in words(n)})
+            ),
         )
+
+    def _in_room(
+        self, found: Mentions, here: str | None, fits: Callable[[Entity], bool]
+    ) -> Targeting | None:
+        """The devices that ``fits`` of the room said (or this one), if any."""
+        area = found.areas[0].id if found.areas else here
+        able = tuple(e for e in self.registry if e.area == area and fits(e))
         if not able:
             return None
         slots: dict[str, SlotValue] = {"name": able[0].name} if len(able) == 1 else {}
@@ -952,25 +953,18 @@ def _elsewhen(tokens: Sequence[str]) -> bool:
     )
 
 
-_ASKING_WORDS = frozenset({
-    "turn", "switch", "put", "open", "close", "lock", "unlock", "start", "stop", "set", "make",
-    "shut", "kill", "dim", "raise", "lower", "toggle", "flip", "pause", "resume", "play",
-    "mute", "unmute", "skip", "brighten", "dock", "vacuum", "clean", "enable", "disable",
-    "activate", "deactivate", "on", "off", "up", "down",
-})  # fmt: skip
-"""Words a request's own clause holds; a reason said with it holds none."""
-_TELLING = frozenset({"turn", "switch", "open", "close", "lock", "unlock", "start", "stop",
-                      "shut", "kill", "dim", "raise", "lower", "secure", "enable", "disable",
-                      "activate", "deactivate", "toggle", "flip"})  # fmt: skip
 _ASKING = frozenset({"status", "state", "condition", "check", "know", "tell", "whether", "if",
                      "update", "report"})  # fmt: skip
 
 
+def _named_positions(found: Mentions) -> frozenset[int]:
+    """Where the likeliest device's name was said."""
+    return found.entities[0].positions if found.entities else frozenset()
+
+
 def _tells(tokens: Sequence[str], found: Mentions) -> bool:
     """Whether a verb outside the names tells something to be done, and no word asks."""
-    named: set[int] = set()
-    for mention in found.entities[:1]:
-        named |= mention.positions
+    named = _named_positions(found)
     said = {t for i, t in enumerate(tokens) if i not in named}
     return bool(said & _TELLING) and not said & _ASKING
 
@@ -996,9 +990,7 @@ def _in_passing(
 
 def _asks_for_action(tokens: Sequence[str], found: Mentions) -> bool:
     """Whether a word outside the names asks for something to be done (or says on/off)."""
-    named: set[int] = set()
-    for mention in found.entities[:1]:
-        named |= mention.positions
+    named = _named_positions(found)
     said = {t for i, t in enumerate(tokens) if i not in named}
     first = [t for t in tokens if t not in _WAKE_LEADS][:2]
     if len(first) == 2 and first[0] in _DO_WORDS and first[1] in _DETERMINERS:
@@ -1010,18 +1002,26 @@ _DETERMINERS = frozenset({"the", "my", "our", "all", "that", "this", "both", "ev
                           "these", "your"})  # fmt: skip
 _DO_WORDS = frozenset({"turn", "switch", "put", "open", "close", "lock", "unlock", "start",
                        "stop", "set", "make", "shut", "kill", "dim", "raise", "lower"})  # fmt: skip
+_SWITCHING = frozenset({"enable", "disable", "activate", "deactivate", "toggle", "flip"})
+_TELLING = (_DO_WORDS - {"put", "set", "make"}) | _SWITCHING | {"secure"}
+"""Verbs that tell something to be done: with them a sentence is no question."""
+_REQUEST_WORDS = _DO_WORDS | _SWITCHING | {
+    "brighten", "clean", "dock", "vacuum", "pause", "resume", "play", "mute", "unmute", "skip",
+    "on", "off", "up", "down",
+}  # fmt: skip
+"""Words a request's own clause holds; a reason said with it holds none."""
 
 
 def _named_whole(tokens: Sequence[str], entities: Sequence[Entity]) -> Entity | None:
     """The one of ``entities`` whose every name word the sentence says, if only one is."""
     said = {singular(token) for token in tokens}
-    whole = [
-        entity
-        for entity in entities
-        if (words := [singular(w) for w in re.findall(r"[a-z0-9']+", entity.name.lower())])
-        and set(words) <= said
-    ]
+    whole = [entity for entity in entities if (name := _name_words(entity)) and name <= said]
     return whole[0] if len(whole) == 1 else None
+
+
+def _name_words(entity: Entity) -> set[str]:
+    """The words of ``entity``'s name, each in the singular."""
+    return {singular(w) for w in re.findall(r"[a-z0-9']+", entity.name.lower())}
 
 
 def _named_by_noun(
@@ -1030,11 +1030,7 @@ def _named_by_noun(
     """ "the lamp" where one of the room's lights is called Floor lamp: the one whose name
     holds the noun said, when the noun is not the kind's own word ("the light")."""
     nouns = {singular(tokens[i]) for i in found.kinds} - set(KIND_WORDS.values())
-    holding = [
-        entity
-        for entity in entities
-        if nouns & {singular(w) for w in re.findall(r"[a-z0-9']+", entity.name.lower())}
-    ]
+    holding = [entity for entity in entities if nouns & _name_words(entity)]
     return holding[0] if len(holding) == 1 else None
 
 
@@ -1064,12 +1060,12 @@ def _request_clauses(text: str) -> list[str]:
     clauses = [c for c in _CLAUSE_BREAK.split(text) if c.strip()]
     if len(clauses) < 2:
         return []
-    asking = _ASKING_WORDS | _TAKING_BACK
+    asking = _REQUEST_WORDS | _TAKING_BACK
     said = [set(words(c)) for c in clauses]
     return [
         clause
         for index, clause in enumerate(clauses)
-        if said[index] & _ASKING_WORDS
+        if said[index] & _REQUEST_WORDS
         and len(said[index]) > 1
         and not any(said[other] & asking for other in range(len(clauses)) if other != index)
     ]
@@ -1090,9 +1086,7 @@ def _contradicts(tokens: Sequence[str], meaning: Meaning, found: Mentions) -> bo
 
 def _direction_said(tokens: Sequence[str], found: Mentions) -> int:
     """+1 when the sentence's own words say only up or on, -1 only down or off, else 0."""
-    named: set[int] = set()
-    for mention in found.entities[:1]:
-        named |= mention.positions  # "Lower garden light" is a name
+    named = _named_positions(found)  # "Lower garden light" is a name
     rest = [(i, t) for i, t in enumerate(tokens) if i not in named]
     said = {t for _, t in rest}
     if _said(tokens, ("kick", "off")):
