@@ -210,6 +210,11 @@ class SttSettings(Section):
     """Whisper's encoder window: a shorter command is padded to it, a longer one gets a
     window its own length. Whisper itself pads to 30 s; 10 s transcribes in a third of the
     time with less memory and as many right actions (bench/stt_window.py)."""
+    n_best: int = Field(5, ge=1, le=10)
+    """When the biased reading of a command is not understood, the plain one and the
+    hypotheses of a beam search this wide are read too, and the first one understood is
+    taken if every one understood asks the same ("the best light" -> "the desk light" in
+    noise; 1 reads the plain one only)."""
     speculative: bool = True
     """Start transcribing a command at its first 0.2 s pause, while the VAD waits out
     `vad.silence_seconds`: used if the speaker has stopped, thrown away if they go on."""

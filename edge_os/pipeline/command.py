@@ -15,11 +15,12 @@ command can never itself confirm an earlier question); a plain timer says it is 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -214,24 +215,28 @@ class CommandPipeline:
         return self._handle(text, emit, report, started, source=source)
 
     def _heard(self, transcript: Transcript, source: Source) -> str:
-        """What was said: the transcript, or its reading without the home's vocabulary bias
-        when only that one is understood for this home (the bias can garble what it does not name:
-        "Set, Messiling fan to 50%" for "set the ceiling fan to 50 percent")."""
+        """What was said: the transcript, or another reading of the same audio when only that
+        one is understood for this home (the bias can garble what it does not name: "Set,
+        Messiling fan to 50%" for "set the ceiling fan to 50 percent")."""
         if self.pending is not None:  # a "yes" is read as it was heard
             return transcript.text
-        return heard_text(transcript, lambda text: self._parses(text, source))
+        return heard_text(transcript, lambda text: self._reading(text, source))
 
-    def _parses(self, text: str, source: Source) -> bool:
-        """Whether every command of ``text`` is understood for this home, by the grammar or
-        the learned reader (a look only: no LLM, and the cache is left as it was)."""
+    def _reading(self, text: str, source: Source) -> Hashable | None:
+        """What ``text`` asks of this home, when every command of it is understood by the
+        grammar or the learned reader; None when not (a look only: no LLM, and the cache is
+        left as it was)."""
         recognize_all = getattr(self.recognizer, "recognize_all", None)
         if recognize_all is None:
-            return self.recognizer.recognize(text, area=self.area).understood
-        results = recognize_all(
-            text, area=self.area, context=self._context_of(source), fallback=False,
-            remember=False,
-        )  # fmt: skip
-        return bool(results) and all(r.understood for r in results)
+            results = [self.recognizer.recognize(text, area=self.area)]
+        else:
+            results = recognize_all(
+                text, area=self.area, context=self._context_of(source), fallback=False,
+                remember=False,
+            )  # fmt: skip
+        if not results or not all(r.understood for r in results):
+            return None
+        return reading_key(results)
 
     @contextmanager
     def at_site(self, area: str | None, player: Player | None) -> Iterator[None]:
@@ -612,20 +617,46 @@ def _ms_since(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def heard_text(transcript: Transcript, parses: Callable[[str], bool]) -> str:
-    """The transcript's text, or its reading without the vocabulary bias when that one
-    ``parses`` and the biased one does not (decoded only then: one more decode)."""
-    if transcript.unbiased is None or parses(transcript.text):
+MAX_OTHER_READINGS = 12
+"""Further readings looked at, at most (the unbiased one and a beam search's n best)."""
+
+
+def heard_text(transcript: Transcript, reading: Callable[[str], Hashable | None]) -> str:
+    """The transcript's text, or, when it is not understood, the first of its further
+    readings that is (decoded only then: without the vocabulary bias, then a beam search's
+    n best). ``reading`` says what a text asks for, None when it is not understood.
+
+    A further reading is a guess of the ears, so it is taken only when every further
+    reading understood asks for the same thing: "set the lamp to 4 %" against "... 40 %"
+    is neither, and the text stands (not understood)."""
+    if transcript.others is None or reading(transcript.text) is not None:
         return transcript.text
+    understood: list[tuple[str, Hashable]] = []
     try:
-        other = transcript.unbiased()
-    except Exception as err:  # a second decode failing leaves the first
-        _LOGGER.warning("reading %r again without the bias failed: %s", transcript.text, err)
-        return transcript.text
-    if other and other != transcript.text and parses(other):
-        _LOGGER.info("heard %r (with the home's bias: %r)", other, transcript.text)
-        return other
+        for other in itertools.islice(transcript.others(), MAX_OTHER_READINGS):
+            key = reading(other) if other and other != transcript.text else None
+            if key is not None:
+                understood.append((other, key))
+    except Exception as err:  # a further decode failing leaves the readings so far
+        _LOGGER.warning("reading %r again failed: %s", transcript.text, err)
+    asks = {key for _, key in understood}
+    if len(asks) == 1:
+        _LOGGER.info("heard %r (first heard as %r)", understood[0][0], transcript.text)
+        return understood[0][0]
+    if asks:
+        _LOGGER.info(
+            "%r is not understood, and its other readings disagree: %s",
+            transcript.text, "; ".join(text for text, _ in understood),
+        )  # fmt: skip
     return transcript.text
+
+
+def reading_key(results: Sequence[IntentResult]) -> Hashable:
+    """What results ask for, comparable: intent, targets and slots of each."""
+    return tuple(
+        (r.intent, tuple(sorted(r.targets)), tuple(sorted((k, str(v)) for k, v in r.slots.items())))
+        for r in results
+    )
 
 
 def replay(

@@ -52,10 +52,11 @@ class Transcript:
     """Length of the audio transcribed."""
     processing_ms: float
     """Wall time spent transcribing."""
-    unbiased: Callable[[], str] | None = field(default=None, compare=False, repr=False)
-    """The same audio read again without the home's vocabulary bias (one more decode of
-    the encoding already made), when a bias was used: the command path asks for it when
-    ``text`` does not parse, and takes it when it does."""
+    others: Callable[[], Iterator[str]] | None = field(default=None, compare=False, repr=False)
+    """Further readings of the same audio, most likely first, each decoded from the encoding
+    already made only when the one before it is passed over: without the home's vocabulary
+    bias, then a beam search's n best. The command path walks them when ``text`` does not
+    parse, and takes the first that does."""
 
 
 class SpeechToText(Protocol):

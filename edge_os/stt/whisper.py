@@ -22,7 +22,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +69,7 @@ class WhisperSpeechToText:
         bias_mode: BiasMode = "hotwords",
         language: str = "en",
         window_seconds: float = FULL_WINDOW_SECONDS,
+        n_best: int = 1,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # belt and braces: we pass a local path
         try:
@@ -96,6 +97,7 @@ class WhisperSpeechToText:
         self.beam_size = beam_size
         self.language = language
         self.window_seconds = window_seconds
+        self.n_best = n_best
         self.bias = bias if bias_mode != "none" else None
         self.bias_mode: BiasMode = bias_mode if bias else "none"
         _LOGGER.info(
@@ -121,7 +123,7 @@ class WhisperSpeechToText:
         audio.require(INTERNAL_FORMAT)
         started = time.perf_counter()
         samples = audio.samples().astype("float32") / 32768.0
-        text, unbiased = "", None
+        text, others = "", None
         if samples.size:
             options: dict[str, Any] = {}
             if self.bias_mode == "hotwords":
@@ -131,7 +133,7 @@ class WhisperSpeechToText:
             try:
                 window = self.window_seconds * INTERNAL_FORMAT.rate
                 if self.window_seconds < FULL_WINDOW_SECONDS and samples.size < window:
-                    text, unbiased = self._in_window(samples, options)
+                    text, others = self._in_window(samples, options)
                 else:
                     segments, _ = self._model.transcribe(
                         samples,
@@ -153,7 +155,7 @@ class WhisperSpeechToText:
             language=self.language,
             audio_seconds=audio.seconds,
             processing_ms=elapsed_ms,
-            unbiased=unbiased,
+            others=others,
         )
 
     @functools.cached_property
@@ -173,12 +175,14 @@ class WhisperSpeechToText:
 
     def _in_window(
         self, samples: Any, options: dict[str, Any]
-    ) -> tuple[str, Callable[[], str] | None]:
+    ) -> tuple[str, Callable[[], Iterator[str]] | None]:
         """One command through a window shorter than 30 s: what faster-whisper's transcribe
         does for a single segment at temperature 0, on fewer frames.
 
-        With a vocabulary bias, also a way to decode the same encoding without it, when
-        asked (a bias can garble what it does not name: "Set, Messiling fan to 50%")."""
+        Also the further readings of the same encoding, each decoded only when asked for:
+        without the vocabulary bias (a bias can garble what it does not name: "Set,
+        Messiling fan to 50%"), then the ``n_best`` hypotheses of a beam search with it
+        ("Turn off the best light", then "... the desk light")."""
         from faster_whisper.audio import pad_or_trim
 
         model = self._model
@@ -195,11 +199,12 @@ class WhisperSpeechToText:
         )
         seconds = content / per_second
 
-        def decode(prompt: list[int]) -> str:
+        def decode(prompt: list[int], hypotheses: int = 1) -> list[str]:
             result = model.model.generate(
                 encoded,
                 [prompt],
-                beam_size=self.beam_size,
+                beam_size=max(self.beam_size, hypotheses),
+                num_hypotheses=hypotheses,
                 patience=1,
                 length_penalty=1,
                 max_length=min(
@@ -213,14 +218,26 @@ class WhisperSpeechToText:
             tokens = result.sequences_ids[0]
             avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
             if result.no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob <= LOGPROB_THRESHOLD:
-                return ""  # faster-whisper's own test for a window with no speech in it
-            return said_once(str(tokenizer.decode(tokens)))
+                return [""]  # faster-whisper's own test for a window with no speech in it
+            return [said_once(str(tokenizer.decode(ids))) for ids in result.sequences_ids]
 
-        def unbiased() -> str:
-            return decode(model.get_prompt(tokenizer, [], without_timestamps=True))
-
+        first = decode(prompt)[0]
         biased = bool(previous or options.get("hotwords"))
-        return decode(prompt), unbiased if biased else None
+
+        def others() -> Iterator[str]:
+            seen = {first}
+            if biased:
+                seen.add(
+                    plain := decode(model.get_prompt(tokenizer, [], without_timestamps=True))[0]
+                )
+                yield plain
+            if self.n_best > 1:
+                for text in decode(prompt, self.n_best):
+                    if text not in seen:
+                        seen.add(text)
+                        yield text
+
+        return first, others if first and (biased or self.n_best > 1) else None
 
 
 def said_once(text: str) -> str:
@@ -281,6 +298,7 @@ def create_stt(
         bias_mode=mode,
         language=config.site.language,
         window_seconds=settings.window_seconds,
+        n_best=settings.n_best,
     )
 
 

@@ -312,20 +312,22 @@ def test_a_pin_is_digits(tmp_path: Path) -> None:
 
 
 class BiasGarbled:
-    """SpeechToText whose biased reading is garbled and whose plain one is not."""
+    """SpeechToText whose first reading is garbled and whose further readings may not be;
+    counts the further readings decoded."""
 
-    def __init__(self, biased: str, plain: str) -> None:
-        self.biased, self.plain, self.asked = biased, plain, 0
+    def __init__(self, biased: str, *others: str) -> None:
+        self.biased, self.readings, self.asked = biased, others, 0
 
-    def unbiased(self) -> str:
-        self.asked += 1
-        return self.plain
+    def others(self) -> Iterator[str]:
+        for text in self.readings:
+            self.asked += 1
+            yield text
 
     def transcribe(self, audio: AudioChunk) -> Transcript:
-        return Transcript(self.biased, "en", audio.seconds, 0.0, unbiased=self.unbiased)
+        return Transcript(self.biased, "en", audio.seconds, 0.0, others=self.others)
 
 
-def test_the_unbiased_reading_is_taken_when_only_it_is_understood(
+def test_a_further_reading_is_taken_when_only_it_is_understood(
     parts: tuple[DeviceRegistry, GpioDriver],
 ) -> None:
     registry, gpio = parts
@@ -342,3 +344,18 @@ def test_the_unbiased_reading_is_taken_when_only_it_is_understood(
     # neither understood: the biased reading stands
     command.stt = BiasGarbled("Blah, Flurb", "Blub blah")
     assert command.handle_audio(SPOKEN, lambda _event: None).text == "Blah, Flurb"
+    # a further reading is taken when every further reading understood asks the same
+    command.stt = beams = BiasGarbled(
+        "Tarn, Offi, Steeter", "Tarn, Offi, Steeter.", "Tarn on, Offi, Steeter",
+        "Turn on the office heater", "Switch on the office heater.", "Tarn on the ofice",
+    )  # fmt: skip
+    report = command.handle_audio(SPOKEN, lambda _event: None)
+    assert (report.text, beams.asked) == ("Turn on the office heater", 5)
+    assert gpio.state("switch.office_heater") == "on"
+    # readings that disagree are no reading: on or off is not the ears' guess to make
+    command.stt = BiasGarbled(
+        "Tarn, Offi, Steeter", "Turn off the office heater", "Turn on the office heater"
+    )
+    report = command.handle_audio(SPOKEN, lambda _event: None)
+    assert report.text == "Tarn, Offi, Steeter"
+    assert gpio.state("switch.office_heater") == "on"

@@ -178,7 +178,28 @@ def test_a_biased_reading_can_be_read_again_without_the_bias(
     biased.window_seconds = plain.window_seconds = 10.0
     clip = read_wav(piper_16k(UNUSUAL[0]))
     heard = biased.transcribe(clip)
-    assert heard.unbiased is not None
+    assert heard.others is not None
     # the same encoding decoded without the bias is what the unbiased adapter hears
-    assert heard.unbiased() == plain.transcribe(clip).text
-    assert plain.transcribe(clip).unbiased is None  # no bias: nothing to read again
+    assert next(heard.others()) == plain.transcribe(clip).text
+    assert plain.transcribe(clip).others is None  # no bias, no n-best: nothing to read again
+
+
+def test_a_misheard_name_is_found_in_the_beams_n_best(tiny_stt: WhisperSpeechToText) -> None:
+    # espeak's American "open the blinds" is heard "Open the lines", with the example home's
+    # bias and without it; the beam search's third hypothesis has the blinds
+    registry = DeviceRegistry.from_config(load_config(REPO / "devices" / "example-home.yaml"))
+    stt = copy.copy(tiny_stt.biased(bias_text(registry_terms(registry))))
+    stt.window_seconds = 10.0
+    clip = read_wav(espeak("open the blinds", voice="en-us"))
+    assert stt.transcribe(clip).others is not None
+    stt.n_best = 1
+    heard = stt.transcribe(clip)
+    assert heard.text.lower().rstrip(".") == "open the lines"
+    assert heard.others is not None  # the unbiased reading only: the same words
+    assert [t.lower().rstrip(".") for t in heard.others()] == ["open the lines"]
+    stt.n_best = 5
+    heard = stt.transcribe(clip)
+    assert heard.others is not None
+    readings = list(heard.others())
+    assert "open the blinds" in [t.lower().rstrip(".") for t in readings]
+    assert heard.text not in readings and len(readings) == len(set(readings))
