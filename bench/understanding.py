@@ -109,6 +109,10 @@ SETS: dict[str, tuple[Path, Path]] = {
         DATA / "written" / "tune-slurp-home-5.jsonl",
         DATA / "slurp" / "home.yaml",
     ),
+    "written-slurp-home-6-tune": (
+        DATA / "written" / "tune-slurp-home-6.jsonl",
+        DATA / "slurp" / "home.yaml",
+    ),
 }
 """Gold sets scored, each against its home; ``heldout-unseen`` (held-out lines the reader
 never saw made plain) is added from ``heldout``."""
