@@ -22,7 +22,7 @@ from edge_os.intent.compiled import words
 from edge_os.intent.compound import drop_article, follow_up, only_names, split_clauses, verb_of
 from edge_os.intent.grammar import GrammarRecognizer
 from edge_os.intent.mentions import MentionFinder
-from edge_os.intent.reader import Reader
+from edge_os.intent.reader import MAX_CLAUSES, Reader, request_clauses
 from edge_os.stages.protocols import IntentRecognizer, IntentResult
 
 _LOGGER = logging.getLogger(__name__)
@@ -132,6 +132,15 @@ class IntentEngine:
             latency_ms = (time.perf_counter() - started) * 1000
             return replace(cached, text=text, path="cache", latency_ms=latency_ms)
         result = self.grammar.recognize(text, area=area)
+        if not result.understood:
+            # "wake me up in twenty minutes, I'm having a nap": the request, read alone
+            for clause in request_clauses(text)[:MAX_CLAUSES]:
+                part = self.grammar.recognize(clause, area=area)
+                if part.understood:
+                    result = replace(part, text=text)
+                    break
+        if result.understood and result.path == "grammar":
+            result = self._lamps(result)
         # a sentence the grammar read with nothing able to do it stays the grammar's
         if not result.understood and isinstance(self.retrieval, Reader):
             result = self.retrieval.recognize(text, area=area, context=context)
@@ -158,6 +167,38 @@ class IntentEngine:
             if len(self._cache) > self.settings.cache_size:
                 self._cache.popitem(last=False)
         return result
+
+    def _lamps(self, result: IntentResult) -> IntentResult:
+        """Home Assistant reads "lamp" as any light: "turn off the lamp" in a room with a
+        ceiling light and a floor lamp turns off both. Where some of the room's lights are
+        called lamps, "the lamp" is those (a whole floor's lamps stay every light, as
+        Home Assistant's own tests have it)."""
+        said = set(words(result.text))
+        if (
+            not said & _LAMP_WORDS
+            or said & _LIGHT_WORDS
+            or "area" not in result.slots
+            or "name" in result.slots
+            or len(result.targets) < 2
+        ):
+            return result
+        registry = self.grammar.registry
+        lamps = tuple(
+            t for t in result.targets
+            if (e := registry.get(t)) is not None
+            and any(_LAMP_WORDS & set(words(n)) for n in (e.name, *e.aliases))
+        )  # fmt: skip
+        if not lamps or len(lamps) == len(result.targets):
+            return result
+        if len(lamps) > 1:
+            return replace(result, targets=lamps)
+        slots = {k: v for k, v in result.slots.items() if k not in {"area", "domain"}}
+        slots["name"] = registry[lamps[0]].name
+        return replace(result, targets=lamps, slots=slots, response=None)  # one device
+
+
+_LAMP_WORDS = frozenset({"lamp", "lamps"})
+_LIGHT_WORDS = frozenset({"light", "lights", "lighting"})
 
 
 def build_engine(

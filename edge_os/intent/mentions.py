@@ -187,6 +187,10 @@ class MentionFinder:
         tokens = words(text_or_tokens) if isinstance(text_or_tokens, str) else list(text_or_tokens)
         if "coffee" in self._weight:  # "an espresso" is the coffee machine's
             tokens = [_DRINKS.get(t, t) for t in tokens]
+        tokens = [  # "the study's a bit gloomy": the study
+            t[:-2] if t.endswith("'s") and not self.names_word(t) and self.names_word(t[:-2]) else t
+            for t in tokens
+        ]
         found = Mentions(tokens)
         for index, token in enumerate(tokens):
             group = _GROUP_OF.get(token)

@@ -338,7 +338,7 @@ class Reader:
         result = self._read(text, area, context)
         if result.understood or len(words(text)) > MAX_WORDS:
             return result
-        for clause in _request_clauses(text)[:MAX_CLAUSES]:
+        for clause in request_clauses(text)[:MAX_CLAUSES]:
             part = self._read(clause, area, context)
             if part.understood:
                 latency_ms = (time.perf_counter() - started) * 1000
@@ -392,7 +392,7 @@ class Reader:
                                           targeting.used)  # fmt: skip
                 elif not able:
                     return unsure("none of the devices named can do it")
-                elif self.unknown_words(tokens, targeting.used):
+                elif _naming(tokens, self.unknown_words(tokens, targeting.used), targeting.used):
                     # "the skylight in the attic": not a question of which attic device
                     return unsure("it names a device this home does not have")
                 else:
@@ -445,6 +445,8 @@ class Reader:
             name = "on" if unwanted > 0 else "off"
             meaning, probability = MEANINGS[name], max(probability, self.min_probability)
             probability = min(probability, GUESSED)
+        if name == "mute" and (_said(tokens, ("off", "mute")) or _said(tokens, ("un", "mute"))):
+            name, meaning = "unmute", MEANINGS["unmute"]  # "take it off mute"
         if _full(tokens) and (name == "brighter" or (name == "on" and _LIGHT_WORDS & set(tokens))):
             return "set_brightness", MEANINGS["set_brightness"], probability
         return name, meaning, probability
@@ -634,7 +636,7 @@ class Reader:
             return False
         named = found.entities[0] if found.entities and "name" in targeting.slots else None
         if named is None or named.score < 0.99 or not named.contiguous:
-            return True
+            return bool(_naming(tokens, unknown, targeting.used))
         return min(named.positions) - 1 in unknown or max(named.positions) + 1 in unknown
 
     def _one_of_several(
@@ -779,6 +781,8 @@ class Reader:
 
 _GROUP_WORDS = frozenset(w for words in NOUN_GROUPS.values() for w in words)
 COMMON_WORDS = frozenset({
+    "remind", "wee", "touch", "tad", "smidge", "literally", "absolutely",
+    "totally", "honestly", "basically", "seriously",
     "a", "about", "above", "across", "after", "again", "against", "all", "almost", "along",
     "already", "also", "always", "am", "an", "and", "any", "anymore", "anything", "are", "around",
     "as", "at", "away", "back", "be", "because", "been", "before", "behind", "being", "below",
@@ -913,6 +917,30 @@ _DESCRIBERS = frozenset({
 be the device's own."""
 
 
+def _naming(tokens: Sequence[str], unknown: Sequence[int], used: frozenset[int]) -> list[int]:
+    """Of the ``unknown`` words, those that may name a device: every one in the request's
+    own clause (or the first clause, when the reading uses no word of the sentence), an
+    appliance anywhere, and a first word. Not a word of the reason, said in a clause of its
+    own: "switch all the lights on, I think I heard something", "turn the music down, the
+    baby's sleeping"."""
+    starts = [i for i, t in enumerate(tokens) if t in _CLAUSE_STARTS]
+    starts += [  # "the baby's sleeping", "the phone's ringing": a clause of its own
+        i - 1 for i in range(1, len(tokens) - 1)
+        if tokens[i].endswith("'s") and tokens[i + 1].endswith("ing")
+    ]  # fmt: skip
+
+    def same_clause(i: int) -> bool:
+        if not used:
+            return not any(0 < s <= i for s in starts)  # the first clause asks
+        return any(not any(min(i, j) < s <= max(i, j) for s in starts) for j in used)
+
+    return [i for i in unknown if tokens[i] in APPLIANCES or i == 0 or same_clause(i)]
+
+
+_CLAUSE_STARTS = frozenset({"because", "since", "cause", "cuz", "we're", "i'm", "it's", "he's",
+                            "she's", "they're", "there's", "i've", "i'll", "i"})  # fmt: skip
+
+
 def _described_otherwise(
     tokens: Sequence[str], found: Mentions, entities: Sequence[Entity]
 ) -> bool:
@@ -934,7 +962,10 @@ def _later(tokens: Sequence[str], valued: bool) -> bool:
     reading takes a number ("put the light at 40"), "at" and one number is that value."""
     if _LATER & set(tokens):
         return True
-    numbers = sum(1 for i in range(len(tokens)) if read_numbers(tokens, i))
+    numbers, end = 0, 0
+    for i in range(len(tokens)):  # "twenty five" is one number
+        if i >= end and (spans := read_numbers(tokens, i)):
+            numbers, end = numbers + 1, spans[-1][0]
     for index, token in enumerate(tokens[:-1]):
         after = tokens[index + 1]
         if token == "at" and read_numbers(tokens, index + 1) and (not valued or numbers > 1):
@@ -1035,7 +1066,8 @@ def _named_by_noun(
 
 
 _CLAUSE_BREAK = re.compile(
-    r"\s*[,;:]\s*|\s+(?=(?:because|since|cause|cuz|we're|i'm|it's)\b)", re.IGNORECASE
+    r"\s*[,;:]\s*|\s+(?=(?:because|since|cause|cuz|we're|i'm|it's|he's|she's|they're|there's|i've)\b)",
+    re.IGNORECASE,
 )
 MAX_CLAUSES = 4
 """At most this many clauses of a sentence are read alone."""
@@ -1053,7 +1085,7 @@ _TAKEN_BACK = (
 _TAKING_BACK = frozenset({"no", "not", "don't", "wait", "actually", "instead", "never", "but"})
 
 
-def _request_clauses(text: str) -> list[str]:
+def request_clauses(text: str) -> list[str]:
     """The clauses of ``text`` that may be its request, when the others are its reason:
     each clause that asks for something, if every other clause asks for nothing and takes
     nothing back ("turn it on, no wait" is not "turn it on")."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from edge_os.config.settings import IntentSettings
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.engine import IntentEngine
@@ -61,3 +63,55 @@ def test_low_confidence_counts_as_not_understood(registry: DeviceRegistry) -> No
     fallback = RecordingFallback(IntentResult("x", "HassTurnOn", {}, ("light.desk_led",), 0.2))
     engine = IntentEngine(registry, IntentSettings(min_confidence=0.5), fallback=fallback)
     assert not engine.recognize("mumble mumble").understood
+
+
+def test_a_request_said_with_its_reason_is_read_by_the_grammar(registry: DeviceRegistry) -> None:
+    engine = IntentEngine(registry, default_area="living_room")
+    result = engine.recognize("wake me up in twenty minutes i'm just having a nap")
+    assert (result.path, result.intent, result.slots.get("minutes")) == (
+        "grammar", "HassStartTimer", 20,
+    )  # fmt: skip
+    assert result.text == "wake me up in twenty minutes i'm just having a nap"
+    # a reason that asks for something too is no reason: neither is read alone
+    assert not engine.recognize("turn on the desk light, it's late so start the coffee").understood
+
+
+def test_timers_said_plainly(registry: DeviceRegistry) -> None:
+    engine = IntentEngine(registry, default_area="living_room")
+    for text, slots in (
+        ("timer three minutes", {"minutes": 3}),
+        ("could you time ninety seconds for me", {"seconds": 90}),
+        ("set a timer for twelve minutes for the pasta", {"minutes": 12, "name": "pasta"}),
+    ):
+        result = engine.recognize(text)
+        assert (result.intent, dict(result.slots)) == ("HassStartTimer", slots), text
+
+
+def test_the_lamp_of_a_room_is_the_light_called_lamp(tmp_path: Path) -> None:
+    from edge_os.config.loader import parse_config
+
+    config = parse_config(
+        """
+areas: [{id: den, name: Den}, {id: hall, name: Hall}]
+entities:
+  - {id: light.den_ceiling, name: Ceiling light, area: den, gpio: {pin: 5, kind: LED}}
+  - {id: light.den_lamp, name: Reading lamp, area: den, gpio: {pin: 6, kind: LED}}
+  - {id: light.hall_a, name: Hall light, area: hall, gpio: {pin: 7, kind: LED}}
+  - {id: light.hall_b, name: Hall spot, area: hall, gpio: {pin: 8, kind: LED}}
+""",
+        "home.yaml",
+        tmp_path,
+    )
+    engine = IntentEngine(DeviceRegistry.from_config(config), default_area="den")
+    # Home Assistant's grammar reads "lamp" as any light: both would go off
+    lamp = engine.recognize("turn off the lamp")
+    assert (lamp.intent, lamp.targets, lamp.slots) == (
+        "HassTurnOff", ("light.den_lamp",), {"name": "Reading lamp"},
+    )  # fmt: skip
+    assert engine.recognize("turn off the lights").targets == (
+        "light.den_ceiling", "light.den_lamp",
+    )  # fmt: skip
+    # a room without a light called lamp keeps Home Assistant's reading: its lights
+    assert set(engine.recognize("turn off the lamp in the hall").targets) == {
+        "light.hall_a", "light.hall_b",
+    }  # fmt: skip

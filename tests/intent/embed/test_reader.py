@@ -329,6 +329,37 @@ def test_the_lamp_of_a_room_is_the_light_called_lamp(
     }
     # nothing measures outdoors here
     assert here.recognize("what's the temperature outside").intent is None
+    # "off mute" is not mute
+    assert here.recognize("take it off mute").intent == "HassMediaPlayerUnmute"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "targets"),
+    [
+        # a word the reader does not know, in the reason or the manner, names nothing
+        ("switch all the lights off i think i heard the kids", "HassTurnOff",
+         ["light.garage_light", "light.kitchen_ceiling", "light.kitchen_counter",
+          "light.bedroom_lamp", "light.desk_led", "light.living_room_lamp"]),
+        ("dim the bedside lamp a touch", "HassLightSet", ["light.bedroom_lamp"]),
+        ("turn the music down the baby's sleeping", "HassSetVolumeRelative",
+         ["media_player.living_room_speaker"]),
+        # a room said with 's: "the study's" is the study
+        ("the study's a bit gloomy can you brighten it up", "HassLightSet", ["light.desk_led"]),
+        # "at twenty five percent" is one number, a value: not "at six thirty"
+        ("set the kitchen light at twenty five percent", "HassLightSet",
+         ["light.kitchen_ceiling"]),
+        ("turn on the garage light at six thirty", None, []),
+        # an unknown word just before the device's kind, or after "the", names another
+        ("turn on the nest light", None, []),
+        ("find me a good movie to watch", None, []),
+    ],
+)  # fmt: skip
+def test_which_unknown_words_name_a_device(
+    reader: Reader, text: str, intent: str | None, targets: list[str]
+) -> None:
+    result = reader.recognize(text)
+    assert result.intent == intent, result
+    assert sorted(result.targets) == sorted(targets), result
 
 
 @pytest.mark.parametrize(
