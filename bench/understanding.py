@@ -113,6 +113,14 @@ SETS: dict[str, tuple[Path, Path]] = {
         DATA / "written" / "tune-slurp-home-6.jsonl",
         DATA / "slurp" / "home.yaml",
     ),
+    "written-example-home-4-tune": (
+        DATA / "written" / "tune-example-home-4.jsonl",
+        REPO / "devices" / "example-home.yaml",
+    ),
+    "written-natural-home-3-tune": (
+        DATA / "written" / "tune-natural-home-3.jsonl",
+        NATURAL / "home.yaml",
+    ),
 }
 """Gold sets scored, each against its home; ``heldout-unseen`` (held-out lines the reader
 never saw made plain) is added from ``heldout``."""
