@@ -60,7 +60,8 @@ alone means lights, switches, fans and media players: never a lock, door or ther
 _GROUP_OF: dict[str, str] = {w: g for g, ws in NOUN_GROUPS.items() for w in ws}
 _STOP = frozenset({"the", "a", "an", "my", "our", "your", "of", "in", "on", "at", "to", "and"})
 _DRINKS = {"espresso": "coffee", "latte": "coffee", "cappuccino": "coffee", "americano": "coffee",
-           "espressos": "coffee", "lattes": "coffee", "cappuccinos": "coffee"}  # fmt: skip
+           "espressos": "coffee", "lattes": "coffee", "cappuccinos": "coffee",
+           "caffeine": "coffee"}  # fmt: skip
 """Drinks the coffee machine makes: said, they name it."""
 SYNONYM_CREDIT = 0.8
 """Part of a word's weight a same-kind word earns ("lamp" said for "light")."""
@@ -187,6 +188,10 @@ class MentionFinder:
         tokens = words(text_or_tokens) if isinstance(text_or_tokens, str) else list(text_or_tokens)
         if "coffee" in self._weight:  # "an espresso" is the coffee machine's
             tokens = [_DRINKS.get(t, t) for t in tokens]
+        tokens = [  # "the lamp next to my bed": the bedside lamp
+            "bedside" if t == "bed" and _beside(tokens, i) and self.names_word("bedside") else t
+            for i, t in enumerate(tokens)
+        ]
         tokens = [  # "the study's a bit gloomy": the study
             t[:-2] if t.endswith("'s") and not self.names_word(t) and self.names_word(t[:-2]) else t
             for t in tokens
@@ -325,8 +330,18 @@ def _content(tokens: list[str]) -> list[str]:
     return kept or tokens
 
 
-def _order(mention: Mention) -> tuple[float, int, bool, int]:
-    return (-mention.score, -mention.exact, not mention.contiguous, -len(mention.positions))
+def _beside(tokens: Sequence[str], index: int) -> bool:
+    """ "by my bed", "next to the bed", "beside the bed"."""
+    before = tokens[max(0, index - 2) : index]
+    return len(before) == 2 and before[0] in {"by", "to", "beside", "near"} and before[1] in {
+        "my", "the", "our", "his", "her",
+    }  # fmt: skip
+
+
+def _order(mention: Mention) -> tuple[float, bool, int, int]:
+    """Best first: the most of a name said; of names said as fully, one said in one piece
+    ("switch the attic light off": Attic Light, not Attic light switch)."""
+    return (-mention.score, not mention.contiguous, -mention.exact, -len(mention.positions))
 
 
 def _is_tv(entity: Entity) -> bool:

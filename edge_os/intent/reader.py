@@ -350,7 +350,7 @@ class Reader:
         """:meth:`recognize` of one clause."""
         started = time.perf_counter()
         here = area or self.here
-        tokens = self.unaddressed(strip_wake_phrase(words(text)))
+        tokens = _uninterrupted(self.unaddressed(strip_wake_phrase(words(text))))
         if not tokens or len(tokens) > MAX_WORDS:
             return IntentResult(text, None, path="model")
         found = self.finder.find(tokens)
@@ -364,9 +364,8 @@ class Reader:
         refused = self.refusal(tokens, found, name, probability)
         if refused is not None:
             return unsure(refused)
-        slots: dict[str, SlotValue] = dict(meaning.slots)
-        if name in {"louder", "quieter"} and (amount := _by_amount(tokens)) is not None:
-            slots["volume_step"] = amount * meaning.direction  # "lower the volume by 50 %"
+        name, meaning, step = _volume_step(tokens, name, meaning)
+        slots: dict[str, SlotValue] = {**meaning.slots, **step}
         if meaning.value is not None:
             if (value := _value(meaning.value, tokens)) is None:
                 return unsure(f"no single {meaning.value} in the words")
@@ -419,6 +418,7 @@ class Reader:
                 return unsure("no named device can do it")
             entities, score = able, targeting.score
             slots.update(targeting.slots)
+            name, meaning, probability = _pulled(tokens, name, meaning, probability, entities)
             if meaning.intent == "HassGetState":
                 state = _asked_state(tokens, targeting.used, entities)
                 if state is not None:
@@ -529,9 +529,10 @@ class Reader:
             return "it asks for later, and edge-os only acts now"
         if name in {"on", "off", "toggle"} and not _asks_for_action(tokens, found):
             return "no word of it asks for anything to be done"
+        unknown = self.unknown_words(tokens, frozenset())
         if not meaning.targets and (
-            found.entities or self.unknown_words(tokens, frozenset()) or _elsewhen(tokens)
-        ):
+            found.entities or _naming(tokens, unknown, frozenset()) or _elsewhen(tokens)
+        ):  # "what's the time, I wanna watch cartoons" asks the time here
             return "it asks about another place or day"  # or about a device: "coffee time"
         if name == "get_temperature" and _OUTDOORS & set(tokens) and not found.entities:
             return "it asks about outdoors, where nothing here measures"
@@ -702,6 +703,19 @@ class Reader:
         named: dict[str, SlotValue] = {"name": able[0].name} if len(able) == 1 else {}
         return Targeting(able, named, 1.0, frozenset())
 
+    def _likeliest(self, found: Mentions, meaning: Meaning, used: frozenset[int]) -> list[Mention]:
+        """The devices named, the likeliest first. Of the reading's own kind when no word
+        says another ("it's dark in the garage": the garage's light, not the Garage door);
+        first the one said word for word (:func:`_said_exactly`)."""
+        named = list(found.entities)
+        if meaning.group is not None and not [at for at in found.groups.values() if at not in used]:
+            kind = {e.id for e in entities_of(self.registry, meaning.group, None, whole_home=True)}
+            named = [m for m in named if m.id in kind]
+        if not named:
+            return []
+        best = _said_exactly(named)
+        return [best, *(m for m in named if m is not best)]
+
     def target(self, found: Mentions, meaning: Meaning, here: str | None) -> Targeting | None:
         """The devices meant: a named one, else a kind of device in a place."""
         place_slots: dict[str, SlotValue] = {}
@@ -715,7 +729,7 @@ class Reader:
             used |= found.floors[0].positions
             place_slots["floor"] = found.floors[0].id
         top_is_place = bool(found.entities) and self._is_place_and_kind(found.entities[0], found)
-        named = [] if top_is_place else found.entities
+        named = [] if top_is_place else self._likeliest(found, meaning, frozenset(used))
         if named:
             best = named[0]
             rivals = [
@@ -725,7 +739,8 @@ class Reader:
                 and m.exact >= best.exact
                 and self.registry[m.id].name.casefold() != self.registry[best.id].name.casefold()
                 and not (best.contiguous and not m.contiguous)
-            ]
+                and not (best.score >= 0.99 and best.contiguous and m.score < 0.99)
+            ]  # a name said whole ("the attic light") over one said in part ("... switch")
             local = [m for m in [best, *rivals] if self.registry[m.id].area == here]
             if rivals and len(local) == 1:  # as Home Assistant: the one in the room said in
                 best, rivals = local[0], []
@@ -745,15 +760,15 @@ class Reader:
                 tuple(same_name), {"name": entity.name}, best.score, best.positions | used
             )
         group: str | None = None
+        kinds = [g for g, at in found.groups.items() if at not in used]
         if not found.groups and meaning.group is None and found.whole_home:
             group = "everything"  # "switch off everything in the kitchen"
-        elif meaning.group is not None and (not found.groups or meaning.group in found.groups):
-            group = meaning.group  # "turn up the heat": the meaning's own kind
+        elif meaning.group is not None and (not kinds or meaning.group in found.groups):
+            group = meaning.group  # "turn up the heat", "it's dark in the garage": its own kind
         elif found.groups:
             # the last kind said is the noun; a word that names the place said ("the fan in
             # the garage") is the place, unless it is the only kind word
-            kinds = [g for g, at in found.groups.items() if at not in used] or list(found.groups)
-            group = kinds[-1]
+            group = (kinds or list(found.groups))[-1]
         if group is None:
             return None
         if found.whole_home and area is None and floor is None:
@@ -782,6 +797,7 @@ class Reader:
 _GROUP_WORDS = frozenset(w for words in NOUN_GROUPS.values() for w in words)
 COMMON_WORDS = frozenset({
     "remind", "wee", "touch", "tad", "smidge", "literally", "absolutely",
+    "stuff", "brr", "ugh", "oh", "ooh", "hmm", "ah", "nudge", "knock", "pop",
     "totally", "honestly", "basically", "seriously",
     "a", "about", "above", "across", "after", "again", "against", "all", "almost", "along",
     "already", "also", "always", "am", "an", "and", "any", "anymore", "anything", "are", "around",
@@ -903,6 +919,7 @@ _LATER = _WEEKDAYS | {f"{day}s" for day in _WEEKDAYS} | {
     "weekly", "weekdays", "weekends", "until", "till", "noon", "midnight",
 }  # fmt: skip
 _DURATIONS = frozenset({"second", "seconds", "minute", "minutes", "hour", "hours"})
+_A_MOMENT = [["a", "second"], ["a", "sec"], ["a", "minute"], ["a", "moment"], ["one", "second"]]
 
 
 SWITCHED = {"warmer": MEANINGS["on"], "cooler": MEANINGS["off"]}
@@ -950,10 +967,16 @@ def _described_otherwise(
     for entity in entities:
         for name in (entity.name, *entity.aliases):
             own.update(singular(w) for w in words(name))
+    said = {singular(tokens[index]) for index in found.kinds} & _OPENINGS
+    if said and not said & own and own & _OPENINGS:
+        return True  # "lock the bedroom door" when the bedroom's lock is its window's
     return any(
         index > 0 and tokens[index - 1] in _DESCRIBERS and singular(tokens[index - 1]) not in own
         for index in found.kinds
     )
+
+
+_OPENINGS = frozenset({"door", "window", "gate", "hatch", "skylight"})
 
 
 def _later(tokens: Sequence[str], valued: bool) -> bool:
@@ -972,7 +995,11 @@ def _later(tokens: Sequence[str], valued: bool) -> bool:
             return True  # "turn the heating on at six"
         if token == "every" and after in {"day", "night", "morning", "evening", "week"}:
             return True
+        if index and token in {"when", "once"} and after in _PRONOUNS:
+            return True  # "open the garage when I get home", "once we're back"
         if token in {"in", "after", "for"} and _DURATIONS & set(tokens[index + 1 : index + 4]):
+            if token == "for" and tokens[index + 1 : index + 3] in _A_MOMENT:
+                continue  # "stop the music for a second": now
             return True
     return False
 
@@ -1085,6 +1112,60 @@ _TAKEN_BACK = (
 _TAKING_BACK = frozenset({"no", "not", "don't", "wait", "actually", "instead", "never", "but"})
 
 
+def _said_exactly(named: Sequence[Mention]) -> Mention:
+    """The best of the names said: the top one, unless another was said at the same places
+    with more of its words said exactly, and as much in one piece ("shut the main garage":
+    Main Garage Door, word for word, over Main gate, whose "gate" only "garage" stood for)."""
+    best = named[0]
+    exacter = [
+        m
+        for m in named[1:]
+        if m.positions >= best.positions
+        and m.exact > best.exact
+        and (m.contiguous or not best.contiguous)
+    ]
+    return max(exacter, key=lambda m: (m.exact, m.score)) if exacter else best
+
+
+def _pulled(
+    tokens: Sequence[str],
+    name: str,
+    meaning: Meaning,
+    probability: float,
+    entities: Sequence[Entity],
+) -> tuple[str, Meaning, float]:
+    """ "pull the blinds down, the sun's on the TV": a cover pulled down closes, whatever
+    else the sentence says is on (asked first, as a reading the words had to bend)."""
+    way = _cover_way(tokens)
+    if name not in {"on", "off"} or not way or way == meaning.direction:
+        return name, meaning, probability
+    if not all(e.domain is Domain.COVER for e in entities):
+        return name, meaning, probability
+    name = "on" if way > 0 else "off"
+    return name, MEANINGS[name], min(probability, GUESSED)
+
+
+def _cover_way(tokens: Sequence[str]) -> int:
+    """+1 when a cover is pulled, drawn or rolled up, -1 down, else 0."""
+    moved = {t for i, t in enumerate(tokens) if i and tokens[i - 1] not in _NEGATIONS}
+    if _COVER_VERBS & set(tokens) and ("up" in moved) != ("down" in moved):
+        return 1 if "up" in moved else -1
+    return 0
+
+
+_PRONOUNS = frozenset({"i", "i'm", "we", "we're", "you", "you're", "he", "she", "they",
+                       "they're", "it's", "everyone", "somebody", "someone"})  # fmt: skip
+_COVER_VERBS = frozenset({"pull", "draw", "roll", "bring", "put", "let", "lower", "raise"})
+
+
+def _uninterrupted(tokens: list[str]) -> list[str]:
+    """``tokens`` without the "hang on" or "hold on" they start with: "hang on, did I lock
+    the garage door" asks, and its "on" is no direction."""
+    while tokens[:2] in (["hang", "on"], ["hold", "on"]) and len(tokens) > 2:
+        tokens = tokens[2:]
+    return tokens
+
+
 def request_clauses(text: str) -> list[str]:
     """The clauses of ``text`` that may be its request, when the others are its reason:
     each clause that asks for something, if every other clause asks for nothing and takes
@@ -1135,6 +1216,31 @@ def _direction_said(tokens: Sequence[str], found: Mentions) -> int:
             up = up or tokens[index + 1] in _TOO_LITTLE
             down = down or tokens[index + 1] in _TOO_MUCH
     return int(up) - int(down)
+
+
+def _volume_step(
+    tokens: Sequence[str], name: str, meaning: Meaning
+) -> tuple[str, Meaning, dict[str, SlotValue]]:
+    """The volume step a sentence asks for, if it says one: "lower the volume by 50 %", and
+    "turn the speaker up twenty percent" (a step of twenty, not to twenty)."""
+    if name == "set_volume" and (step := _up_by(tokens)) is not None:
+        name = "louder" if step > 0 else "quieter"
+        return name, MEANINGS[name], {"volume_step": step}
+    if name in {"louder", "quieter"} and (amount := _by_amount(tokens)) is not None:
+        return name, meaning, {"volume_step": amount * meaning.direction}
+    return name, meaning, {}
+
+
+def _up_by(tokens: Sequence[str]) -> int | None:
+    """+N or -N for "up N percent" / "down N percent" said without "to"."""
+    if "to" in tokens:
+        return None
+    for index, token in enumerate(tokens[:-1]):
+        if token in {"up", "down"} and (found := read_numbers(tokens, index + 1)):
+            end, value = max(found)
+            if tokens[end : end + 1] in (["percent"], ["%"]) and 0 < value <= 100:
+                return int(value) * (1 if token == "up" else -1)
+    return None
 
 
 def _by_amount(tokens: Sequence[str]) -> int | None:

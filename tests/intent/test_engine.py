@@ -82,6 +82,8 @@ def test_timers_said_plainly(registry: DeviceRegistry) -> None:
         ("timer three minutes", {"minutes": 3}),
         ("could you time ninety seconds for me", {"seconds": 90}),
         ("set a timer for twelve minutes for the pasta", {"minutes": 12, "name": "pasta"}),
+        ("wake me in an hour and a half", {"hours": 1, "minutes": 30}),
+        ("remind me in ten minutes to check the oven", {"minutes": 10, "name": "check the oven"}),
     ):
         result = engine.recognize(text)
         assert (result.intent, dict(result.slots)) == ("HassStartTimer", slots), text

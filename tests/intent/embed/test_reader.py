@@ -333,6 +333,30 @@ def test_the_lamp_of_a_room_is_the_light_called_lamp(
     assert here.recognize("take it off mute").intent == "HassMediaPlayerUnmute"
 
 
+def test_names_said_word_for_word_and_what_they_open(
+    encoder: SentenceEncoder, reader: Reader
+) -> None:
+    from edge_os.config.loader import load_config
+
+    big = DeviceRegistry.from_config(load_config(REPO / "bench" / "data" / "natural" / "home.yaml"))
+    here = Reader(big, encoder, reader.classifier, "living_room")
+    # "garage" said for the Main Garage Door, not as a kind word for the Main gate's gate
+    assert here.recognize("shut the main garage").targets == ("cover.main_garage_door",)
+    # a name said in one piece over one whose last word is the verb: "switch ... off"
+    assert here.recognize("switch the attic light off").targets == ("light.attic",)
+    # the bedroom's lock is its window's: a bedroom door is another thing
+    assert here.recognize("lock the bedroom door").intent is None
+    # pulled down, blinds close, whatever else the sentence says is on
+    down = here.recognize("can you pull the living room blinds down the sun's on the tv")
+    assert (down.intent, down.targets) == ("HassTurnOff", ("cover.living_room_blinds",))
+    assert down.confidence <= 0.65  # asked first
+
+
+def test_up_twenty_percent_is_a_step(reader: Reader) -> None:
+    result = reader.recognize("turn the speaker up twenty percent")
+    assert (result.intent, result.slots.get("volume_step")) == ("HassSetVolumeRelative", 20)
+
+
 @pytest.mark.parametrize(
     ("text", "intent", "targets"),
     [
@@ -352,6 +376,13 @@ def test_the_lamp_of_a_room_is_the_light_called_lamp(
         # an unknown word just before the device's kind, or after "the", names another
         ("turn on the nest light", None, []),
         ("find me a good movie to watch", None, []),
+        # the words' own kind and place: a dark garage wants its light, not its door open
+        ("it's dark in the garage", "HassTurnOn", ["light.garage_light"]),
+        ("the lamp next to my bed can you turn that on", "HassTurnOn", ["light.bedroom_lamp"]),
+        # "when I get home" is later; "for a second" is now
+        ("open the garage when i get home", None, []),
+        ("stop the music for a second", "HassMediaPause", ["media_player.living_room_speaker"]),
+        ("hang on is the front door locked", "HassGetState", ["lock.front_door"]),
     ],
 )  # fmt: skip
 def test_which_unknown_words_name_a_device(
