@@ -294,8 +294,8 @@ class MentionFinder:
         for index, token in enumerate(tokens):
             if index in taken:
                 continue
-            if token == word or singular(token) == single:
-                return 1.0, index
+            if token == word or singular(token) == single or _bare(token) == _bare(word):
+                return 1.0, index  # "bobs lamp", as speech-to-text writes "Bob's lamp"
         if exact_only:
             return best, where
         for index, token in enumerate(tokens):
@@ -328,6 +328,10 @@ _DETERMINERS = frozenset({"the", "a", "every", "each", "all", "this", "that", "m
 def _content(tokens: list[str]) -> list[str]:
     kept = [t for t in tokens if t not in _STOP]
     return kept or tokens
+
+
+def _bare(word: str) -> str:
+    return word.replace("'", "")
 
 
 def _beside(tokens: Sequence[str], index: int) -> bool:

@@ -519,6 +519,8 @@ class Reader:
             return "not sure enough"
         if is_question(tokens) and not meaning.query:
             return "a question is never an action"
+        if meaning.intent == "HassGetState" and _said(tokens, ("how", "long")):
+            return "it asks for how long, which edge-os does not keep"
         if _contradicts(tokens, meaning, found):
             return "its own words say the opposite"
         if not meaning.query and _forbids(tokens):
@@ -797,7 +799,7 @@ class Reader:
 _GROUP_WORDS = frozenset(w for words in NOUN_GROUPS.values() for w in words)
 COMMON_WORDS = frozenset({
     "remind", "wee", "touch", "tad", "smidge", "literally", "absolutely",
-    "stuff", "brr", "ugh", "oh", "ooh", "hmm", "ah", "nudge", "knock", "pop",
+    "stuff", "brr", "ugh", "oh", "ooh", "hmm", "ah", "nudge", "knock", "pop", "couple", "makes",
     "totally", "honestly", "basically", "seriously",
     "a", "about", "above", "across", "after", "again", "against", "all", "almost", "along",
     "already", "also", "always", "am", "an", "and", "any", "anymore", "anything", "are", "around",
@@ -941,9 +943,10 @@ def _naming(tokens: Sequence[str], unknown: Sequence[int], used: frozenset[int])
     own: "switch all the lights on, I think I heard something", "turn the music down, the
     baby's sleeping"."""
     starts = [i for i, t in enumerate(tokens) if t in _CLAUSE_STARTS]
-    starts += [  # "the baby's sleeping", "the phone's ringing": a clause of its own
+    starts += [  # "the baby's sleeping", "my hands are full": a clause of its own
         i - 1 for i in range(1, len(tokens) - 1)
-        if tokens[i].endswith("'s") and tokens[i + 1].endswith("ing")
+        if (tokens[i].endswith("'s") and tokens[i + 1].endswith("ing"))
+        or (tokens[i - 1] in {"the", "my", "our"} and tokens[i + 1] in {"is", "are"})
     ]  # fmt: skip
 
     def same_clause(i: int) -> bool:
@@ -1174,7 +1177,7 @@ def request_clauses(text: str) -> list[str]:
     if len(clauses) < 2:
         return []
     asking = _REQUEST_WORDS | _TAKING_BACK
-    said = [set(words(c)) for c in clauses]
+    said = [_asking_words(words(c)) for c in clauses]
     return [
         clause
         for index, clause in enumerate(clauses)
@@ -1182,6 +1185,23 @@ def request_clauses(text: str) -> list[str]:
         and len(said[index]) > 1
         and not any(said[other] & asking for other in range(len(clauses)) if other != index)
     ]
+
+
+def _asking_words(tokens: Sequence[str]) -> set[str]:
+    """The words of a clause, less the ways that only describe: "it's been on all morning",
+    "it's roasting up there" ask for nothing."""
+    return {
+        t
+        for i, t in enumerate(tokens)
+        if not (
+            t in _WAYS
+            and ((i and tokens[i - 1] in _BEING) or tokens[i + 1 : i + 2] in (["there"], ["here"]))
+        )
+    }
+
+
+_WAYS = frozenset({"on", "off", "up", "down"})
+_BEING = frozenset({"is", "are", "was", "were", "been", "be", "it's", "that's", "still"})
 
 
 def _forbids(tokens: Sequence[str]) -> bool:

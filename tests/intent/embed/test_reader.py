@@ -344,6 +344,8 @@ def test_names_said_word_for_word_and_what_they_open(
     assert here.recognize("shut the main garage").targets == ("cover.main_garage_door",)
     # a name said in one piece over one whose last word is the verb: "switch ... off"
     assert here.recognize("switch the attic light off").targets == ("light.attic",)
+    # speech-to-text writes "Bob's lamp" as "bobs lamp"
+    assert here.recognize("bobs lamp off please").targets == ("light.bobs_lamp",)
     # the bedroom's lock is its window's: a bedroom door is another thing
     assert here.recognize("lock the bedroom door").intent is None
     # pulled down, blinds close, whatever else the sentence says is on
@@ -383,6 +385,12 @@ def test_up_twenty_percent_is_a_step(reader: Reader) -> None:
         ("open the garage when i get home", None, []),
         ("stop the music for a second", "HassMediaPause", ["media_player.living_room_speaker"]),
         ("hang on is the front door locked", "HassGetState", ["lock.front_door"]),
+        # a reason that only describes asks nothing: the request is read alone
+        ("turn the coffee machine off it's been on all morning", "HassTurnOff",
+         ["switch.coffee_machine"]),
+        ("unlock the front door my hands are full", "HassTurnOff", ["lock.front_door"]),
+        # how long something has been on is not kept
+        ("how long has the sprinkler been running", None, []),
     ],
 )  # fmt: skip
 def test_which_unknown_words_name_a_device(
