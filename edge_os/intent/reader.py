@@ -936,6 +936,11 @@ _DESCRIBERS = frozenset({
 be the device's own."""
 
 
+_REASON_STARTS = frozenset({"because", "since", "cause", "cuz", "we're", "i'm", "it's", "he's",
+                            "she's", "they're", "there's", "i've"})  # fmt: skip
+"""Words a reason said after a request starts with (a break between clauses)."""
+
+
 def _naming(tokens: Sequence[str], unknown: Sequence[int], used: frozenset[int]) -> list[int]:
     """Of the ``unknown`` words, those that may name a device: every one in the request's
     own clause (or the first clause, when the reading uses no word of the sentence), an
@@ -957,8 +962,8 @@ def _naming(tokens: Sequence[str], unknown: Sequence[int], used: frozenset[int])
     return [i for i in unknown if tokens[i] in APPLIANCES or i == 0 or same_clause(i)]
 
 
-_CLAUSE_STARTS = frozenset({"because", "since", "cause", "cuz", "we're", "i'm", "it's", "he's",
-                            "she's", "they're", "there's", "i've", "i'll", "i"})  # fmt: skip
+_CLAUSE_STARTS = _REASON_STARTS | {"i'll", "i"}
+"""Words that start a clause of their own within the words of a sentence."""
 
 
 def _described_otherwise(
@@ -1096,8 +1101,7 @@ def _named_by_noun(
 
 
 _CLAUSE_BREAK = re.compile(
-    r"\s*[,;:]\s*|\s+(?=(?:because|since|cause|cuz|we're|i'm|it's|he's|she's|they're|there's|i've)\b)",
-    re.IGNORECASE,
+    r"\s*[,;:]\s*|\s+(?=(?:" + "|".join(sorted(_REASON_STARTS)) + r")\b)", re.IGNORECASE
 )
 MAX_CLAUSES = 4
 """At most this many clauses of a sentence are read alone."""
