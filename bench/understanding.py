@@ -121,6 +121,14 @@ SETS: dict[str, tuple[Path, Path]] = {
         DATA / "written" / "tune-natural-home-3.jsonl",
         NATURAL / "home.yaml",
     ),
+    "written-example-home-5-tune": (
+        DATA / "written" / "tune-example-home-5.jsonl",
+        REPO / "devices" / "example-home.yaml",
+    ),
+    "written-natural-home-4-tune": (
+        DATA / "written" / "tune-natural-home-4.jsonl",
+        NATURAL / "home.yaml",
+    ),
 }
 """Gold sets scored, each against its home; ``heldout-unseen`` (held-out lines the reader
 never saw made plain) is added from ``heldout``."""
