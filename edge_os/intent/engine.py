@@ -22,7 +22,13 @@ from edge_os.intent.compiled import words
 from edge_os.intent.compound import drop_article, follow_up, only_names, split_clauses, verb_of
 from edge_os.intent.grammar import GrammarRecognizer
 from edge_os.intent.mentions import MentionFinder
-from edge_os.intent.reader import MAX_CLAUSES, Reader, request_clauses
+from edge_os.intent.reader import (
+    MAX_CLAUSES,
+    Reader,
+    is_lamp,
+    place_of_reason,
+    request_clauses,
+)
 from edge_os.stages.protocols import IntentRecognizer, IntentResult
 
 _LOGGER = logging.getLogger(__name__)
@@ -135,7 +141,10 @@ class IntentEngine:
         if not result.understood:
             # "wake me up in twenty minutes, I'm having a nap": the request, read alone
             for clause in request_clauses(text)[:MAX_CLAUSES]:
-                part = self.grammar.recognize(clause, area=area)
+                place = place_of_reason(self.finder, text, clause)
+                if place == "":
+                    continue
+                part = self.grammar.recognize(clause, area=place or area)
                 if part.understood:
                     result = replace(part, text=text)
                     break
@@ -175,19 +184,19 @@ class IntentEngine:
         Home Assistant's own tests have it)."""
         said = set(words(result.text))
         if (
-            not said & _LAMP_WORDS
+            not said & {"lamp", "lamps"}
             or said & _LIGHT_WORDS
             or "area" not in result.slots
             or "name" in result.slots
-            or len(result.targets) < 2
+            or not result.targets
         ):
             return result
         registry = self.grammar.registry
-        lamps = tuple(
-            t for t in result.targets
-            if (e := registry.get(t)) is not None
-            and any(_LAMP_WORDS & set(words(n)) for n in (e.name, *e.aliases))
-        )  # fmt: skip
+        lamps = tuple(t for t in result.targets if (e := registry.get(t)) and is_lamp(e))
+        if not lamps and any(is_lamp(e) for e in registry):
+            # the home calls some lights lamps, and none here: this room's ceiling light
+            # is not "the lamp"
+            return IntentResult(text=result.text, intent=None, path="grammar")
         if not lamps or len(lamps) == len(result.targets):
             return result
         if len(lamps) > 1:
@@ -197,7 +206,6 @@ class IntentEngine:
         return replace(result, targets=lamps, slots=slots, response=None)  # one device
 
 
-_LAMP_WORDS = frozenset({"lamp", "lamps"})
 _LIGHT_WORDS = frozenset({"light", "lights", "lighting"})
 
 

@@ -339,7 +339,10 @@ class Reader:
         if result.understood or len(words(text)) > MAX_WORDS:
             return result
         for clause in request_clauses(text)[:MAX_CLAUSES]:
-            part = self._read(clause, area, context)
+            place = place_of_reason(self.finder, text, clause)
+            if place == "":
+                continue
+            part = self._read(clause, place or area, context)
             if part.understood:
                 latency_ms = (time.perf_counter() - started) * 1000
                 confidence = min(part.confidence, GUESSED)
@@ -419,10 +422,11 @@ class Reader:
             entities, score = able, targeting.score
             slots.update(targeting.slots)
             name, meaning, probability = _pulled(tokens, name, meaning, probability, entities)
-            if meaning.intent == "HassGetState":
-                state = _asked_state(tokens, targeting.used, entities)
-                if state is not None:
-                    slots["state"] = state
+            name, meaning = _halfway(tokens, name, meaning, slots, entities)  # takes a slot
+            if meaning.intent == "HassGetState" and (
+                state := _asked_state(tokens, targeting.used, entities)
+            ):
+                slots["state"] = state
         latency_ms = (time.perf_counter() - started) * 1000
         return IntentResult(
             text,
@@ -649,8 +653,12 @@ class Reader:
         if meaning.query or len(targeting.entities) < 2 or "name" in targeting.slots:
             return False
         kind_words = [tokens[i] for i in found.groups.values()]
-        return bool(kind_words) and all(
-            w == singular(w) and w not in _PLURAL_ONLY for w in kind_words
+        every = any(tokens[max(0, i - 2) : i] and _EVERY & set(tokens[max(0, i - 2) : i])
+                    for i in found.groups.values())  # fmt: skip
+        return (
+            bool(kind_words)
+            and not every
+            and all(w == singular(w) and w not in _PLURAL_ONLY for w in kind_words)
         )
 
     def comfort(
@@ -758,9 +766,24 @@ class Reader:
                 if self.registry[m.id].name.casefold() == self.registry[best.id].name.casefold()
             ]
             entity = self.registry[best.id]
+            if _elsewhere(entity, area, self.registry.areas_on(floor) if floor else None):
+                return None  # "the kitchen blinds" when the home's blinds are the living room's
             return Targeting(
                 tuple(same_name), {"name": entity.name}, best.score, best.positions | used
             )
+        return self._of_kind(found, meaning, here, place_slots, used)
+
+    def _of_kind(
+        self,
+        found: Mentions,
+        meaning: Meaning,
+        here: str | None,
+        place_slots: dict[str, SlotValue],
+        used: set[int],
+    ) -> Targeting | None:
+        """:meth:`target` when no device is named: the devices of a kind in a place."""
+        area = found.areas[0].id if found.areas else None
+        floor = found.floors[0].id if found.floors else None
         group: str | None = None
         kinds = [g for g, at in found.groups.items() if at not in used]
         if not found.groups and meaning.group is None and found.whole_home:
@@ -785,6 +808,8 @@ class Reader:
                 everywhere = entities_of(self.registry, group, None, whole_home=True)
                 if len(everywhere) == 1:
                     entities = everywhere
+        if group in found.groups and found.tokens[found.groups[group]] in {"lamp", "lamps"}:
+            entities = self._lamps(entities, whole=found.whole_home or floor is not None)
         if not entities:
             return None
         if group in found.groups:
@@ -794,6 +819,32 @@ class Reader:
         if not whole and "area" not in slots and "floor" not in slots and here is not None:
             slots["area"] = here
         return Targeting(tuple(entities), slots, 1.0, frozenset(used))
+
+    def _lamps(self, lights: Sequence[Entity], *, whole: bool) -> list[Entity]:
+        """ "The lamp" of a room: its lights called lamp, where the home calls some of its
+        lights lamps; none when the room has none of them (its ceiling light is not "the
+        lamp"). A floor's or the home's lamps stay every light, as Home Assistant has it."""
+        called = [e for e in lights if is_lamp(e)]
+        if called or whole or not any(is_lamp(e) for e in self.registry):
+            return called or list(lights)
+        return []
+
+
+def is_lamp(entity: Entity) -> bool:
+    """A light the home calls a lamp."""
+    return entity.domain is Domain.LIGHT and any(
+        {"lamp", "lamps"} & set(words(n)) for n in (entity.name, *entity.aliases)
+    )
+
+
+def _elsewhere(entity: Entity, area: str | None, floor_areas: Sequence[str] | None) -> bool:
+    """Whether the place said is not where the device named is (a vacuum cleaner goes
+    where it is sent: "can the robot vacuum the kitchen")."""
+    if entity.area is None or entity.domain is Domain.VACUUM:
+        return False
+    if area is not None and entity.area != area:
+        return True
+    return floor_areas is not None and entity.area not in floor_areas
 
 
 _GROUP_WORDS = frozenset(w for words in NOUN_GROUPS.values() for w in words)
@@ -1152,6 +1203,29 @@ def _pulled(
     return name, MEANINGS[name], min(probability, GUESSED)
 
 
+_EVERY = frozenset({"every", "each", "all"})
+"""Words that make a kind said in the singular all of them: "every light in the attic"."""
+_HALFWAY = frozenset({"halfway", "half"})
+
+
+def _halfway(
+    tokens: Sequence[str],
+    name: str,
+    meaning: Meaning,
+    slots: dict[str, SlotValue],
+    entities: Sequence[Entity],
+) -> tuple[str, Meaning]:
+    """ "pull the blinds halfway down": to half, where the covers can be set to a position
+    (``slots`` takes the position)."""
+    if name not in {"on", "off"} or not _HALFWAY & set(tokens):
+        return name, meaning
+    half = MEANINGS["set_position"]
+    if not all(carries_or_answers(half, e, {"position": 50}) for e in entities):
+        return name, meaning
+    slots["position"] = 50
+    return "set_position", half
+
+
 def _cover_way(tokens: Sequence[str]) -> int:
     """+1 when a cover is pulled, drawn or rolled up, -1 down, else 0."""
     moved = {t for i, t in enumerate(tokens) if i and tokens[i - 1] not in _NEGATIONS}
@@ -1191,6 +1265,20 @@ def request_clauses(text: str) -> list[str]:
     ]
 
 
+def place_of_reason(finder: MentionFinder, text: str, clause: str) -> str | None:
+    """The room the rest of ``text`` names when its request ``clause`` names none: "it's
+    dark in the kitchen, pop the lights on" is the kitchen's lights, not those of the room
+    it was said in. None when the clause names its own place or nothing else names one;
+    "" when the rest names a floor or more than one room (the clause is not read alone)."""
+    own = finder.find(clause)
+    if own.areas or own.floors:
+        return None
+    said = finder.find(text)
+    if said.floors or len({m.id for m in said.areas}) > 1:
+        return ""
+    return said.areas[0].id if said.areas else None
+
+
 def _asking_words(tokens: Sequence[str]) -> set[str]:
     """The words of a clause, less the ways that only describe: "it's been on all morning",
     "it's roasting up there" ask for nothing."""
@@ -1201,7 +1289,24 @@ def _asking_words(tokens: Sequence[str]) -> set[str]:
             t in _WAYS
             and ((i and tokens[i - 1] in _BEING) or tokens[i + 1 : i + 2] in (["there"], ["here"]))
         )
+        and not _going(tokens, i)
     }
+
+
+def _going(tokens: Sequence[str], index: int) -> bool:
+    """ "we're off to bed", "i'm coming down": a person going, not a direction."""
+    before = tokens[max(0, index - 2) : index]
+    if tokens[index] == "off":
+        return bool(before) and before[-1] in _PEOPLE_BEING
+    return (
+        tokens[index] in {"up", "down", "out", "in"}
+        and len(before) == 2
+        and before[0] in _PEOPLE_BEING
+        and before[1] in {"coming", "going", "heading", "headed"}
+    )
+
+
+_PEOPLE_BEING = frozenset({"i'm", "we're", "they're", "he's", "she's", "you're", "am", "are"})
 
 
 _WAYS = frozenset({"on", "off", "up", "down"})
@@ -1224,7 +1329,7 @@ def _contradicts(tokens: Sequence[str], meaning: Meaning, found: Mentions) -> bo
 def _direction_said(tokens: Sequence[str], found: Mentions) -> int:
     """+1 when the sentence's own words say only up or on, -1 only down or off, else 0."""
     named = _named_positions(found)  # "Lower garden light" is a name
-    rest = [(i, t) for i, t in enumerate(tokens) if i not in named]
+    rest = [(i, t) for i, t in enumerate(tokens) if i not in named and not _going(tokens, i)]
     said = {t for _, t in rest}
     if _said(tokens, ("kick", "off")):
         said.discard("off")  # "kick off a cleaning run" starts it
@@ -1256,13 +1361,14 @@ def _volume_step(
 
 
 def _up_by(tokens: Sequence[str]) -> int | None:
-    """+N or -N for "up N percent" / "down N percent" said without "to"."""
+    """+N or -N for "up N percent" / "down by N percent" said without "to"."""
     if "to" in tokens:
         return None
     for index, token in enumerate(tokens[:-1]):
-        if token in {"up", "down"} and (found := read_numbers(tokens, index + 1)):
+        by = tokens[index + 1] == "by"
+        if token in {"up", "down"} and (found := read_numbers(tokens, index + 1 + by)):
             end, value = max(found)
-            if tokens[end : end + 1] in (["percent"], ["%"]) and 0 < value <= 100:
+            if (by or tokens[end : end + 1] in (["percent"], ["%"])) and 0 < value <= 100:
                 return int(value) * (1 if token == "up" else -1)
     return None
 

@@ -113,7 +113,42 @@ entities:
     assert engine.recognize("turn off the lights").targets == (
         "light.den_ceiling", "light.den_lamp",
     )  # fmt: skip
-    # a room without a light called lamp keeps Home Assistant's reading: its lights
-    assert set(engine.recognize("turn off the lamp in the hall").targets) == {
+    # where the home calls a light a lamp, a room without one has no "lamp": its ceiling
+    # lights are not turned off for it
+    assert not engine.recognize("turn off the lamp in the hall").understood
+    # a home that calls no light a lamp keeps Home Assistant's reading: the room's lights
+    no_lamps = parse_config(
+        """
+areas: [{id: hall, name: Hall}]
+entities:
+  - {id: light.hall_a, name: Hall light, area: hall, gpio: {pin: 7, kind: LED}}
+  - {id: light.hall_b, name: Hall spot, area: hall, gpio: {pin: 8, kind: LED}}
+""",
+        "home.yaml",
+        tmp_path,
+    )
+    hall = IntentEngine(DeviceRegistry.from_config(no_lamps))
+    assert set(hall.recognize("turn off the lamp in the hall").targets) == {
         "light.hall_a", "light.hall_b",
     }  # fmt: skip
+
+
+def test_the_room_a_reason_names_is_the_request_s(tmp_path: Path) -> None:
+    from edge_os.config.loader import parse_config
+
+    config = parse_config(
+        """
+areas: [{id: den, name: Den}, {id: hall, name: Hall}, {id: loft, name: Loft}]
+entities:
+  - {id: light.den, name: Den light, area: den, gpio: {pin: 5, kind: LED}}
+  - {id: light.hall, name: Hall light, area: hall, gpio: {pin: 7, kind: LED}}
+""",
+        "home.yaml",
+        tmp_path,
+    )
+    engine = IntentEngine(DeviceRegistry.from_config(config), default_area="den")
+    # the grammar reads the request alone; the room is the reason's, not the den it is said in
+    result = engine.recognize("it's dark in the hall, turn on the lights")
+    assert (result.intent, result.targets) == ("HassTurnOn", ("light.hall",)), result
+    # two rooms in the reasons: which one is not guessed
+    assert not engine.recognize("it's dark in the hall and the loft, turn on the lights").targets

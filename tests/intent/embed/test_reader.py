@@ -354,9 +354,28 @@ def test_names_said_word_for_word_and_what_they_open(
     assert down.confidence <= 0.65  # asked first
 
 
-def test_up_twenty_percent_is_a_step(reader: Reader) -> None:
-    result = reader.recognize("turn the speaker up twenty percent")
+@pytest.mark.parametrize(
+    "text", ["turn the speaker up twenty percent", "turn the music up by 20 percent"]
+)
+def test_up_twenty_percent_is_a_step(reader: Reader, text: str) -> None:
+    result = reader.recognize(text)
     assert (result.intent, result.slots.get("volume_step")) == ("HassSetVolumeRelative", 20)
+
+
+def test_the_place_of_the_reason_and_every_light(encoder: SentenceEncoder, reader: Reader) -> None:
+    from edge_os.config.loader import load_config
+
+    big = DeviceRegistry.from_config(load_config(REPO / "bench" / "data" / "natural" / "home.yaml"))
+    here = Reader(big, encoder, reader.classifier, "living_room")
+    # the room the reason names is where the request is for, not the room it is said in
+    assert here.recognize("it's boiling in the office, put the fan on").targets == ("fan.office",)
+    # "every light" of a room is all of them, not the one called "... light"
+    assert set(here.recognize("every light in the master bedroom on please").targets) == {
+        "light.master_bedroom_lamp",
+        "light.master_bedroom_light",
+    }
+    # the home has lamps, none in the living room: its ceiling light is not "the lamp"
+    assert here.recognize("turn off the lamp").intent is None
 
 
 @pytest.mark.parametrize(
@@ -391,6 +410,14 @@ def test_up_twenty_percent_is_a_step(reader: Reader) -> None:
         ("unlock the front door my hands are full", "HassTurnOff", ["lock.front_door"]),
         # how long something has been on is not kept
         ("how long has the sprinkler been running", None, []),
+        # "we're off to bed" is going, not "off": the door is locked, not unlocked
+        ("we're off to bed, lock up the front door", "HassTurnOn", ["lock.front_door"]),
+        # a place said that is not where the device named is: the home's blinds and
+        # fan are in other rooms
+        ("are the kitchen blinds open", None, []),
+        ("set the fan in the living room to high", None, []),
+        ("pull the living room blinds halfway down", "HassSetPosition",
+         ["cover.living_room_blinds"]),
     ],
 )  # fmt: skip
 def test_which_unknown_words_name_a_device(
