@@ -50,6 +50,7 @@ from edge_os.intent.mentions import (
 from edge_os.intent.numbers import read_numbers
 from edge_os.intent.plain import PLACE_WORD, training_sentence
 from edge_os.intent.plan import carries
+from edge_os.intent.timers import read_timer
 from edge_os.stages.protocols import IntentResult, SlotValue
 
 _LOGGER = logging.getLogger(__name__)
@@ -140,6 +141,8 @@ GUESSED = 0.65
 """The most a reading the words bent gets (a question read as a request, an opposite
 picked from third place, a clause read without its reason): below the command path's
 default act threshold (0.7), so it asks before acting."""
+TIMER = 0.9
+"""A timer read from a length of time and a word asking to be told (:mod:`timers`)."""
 QUESTION_PROBABILITY = 0.2
 """A question whose likeliest reading is an action is read as the likeliest question when
 that one has at least this probability (it only answers; it moves nothing)."""
@@ -335,6 +338,9 @@ class Reader:
         is read without the reason when the whole is not understood, if the reason asks
         for nothing and takes nothing back."""
         started = time.perf_counter()
+        if (timer := self._timer(text)) is not None:
+            latency_ms = (time.perf_counter() - started) * 1000
+            return IntentResult(text, "HassStartTimer", timer, (), TIMER, "model", latency_ms)
         result = self._read(text, area, context)
         if result.understood or len(words(text)) > MAX_WORDS:
             return result
@@ -348,6 +354,18 @@ class Reader:
                 confidence = min(part.confidence, GUESSED)
                 return replace(part, text=text, confidence=confidence, latency_ms=latency_ms)
         return result
+
+    def _timer(self, text: str) -> dict[str, SlotValue] | None:
+        """The timer ``text`` asks for by its length ("give me a shout in half an hour"),
+        if it names no device: with one, a time is a request for later."""
+        tokens = self.unaddressed(strip_wake_phrase(words(text)))
+        if len(tokens) > MAX_WORDS:
+            return None
+        found = self.finder.find(tokens)
+        if found.entities or found.kinds or found.areas:
+            return None
+        timer = read_timer(tokens)
+        return None if timer is None else dict(timer)
 
     def _read(self, text: str, area: str | None, context: Sequence[str]) -> IntentResult:
         """:meth:`recognize` of one clause."""
@@ -607,9 +625,8 @@ class Reader:
             i
             for i, t in enumerate(tokens)
             if i not in used
-            and (
-                t not in known or (t in APPLIANCES and tokens[max(0, i - 2) : i] != ["like", "an"])
-            )
+            and (t not in known or t in APPLIANCES)
+            and tokens[max(0, i - 2) : i] not in (["like", "an"], ["like", "a"])  # "like a sauna"
             and t.removesuffix("'s").removesuffix("'") not in known
             and t not in STATE_WORDS
             and t not in FILLERS
@@ -849,7 +866,8 @@ def _elsewhere(entity: Entity, area: str | None, floor_areas: Sequence[str] | No
 
 _GROUP_WORDS = frozenset(w for words in NOUN_GROUPS.values() for w in words)
 COMMON_WORDS = frozenset({
-    "remind", "wee", "touch", "tad", "smidge", "literally", "absolutely",
+    "remind", "wee", "touch", "tad", "smidge", "literally", "absolutely", "sorry", "pardon",
+    "murder",
     "stuff", "brr", "ugh", "oh", "ooh", "hmm", "ah", "nudge", "knock", "pop", "couple", "makes",
     "totally", "honestly", "basically", "seriously",
     "a", "about", "above", "across", "after", "again", "against", "all", "almost", "along",
@@ -1112,9 +1130,14 @@ def _asks_for_action(tokens: Sequence[str], found: Mentions) -> bool:
     first = [t for t in tokens if t not in _WAKE_LEADS][:2]
     if len(first) == 2 and first[0] in _DO_WORDS and first[1] in _DETERMINERS:
         return True  # "lock the wine cellar": the verb, though "Wine Cellar Lock" holds it
+    if any(_said(tokens, wish) for wish in _WISHES):
+        return True  # "i'd love a coffee"
     return bool(said & (ACTION_WORDS | _UP_WORDS | _DOWN_WORDS))
 
 
+_WISHES = (("i'd", "love"), ("we'd", "love"), ("would", "love"), ("could", "murder"),
+           ("could", "do", "with"), ("could", "use"))  # fmt: skip
+"""Ways of wanting something that are not "want": "i could murder a coffee"."""
 _DETERMINERS = frozenset({"the", "my", "our", "all", "that", "this", "both", "every", "those",
                           "these", "your"})  # fmt: skip
 _DO_WORDS = frozenset({"turn", "switch", "put", "open", "close", "lock", "unlock", "start",
@@ -1151,8 +1174,14 @@ def _named_by_noun(
     return holding[0] if len(holding) == 1 else None
 
 
+_SO_THEN = frozenset({"it", "i", "we", "you", "they", "he", "she", "that", "the", "my", "can",
+                      "could", "would", "please", "just"}) | _REQUEST_WORDS  # fmt: skip
+"""After "so", words that start a clause ("I'm off to bed so switch off the light", "... so
+it doesn't wake anyone"), unlike "so loud"."""
 _CLAUSE_BREAK = re.compile(
-    r"\s*[,;:]\s*|\s+(?=(?:" + "|".join(sorted(_REASON_STARTS)) + r")\b)", re.IGNORECASE
+    r"\s*[,;:]\s*|\s+(?=(?:" + "|".join(sorted(_REASON_STARTS)) + r")\b)"
+    r"|\s+(?=so\s+(?:" + "|".join(sorted(_SO_THEN)) + r")\b)",
+    re.IGNORECASE,
 )
 MAX_CLAUSES = 4
 """At most this many clauses of a sentence are read alone."""
@@ -1256,10 +1285,15 @@ def request_clauses(text: str) -> list[str]:
         return []
     asking = _REQUEST_WORDS | _TAKING_BACK
     said = [_asking_words(words(c)) for c in clauses]
+    # "bedroom light to ten percent please, I'm just reading": a first clause without a
+    # verb is the request when the rest is a reason said as one
+    verbless = not any(s & _REQUEST_WORDS for s in said) and bool(
+        _REASON_STARTS & set(words(clauses[1])[:1])
+    )
     return [
         clause
         for index, clause in enumerate(clauses)
-        if said[index] & _REQUEST_WORDS
+        if (said[index] & _REQUEST_WORDS or (verbless and index == 0))
         and len(said[index]) > 1
         and not any(said[other] & asking for other in range(len(clauses)) if other != index)
     ]

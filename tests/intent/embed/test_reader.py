@@ -307,9 +307,19 @@ def test_what_it_cannot_answer_or_do_is_not_understood(reader: Reader, text: str
     assert result.intent is None or not result.targets, result
 
 
-def test_a_timer_asked_for_by_its_length(engine: IntentEngine) -> None:
-    result = engine.recognize("give me a five minute timer")
-    assert (result.intent, dict(result.slots)) == ("HassStartTimer", {"minutes": 5}), result
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("give me a five minute timer", {"minutes": 5}),
+        ("give me a shout in half an hour", {"minutes": 30}),
+        ("hey jarvis pasta timer for eight minutes", {"minutes": 8}),
+    ],
+)
+def test_a_timer_asked_for_by_its_length(
+    engine: IntentEngine, text: str, slots: dict[str, int]
+) -> None:
+    result = engine.recognize(text)
+    assert (result.intent, dict(result.slots)) == ("HassStartTimer", slots), result
 
 
 def test_the_lamp_of_a_room_is_the_light_called_lamp(
@@ -418,6 +428,14 @@ def test_the_place_of_the_reason_and_every_light(encoder: SentenceEncoder, reade
         ("set the fan in the living room to high", None, []),
         ("pull the living room blinds halfway down", "HassSetPosition",
          ["cover.living_room_blinds"]),
+        # a simile names nothing; "sorry" names nothing; "i'd love" asks
+        ("it's like a sauna in the lounge", "HassClimateSetTemperature",
+         ["climate.living_room_thermostat"]),
+        ("i'd love a coffee", "HassTurnOn", ["switch.coffee_machine"]),
+        # "so" starts a clause before a request, not in "so loud"
+        ("i'm heading upstairs so turn off the lights in the lounge", "HassTurnOff",
+         ["light.living_room_lamp"]),
+        ("why is the fan so loud", None, []),
     ],
 )  # fmt: skip
 def test_which_unknown_words_name_a_device(
