@@ -129,6 +129,14 @@ SETS: dict[str, tuple[Path, Path]] = {
         DATA / "written" / "tune-natural-home-4.jsonl",
         NATURAL / "home.yaml",
     ),
+    "written-slurp-home-7-tune": (
+        DATA / "written" / "tune-slurp-home-7.jsonl",
+        DATA / "slurp" / "home.yaml",
+    ),
+    "written-example-home-6-tune": (
+        DATA / "written" / "tune-example-home-6.jsonl",
+        REPO / "devices" / "example-home.yaml",
+    ),
 }
 """Gold sets scored, each against its home; ``heldout-unseen`` (held-out lines the reader
 never saw made plain) is added from ``heldout``."""
