@@ -133,11 +133,13 @@ def _brightness_step(entity: Entity, step: object, levels: Levels) -> list[Actio
 
 def _temperature_step(entity: Entity, step: object, levels: Levels) -> list[ActionRequest]:
     """ "warmer" / "I'm cold": one step from the set point the thermostat last reported or
-    was given; nothing when it is unknown (a set point is never guessed)."""
+    was given, or the degrees said ("down two degrees": -2); nothing when the set point is
+    unknown (it is never guessed)."""
     current = levels(entity.id, "temperature")
-    if step not in {"up", "down"} or current is None:
+    amount = _number(step)  # "down two degrees": -2
+    if (step not in {"up", "down"} and not amount) or current is None:
         return []
-    change = TEMPERATURE_STEP if step == "up" else -TEMPERATURE_STEP
+    change = amount or (TEMPERATURE_STEP if step == "up" else -TEMPERATURE_STEP)
     low, high = SAFE_SETPOINT_CELSIUS
     target = min(high, max(low, current + change))
     return [ActionRequest(entity.id, Action.SET_TEMPERATURE, {"temperature": target})]

@@ -269,6 +269,8 @@ def is_question(tokens: Sequence[str]) -> bool:
         return bool(_PERFECT & set(tokens[1:]))
     if tokens[0] in _QUESTION_STARTS or tokens[:2] in (["check", "the"], ["check", "on"]):
         return True
+    if tokens[0] in {"should", "shall"} and tokens[1:2] in (["i"], ["we"]):
+        return True  # "should i turn the heating up" asks for advice
     if tokens[0] in _MODALS and tokens[1:2] and tokens[1] not in _ASKED:
         # "will the weather be cold", not "will you close the blinds"
         return tokens[1:4] != ["it", "be", "possible"]
@@ -547,12 +549,16 @@ class Reader:
             return "its own words say the opposite"
         if not meaning.query and _forbids(tokens):
             return "it asks for something not to be done"
+        if not meaning.query and _reports(tokens):
+            return "it tells what was or what someone said, and asks nothing"
         if not meaning.query and any(_said(tokens, back) for back in _TAKEN_BACK):
             return "it takes the request back"
         if meaning.targets and not meaning.query and _later(tokens, meaning.value is not None):
             return "it asks for later, and edge-os only acts now"
         if name in {"on", "off", "toggle"} and not _asks_for_action(tokens, found):
             return "no word of it asks for anything to be done"
+        if name in {"on", "off", "toggle"} and _MORE_OR_LESS & set(tokens):
+            return "it asks for more or less of something, not on or off"  # "stronger"
         unknown = self.unknown_words(tokens, frozenset())
         if not meaning.targets and (
             found.entities or _naming(tokens, unknown, frozenset()) or _elsewhen(tokens)
@@ -825,8 +831,14 @@ class Reader:
                 everywhere = entities_of(self.registry, group, None, whole_home=True)
                 if len(everywhere) == 1:
                     entities = everywhere
-        if group in found.groups and found.tokens[found.groups[group]] in {"lamp", "lamps"}:
+        said = found.tokens[found.groups[group]] if group in found.groups else ""
+        if said in {"lamp", "lamps"}:
             entities = self._lamps(entities, whole=found.whole_home or floor is not None)
+        if said in _OWN_NAME_KINDS:  # "put the radio on" where the home has a speaker
+            entities = [e for e in entities if said in words(e.name)]
+        if not entities and meaning.intent == "HassClimateGetTemperature" and (area or here):
+            # "what's the temperature up in the bedroom", where a sensor measures it
+            entities = [e for e in self.registry if _measures_temperature(e, area or here)]
         if not entities:
             return None
         if group in found.groups:
@@ -845,6 +857,20 @@ class Reader:
         if called or whole or not any(is_lamp(e) for e in self.registry):
             return called or list(lights)
         return []
+
+
+_MORE_OR_LESS = frozenset({"stronger", "weaker", "strong", "weak", "hotter", "faster",
+                           "slower", "bigger", "smaller", "longer", "shorter"})  # fmt: skip
+"""Words that ask for a degree of something an on/off reading cannot give ("make the
+coffee stronger")."""
+_OWN_NAME_KINDS = frozenset({"radio"})
+"""Kind words that name only the devices called so: a speaker is no radio."""
+
+
+def _measures_temperature(entity: Entity, area: str | None) -> bool:
+    return (
+        entity.domain is Domain.SENSOR and entity.device_class == "temperature"
+    ) and entity.area == area
 
 
 def is_lamp(entity: Entity) -> bool:
@@ -1074,11 +1100,18 @@ def _later(tokens: Sequence[str], valued: bool) -> bool:
             return True
         if index and token in {"when", "once"} and after in _PRONOUNS:
             return True  # "open the garage when I get home", "once we're back"
+        if token in {"if", "unless", "whenever"} and after not in _POLITE_IF:
+            return True  # "if anyone rings the bell unlock the door": on a condition
         if token in {"in", "after", "for"} and _DURATIONS & set(tokens[index + 1 : index + 4]):
             if token == "for" and tokens[index + 1 : index + 3] in _A_MOMENT:
                 continue  # "stop the music for a second": now
             return True
     return False
+
+
+_POLITE_IF = frozenset({"you", "u", "ya", "possible", "poss", "necessary", "needed", "that's",
+                        "thats"})  # fmt: skip
+"""After "if", words of politeness ("if you could", "if possible"), not a condition."""
 
 
 def _elsewhen(tokens: Sequence[str]) -> bool:
@@ -1348,11 +1381,47 @@ _BEING = frozenset({"is", "are", "was", "were", "been", "be", "it's", "that's", 
 
 
 def _forbids(tokens: Sequence[str]) -> bool:
-    """ "don't turn on the light", "do not unlock the door": a request not to act."""
-    return any(
-        token in _NEGATIONS and any(t in _DO_WORDS for t in tokens[index + 1 : index + 3])
-        for index, token in enumerate(tokens)
-    )
+    """ "don't turn on the light", "do not unlock the door", "no need to lock the door",
+    "i didn't ask you to turn the music down", "leave the heating as it is": a request not
+    to act ("don't forget to lock the door" asks)."""
+    if any(_said(tokens, phrase) for phrase in _AS_IT_IS):
+        return True
+    for index, token in enumerate(tokens):
+        if token not in _NEGATIONS | _NEGATED_PAST:
+            continue
+        after = tokens[index + 1 : index + 5]
+        if _REMINDING & set(after):
+            continue
+        if any(t in _DO_WORDS for t in after[: 2 if token in _NEGATIONS else 4]):
+            return True
+        if after[:2] in (["need", "to"], ["have", "to"], ["ask", "you"], ["want", "you"]):
+            return any(t in _DO_WORDS for t in after)
+    return False
+
+
+def _reports(tokens: Sequence[str]) -> bool:
+    """ "the garage door was left open all night", "my husband said he already switched off
+    the heating": what was, or what someone said, not a request."""
+    if _REPORTING & set(tokens) or _said(tokens, ("last", "night")):
+        return True
+    for index, token in enumerate(tokens[:-1]):
+        after = tokens[index + 1]
+        if token == "already" and (after.endswith("ed") or after in {"did", "done", "shut"}):
+            return True  # "he already switched it off"
+        if index and token in {"was", "were"} and _WAS & set(tokens[index + 1 : index + 4]):
+            return True  # "the door was left open"
+    return False
+
+
+_REPORTING = frozenset({"said", "says", "told", "yesterday", "ago"})
+_WAS = frozenset({"left", "on", "off", "open", "opened", "closed", "locked", "unlocked", "shut"})
+
+
+_NEGATED_PAST = frozenset({"didn't", "didnt", "needn't", "shouldn't", "mustn't"})
+_REMINDING = frozenset({"forget", "remember", "forgetting"})
+_AS_IT_IS = (("as", "it", "is"), ("as", "they", "are"), ("as", "is"), ("leave", "it", "be"),
+             ("leave", "them", "be"))  # fmt: skip
+"""Words that ask for nothing to change: "leave the heating as it is"."""
 
 
 def _contradicts(tokens: Sequence[str], meaning: Meaning, found: Mentions) -> bool:
@@ -1391,7 +1460,27 @@ def _volume_step(
         return name, MEANINGS[name], {"volume_step": step}
     if name in {"louder", "quieter"} and (amount := _by_amount(tokens)) is not None:
         return name, meaning, {"volume_step": amount * meaning.direction}
+    if name in {"set_temperature", "warmer", "cooler"} and (degrees := _degrees_by(tokens)):
+        name = "warmer" if degrees > 0 else "cooler"  # "knock the heat down two degrees"
+        return name, MEANINGS[name], {"temperature_step": degrees}
     return name, meaning, {}
+
+
+def _degrees_by(tokens: Sequence[str]) -> int | None:
+    """+N or -N for "up N degrees" / "down by N degrees" said without "to"."""
+    if "to" in tokens:
+        return None
+    for index, token in enumerate(tokens[:-1]):
+        by = tokens[index + 1] == "by"
+        if token in {"up", "down"} and (found := read_numbers(tokens, index + 1 + by)):
+            end, value = max(found)
+            if tokens[end : end + 1] in (["degrees"], ["degree"]) and 0 < value <= MAX_DEGREES:
+                return int(value) * (1 if token == "up" else -1)
+    return None
+
+
+MAX_DEGREES = 5
+"""The largest step in degrees read from words ("down two degrees")."""
 
 
 def _up_by(tokens: Sequence[str]) -> int | None:
@@ -1468,6 +1557,8 @@ def _value(kind: str, tokens: Sequence[str]) -> SlotValue | None:
             index = end
         else:
             index += 1
+    if kind in _PERCENT_KINDS and (share := _quarters(tokens)) is not None:
+        return share  # "three quarters brightness": 75, not 3
     if not values and kind in _PERCENT_KINDS:
         said = [v for w, v in _PERCENT_WORDS.items() if _said(tokens, tuple(w.split()))]
         values = said[:1] if len(set(said)) == 1 else []
@@ -1479,6 +1570,16 @@ def _value(kind: str, tokens: Sequence[str]) -> SlotValue | None:
     if kind in _PERCENT_KINDS and not (0 <= number <= 100):
         return None
     return int(number) if float(number).is_integer() else number
+
+
+def _quarters(tokens: Sequence[str]) -> int | None:
+    """The percent "a quarter" (25) or "three quarters" (75) says, if one of them."""
+    for index, token in enumerate(tokens):
+        if token in {"quarter", "quarters"}:
+            before = tokens[index - 1] if index else ""
+            count = {"a": 1, "one": 1, "1": 1, "three": 3, "3": 3}.get(before)
+            return None if count is None else 25 * count
+    return None
 
 
 def _said(tokens: Sequence[str], phrase: tuple[str, ...]) -> bool:

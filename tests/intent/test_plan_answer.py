@@ -223,3 +223,17 @@ def test_state_answers(grammar: GrammarRecognizer, registry: DeviceRegistry) -> 
     unknown = grammar.recognize("is the front door locked")
     assert "don't know" in str(answer(unknown, registry, clock, TimerTable(clock)))
     assert spoken_duration(61) == "1 minute and 1 second"
+
+
+@pytest.mark.parametrize(("step", "want"), [("up", 22.0), ("down", 20.0), (-2, 19.0), (3, 24.0)])
+def test_a_temperature_step_from_the_set_point(
+    registry: DeviceRegistry, step: str | int, want: float
+) -> None:
+    result = IntentResult(
+        "turn the heat down two degrees", "HassClimateSetTemperature",
+        {"temperature_step": step}, ("climate.living_room_thermostat",), 1.0, "model",
+    )  # fmt: skip
+    requests = plan(result, registry, lambda _entity, _what: 21.0)
+    assert [(r.action.value, dict(r.params)) for r in requests] == [
+        ("set_temperature", {"temperature": want})
+    ]

@@ -341,6 +341,8 @@ def test_the_lamp_of_a_room_is_the_light_called_lamp(
     assert here.recognize("what's the temperature outside").intent is None
     # "off mute" is not mute
     assert here.recognize("take it off mute").intent == "HassMediaPlayerUnmute"
+    # a speaker is no radio
+    assert here.recognize("put the radio on").intent is None
 
 
 def test_names_said_word_for_word_and_what_they_open(
@@ -436,6 +438,24 @@ def test_the_place_of_the_reason_and_every_light(encoder: SentenceEncoder, reade
         ("i'm heading upstairs so turn off the lights in the lounge", "HassTurnOff",
          ["light.living_room_lamp"]),
         ("why is the fan so loud", None, []),
+        # a request not to act, a condition, what was or what someone said: nothing moves
+        ("no need to lock the door, i'm only taking the bins out", None, []),
+        ("i didn't ask you to turn the music down", None, []),
+        ("if anyone rings the bell unlock the door", None, []),
+        ("leave the heating as it is", None, []),
+        ("the garage door was left open all night yesterday", None, []),
+        ("my husband said he already switched off the heating", None, []),
+        ("should i turn the heating up", None, []),  # asks for advice
+        ("turn on the floor lamp if you can", "HassTurnOn", ["light.living_room_lamp"]),
+        # more or less of something an on/off device cannot give
+        ("make the coffee stronger", None, []),
+        # "three quarters" is 75 %, not 3 %; "two degrees" a step of two
+        ("bedside lamp at three quarters brightness", "HassLightSet", ["light.bedroom_lamp"]),
+        ("knock the heat down two degrees", "HassClimateSetTemperature",
+         ["climate.living_room_thermostat"]),
+        # a temperature question where a sensor measures it
+        ("what's the temperature up in the bedroom", "HassClimateGetTemperature",
+         ["sensor.bedroom_temperature"]),
     ],
 )  # fmt: skip
 def test_which_unknown_words_name_a_device(
@@ -501,3 +521,10 @@ def test_a_text_too_long_to_read_is_not_read_by_its_clauses(reader: Reader) -> N
     text = "turn on the desk light, " + "it is getting late and the day was long " * 20
     assert reader.recognize(text).intent is None
     assert reader.recognize("turn on the desk light, it is getting late").intent is not None
+
+
+def test_values_said_as_words(reader: Reader) -> None:
+    three = reader.recognize("bedside lamp at three quarters brightness")
+    assert three.slots.get("brightness") == 75, three
+    down = reader.recognize("knock the heat down two degrees")
+    assert down.slots.get("temperature_step") == -2, down
