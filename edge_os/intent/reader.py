@@ -361,13 +361,12 @@ class Reader:
         """The timer ``text`` asks for by its length ("give me a shout in half an hour"),
         if it names no device: with one, a time is a request for later."""
         tokens = self.unaddressed(strip_wake_phrase(words(text)))
-        if len(tokens) > MAX_WORDS:
+        if len(tokens) > MAX_WORDS or (timer := read_timer(tokens)) is None:
             return None
         found = self.finder.find(tokens)
         if found.entities or found.kinds or found.areas:
             return None
-        timer = read_timer(tokens)
-        return None if timer is None else dict(timer)
+        return dict(timer)
 
     def _read(self, text: str, area: str | None, context: Sequence[str]) -> IntentResult:
         """:meth:`recognize` of one clause."""

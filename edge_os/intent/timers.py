@@ -23,11 +23,12 @@ _SECONDS = {"hours": 3600, "minutes": 60, "seconds": 1}
 _FRACTIONS = {"half": 0.5, "quarter": 0.25}
 
 _ASKING_TO_BE_TOLD = frozenset({
-    "timer", "alarm", "remind", "reminder", "shout", "ping", "buzz", "beep", "countdown",
-    "nudge", "holler", "wake", "alert",
+    "timer", "alarm", "shout", "ping", "buzz", "beep", "countdown", "nudge", "holler", "wake",
 })  # fmt: skip
-"""Words that ask to be told when the time is up."""
-_TOLD_PHRASES = (("count", "down"), ("let", "me", "know"), ("tell", "me"), ("give", "me", "a"))
+"""Words that ask to be told when the time is up. Not "remind": a reminder is of something
+("remind me to call mum in an hour"), which a timer does not say; the sentences Home
+Assistant's way ("remind me in ten minutes to ...") keep it as the timer's name."""
+_TOLD_PHRASES = (("count", "down"), ("let", "me", "know", "in"), ("tell", "me", "in"))
 _NOT_STARTING = frozenset({
     "cancel", "stop", "pause", "delete", "remove", "clear", "end", "left", "remaining", "how",
     "what", "what's", "when", "is", "are", "was", "did", "didn't", "don't", "not", "never",
