@@ -46,11 +46,13 @@ MAX_WORDS = 64
 """Longer text is not a command: not understood without matching (bounded work)."""
 ASSISTANT_NAMES = (
     "jarvis", "mycroft", "rhasspy", "alexa", "computer", "siri", "google", "cortana", "bixby",
+    "nabu", "olly",
 )  # fmt: skip
 """Wake words' names, cut from the start or end of a transcript that still holds them."""
 WAKE_LEADS = ("hey", "hi", "ok", "okay")
 FILLERS = frozenset(
     {"um", "uh", "uhm", "erm", "er", "hmm", "just", "ok", "okay", "so", "well", "oh", "hey",
+     "kinda", "sorta",
      "kindly", "now", "thanks", "actually", "maybe", "like"}
 )  # fmt: skip
 """Words no HA template needs; dropped in the second pass."""

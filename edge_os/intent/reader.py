@@ -558,6 +558,8 @@ class Reader:
             return "no word of it asks for anything to be done"
         if name in {"on", "off", "toggle"} and _MORE_OR_LESS & set(tokens):
             return "it asks for more or less of something, not on or off"  # "stronger"
+        if not meaning.query and _SETTINGS & set(tokens):
+            return "it asks for a setting no device here declares"  # "max suction"
         unknown = self.unknown_words(tokens, frozenset())
         if not meaning.targets and (
             found.entities or _naming(tokens, unknown, frozenset()) or _elsewhen(tokens)
@@ -862,6 +864,10 @@ _MORE_OR_LESS = frozenset({"stronger", "weaker", "strong", "weak", "hotter", "fa
                            "slower", "bigger", "smaller", "longer", "shorter"})  # fmt: skip
 """Words that ask for a degree of something an on/off reading cannot give ("make the
 coffee stronger")."""
+_SETTINGS = frozenset({"suction", "turbo", "mode", "eco", "bass", "treble", "equaliser",
+                       "equalizer", "subwoofer"})  # fmt: skip
+"""Settings of a device edge-os has no action for: "put the vacuum on max suction" is not
+start it, "turn up the bass" not the volume."""
 _OWN_NAME_KINDS = frozenset({"radio"})
 """Kind words that name only the devices called so: a speaker is no radio."""
 

@@ -447,8 +447,13 @@ def test_the_place_of_the_reason_and_every_light(encoder: SentenceEncoder, reade
         ("my husband said he already switched off the heating", None, []),
         ("should i turn the heating up", None, []),  # asks for advice
         ("turn on the floor lamp if you can", "HassTurnOn", ["light.living_room_lamp"]),
-        # more or less of something an on/off device cannot give
+        # more or less of something an on/off device cannot give, or a setting
         ("make the coffee stronger", None, []),
+        ("turn up the bass on the speaker", None, []),
+        # Home Assistant's own wake word left in the transcript; "kinda" says nothing
+        ("ok nabu turn on the floor lamp", "HassTurnOn", ["light.living_room_lamp"]),
+        ("can you make it warmer in here kinda chilly", "HassClimateSetTemperature",
+         ["climate.living_room_thermostat"]),
         # "three quarters" is 75 %, not 3 %; "two degrees" a step of two
         ("bedside lamp at three quarters brightness", "HassLightSet", ["light.bedroom_lamp"]),
         ("knock the heat down two degrees", "HassClimateSetTemperature",
