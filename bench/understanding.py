@@ -137,6 +137,14 @@ SETS: dict[str, tuple[Path, Path]] = {
         DATA / "written" / "tune-example-home-6.jsonl",
         REPO / "devices" / "example-home.yaml",
     ),
+    "written-natural-home-5-tune": (
+        DATA / "written" / "tune-natural-home-5.jsonl",
+        NATURAL / "home.yaml",
+    ),
+    "written-slurp-home-8-tune": (
+        DATA / "written" / "tune-slurp-home-8.jsonl",
+        DATA / "slurp" / "home.yaml",
+    ),
 }
 """Gold sets scored, each against its home; ``heldout-unseen`` (held-out lines the reader
 never saw made plain) is added from ``heldout``."""
