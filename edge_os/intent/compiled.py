@@ -51,7 +51,19 @@ def words(text: str) -> list[str]:
     text = _DROP.sub(" ", text).replace("\0", ".")
     text = _SPLIT_SYMBOL.sub(r" \1 ", text)
     text = _DIGIT_LETTER.sub(r"\1 \2", text)  # "4000k" is "4000 k", as hassil reads it
-    return text.split()
+    return [_CONTRACTIONS.get(word, word) for word in text.split()]
+
+
+_CONTRACTIONS = {
+    word.replace("'", ""): word
+    for word in (
+        "i'm", "i've", "don't", "doesn't", "didn't", "can't", "isn't", "aren't", "wasn't",
+        "weren't", "haven't", "hasn't", "couldn't", "wouldn't", "shouldn't", "won't", "that's",
+        "what's", "there's", "you're", "they're", "we've", "it'll", "who's",
+    )
+}  # fmt: skip
+"""Contractions speech-to-text writes without the apostrophe ("dont turn off the light"), where
+the word without it is no other word ("its", "were", "ill", "lets" are left as they are)."""
 
 
 @dataclass

@@ -174,6 +174,18 @@ _ATTRIBUTES = frozenset({"loud", "bright", "hot", "warm", "cold", "volume", "bri
                          "time", "much", "many", "long", "do", "can", "to", "should"})  # fmt: skip
 _HOW_STARTS = frozenset({"what", "what's", "whats", "how", "how's", "hows", "where",
                          "where's", "wheres"})  # fmt: skip
+def _tag_question(tokens: Sequence[str]) -> bool:
+    """ "the heater's off, isn't it", "i locked the door, didn't i": a statement asked."""
+    return len(tokens) > 3 and tokens[-2] in _TAG_VERBS and tokens[-1] in _TAG_SUBJECTS
+
+
+_TAG_VERBS = frozenset({"is", "isn't", "are", "aren't", "was", "wasn't", "did", "didn't",
+                        "does", "doesn't", "has", "hasn't", "have", "haven't"})  # fmt: skip
+_TAG_SUBJECTS = frozenset({"it", "they", "i", "we", "he", "she", "that", "there"})
+_PARTICIPLES = frozenset({"left", "shut", "put", "done", "gone", "been", "set", "run", "turned",
+                          "switched", "locked", "unlocked", "closed", "opened", "started",
+                          "stopped", "paused", "cleaned", "dimmed", "muted", "plugged",
+                          "unplugged", "lowered", "raised", "finished", "forgotten"})  # fmt: skip
 _MODALS = frozenset({"will", "would", "should", "shall", "might", "may", "must"})
 _ASKED = frozenset({"you", "u", "ya", "i", "we"})
 """Who a request asks ("would you", "shall we"): with anyone else these modals ask ("will
@@ -264,9 +276,12 @@ def is_question(tokens: Sequence[str]) -> bool:
         tokens = tokens[1:]  # "so is the gate open"
     if not tokens:
         return False
+    if _tag_question(tokens):
+        return True  # "the patio heater's off, isn't it"
     if tokens[0] in {"have", "has"}:
-        # "have the lights been left on" asks; "have the vacuum go home" tells
-        return bool(_PERFECT & set(tokens[1:]))
+        # "have the lights been left on", "have the kids switched off the tv" ask; "have the
+        # vacuum go home" tells
+        return bool(_PERFECT & set(tokens[1:]) or _PARTICIPLES & set(tokens[2:6]))
     if tokens[0] in _QUESTION_STARTS or tokens[:2] in (["check", "the"], ["check", "on"]):
         return True
     if tokens[0] in {"should", "shall"} and tokens[1:2] in (["i"], ["we"]):
@@ -654,6 +669,9 @@ class Reader:
             return "it names a device this home does not have"
         if _in_passing(tokens, found, targeting, meaning):  # "the floor is filthy"
             return "it names a device only in part and asks nothing of it"
+        ordinals = _ORDINALS & {t for i, t in enumerate(tokens) if tokens[i - 1 : i] != ["a"]}
+        if ordinals and not any(ordinals & set(words(e.name)) for e in targeting.entities):
+            return "it asks for another one of a device"  # "the second kitchen fan"
         return None
 
     def _names_something_else(
@@ -837,6 +855,9 @@ class Reader:
             entities = self._lamps(entities, whole=found.whole_home or floor is not None)
         if said in _OWN_NAME_KINDS:  # "put the radio on" where the home has a speaker
             entities = [e for e in entities if said in words(e.name)]
+        if said in _BRANDS:  # "the roomba" is the home's one robot vacuum, not this room's
+            everywhere = entities_of(self.registry, group, None, whole_home=True)
+            entities = everywhere if len(everywhere) == 1 else []
         if not entities and meaning.intent == "HassClimateGetTemperature" and (area or here):
             # "what's the temperature up in the bedroom", where a sensor measures it
             entities = [e for e in self.registry if _measures_temperature(e, area or here)]
@@ -860,6 +881,8 @@ class Reader:
         return []
 
 
+_ORDINALS = frozenset({"second", "third", "fourth", "2nd", "3rd", "other", "another"})
+"""Words that pick one of several devices of a name: none of them names a device alone."""
 _MORE_OR_LESS = frozenset({"stronger", "weaker", "strong", "weak", "hotter", "faster",
                            "slower", "bigger", "smaller", "longer", "shorter"})  # fmt: skip
 """Words that ask for a degree of something an on/off reading cannot give ("make the
@@ -869,6 +892,8 @@ _SETTINGS = frozenset({"suction", "turbo", "mode", "eco", "bass", "treble", "equ
 """Settings of a device edge-os has no action for: "put the vacuum on max suction" is not
 start it, "turn up the bass" not the volume."""
 _OWN_NAME_KINDS = frozenset({"radio"})
+_BRANDS = frozenset({"roomba"})
+"""Kind words that are one device's make: the home's only one of the kind, if it has one."""
 """Kind words that name only the devices called so: a speaker is no radio."""
 
 
@@ -1262,8 +1287,8 @@ def _pulled(
     """ "pull the blinds down, the sun's on the TV": a cover pulled down closes, whatever
     else the sentence says is on (asked first, as a reading the words had to bend)."""
     way = _cover_way(tokens)
-    if name not in {"on", "off"} or not way or way == meaning.direction:
-        return name, meaning, probability
+    if meaning.intent not in {"HassTurnOn", "HassTurnOff"} or not way or way == meaning.direction:
+        return name, meaning, probability  # ("it's getting dark, draw the blinds" is "dark")
     if not all(e.domain is Domain.COVER for e in entities):
         return name, meaning, probability
     name = "on" if way > 0 else "off"
@@ -1298,6 +1323,8 @@ def _cover_way(tokens: Sequence[str]) -> int:
     moved = {t for i, t in enumerate(tokens) if i and tokens[i - 1] not in _NEGATIONS}
     if _COVER_VERBS & set(tokens) and ("up" in moved) != ("down" in moved):
         return 1 if "up" in moved else -1
+    if "draw" in tokens and not {"back", "open", "apart", "up"} & set(tokens):
+        return -1  # "draw the blinds" closes them; "draw them back" opens them
     return 0
 
 
@@ -1319,8 +1346,8 @@ def request_clauses(text: str) -> list[str]:
     each clause that asks for something, if every other clause asks for nothing and takes
     nothing back ("turn it on, no wait" is not "turn it on")."""
     clauses = [c for c in _CLAUSE_BREAK.split(text) if c.strip()]
-    if len(clauses) < 2:
-        return []
+    if len(clauses) < 2 or _tag_question(words(text)):
+        return []  # "the patio heater's off, isn't it" asks: its first clause is no request
     asking = _REQUEST_WORDS | _TAKING_BACK
     said = [_asking_words(words(c)) for c in clauses]
     # "bedroom light to ten percent please, I'm just reading": a first clause without a
@@ -1437,7 +1464,11 @@ def _contradicts(tokens: Sequence[str], meaning: Meaning, found: Mentions) -> bo
 def _direction_said(tokens: Sequence[str], found: Mentions) -> int:
     """+1 when the sentence's own words say only up or on, -1 only down or off, else 0."""
     named = _named_positions(found)  # "Lower garden light" is a name
-    rest = [(i, t) for i, t in enumerate(tokens) if i not in named and not _going(tokens, i)]
+    felt = _complaints(tokens)
+    if found.entities and not found.entities[0].id.startswith("climate."):
+        felt -= {i for i in felt if tokens[i] in _FELT_HEAT}  # "so hot" wants the fan on
+    rest = [(i, t) for i, t in enumerate(tokens)
+            if i not in named and i not in felt and not _going(tokens, i)]  # fmt: skip
     said = {t for _, t in rest}
     if _said(tokens, ("kick", "off")):
         said.discard("off")  # "kick off a cleaning run" starts it
@@ -1448,11 +1479,27 @@ def _direction_said(tokens: Sequence[str], found: Mentions) -> int:
     if found.entities and found.entities[0].id.startswith("lock."):
         said = {_LOCK_SENSE.get(t, t) for t in said}  # "open the lock" unlocks it
     up, down = bool(said & _UP_WORDS), bool(said & _DOWN_WORDS)
-    for index, token in enumerate(tokens[:-1]):
-        if token == "too":  # "too loud" asks for less, "too dark" for more
-            up = up or tokens[index + 1] in _TOO_LITTLE
-            down = down or tokens[index + 1] in _TOO_MUCH
+    for index in felt:  # "too loud" asks for less, "it's a bit dim" for more
+        up = up or tokens[index] in _TOO_LITTLE
+        down = down or tokens[index] in _TOO_MUCH
     return int(up) - int(down)
+
+
+def _complaints(tokens: Sequence[str]) -> set[int]:
+    """Where a state is said as too much or too little: "too loud", and "it's a bit dim"
+    or "so dark in here" where no verb asks for it ("make it a bit dim" wants it dim)."""
+    verbs = [i for i, t in enumerate(tokens) if t in _DO_WORDS]
+    return {
+        index + 1
+        for index, token in enumerate(tokens[:-1])
+        if tokens[index + 1] in _TOO_LITTLE | _TOO_MUCH
+        and (token == "too" or (token in _DEGREE and not set(verbs) - {index + 1}))
+    }
+
+
+_FELT_HEAT = frozenset({"hot", "warm", "cold", "chilly"})
+_DEGREE = frozenset({"bit", "so", "very", "quite", "really", "rather", "pretty", "way", "is",
+                     "it's", "its", "are", "getting", "little", "kinda", "super"})  # fmt: skip
 
 
 def _volume_step(

@@ -203,3 +203,12 @@ def test_a_name_heard_in_the_singular_is_that_device_not_the_whole_room() -> Non
         "light.chandelier",
         "light.hallway",
     ]
+
+
+def test_contractions_without_their_apostrophe() -> None:
+    from edge_os.intent.compiled import words
+
+    assert words("dont turn off the light im going out") == [
+        "don't", "turn", "off", "the", "light", "i'm", "going", "out",
+    ]  # fmt: skip
+    assert words("its off were leaving") == ["its", "off", "were", "leaving"]  # other words

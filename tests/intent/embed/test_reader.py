@@ -450,6 +450,16 @@ def test_the_place_of_the_reason_and_every_light(encoder: SentenceEncoder, reade
         # more or less of something an on/off device cannot give, or a setting
         ("make the coffee stronger", None, []),
         ("turn up the bass on the speaker", None, []),
+        # speech-to-text's "dont" is "don't"; "it's a bit dim" asks for more light
+        ("dont turn off the floor lamp", None, []),
+        ("its a bit dim in the bedroom", "HassLightSet", ["light.bedroom_lamp"]),
+        # a statement asked, and "have ... switched off" asks
+        ("the coffee machine's off, isn't it", "HassGetState", ["switch.coffee_machine"]),
+        ("have the kids switched off the ceiling fan", None, []),
+        # "the second desk light" when there is one: not the one there is
+        ("turn on the second desk light", None, []),
+        # "draw the blinds" closes them, whatever the reason says
+        ("it's getting dark out, draw the blinds", "HassTurnOff", ["cover.living_room_blinds"]),
         # Home Assistant's own wake word left in the transcript; "kinda" says nothing
         ("ok nabu turn on the floor lamp", "HassTurnOn", ["light.living_room_lamp"]),
         ("can you make it warmer in here kinda chilly", "HassClimateSetTemperature",
@@ -526,6 +536,14 @@ def test_a_text_too_long_to_read_is_not_read_by_its_clauses(reader: Reader) -> N
     text = "turn on the desk light, " + "it is getting late and the day was long " * 20
     assert reader.recognize(text).intent is None
     assert reader.recognize("turn on the desk light, it is getting late").intent is not None
+
+
+def test_a_complaint_asks_for_the_other_way(reader: Reader) -> None:
+    dim = reader.recognize("its a bit dim in the bedroom")
+    assert dim.slots.get("brightness_step") == "up", dim
+    # said with a verb, the state is the one wanted
+    made = reader.recognize("make the bedside lamp a bit dim")
+    assert made.slots.get("brightness_step") == "down", made
 
 
 def test_values_said_as_words(reader: Reader) -> None:
