@@ -174,6 +174,10 @@ _ATTRIBUTES = frozenset({"loud", "bright", "hot", "warm", "cold", "volume", "bri
                          "time", "much", "many", "long", "do", "can", "to", "should"})  # fmt: skip
 _HOW_STARTS = frozenset({"what", "what's", "whats", "how", "how's", "hows", "where",
                          "where's", "wheres"})  # fmt: skip
+_STATE_ASKING = frozenset({"is", "are", "was", "were", "has", "have", "did", "does", "do", "if",
+                           "whether", "isn't", "aren't"})  # fmt: skip
+
+
 def _tag_question(tokens: Sequence[str]) -> bool:
     """ "the heater's off, isn't it", "i locked the door, didn't i": a statement asked."""
     return len(tokens) > 3 and tokens[-2] in _TAG_VERBS and tokens[-1] in _TAG_SUBJECTS
@@ -652,6 +656,7 @@ class Reader:
             and t.removesuffix("'s").removesuffix("'") not in known
             and t not in STATE_WORDS
             and t not in FILLERS
+            and not (t in _REASON_WORDS and not _names_next(tokens, i))
             and t not in COLOR_NAMES
             and t not in _GROUP_WORDS
             and t not in WHOLE_HOME
@@ -897,6 +902,12 @@ _BRANDS = frozenset({"roomba"})
 """Kind words that name only the devices called so: a speaker is no radio."""
 
 
+def _names_next(tokens: Sequence[str], index: int) -> bool:
+    """Whether the word after ``index`` makes it part of a name: a kind of device or a room."""
+    after = tokens[index + 1] if index + 1 < len(tokens) else ""
+    return after in _GROUP_WORDS or after in {"room", "rooms", "area", "house", "bathroom"}
+
+
 def _measures_temperature(entity: Entity, area: str | None) -> bool:
     return (
         entity.domain is Domain.SENSOR and entity.device_class == "temperature"
@@ -921,6 +932,26 @@ def _elsewhere(entity: Entity, area: str | None, floor_areas: Sequence[str] | No
 
 
 _GROUP_WORDS = frozenset(w for words in NOUN_GROUPS.values() for w in words)
+_REASON_WORDS = frozenset({
+    "afraid", "afternoon", "arriving", "aunt", "auntie", "awake", "babies", "baby", "barbecue",
+    "bath", "bbq", "bedtime", "book", "books", "bored", "boy", "boyfriend", "boys",
+    "breakfast", "busy", "cat", "cats", "cereal", "child", "children", "cigarette", "coat",
+    "coming", "complaining", "cooking", "cousin", "crumbs", "dad", "daddy", "daughter",
+    "daughters", "dinner", "dog", "dogs", "dropped", "early", "eating", "evening", "family",
+    "fell", "film", "flatmate", "folks", "food", "friend", "game", "girl", "girlfriend",
+    "girls", "glasses", "gran", "grandad", "grandkids", "grandma", "grandpa", "granny",
+    "guest", "guests", "heading", "homework", "hungry", "husband", "keys", "kid", "kids",
+    "kitten", "lunch", "lying", "match", "meal", "meeting", "mess", "mom", "mommy", "morning",
+    "movies", "mud", "mum", "mummy", "nana", "nap", "neighbor", "neighbors", "neighbour",
+    "neighbours", "noise", "partner", "party", "pet", "pets", "phone", "puppy", "racket",
+    "reading", "ready", "relaxing", "roommate", "scared", "searching", "shoes", "sick",
+    "sleepy", "smoke", "snacks", "son", "sons", "spilled", "spilt", "starving", "studying",
+    "supper", "teenager", "thirsty", "tired", "toddler", "tonight", "tools", "trying", "uncle",
+    "visit", "visiting", "visitor", "visitors", "waiting", "wallet", "watching", "weekend",
+    "wife", "workout", "yoga",
+})  # fmt: skip
+"""People, meals, pastimes, feelings and things a reason speaks of: no device's name, unless
+a kind of device or "room" follows ("the kids room light", "the guest room")."""
 COMMON_WORDS = frozenset({
     "remind", "wee", "touch", "tad", "smidge", "literally", "absolutely", "sorry", "pardon",
     "murder",
@@ -1243,7 +1274,8 @@ _SO_THEN = frozenset({"it", "i", "we", "you", "they", "he", "she", "that", "the"
 it doesn't wake anyone"), unlike "so loud"."""
 _CLAUSE_BREAK = re.compile(
     r"\s*[,;:]\s*|\s+(?=(?:" + "|".join(sorted(_REASON_STARTS)) + r")\b)"
-    r"|\s+(?=so\s+(?:" + "|".join(sorted(_SO_THEN)) + r")\b)",
+    r"|\s+(?=so\s+(?:" + "|".join(sorted(_SO_THEN)) + r")\b)"
+    r"|\s+(?=were\s+\w+ing\b)",  # speech-to-text's "were having a barbecue": we're
     re.IGNORECASE,
 )
 MAX_CLAUSES = 4
@@ -1671,10 +1703,9 @@ def _asked_state(
     tokens: Sequence[str], used: frozenset[int], entities: Sequence[Entity]
 ) -> str | None:
     """The state a yes/no question asks about ("is the door bolted": locked), if one."""
-    if not tokens or (
-        tokens[0] not in {"is", "are", "was", "were", "so", "has", "have", "did", "does", "do"}
-        and not any(t in {"if", "whether"} for t in tokens)
-    ):
+    # the question may come after the device ("the porch light, is it on") or a lead-in
+    # ("quick question, is the side garage door up"), or as a tag ("... on, isn't it")
+    if not _STATE_ASKING & set(tokens) and not _tag_question(tokens):
         return None
     said = {
         STATE_WORDS[t]
@@ -1688,7 +1719,7 @@ def _asked_state(
         said.add("docked")
     if _said(tokens, ("taking", "a", "break")):
         said.add("off")  # "is the fan taking a break"
-    if tokens[0] in {"did", "have", "has"}:
+    if next((t for t in tokens if t in _STATE_ASKING), None) in {"did", "have", "has"}:
         said |= {_DONE_STATE[t] for i, t in enumerate(tokens) if i not in used and t in _DONE_STATE}
     if len(said) != 1:
         return None

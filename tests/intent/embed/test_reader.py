@@ -460,6 +460,13 @@ def test_the_place_of_the_reason_and_every_light(encoder: SentenceEncoder, reade
         ("turn on the second desk light", None, []),
         # "draw the blinds" closes them, whatever the reason says
         ("it's getting dark out, draw the blinds", "HassTurnOff", ["cover.living_room_blinds"]),
+        # people and pastimes of a reason name no device; before "room" they name a room
+        ("the neighbours are complaining so could the music be a little quieter",
+         "HassSetVolumeRelative", ["media_player.living_room_speaker"]),
+        ("dim the floor lamp a little were watching a movie", "HassLightSet",
+         ["light.living_room_lamp"]),
+        ("turn on the light in the guest room", None, []),
+        ("turn on the light in the kids room", None, []),
         # Home Assistant's own wake word left in the transcript; "kinda" says nothing
         ("ok nabu turn on the floor lamp", "HassTurnOn", ["light.living_room_lamp"]),
         ("can you make it warmer in here kinda chilly", "HassClimateSetTemperature",
@@ -544,6 +551,21 @@ def test_a_complaint_asks_for_the_other_way(reader: Reader) -> None:
     # said with a verb, the state is the one wanted
     made = reader.recognize("make the bedside lamp a bit dim")
     assert made.slots.get("brightness_step") == "down", made
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("the coffee machine's off, isn't it", "off"),
+        ("quick question, is the garage door up", "open"),
+        ("the front door, is it locked", "locked"),
+    ],
+)
+def test_the_state_asked_after_the_device_or_a_lead_in(
+    reader: Reader, text: str, state: str
+) -> None:
+    result = reader.recognize(text)
+    assert (result.intent, result.slots.get("state")) == ("HassGetState", state), result
 
 
 def test_values_said_as_words(reader: Reader) -> None:
