@@ -121,12 +121,14 @@ def _wanted(
 
 
 def _brightness_step(entity: Entity, step: object, levels: Levels) -> list[ActionRequest]:
-    """ "brighter" / "dimmer": a step from the light's known brightness (off counts as 0)."""
-    if step not in {"up", "down"}:
+    """ "brighter" / "dimmer": a step from the light's known brightness (off counts as 0);
+    a signed number is the step in percent ("up by twenty percent": 20)."""
+    amount = _number(step)
+    if step not in {"up", "down"} and not amount:
         return []
     level = levels(entity.id, "brightness")
     current = UNKNOWN_BRIGHTNESS if level is None else level
-    change = BRIGHTNESS_STEP if step == "up" else -BRIGHTNESS_STEP
+    change = amount or (BRIGHTNESS_STEP if step == "up" else -BRIGHTNESS_STEP)
     target = min(100, max(1, round(current + change)))
     return [ActionRequest(entity.id, Action.SET_BRIGHTNESS, {"brightness": target})]
 

@@ -954,6 +954,7 @@ _REASON_WORDS = frozenset({
 a kind of device or "room" follows ("the kids room light", "the guest room")."""
 COMMON_WORDS = frozenset({
     "remind", "wee", "touch", "tad", "smidge", "literally", "absolutely", "sorry", "pardon",
+    "excuse", "tidy",
     "murder",
     "stuff", "brr", "ugh", "oh", "ooh", "hmm", "ah", "nudge", "knock", "pop", "couple", "makes",
     "totally", "honestly", "basically", "seriously",
@@ -1547,13 +1548,38 @@ def _volume_step(
     if name in {"set_temperature", "warmer", "cooler"} and (degrees := _degrees_by(tokens)):
         name = "warmer" if degrees > 0 else "cooler"  # "knock the heat down two degrees"
         return name, MEANINGS[name], {"temperature_step": degrees}
+    if name in {"set_brightness", "brighter", "dimmer"} and (step := _percent_by(tokens, name)):
+        name = "brighter" if step > 0 else "dimmer"  # "turn the light up by twenty percent"
+        return name, MEANINGS[name], {"brightness_step": step}
     return name, meaning, {}
 
 
+def _percent_by(tokens: Sequence[str], name: str) -> int | None:
+    """+N or -N for "up by N percent", "lower the brightness by N percent": a step."""
+    if (step := _up_by(tokens)) is not None:
+        return step
+    if "to" in tokens or (amount := _by_amount(tokens)) is None:
+        return None
+    way = MEANINGS[name].direction or _verb_way(tokens)
+    return amount * way if way else None
+
+
+def _verb_way(tokens: Sequence[str]) -> int:
+    """+1 or -1 for a sentence's verb of more or less ("lower the brightness by ...")."""
+    said = set(tokens)
+    up = bool(said & {"raise", "increase", "up", "brighten", "brighter", "warmer", "louder"})
+    down = bool(said & {"lower", "decrease", "reduce", "down", "dim", "dimmer", "cooler"})
+    return int(up) - int(down)
+
+
 def _degrees_by(tokens: Sequence[str]) -> int | None:
-    """+N or -N for "up N degrees" / "down by N degrees" said without "to"."""
+    """+N or -N for "up N degrees" / "down by N degrees" / "lower it by one degree" said
+    without "to"."""
     if "to" in tokens:
         return None
+    amount = _by_amount(tokens)
+    if amount is not None and {"degree", "degrees"} & set(tokens) and amount <= MAX_DEGREES:
+        return amount * _verb_way(tokens) or None
     for index, token in enumerate(tokens[:-1]):
         by = tokens[index + 1] == "by"
         if token in {"up", "down"} and (found := read_numbers(tokens, index + 1 + by)):

@@ -237,3 +237,15 @@ def test_a_temperature_step_from_the_set_point(
     assert [(r.action.value, dict(r.params)) for r in requests] == [
         ("set_temperature", {"temperature": want})
     ]
+
+
+@pytest.mark.parametrize(("step", "want"), [(20, 70), (-30, 20), ("up", 70)])
+def test_a_brightness_step_in_percent(registry: DeviceRegistry, step: str | int, want: int) -> None:
+    result = IntentResult(
+        "turn the desk light up by twenty percent", "HassLightSet",
+        {"brightness_step": step}, ("light.desk_led",), 1.0, "model",
+    )  # fmt: skip
+    requests = plan(result, registry, lambda _entity, _what: 50.0)
+    assert [(r.action.value, dict(r.params)) for r in requests] == [
+        ("set_brightness", {"brightness": want})
+    ]

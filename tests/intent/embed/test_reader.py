@@ -568,6 +568,19 @@ def test_the_state_asked_after_the_device_or_a_lead_in(
     assert (result.intent, result.slots.get("state")) == ("HassGetState", state), result
 
 
+@pytest.mark.parametrize(
+    ("text", "slot", "step"),
+    [
+        ("turn the kitchen light up by twenty percent", "brightness_step", 20),
+        ("dim the desk light by 10 percent", "brightness_step", -10),
+        ("lower the thermostat by one degree please", "temperature_step", -1),
+    ],
+)
+def test_a_step_said_by_how_much(reader: Reader, text: str, slot: str, step: int) -> None:
+    result = reader.recognize(text)
+    assert result.slots.get(slot) == step, result
+
+
 def test_values_said_as_words(reader: Reader) -> None:
     three = reader.recognize("bedside lamp at three quarters brightness")
     assert three.slots.get("brightness") == 75, three
