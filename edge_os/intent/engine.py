@@ -9,6 +9,7 @@ each time, so it keeps its path, and with it the question asked before it is act
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -22,9 +23,11 @@ from edge_os.intent.compiled import words
 from edge_os.intent.compound import drop_article, follow_up, only_names, split_clauses, verb_of
 from edge_os.intent.grammar import GrammarRecognizer
 from edge_os.intent.mentions import MentionFinder
+from edge_os.intent.plan import QUERY_INTENTS
 from edge_os.intent.reader import (
     MAX_CLAUSES,
     Reader,
+    asked_as_statement,
     is_lamp,
     place_of_reason,
     request_clauses,
@@ -131,6 +134,8 @@ class IntentEngine:
         ``remember`` False does not put the reading in the cache."""
         started = time.perf_counter()
         area = area or self.default_area
+        if _ANNOTATION.fullmatch(text):  # "[Music]", "(laughs)": a transcript of no speech
+            return IntentResult(text=text, intent=None, path="grammar")
         key = (" ".join(words(text)), area)
         cached = None if context else self._cache.get(key)
         if cached is not None:
@@ -157,6 +162,10 @@ class IntentEngine:
             result = self.retrieval.recognize(text, area=area)
         if not result.understood and self.fallback is not None and fallback:
             result = self.fallback.recognize(text, area=area)
+        if result.understood and result.intent not in QUERY_INTENTS and asked_as_statement(text):
+            # "the lights in the kitchen are on?": a question, whatever its words would do
+            _LOGGER.info("%r: a statement asked is a question, not %s", text, result.intent)
+            result = IntentResult(text=text, intent=None, path=result.path)
         if result.understood and result.confidence < self.settings.min_confidence:
             _LOGGER.info(
                 "%r: %s at %.2f is below min_confidence", text, result.intent, result.confidence
@@ -207,6 +216,10 @@ class IntentEngine:
 
 
 _LIGHT_WORDS = frozenset({"light", "lights", "lighting"})
+
+
+_ANNOTATION = re.compile(r"\s*(?:\[[^\]]*\]|\([^)]*\)|\*[^*]*\*|[♪♫\s]+)\s*[.!]?\s*")
+"""What speech-to-text writes for sound that is not speech: "[Music]", "(door slams)"."""
 
 
 def build_engine(

@@ -178,6 +178,20 @@ _STATE_ASKING = frozenset({"is", "are", "was", "were", "has", "have", "did", "do
                            "whether", "isn't", "aren't"})  # fmt: skip
 
 
+def asked_as_statement(text: str) -> bool:
+    """ "All the lights are off?", "the kitchen lights are on?": a state said and asked, with
+    no verb that asks for it to be done ("turn it off, would you?" is a request)."""
+    if not text.rstrip().endswith("?"):
+        return False
+    tokens = words(text)
+    if _DO_WORDS & set(tokens) or _SWITCHING & set(tokens):
+        return False
+    return any(
+        (t in {"is", "are"} or t.endswith("'s")) and STATE_WORDS.keys() & set(tokens[i + 1 : i + 4])
+        for i, t in enumerate(tokens)
+    )
+
+
 def _tag_question(tokens: Sequence[str]) -> bool:
     """ "the heater's off, isn't it", "i locked the door, didn't i": a statement asked."""
     return len(tokens) > 3 and tokens[-2] in _TAG_VERBS and tokens[-1] in _TAG_SUBJECTS
