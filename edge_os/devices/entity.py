@@ -318,6 +318,9 @@ class GpioBinding(Section):
     """State the pin is set to when edge-os starts."""
 
 
+_ALARM_WORDS = frozenset({"alarm", "security", "siren"})
+
+
 class Entity(Section):
     """A device edge-os may act on or read."""
 
@@ -334,7 +337,8 @@ class Entity(Section):
     capabilities: list[Capability] = Field(default_factory=list)
     """Features beyond on/off: brightness, color, color_temp, percentage, position, ..."""
     sensitive: bool | None = None
-    """Needs spoken confirmation; null: locks, valves and garage/gate/door covers are sensitive."""
+    """Needs spoken confirmation; null: locks, valves, garage/gate/door covers and switches
+    named alarm, security or siren are sensitive."""
     sensitive_sources: list[CommandSource] = Field(default_factory=lambda: list(LOCAL_SOURCES))
     """Where a sensitive action may be asked from: `voice`, `satellite` (spoken in a room
     whose satellite streams to this hub; give each satellite its own broker login),
@@ -398,6 +402,10 @@ class Entity(Section):
             return self.sensitive
         if self.domain in {Domain.LOCK, Domain.VALVE}:
             return True
+        if self.domain is Domain.SWITCH and _ALARM_WORDS & set(
+            re.split(r"[\W_]+", f"{self.id} {self.name}".casefold())
+        ):
+            return True  # a switch that arms an alarm: turning it off disarms the house
         return self.domain is Domain.COVER and self.device_class in SENSITIVE_COVER_CLASSES
 
     @property

@@ -356,11 +356,12 @@ def _is_tv(entity: Entity) -> bool:
 def entities_of(
     registry: DeviceRegistry, group: str, area: str | None, *, whole_home: bool = False
 ) -> list[Entity]:
-    """Devices of a kind in ``area`` (or everywhere when ``whole_home``)."""
+    """Devices of a kind in ``area`` (or everywhere when ``whole_home``). "Everything" is
+    never a device that needs a spoken yes: "turn everything off" does not disarm the alarm."""
     domains = GROUP_DOMAINS.get(group, frozenset())
     found = []
     for entity in registry:
-        if entity.domain not in domains:
+        if entity.domain not in domains or (group == "everything" and entity.is_sensitive):
             continue
         if group == "garage" and entity.device_class not in {"garage", "gate"}:
             continue

@@ -36,6 +36,7 @@ from typing import Any
 from edge_os.devices.entity import Domain, Entity
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.compiled import words
+from edge_os.intent.compound import VERBS as COMMAND_VERBS
 from edge_os.intent.grammar import FILLERS, MAX_WORDS, WAKE_LEADS, strip_wake_phrase
 from edge_os.intent.mentions import (
     CLOSE,
@@ -581,6 +582,8 @@ class Reader:
             return "its own words say the opposite"
         if not meaning.query and _forbids(tokens):
             return "it asks for something not to be done"
+        if not meaning.query and _several(tokens):
+            return "it asks for several things, read one by one or not at all"
         if not meaning.query and _reports(tokens):
             return "it tells what was or what someone said, and asks nothing"
         if not meaning.query and any(_said(tokens, back) for back in _TAKEN_BACK):
@@ -829,6 +832,9 @@ class Reader:
             entity = self.registry[best.id]
             if _elsewhere(entity, area, self.registry.areas_on(floor) if floor else None):
                 return None  # "the kitchen blinds" when the home's blinds are the living room's
+            unnamed = [t for i, t in enumerate(found.tokens) if i not in best.positions]
+            if area is None and floor is None and not meaning.query and _somewhere_else(unnamed):
+                return None  # "the fan outside" when the home's one fan is the bedroom's
             return Targeting(
                 tuple(same_name), {"name": entity.name}, best.score, best.positions | used
             )
@@ -857,6 +863,8 @@ class Reader:
             group = (kinds or list(found.groups))[-1]
         if group is None:
             return None
+        if area is None and floor is None and _somewhere_else(found.tokens):
+            return None  # "the fan outside", "the lights out back": not this room's
         if found.whole_home and area is None and floor is None:
             entities = entities_of(self.registry, group, None, whole_home=True)
         elif floor is not None:
@@ -914,6 +922,17 @@ _OWN_NAME_KINDS = frozenset({"radio"})
 _BRANDS = frozenset({"roomba"})
 """Kind words that are one device's make: the home's only one of the kind, if it has one."""
 """Kind words that name only the devices called so: a speaker is no radio."""
+
+
+def _somewhere_else(tokens: Sequence[str]) -> bool:
+    """Whether the words say a place that is not a room of the home (it would have been
+    found as one): "outside", "upstairs", "out back"."""
+    return bool(_ELSEWHERE & set(tokens)) or any(
+        _said(tokens, ("out", way)) for way in ("back", "front")
+    )
+
+
+_ELSEWHERE = frozenset({"outside", "outdoors", "upstairs", "downstairs", "yard", "backyard"})
 
 
 def _names_next(tokens: Sequence[str], index: int) -> bool:
@@ -1442,8 +1461,11 @@ def _asking_words(tokens: Sequence[str]) -> set[str]:
 def _going(tokens: Sequence[str], index: int) -> bool:
     """ "we're off to bed", "i'm coming down": a person going, not a direction."""
     before = tokens[max(0, index - 2) : index]
+    last = tokens[index] in {"up", "down"} and index == len(tokens) - 1  # "... off, she's up"
+    if (tokens[index] == "off" or last) and before and before[-1] in _PEOPLE_BEING:
+        return True
     if tokens[index] == "off":
-        return bool(before) and before[-1] in _PEOPLE_BEING
+        return False
     return (
         tokens[index] in {"up", "down", "out", "in"}
         and len(before) == 2
@@ -1452,7 +1474,7 @@ def _going(tokens: Sequence[str], index: int) -> bool:
     )
 
 
-_PEOPLE_BEING = frozenset({"i'm", "we're", "they're", "he's", "she's", "you're", "am", "are"})
+_PEOPLE_BEING = frozenset({"i'm", "we're", "they're", "he's", "she's", "you're", "am"})
 
 
 _WAYS = frozenset({"on", "off", "up", "down"})
@@ -1476,6 +1498,18 @@ def _forbids(tokens: Sequence[str]) -> bool:
         if after[:2] in (["need", "to"], ["have", "to"], ["ask", "you"], ["want", "you"]):
             return any(t in _DO_WORDS for t in after)
     return False
+
+
+def _several(tokens: Sequence[str]) -> bool:
+    """ "close the blinds and turn on the lamp": two requests, each with its own verb, which
+    no one reading of the whole may stand for (the engine reads them clause by clause)."""
+    clauses: list[list[str]] = [[]]
+    for token in tokens:
+        if token in {"and", "then", "also", "plus"}:
+            clauses.append([])
+        elif token not in FILLERS:
+            clauses[-1].append(token)
+    return sum(1 for clause in clauses if clause[:1] and clause[0] in COMMAND_VERBS) > 1
 
 
 def _reports(tokens: Sequence[str]) -> bool:

@@ -79,6 +79,26 @@ def test_sensitive_defaults(registry: DeviceRegistry) -> None:
     assert sensitive == {"lock.front_door", "cover.garage_door"}
 
 
+def test_an_alarm_switch_is_sensitive_and_never_part_of_everything(tmp_path: Path) -> None:
+    from edge_os.config.loader import parse_config
+    from edge_os.intent.mentions import entities_of
+
+    config = parse_config(
+        """
+areas: [{id: hall, name: Hall}]
+entities:
+  - {id: switch.house_security, name: Security system, area: hall, gpio: {pin: 5, kind: LED}}
+  - {id: switch.hall_lamp, name: Hall lamp, area: hall, gpio: {pin: 6, kind: LED}}
+""",
+        "home.yaml",
+        tmp_path,
+    )
+    home = DeviceRegistry.from_config(config)
+    assert [e.id for e in home if e.is_sensitive] == ["switch.house_security"]
+    # "turn everything off" does not disarm the house
+    assert [e.id for e in entities_of(home, "everything", "hall")] == ["switch.hall_lamp"]
+
+
 def test_actions_follow_domain_and_capabilities(registry: DeviceRegistry) -> None:
     def actions(entity_id: str) -> tuple[str, ...]:
         entity = registry.get(entity_id)

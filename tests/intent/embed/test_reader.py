@@ -467,6 +467,12 @@ def test_the_place_of_the_reason_and_every_light(encoder: SentenceEncoder, reade
          ["light.living_room_lamp"]),
         ("turn on the light in the guest room", None, []),
         ("turn on the light in the kids room", None, []),
+        # two requests are never one reading (the engine reads them clause by clause)
+        ("close the blinds and turn on the floor lamp", None, []),
+        # a place that is no room of the home is not this room
+        ("turn off the fan outside", None, []),
+        # "she's up" is a person, not a direction
+        ("switch the floor lamp off she's up", "HassTurnOff", ["light.living_room_lamp"]),
         # Home Assistant's own wake word left in the transcript; "kinda" says nothing
         ("ok nabu turn on the floor lamp", "HassTurnOn", ["light.living_room_lamp"]),
         ("can you make it warmer in here kinda chilly", "HassClimateSetTemperature",
