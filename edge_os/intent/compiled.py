@@ -51,7 +51,16 @@ def words(text: str) -> list[str]:
     text = _DROP.sub(" ", text).replace("\0", ".")
     text = _SPLIT_SYMBOL.sub(r" \1 ", text)
     text = _DIGIT_LETTER.sub(r"\1 \2", text)  # "4000k" is "4000 k", as hassil reads it
-    return [_CONTRACTIONS.get(word, word) for word in text.split()]
+    said = [_CONTRACTIONS.get(word, word) for word in text.split()]
+    said = [w for i, w in enumerate(said) if not (i and w == said[i - 1] and w in _STUTTERED)]
+    return [_HEARD_FOR.get(said[0], said[0]), *said[1:]] if said else said
+
+
+_STUTTERED = frozenset({"the", "a", "an", "my", "to", "it", "i", "you", "can", "could",
+                        "please", "turn", "switch", "and", "set"})  # fmt: skip
+"""Words a speaker says twice in a row that mean them once ("switch off the, the light")."""
+_HEARD_FOR = {"clothes": "close", "paws": "pause", "pours": "pause"}
+"""What speech-to-text writes for a command's first word: "Clothes the blinds"."""
 
 
 _CONTRACTIONS = {

@@ -30,6 +30,7 @@ from edge_os.intent.reader import (
     asked_as_statement,
     is_lamp,
     place_of_reason,
+    question_form,
     request_clauses,
 )
 from edge_os.stages.protocols import IntentRecognizer, IntentResult
@@ -162,10 +163,15 @@ class IntentEngine:
             result = self.retrieval.recognize(text, area=area)
         if not result.understood and self.fallback is not None and fallback:
             result = self.fallback.recognize(text, area=area)
-        if result.understood and result.intent not in QUERY_INTENTS and asked_as_statement(text):
+        if result.intent not in QUERY_INTENTS and asked_as_statement(text):
             # "the lights in the kitchen are on?": a question, whatever its words would do
             _LOGGER.info("%r: a statement asked is a question, not %s", text, result.intent)
-            result = IntentResult(text=text, intent=None, path=result.path)
+            asked = self.recognize(question_form(text), area=area, fallback=False)
+            result = (
+                replace(asked, text=text)
+                if asked.intent in QUERY_INTENTS
+                else IntentResult(text=text, intent=None, path=result.path)
+            )
         if result.understood and result.confidence < self.settings.min_confidence:
             _LOGGER.info(
                 "%r: %s at %.2f is below min_confidence", text, result.intent, result.confidence

@@ -185,12 +185,25 @@ def asked_as_statement(text: str) -> bool:
     if not text.rstrip().endswith("?"):
         return False
     tokens = words(text)
-    if _DO_WORDS & set(tokens) or _SWITCHING & set(tokens):
-        return False
-    return any(
-        (t in {"is", "are"} or t.endswith("'s")) and STATE_WORDS.keys() & set(tokens[i + 1 : i + 4])
-        for i, t in enumerate(tokens)
-    )
+    for index, token in enumerate(tokens):
+        states = [j for j in range(index + 1, index + 4) if tokens[j : j + 1] and
+                  tokens[j] in STATE_WORDS]  # fmt: skip
+        if (token in {"is", "are"} or token.endswith("'s")) and states:
+            rest = {t for j, t in enumerate(tokens) if j not in states}
+            return not (_DO_WORDS | _SWITCHING) & rest  # "is the light on, turn it off?"
+    return False
+
+
+def question_form(text: str) -> str:
+    """A state said and asked, as a question: "the front door is locked?" -> "is the front
+    door locked", "the light's on?" -> "is the light on"."""
+    tokens = words(text)
+    for index, token in enumerate(tokens):
+        if token in {"is", "are"}:
+            return " ".join([token, *tokens[:index], *tokens[index + 1 :]])
+        if token.endswith("'s") and index:
+            return " ".join(["is", *tokens[:index], token[:-2], *tokens[index + 1 :]])
+    return text
 
 
 def _tag_question(tokens: Sequence[str]) -> bool:

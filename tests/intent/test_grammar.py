@@ -212,3 +212,13 @@ def test_contractions_without_their_apostrophe() -> None:
         "don't", "turn", "off", "the", "light", "i'm", "going", "out",
     ]  # fmt: skip
     assert words("its off were leaving") == ["its", "off", "were", "leaving"]  # other words
+
+
+def test_what_speech_to_text_writes_for_a_command() -> None:
+    from edge_os.intent.compiled import words
+
+    assert words("Switch off the, the kitchen light.") == [
+        "switch", "off", "the", "kitchen", "light",
+    ]  # fmt: skip
+    assert words("Clothes the blinds.")[0] == "close"
+    assert words("lights on on the stairs") == ["lights", "on", "on", "the", "stairs"]

@@ -308,6 +308,19 @@ def test_what_it_cannot_answer_or_do_is_not_understood(reader: Reader, text: str
 
 
 @pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("The front door is locked?", "locked"),
+        ("The lights in the kitchen are on?", "on"),
+        ("The blinds are open?", "open"),
+    ],
+)
+def test_a_state_said_and_asked_is_answered(engine: IntentEngine, text: str, state: str) -> None:
+    result = engine.recognize(text)
+    assert (result.intent, result.slots.get("state")) == ("HassGetState", state), result
+
+
+@pytest.mark.parametrize(
     ("text", "slots"),
     [
         ("give me a five minute timer", {"minutes": 5}),
