@@ -153,6 +153,14 @@ SETS: dict[str, tuple[Path, Path]] = {
         DATA / "written" / "tune-natural-home-6.jsonl",
         NATURAL / "home.yaml",
     ),
+    "written-example-home-8-tune": (
+        DATA / "written" / "tune-example-home-8.jsonl",
+        REPO / "devices" / "example-home.yaml",
+    ),
+    "written-natural-home-7-tune": (
+        DATA / "written" / "tune-natural-home-7.jsonl",
+        NATURAL / "home.yaml",
+    ),
 }
 """Gold sets scored, each against its home; ``heldout-unseen`` (held-out lines the reader
 never saw made plain) is added from ``heldout``."""
