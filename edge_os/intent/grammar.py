@@ -130,6 +130,14 @@ def _remove_phrases(tokens: list[str], phrases: Sequence[tuple[str, ...]]) -> li
     return out
 
 
+def _counted(tokens: Sequence[str]) -> set[str]:
+    """The numbers and ordinals among ``tokens``: a repair never changes one."""
+    from edge_os.intent.numbers import ONES, TENS
+
+    ordinals = {"first", "second", "third", "fourth", "fifth", "1st", "2nd", "3rd", "4th"}
+    return {t for t in tokens if t in ONES or t in TENS or t in ordinals or t.isdigit()}
+
+
 class GrammarRecognizer:
     """IntentRecognizer over Home Assistant's sentence library compiled for this registry."""
 
@@ -232,6 +240,8 @@ class GrammarRecognizer:
                         scorer=fuzz.ratio,
                         score_cutoff=REPAIR_PHRASE_SCORE,
                     )
+                    if hit is not None and _counted(tokens[start:end]) != _counted(hit[0].split()):
+                        continue  # "bedroom three vacuum" is not "Bedroom one vacuum"
                     if hit is not None and (best is None or hit[1] > best[0]):
                         best = (hit[1], start, end, hit[0])
         fixed: set[int] = set()

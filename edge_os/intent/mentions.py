@@ -64,6 +64,8 @@ _DRINKS = {"espresso": "coffee", "latte": "coffee", "cappuccino": "coffee", "ame
            "caffeine": "coffee"}  # fmt: skip
 """Drinks the coffee machine makes: said, they name it."""
 SYNONYM_CREDIT = 0.8
+OWN_NAME_KINDS = frozenset({"radio", "jukebox", "soundbar", "window", "windows"})
+"""Kind words that name only the devices called so: a speaker is no radio, blinds no window."""
 """Part of a word's weight a same-kind word earns ("lamp" said for "light")."""
 FUZZY_CREDIT = 0.85
 """Part of a word's weight a near spelling earns (rapidfuzz ratio at least ``FUZZY_RATIO``)."""
@@ -188,6 +190,10 @@ class MentionFinder:
         tokens = words(text_or_tokens) if isinstance(text_or_tokens, str) else list(text_or_tokens)
         if "coffee" in self._weight:  # "an espresso" is the coffee machine's
             tokens = [_DRINKS.get(t, t) for t in tokens]
+            tokens = [  # "a flat white", not a white light
+                "coffee" if t == "white" and tokens[i - 1 : i] == ["flat"] else t
+                for i, t in enumerate(tokens)
+            ]
         tokens = [  # "the lamp next to my bed": the bedside lamp
             "bedside" if t == "bed" and _beside(tokens, i) and self.names_word("bedside") else t
             for i, t in enumerate(tokens)
@@ -304,8 +310,10 @@ class MentionFinder:
                 best = SYNONYM_CREDIT / 2  # the kind was said, by another word of the name
             if index in taken:
                 continue
-            if group is not None and _GROUP_OF.get(token) == group and best < SYNONYM_CREDIT:
-                best, where = SYNONYM_CREDIT, index
+            same_kind = group is not None and _GROUP_OF.get(token) == group
+            own = token in OWN_NAME_KINDS or single in OWN_NAME_KINDS
+            if same_kind and not own and best < SYNONYM_CREDIT:
+                best, where = SYNONYM_CREDIT, index  # "lamp" for "light", not "radio" for "player"
             elif best < FUZZY_CREDIT and _fuzzy(token, word):
                 best, where = FUZZY_CREDIT, index
         return best, where

@@ -41,6 +41,7 @@ from edge_os.intent.grammar import FILLERS, MAX_WORDS, WAKE_LEADS, strip_wake_ph
 from edge_os.intent.mentions import (
     CLOSE,
     NOUN_GROUPS,
+    OWN_NAME_KINDS,
     WHOLE_HOME,
     Mention,
     MentionFinder,
@@ -397,7 +398,7 @@ class Reader:
             place = place_of_reason(self.finder, text, clause)
             if place == "":
                 continue
-            part = self._read(clause, place or area, context)
+            part = self._read(clause, place or area, context, place_said=bool(place))
             if part.understood:
                 latency_ms = (time.perf_counter() - started) * 1000
                 confidence = min(part.confidence, GUESSED)
@@ -415,8 +416,11 @@ class Reader:
             return None
         return dict(timer)
 
-    def _read(self, text: str, area: str | None, context: Sequence[str]) -> IntentResult:
-        """:meth:`recognize` of one clause."""
+    def _read(
+        self, text: str, area: str | None, context: Sequence[str], *, place_said: bool = False
+    ) -> IntentResult:
+        """:meth:`recognize` of one clause; ``place_said``: ``area`` is a room the sentence
+        names (in its reason), not only where it was heard."""
         started = time.perf_counter()
         here = area or self.here
         tokens = _uninterrupted(self.unaddressed(strip_wake_phrase(words(text))))
@@ -442,7 +446,7 @@ class Reader:
         entities: tuple[Entity, ...] = ()
         score = 1.0
         if meaning.targets:
-            targeting = self.target(found, meaning, here)
+            targeting = self.target(found, meaning, here, place_said=place_said)
             if context and not (found.entities or found.areas or found.floors):
                 targeting = self.in_context(context, meaning, slots) or targeting
             if targeting is None and name in {"warmer", "cooler"}:
@@ -803,7 +807,9 @@ class Reader:
         best = _said_exactly(named)
         return [best, *(m for m in named if m is not best)]
 
-    def target(self, found: Mentions, meaning: Meaning, here: str | None) -> Targeting | None:
+    def target(
+        self, found: Mentions, meaning: Meaning, here: str | None, *, place_said: bool = False
+    ) -> Targeting | None:
         """The devices meant: a named one, else a kind of device in a place."""
         place_slots: dict[str, SlotValue] = {}
         area = found.areas[0].id if found.areas else None
@@ -851,7 +857,7 @@ class Reader:
             return Targeting(
                 tuple(same_name), {"name": entity.name}, best.score, best.positions | used
             )
-        return self._of_kind(found, meaning, here, place_slots, used)
+        return self._of_kind(found, meaning, here, place_slots, used, place_said=place_said)
 
     def _of_kind(
         self,
@@ -860,8 +866,11 @@ class Reader:
         here: str | None,
         place_slots: dict[str, SlotValue],
         used: set[int],
+        *,
+        place_said: bool = False,
     ) -> Targeting | None:
-        """:meth:`target` when no device is named: the devices of a kind in a place."""
+        """:meth:`target` when no device is named: the devices of a kind in a place (the
+        home's only one of the kind, when no place is said and the one here has none)."""
         area = found.areas[0].id if found.areas else None
         floor = found.floors[0].id if found.floors else None
         group: str | None = None
@@ -886,15 +895,17 @@ class Reader:
                         if e.area in areas]  # fmt: skip
         else:
             entities = entities_of(self.registry, group, area or here)
-            if not entities and area is None:
+            if not entities and area is None and not place_said:
                 everywhere = entities_of(self.registry, group, None, whole_home=True)
                 if len(everywhere) == 1:
                     entities = everywhere
         said = found.tokens[found.groups[group]] if group in found.groups else ""
         if said in {"lamp", "lamps"}:
             entities = self._lamps(entities, whole=found.whole_home or floor is not None)
-        if said in _OWN_NAME_KINDS:  # "put the radio on" where the home has a speaker
-            entities = [e for e in entities if said in words(e.name)]
+        for own in {found.tokens[i] for i in found.kinds} & OWN_NAME_KINDS:
+            # "put the radio on" where the home has a speaker, "the study soundbar"
+            entities = [e for e in entities if singular(own) in
+                        {singular(w) for w in words(e.name)} | {e.device_class}]  # fmt: skip
         if said in _BRANDS:  # "the roomba" is the home's one robot vacuum, not this room's
             everywhere = entities_of(self.registry, group, None, whole_home=True)
             entities = everywhere if len(everywhere) == 1 else []
@@ -931,10 +942,8 @@ _SETTINGS = frozenset({"suction", "turbo", "mode", "eco", "bass", "treble", "equ
                        "equalizer", "subwoofer"})  # fmt: skip
 """Settings of a device edge-os has no action for: "put the vacuum on max suction" is not
 start it, "turn up the bass" not the volume."""
-_OWN_NAME_KINDS = frozenset({"radio"})
 _BRANDS = frozenset({"roomba"})
 """Kind words that are one device's make: the home's only one of the kind, if it has one."""
-"""Kind words that name only the devices called so: a speaker is no radio."""
 
 
 def _somewhere_else(tokens: Sequence[str]) -> bool:
@@ -1194,7 +1203,7 @@ def _later(tokens: Sequence[str], valued: bool) -> bool:
     """ "turn on the porch light at ten pm", "start the coffee tomorrow", "vacuum every day",
     "switch it off in an hour": a request for later, which edge-os cannot schedule. When the
     reading takes a number ("put the light at 40"), "at" and one number is that value."""
-    if _LATER & set(tokens):
+    if _LATER & set(tokens) or any(_said(tokens, phrase) for phrase in _LATER_PHRASES):
         return True
     numbers, end = 0, 0
     for i in range(len(tokens)):  # "twenty five" is one number
@@ -1217,6 +1226,10 @@ def _later(tokens: Sequence[str], valued: bool) -> bool:
     return False
 
 
+_LATER_PHRASES = (("in", "the", "morning"), ("in", "the", "evening"), ("this", "evening"),
+                  ("next", "week"), ("next", "month"), ("i'll", "want"), ("i'll", "need"),
+                  ("will", "need"))  # fmt: skip
+"""Words of a time to come: "i'll want coffee in the morning", "the lawn will need ..."."""
 _POLITE_IF = frozenset({"you", "u", "ya", "possible", "poss", "necessary", "needed", "that's",
                         "thats"})  # fmt: skip
 """After "if", words of politeness ("if you could", "if possible"), not a condition."""
@@ -1527,9 +1540,13 @@ def _several(tokens: Sequence[str]) -> bool:
 
 def _reports(tokens: Sequence[str]) -> bool:
     """ "the garage door was left open all night", "my husband said he already switched off
-    the heating": what was, or what someone said, not a request."""
+    the heating": what was, or what someone said, not a request; nor "tell your brother to
+    turn his music down", asked of someone else."""
     if _REPORTING & set(tokens) or _said(tokens, ("last", "night")):
         return True
+    for index, token in enumerate(tokens):
+        if token in {"tell", "ask"} and _PEOPLE & set(tokens[index + 1 : index + 3]):
+            return True
     for index, token in enumerate(tokens[:-1]):
         after = tokens[index + 1]
         if token == "already" and (after.endswith("ed") or after in {"did", "done", "shut"}):
@@ -1539,6 +1556,9 @@ def _reports(tokens: Sequence[str]) -> bool:
     return False
 
 
+_PEOPLE = frozenset({"brother", "sister", "mum", "mom", "dad", "him", "her", "them", "kids",
+                     "son", "daughter", "wife", "husband", "grandma", "grandpa",
+                     "everyone"})  # fmt: skip
 _REPORTING = frozenset({"said", "says", "told", "yesterday", "ago"})
 _WAS = frozenset({"left", "on", "off", "open", "opened", "closed", "locked", "unlocked", "shut"})
 
@@ -1573,6 +1593,8 @@ def _direction_said(tokens: Sequence[str], found: Mentions) -> int:
     if found.entities and found.entities[0].id.startswith("lock."):
         said = {_LOCK_SENSE.get(t, t) for t in said}  # "open the lock" unlocks it
     up, down = bool(said & _UP_WORDS), bool(said & _DOWN_WORDS)
+    if _said(tokens, ("hear", "myself", "think")):
+        down = True  # "i can't hear myself think": too loud
     for index in felt:  # "too loud" asks for less, "it's a bit dim" for more
         up = up or tokens[index] in _TOO_LITTLE
         down = down or tokens[index] in _TOO_MUCH
@@ -1604,6 +1626,8 @@ def _volume_step(
     if name == "set_volume" and (step := _up_by(tokens)) is not None:
         name = "louder" if step > 0 else "quieter"
         return name, MEANINGS[name], {"volume_step": step}
+    if name in {"louder", "quieter"} and (step := _up_by(tokens)) is not None:
+        return name, meaning, {"volume_step": step}  # "take the volume down 25 percent"
     if name in {"louder", "quieter"} and (amount := _by_amount(tokens)) is not None:
         return name, meaning, {"volume_step": amount * meaning.direction}
     if name in {"set_temperature", "warmer", "cooler"} and (degrees := _degrees_by(tokens)):

@@ -8,6 +8,7 @@ from edge_os.config.settings import IntentSettings
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.engine import IntentEngine
 from edge_os.stages.protocols import IntentResult
+from tests.conftest import REPO
 
 
 class RecordingFallback:
@@ -152,3 +153,13 @@ entities:
     assert (result.intent, result.targets) == ("HassTurnOn", ("light.hall",)), result
     # two rooms in the reasons: which one is not guessed
     assert not engine.recognize("it's dark in the hall and the loft, turn on the lights").targets
+
+
+def test_a_repaired_name_keeps_its_numbers() -> None:
+    from edge_os.config.loader import load_config
+
+    home = REPO / "bench" / "data" / "natural" / "home.yaml"
+    engine = IntentEngine(DeviceRegistry.from_config(load_config(home)), default_area="hallway")
+    assert engine.recognize("start the bedroom one vacuum").targets == ("vacuum.bedroom1",)
+    # a near spelling is repaired; another number is another device
+    assert not engine.recognize("start the bedroom three vacuum").targets

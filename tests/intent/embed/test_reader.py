@@ -486,6 +486,14 @@ def test_the_place_of_the_reason_and_every_light(encoder: SentenceEncoder, reade
         ("turn off the fan outside", None, []),
         # "she's up" is a person, not a direction
         ("switch the floor lamp off she's up", "HassTurnOff", ["light.living_room_lamp"]),
+        # a drink is the coffee machine's, not a colour; the morning is later; a brother
+        # is asked, not edge-os; a window is no blind
+        ("could murder a flat white", "HassTurnOn", ["switch.coffee_machine"]),
+        ("I'll want coffee in the morning.", None, []),
+        ("tell your brother to turn his music down", None, []),
+        ("Open a window, it's stuffy.", None, []),
+        # the room a reason names has no speaker: not the living room's
+        ("The office is too bright, tone it down.", None, []),
         # Home Assistant's own wake word left in the transcript; "kinda" says nothing
         ("ok nabu turn on the floor lamp", "HassTurnOn", ["light.living_room_lamp"]),
         ("can you make it warmer in here kinda chilly", "HassClimateSetTemperature",
@@ -593,6 +601,7 @@ def test_the_state_asked_after_the_device_or_a_lead_in(
         ("turn the kitchen light up by twenty percent", "brightness_step", 20),
         ("dim the desk light by 10 percent", "brightness_step", -10),
         ("lower the thermostat by one degree please", "temperature_step", -1),
+        ("take the volume down 25 percent", "volume_step", -25),
     ],
 )
 def test_a_step_said_by_how_much(reader: Reader, text: str, slot: str, step: int) -> None:
