@@ -326,10 +326,11 @@ class MeaningClassifier:
 def _key(language: str, encoder: Any) -> str:
     """What the weights depend on, without sampling the templates again: the phrase file,
     the sentence library's version and overlay, the code that turns them into training
-    sentences, the training settings and the encoder's model file."""
+    sentences (its words and fillers included), the training settings and the encoder's
+    model file."""
     from importlib.metadata import version
 
-    from edge_os.intent import plain, sentences
+    from edge_os.intent import compiled, grammar, plain, sentences
 
     digest = hashlib.sha256()
     for phrases in _phrase_files(language):
@@ -337,7 +338,7 @@ def _key(language: str, encoder: Any) -> str:
     overlay = resources.files("edge_os.intent").joinpath("overlay", f"{language}.yaml")
     digest.update(overlay.read_bytes() if overlay.is_file() else b"")
     digest.update(version("home-assistant-intents").encode())
-    for module in (sys.modules[__name__], plain, sentences):
+    for module in (sys.modules[__name__], plain, sentences, compiled, grammar):
         digest.update(Path(str(module.__file__)).read_bytes())
     digest.update(str(getattr(encoder, "fingerprint", "")).encode())
     digest.update(f"{language} {EPOCHS} {LEARNING_RATE} {L2} {PHRASE_WEIGHT}".encode())

@@ -492,6 +492,7 @@ class Reader:
             entities, score = able, targeting.score
             slots.update(targeting.slots)
             name, meaning, probability = _pulled(tokens, name, meaning, probability, entities)
+            slots.update({k: v for k, v in meaning.slots.items() if k not in slots})  # bent
             name, meaning = _halfway(tokens, name, meaning, slots, entities)  # takes a slot
             if meaning.intent == "HassGetState" and (
                 state := _asked_state(tokens, targeting.used, entities)
@@ -599,6 +600,8 @@ class Reader:
             return "its own words say the opposite"
         if not meaning.query and _forbids(tokens):
             return "it asks for something not to be done"
+        if tokens[-1] in _CUT_OFF:
+            return "it stops mid-sentence"  # "lock the": speech-to-text cut it off
         if not meaning.query and _several(tokens):
             return "it asks for several things, read one by one or not at all"
         if not meaning.query and _reports(tokens):
@@ -883,6 +886,8 @@ class Reader:
             # the last kind said is the noun; a word that names the place said ("the fan in
             # the garage") is the place, unless it is the only kind word
             group = (kinds or list(found.groups))[-1]
+        elif {"lock", "unlock"} & set(found.tokens) and meaning.direction:
+            group = "lock"  # "lock up behind us": the verb says the kind
         if group is None:
             return None
         if area is None and floor is None and _somewhere_else(found.tokens):
@@ -1378,6 +1383,17 @@ def _pulled(
 ) -> tuple[str, Meaning, float]:
     """ "pull the blinds down, the sun's on the TV": a cover pulled down closes, whatever
     else the sentence says is on (asked first, as a reading the words had to bend)."""
+    if (
+        name in {"on", "off"}
+        and (notch := _notched(tokens))
+        and entities
+        and all(
+            e.domain is Domain.LIGHT and carries("HassLightSet", e, {"brightness_step": "up"})
+            for e in entities
+        )
+    ):  # "floor lamp up a notch" is brighter, not on
+        name = "brighter" if notch > 0 else "dimmer"
+        return name, MEANINGS[name], probability
     way = _cover_way(tokens)
     if meaning.intent not in {"HassTurnOn", "HassTurnOff"} or not way or way == meaning.direction:
         return name, meaning, probability  # ("it's getting dark, draw the blinds" is "dark")
@@ -1408,6 +1424,19 @@ def _halfway(
         return name, meaning
     slots["position"] = 50
     return "set_position", half
+
+
+def _notched(tokens: Sequence[str]) -> int:
+    """+1 for "up a notch", "up loads", -1 for "down a bit": a step, not on or off."""
+    for index, token in enumerate(tokens[:-1]):
+        after = tokens[index + 1 : index + 3]
+        if token in {"up", "down"} and (after[:1] == ["loads"] or after in _NOTCHES):
+            return 1 if token == "up" else -1
+    return 0
+
+
+_NOTCHES = (["a", "notch"], ["a", "bit"], ["a", "little"], ["a", "touch"], ["a", "tad"],
+            ["a", "lot"], ["a", "smidge"], ["a", "fair"], ["some", "more"])  # fmt: skip
 
 
 def _cover_way(tokens: Sequence[str]) -> int:
@@ -1526,6 +1555,9 @@ def _forbids(tokens: Sequence[str]) -> bool:
     return False
 
 
+_CUT_OFF = frozenset({"the", "a", "an", "my", "your", "our", "and"})
+
+
 def _several(tokens: Sequence[str]) -> bool:
     """ "close the blinds and turn on the lamp": two requests, each with its own verb, which
     no one reading of the whole may stand for (the engine reads them clause by clause)."""
@@ -1547,6 +1579,10 @@ def _reports(tokens: Sequence[str]) -> bool:
     for index, token in enumerate(tokens):
         if token in {"tell", "ask"} and _PEOPLE & set(tokens[index + 1 : index + 3]):
             return True
+        if token == "left" and index and tokens[index - 1] in _WHO_LEFT and (
+            _WAS & set(tokens[index + 1 : index + 6])
+        ):
+            return True  # "dad, you left the fan on again", not "i left my keys in there"
     for index, token in enumerate(tokens[:-1]):
         after = tokens[index + 1]
         if token == "already" and (after.endswith("ed") or after in {"did", "done", "shut"}):
@@ -1559,6 +1595,7 @@ def _reports(tokens: Sequence[str]) -> bool:
 _PEOPLE = frozenset({"brother", "sister", "mum", "mom", "dad", "him", "her", "them", "kids",
                      "son", "daughter", "wife", "husband", "grandma", "grandpa",
                      "everyone"})  # fmt: skip
+_WHO_LEFT = frozenset({"you", "i", "we", "someone", "somebody", "they", "he", "she"})
 _REPORTING = frozenset({"said", "says", "told", "yesterday", "ago"})
 _WAS = frozenset({"left", "on", "off", "open", "opened", "closed", "locked", "unlocked", "shut"})
 

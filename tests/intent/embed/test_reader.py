@@ -492,6 +492,12 @@ def test_the_place_of_the_reason_and_every_light(encoder: SentenceEncoder, reade
         ("I'll want coffee in the morning.", None, []),
         ("tell your brother to turn his music down", None, []),
         ("Open a window, it's stuffy.", None, []),
+        # "up a notch" is brighter; "lock up" is the home's one lock; "Lock the" was cut off;
+        # "you left the fan on" says what was
+        ("floor lamp up a notch", "HassLightSet", ["light.living_room_lamp"]),
+        ("we're heading out, lock up behind us", "HassTurnOn", ["lock.front_door"]),
+        ("Lock the", None, []),
+        ("dad, you left the fan on again", None, []),
         # the room a reason names has no speaker: not the living room's
         ("The office is too bright, tone it down.", None, []),
         # Home Assistant's own wake word left in the transcript; "kinda" says nothing
