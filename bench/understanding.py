@@ -161,6 +161,14 @@ SETS: dict[str, tuple[Path, Path]] = {
         DATA / "written" / "tune-natural-home-7.jsonl",
         NATURAL / "home.yaml",
     ),
+    "written-slurp-home-9-tune": (
+        DATA / "written" / "tune-slurp-home-9.jsonl",
+        DATA / "slurp" / "home.yaml",
+    ),
+    "written-natural-home-8-tune": (
+        DATA / "written" / "tune-natural-home-8.jsonl",
+        NATURAL / "home.yaml",
+    ),
 }
 """Gold sets scored, each against its home; ``heldout-unseen`` (held-out lines the reader
 never saw made plain) is added from ``heldout``."""
