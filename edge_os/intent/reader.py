@@ -524,6 +524,8 @@ class Reader:
             name, meaning = "unmute", MEANINGS["unmute"]  # "take it off mute"
         if _full(tokens) and (name == "brighter" or (name == "on" and _LIGHT_WORDS & set(tokens))):
             return "set_brightness", MEANINGS["set_brightness"], probability
+        if _full(tokens, least=True) and name == "dimmer":  # "as low as it goes"
+            return "set_brightness", MEANINGS["set_brightness"], probability
         return name, meaning, probability
 
     def _classify(self, tokens: Sequence[str], found: Mentions) -> tuple[str, Meaning, float]:
@@ -602,6 +604,8 @@ class Reader:
             return "it asks for something not to be done"
         if tokens[-1] in _CUT_OFF:
             return "it stops mid-sentence"  # "lock the": speech-to-text cut it off
+        if name in {"on", "off"} and _part_way(tokens, found):
+            return "it asks to open or close only part of the way"  # "crack the blinds open"
         if not meaning.query and _several(tokens):
             return "it asks for several things, read one by one or not at all"
         if not meaning.query and _reports(tokens):
@@ -802,7 +806,12 @@ class Reader:
         says another ("it's dark in the garage": the garage's light, not the Garage door);
         first the one said word for word (:func:`_said_exactly`)."""
         named = list(found.entities)
-        if meaning.group is not None and not [at for at in found.groups.values() if at not in used]:
+        whole = bool(named) and named[0].score >= 0.99 and named[0].contiguous
+        if (
+            meaning.group is not None
+            and not whole  # "dim the garden spotlights": the switch called so, not a light
+            and not [at for at in found.groups.values() if at not in used]
+        ):
             kind = {e.id for e in entities_of(self.registry, meaning.group, None, whole_home=True)}
             named = [m for m in named if m.id in kind]
         if not named:
@@ -1555,6 +1564,19 @@ def _forbids(tokens: Sequence[str]) -> bool:
     return False
 
 
+def _part_way(tokens: Sequence[str], found: Mentions) -> bool:
+    """ "crack the blinds open a bit", "open the garage door a little": a cover part of the
+    way, which a bare open or close would overdo."""
+    covers = {"cover", "garage"} & found.groups.keys() or any(
+        m.id.startswith("cover.") for m in found.entities[:1]
+    )
+    return bool(covers) and (
+        "crack" in tokens
+        or "slightly" in tokens
+        or any(_said(tokens, ("a", w)) for w in ("little", "bit", "touch", "tad", "fraction"))
+    )
+
+
 _CUT_OFF = frozenset({"the", "a", "an", "my", "your", "our", "and"})
 
 
@@ -1579,8 +1601,11 @@ def _reports(tokens: Sequence[str]) -> bool:
     for index, token in enumerate(tokens):
         if token in {"tell", "ask"} and _PEOPLE & set(tokens[index + 1 : index + 3]):
             return True
-        if token == "left" and index and tokens[index - 1] in _WHO_LEFT and (
-            _WAS & set(tokens[index + 1 : index + 6])
+        if (
+            token == "left"
+            and index
+            and tokens[index - 1] in _WHO_LEFT
+            and (_WAS & set(tokens[index + 1 : index + 6]))
         ):
             return True  # "dad, you left the fan on again", not "i left my keys in there"
     for index, token in enumerate(tokens[:-1]):
@@ -1680,10 +1705,19 @@ def _percent_by(tokens: Sequence[str], name: str) -> int | None:
     """+N or -N for "up by N percent", "lower the brightness by N percent": a step."""
     if (step := _up_by(tokens)) is not None:
         return step
+    for index in range(len(tokens) - 2):  # "ten percent dimmer", "25 % brighter"
+        found = read_numbers(tokens, index)
+        if found and tokens[max(found)[0] : max(found)[0] + 2] in _PERCENT_MORE_LESS:
+            end, value = max(found)
+            return int(value) * (1 if tokens[end + 1] == "brighter" else -1)
     if "to" in tokens or (amount := _by_amount(tokens)) is None:
         return None
     way = MEANINGS[name].direction or _verb_way(tokens)
     return amount * way if way else None
+
+
+_PERCENT_MORE_LESS = (["percent", "brighter"], ["percent", "dimmer"], ["%", "brighter"],
+                      ["%", "dimmer"])  # fmt: skip
 
 
 def _verb_way(tokens: Sequence[str]) -> int:
@@ -1741,6 +1775,7 @@ def _by_amount(tokens: Sequence[str]) -> int | None:
 _PERCENT_KINDS = frozenset({"brightness", "volume_level", "position", "percentage"})
 _PERCENT_WORDS: dict[str, float] = {
     "max": 100, "maximum": 100, "full": 100, "all the way": 100, "half": 50, "halfway": 50,
+    "as low as it goes": 1, "lowest": 1, "minimum": 1,
 }  # fmt: skip
 """Words that give a percentage without a number ("max volume", "half brightness")."""
 
@@ -1763,10 +1798,13 @@ def _unwanted(tokens: Sequence[str]) -> int:
     return 0
 
 
-def _full(tokens: Sequence[str]) -> bool:
-    """Whether the words ask for the most there is ("all the way up", "full brightness")."""
+def _full(tokens: Sequence[str], *, least: bool = False) -> bool:
+    """Whether the words ask for the most there is ("all the way up", "full brightness"), or
+    with ``least`` the least ("as low as it goes")."""
     return not any(read_numbers(tokens, i) for i in range(len(tokens))) and any(
-        _said(tokens, tuple(w.split())) for w, v in _PERCENT_WORDS.items() if v == 100
+        _said(tokens, tuple(w.split()))
+        for w, v in _PERCENT_WORDS.items()
+        if v == (1 if least else 100)
     )
 
 

@@ -401,6 +401,13 @@ def test_the_place_of_the_reason_and_every_light(encoder: SentenceEncoder, reade
     }
     # the home has lamps, none in the living room: its ceiling light is not "the lamp"
     assert here.recognize("turn off the lamp").intent is None
+    # the least there is, and a step said as "N percent dimmer"
+    assert here.recognize("make the porch light as low as it goes").slots["brightness"] == 1
+    assert here.recognize("ten percent dimmer on the office light").slots["brightness_step"] == -10
+    # a switch named word for word is not swapped for a light of its room; a cover opened
+    # part of the way is not opened all the way
+    assert here.recognize("dim the garden spotlights").intent is None
+    assert here.recognize("crack the living room blinds open a bit").intent is None
 
 
 @pytest.mark.parametrize(
