@@ -225,27 +225,29 @@ def test_state_answers(grammar: GrammarRecognizer, registry: DeviceRegistry) -> 
     assert spoken_duration(61) == "1 minute and 1 second"
 
 
-@pytest.mark.parametrize(("step", "want"), [("up", 22.0), ("down", 20.0), (-2, 19.0), (3, 24.0)])
-def test_a_temperature_step_from_the_set_point(
-    registry: DeviceRegistry, step: str | int, want: float
+_HEAT = ("HassClimateSetTemperature", "temperature_step", "climate.living_room_thermostat")
+_LIGHT = ("HassLightSet", "brightness_step", "light.desk_led")
+
+
+@pytest.mark.parametrize(
+    ("what", "step", "want"),
+    [
+        (_HEAT, "up", ("set_temperature", {"temperature": 22.0})),
+        (_HEAT, -2, ("set_temperature", {"temperature": 19.0})),
+        (_HEAT, 3, ("set_temperature", {"temperature": 24.0})),
+        (_LIGHT, "down", ("set_brightness", {"brightness": 1})),
+        (_LIGHT, 20, ("set_brightness", {"brightness": 41})),
+        (_LIGHT, -30, ("set_brightness", {"brightness": 1})),
+    ],
+)
+def test_a_step_from_the_level_the_device_last_reported(
+    registry: DeviceRegistry,
+    what: tuple[str, str, str],
+    step: str | int,
+    want: tuple[str, dict[str, object]],
 ) -> None:
-    result = IntentResult(
-        "turn the heat down two degrees", "HassClimateSetTemperature",
-        {"temperature_step": step}, ("climate.living_room_thermostat",), 1.0, "model",
-    )  # fmt: skip
+    """ "up" / "down" is one step; a signed number is the step said ("down two degrees")."""
+    intent, slot, target = what
+    result = IntentResult("a step", intent, {slot: step}, (target,), 1.0, "model")
     requests = plan(result, registry, lambda _entity, _what: 21.0)
-    assert [(r.action.value, dict(r.params)) for r in requests] == [
-        ("set_temperature", {"temperature": want})
-    ]
-
-
-@pytest.mark.parametrize(("step", "want"), [(20, 70), (-30, 20), ("up", 70)])
-def test_a_brightness_step_in_percent(registry: DeviceRegistry, step: str | int, want: int) -> None:
-    result = IntentResult(
-        "turn the desk light up by twenty percent", "HassLightSet",
-        {"brightness_step": step}, ("light.desk_led",), 1.0, "model",
-    )  # fmt: skip
-    requests = plan(result, registry, lambda _entity, _what: 50.0)
-    assert [(r.action.value, dict(r.params)) for r in requests] == [
-        ("set_brightness", {"brightness": want})
-    ]
+    assert [(r.action.value, dict(r.params)) for r in requests] == [want]
