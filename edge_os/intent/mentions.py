@@ -356,7 +356,8 @@ def _order(mention: Mention) -> tuple[float, bool, int, int]:
     return (-mention.score, not mention.contiguous, -mention.exact, -len(mention.positions))
 
 
-def _is_tv(entity: Entity) -> bool:
+def is_tv(entity: Entity) -> bool:
+    """Whether a name, alias or device class of ``entity`` calls it a TV."""
     said = words(" ".join((entity.name, *entity.aliases, entity.device_class or "")))
     return bool(NOUN_GROUPS["tv"] & set(said))
 
@@ -375,7 +376,7 @@ def entities_of(
             continue
         if group == "cover" and entity.device_class in {"garage", "gate", "door"}:
             continue
-        if group == "tv" and not _is_tv(entity):
+        if group == "tv" and not is_tv(entity):
             continue  # a speaker is not the TV asked for
         if whole_home or (area is not None and entity.area == area):
             found.append(entity)

@@ -47,6 +47,7 @@ from edge_os.intent.mentions import (
     MentionFinder,
     Mentions,
     entities_of,
+    is_tv,
     singular,
 )
 from edge_os.intent.numbers import read_numbers
@@ -916,6 +917,8 @@ class Reader:
         said = found.tokens[found.groups[group]] if group in found.groups else ""
         if said in {"lamp", "lamps"}:
             entities = self._lamps(entities, whole=found.whole_home or floor is not None)
+        if "tv" in found.kinds.values() and group != "tv":  # "the tv volume": a TV's, if any
+            entities = [e for e in entities if is_tv(e)]
         for own in {found.tokens[i] for i in found.kinds} & OWN_NAME_KINDS:
             # "put the radio on" where the home has a speaker, "the study soundbar"
             entities = [e for e in entities if singular(own) in

@@ -354,8 +354,9 @@ def test_the_lamp_of_a_room_is_the_light_called_lamp(
     assert here.recognize("what's the temperature outside").intent is None
     # "off mute" is not mute
     assert here.recognize("take it off mute").intent == "HassMediaPlayerUnmute"
-    # a speaker is no radio
+    # a speaker is no radio, nor a TV
     assert here.recognize("put the radio on").intent is None
+    assert here.recognize("turn the tv volume down").intent is None
 
 
 def test_names_said_word_for_word_and_what_they_open(
