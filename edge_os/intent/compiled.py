@@ -56,6 +56,12 @@ def words(text: str) -> list[str]:
     return [_HEARD_FOR.get(said[0], said[0]), *said[1:]] if said else said
 
 
+def said_in(tokens: Sequence[str], phrase: Sequence[str]) -> bool:
+    """Whether ``phrase`` is said, word for word, somewhere in ``tokens``."""
+    width = len(phrase)
+    return any(list(tokens[i : i + width]) == list(phrase) for i in range(len(tokens) - width + 1))
+
+
 _STUTTERED = frozenset({"the", "a", "an", "my", "to", "it", "i", "you", "can", "could",
                         "please", "turn", "switch", "and", "set"})  # fmt: skip
 """Words a speaker says twice in a row that mean them once ("switch off the, the light")."""

@@ -25,6 +25,7 @@ from edge_os.intent.grammar import GrammarRecognizer
 from edge_os.intent.mentions import MentionFinder
 from edge_os.intent.plan import QUERY_INTENTS
 from edge_os.intent.reader import (
+    LAMP_WORDS,
     MAX_CLAUSES,
     Reader,
     asked_as_statement,
@@ -199,7 +200,7 @@ class IntentEngine:
         Home Assistant's own tests have it)."""
         said = set(words(result.text))
         if (
-            not said & {"lamp", "lamps"}
+            not said & LAMP_WORDS
             or said & _LIGHT_WORDS
             or "area" not in result.slots
             or "name" in result.slots

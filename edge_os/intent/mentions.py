@@ -64,9 +64,9 @@ _DRINKS = {"espresso": "coffee", "latte": "coffee", "cappuccino": "coffee", "ame
            "caffeine": "coffee"}  # fmt: skip
 """Drinks the coffee machine makes: said, they name it."""
 SYNONYM_CREDIT = 0.8
+"""Part of a word's weight a same-kind word earns ("lamp" said for "light")."""
 OWN_NAME_KINDS = frozenset({"radio", "jukebox", "soundbar", "window", "windows"})
 """Kind words that name only the devices called so: a speaker is no radio, blinds no window."""
-"""Part of a word's weight a same-kind word earns ("lamp" said for "light")."""
 FUZZY_CREDIT = 0.85
 """Part of a word's weight a near spelling earns (rapidfuzz ratio at least ``FUZZY_RATIO``)."""
 FUZZY_RATIO = 85.0

@@ -35,7 +35,8 @@ from typing import Any
 
 from edge_os.devices.entity import Domain, Entity
 from edge_os.devices.registry import DeviceRegistry
-from edge_os.intent.compiled import words
+from edge_os.intent.compiled import said_in, words
+from edge_os.intent.compound import JOINERS
 from edge_os.intent.compound import VERBS as COMMAND_VERBS
 from edge_os.intent.grammar import FILLERS, MAX_WORDS, WAKE_LEADS, strip_wake_phrase
 from edge_os.intent.mentions import (
@@ -521,7 +522,7 @@ class Reader:
             name = "on" if unwanted > 0 else "off"
             meaning, probability = MEANINGS[name], max(probability, self.min_probability)
             probability = min(probability, GUESSED)
-        if name == "mute" and (_said(tokens, ("off", "mute")) or _said(tokens, ("un", "mute"))):
+        if name == "mute" and (said_in(tokens, ("off", "mute")) or said_in(tokens, ("un", "mute"))):
             name, meaning = "unmute", MEANINGS["unmute"]  # "take it off mute"
         if _full(tokens) and (name == "brighter" or (name == "on" and _LIGHT_WORDS & set(tokens))):
             return "set_brightness", MEANINGS["set_brightness"], probability
@@ -597,7 +598,7 @@ class Reader:
             return "not sure enough"
         if is_question(tokens) and not meaning.query:
             return "a question is never an action"
-        if meaning.intent == "HassGetState" and _said(tokens, ("how", "long")):
+        if meaning.intent == "HassGetState" and said_in(tokens, ("how", "long")):
             return "it asks for how long, which edge-os does not keep"
         if _contradicts(tokens, meaning, found):
             return "its own words say the opposite"
@@ -611,7 +612,7 @@ class Reader:
             return "it asks for several things, read one by one or not at all"
         if not meaning.query and _reports(tokens):
             return "it tells what was or what someone said, and asks nothing"
-        if not meaning.query and any(_said(tokens, back) for back in _TAKEN_BACK):
+        if not meaning.query and any(said_in(tokens, back) for back in _TAKEN_BACK):
             return "it takes the request back"
         if meaning.targets and not meaning.query and _later(tokens, meaning.value is not None):
             return "it asks for later, and edge-os only acts now"
@@ -915,7 +916,7 @@ class Reader:
                 if len(everywhere) == 1:
                     entities = everywhere
         said = found.tokens[found.groups[group]] if group in found.groups else ""
-        if said in {"lamp", "lamps"}:
+        if said in LAMP_WORDS:
             entities = self._lamps(entities, whole=found.whole_home or floor is not None)
         if "tv" in found.kinds.values() and group != "tv":  # "the tv volume": a TV's, if any
             entities = [e for e in entities if is_tv(e)]
@@ -967,7 +968,7 @@ def _somewhere_else(tokens: Sequence[str]) -> bool:
     """Whether the words say a place that is not a room of the home (it would have been
     found as one): "outside", "upstairs", "out back"."""
     return bool(_ELSEWHERE & set(tokens)) or any(
-        _said(tokens, ("out", way)) for way in ("back", "front")
+        said_in(tokens, ("out", way)) for way in ("back", "front")
     )
 
 
@@ -986,10 +987,13 @@ def _measures_temperature(entity: Entity, area: str | None) -> bool:
     ) and entity.area == area
 
 
+LAMP_WORDS = frozenset({"lamp", "lamps"})
+
+
 def is_lamp(entity: Entity) -> bool:
     """A light the home calls a lamp."""
     return entity.domain is Domain.LIGHT and any(
-        {"lamp", "lamps"} & set(words(n)) for n in (entity.name, *entity.aliases)
+        LAMP_WORDS & set(words(n)) for n in (entity.name, *entity.aliases)
     )
 
 
@@ -1220,7 +1224,7 @@ def _later(tokens: Sequence[str], valued: bool) -> bool:
     """ "turn on the porch light at ten pm", "start the coffee tomorrow", "vacuum every day",
     "switch it off in an hour": a request for later, which edge-os cannot schedule. When the
     reading takes a number ("put the light at 40"), "at" and one number is that value."""
-    if _LATER & set(tokens) or any(_said(tokens, phrase) for phrase in _LATER_PHRASES):
+    if _LATER & set(tokens) or any(said_in(tokens, phrase) for phrase in _LATER_PHRASES):
         return True
     numbers, end = 0, 0
     for i in range(len(tokens)):  # "twenty five" is one number
@@ -1301,7 +1305,7 @@ def _asks_for_action(tokens: Sequence[str], found: Mentions) -> bool:
     first = [t for t in tokens if t not in _WAKE_LEADS][:2]
     if len(first) == 2 and first[0] in _DO_WORDS and first[1] in _DETERMINERS:
         return True  # "lock the wine cellar": the verb, though "Wine Cellar Lock" holds it
-    if any(_said(tokens, wish) for wish in _WISHES):
+    if any(said_in(tokens, wish) for wish in _WISHES):
         return True  # "i'd love a coffee"
     return bool(said & (ACTION_WORDS | _UP_WORDS | _DOWN_WORDS))
 
@@ -1552,7 +1556,7 @@ def _forbids(tokens: Sequence[str]) -> bool:
     """ "don't turn on the light", "do not unlock the door", "no need to lock the door",
     "i didn't ask you to turn the music down", "leave the heating as it is": a request not
     to act ("don't forget to lock the door" asks)."""
-    if any(_said(tokens, phrase) for phrase in _AS_IT_IS):
+    if any(said_in(tokens, phrase) for phrase in _AS_IT_IS):
         return True
     for index, token in enumerate(tokens):
         if token not in _NEGATIONS | _NEGATED_PAST:
@@ -1576,10 +1580,11 @@ def _part_way(tokens: Sequence[str], found: Mentions) -> bool:
     return bool(covers) and (
         "crack" in tokens
         or "slightly" in tokens
-        or any(_said(tokens, ("a", w)) for w in ("little", "bit", "touch", "tad", "fraction"))
+        or any(said_in(tokens, ("a", w)) for w in ("little", "bit", "touch", "tad", "fraction"))
     )
 
 
+_JOINING = frozenset(word for joiner in JOINERS for word in joiner)
 _CUT_OFF = frozenset({"the", "a", "an", "my", "your", "our", "and"})
 
 
@@ -1588,7 +1593,7 @@ def _several(tokens: Sequence[str]) -> bool:
     no one reading of the whole may stand for (the engine reads them clause by clause)."""
     clauses: list[list[str]] = [[]]
     for token in tokens:
-        if token in {"and", "then", "also", "plus"}:
+        if token in _JOINING:
             clauses.append([])
         elif token not in FILLERS:
             clauses[-1].append(token)
@@ -1599,7 +1604,7 @@ def _reports(tokens: Sequence[str]) -> bool:
     """ "the garage door was left open all night", "my husband said he already switched off
     the heating": what was, or what someone said, not a request; nor "tell your brother to
     turn his music down", asked of someone else."""
-    if _REPORTING & set(tokens) or _said(tokens, ("last", "night")):
+    if _REPORTING & set(tokens) or said_in(tokens, ("last", "night")):
         return True
     for index, token in enumerate(tokens):
         if token in {"tell", "ask"} and _PEOPLE & set(tokens[index + 1 : index + 3]):
@@ -1607,7 +1612,7 @@ def _reports(tokens: Sequence[str]) -> bool:
         if (
             token == "left"
             and index
-            and tokens[index - 1] in _WHO_LEFT
+            and tokens[index - 1] in _PRONOUNS
             and (_WAS & set(tokens[index + 1 : index + 6]))
         ):
             return True  # "dad, you left the fan on again", not "i left my keys in there"
@@ -1623,7 +1628,6 @@ def _reports(tokens: Sequence[str]) -> bool:
 _PEOPLE = frozenset({"brother", "sister", "mum", "mom", "dad", "him", "her", "them", "kids",
                      "son", "daughter", "wife", "husband", "grandma", "grandpa",
                      "everyone"})  # fmt: skip
-_WHO_LEFT = frozenset({"you", "i", "we", "someone", "somebody", "they", "he", "she"})
 _REPORTING = frozenset({"said", "says", "told", "yesterday", "ago"})
 _WAS = frozenset({"left", "on", "off", "open", "opened", "closed", "locked", "unlocked", "shut"})
 
@@ -1649,7 +1653,7 @@ def _direction_said(tokens: Sequence[str], found: Mentions) -> int:
     rest = [(i, t) for i, t in enumerate(tokens)
             if i not in named and i not in felt and not _going(tokens, i)]  # fmt: skip
     said = {t for _, t in rest}
-    if _said(tokens, ("kick", "off")):
+    if said_in(tokens, ("kick", "off")):
         said.discard("off")  # "kick off a cleaning run" starts it
     for place, (_, token) in enumerate(rest):
         before = {t for _, t in rest[max(0, place - 4) : place]}
@@ -1658,7 +1662,7 @@ def _direction_said(tokens: Sequence[str], found: Mentions) -> int:
     if found.entities and found.entities[0].id.startswith("lock."):
         said = {_LOCK_SENSE.get(t, t) for t in said}  # "open the lock" unlocks it
     up, down = bool(said & _UP_WORDS), bool(said & _DOWN_WORDS)
-    if _said(tokens, ("hear", "myself", "think")):
+    if said_in(tokens, ("hear", "myself", "think")):
         down = True  # "i can't hear myself think": too loud
     for index in felt:  # "too loud" asks for less, "it's a bit dim" for more
         up = up or tokens[index] in _TOO_LITTLE
@@ -1805,7 +1809,7 @@ def _full(tokens: Sequence[str], *, least: bool = False) -> bool:
     """Whether the words ask for the most there is ("all the way up", "full brightness"), or
     with ``least`` the least ("as low as it goes")."""
     return not any(read_numbers(tokens, i) for i in range(len(tokens))) and any(
-        _said(tokens, tuple(w.split()))
+        said_in(tokens, tuple(w.split()))
         for w, v in _PERCENT_WORDS.items()
         if v == (1 if least else 100)
     )
@@ -1833,7 +1837,7 @@ def _value(kind: str, tokens: Sequence[str]) -> SlotValue | None:
     if kind in _PERCENT_KINDS and (share := _quarters(tokens)) is not None:
         return share  # "three quarters brightness": 75, not 3
     if not values and kind in _PERCENT_KINDS:
-        said = [v for w, v in _PERCENT_WORDS.items() if _said(tokens, tuple(w.split()))]
+        said = [v for w, v in _PERCENT_WORDS.items() if said_in(tokens, tuple(w.split()))]
         values = said[:1] if len(set(said)) == 1 else []
     if len(values) != 1:
         return None
@@ -1853,11 +1857,6 @@ def _quarters(tokens: Sequence[str]) -> int | None:
             count = {"a": 1, "one": 1, "1": 1, "three": 3, "3": 3}.get(before)
             return None if count is None else 25 * count
     return None
-
-
-def _said(tokens: Sequence[str], phrase: tuple[str, ...]) -> bool:
-    width = len(phrase)
-    return any(tuple(tokens[i : i + width]) == phrase for i in range(len(tokens) - width + 1))
 
 
 def _on_the_base(tokens: Sequence[str], index: int) -> bool:
@@ -1906,7 +1905,7 @@ def _asked_state(
     }
     if {"base", "dock", "charger"} & set(tokens):
         said.add("docked")
-    if _said(tokens, ("taking", "a", "break")):
+    if said_in(tokens, ("taking", "a", "break")):
         said.add("off")  # "is the fan taking a break"
     if next((t for t in tokens if t in _STATE_ASKING), None) in {"did", "have", "has"}:
         said |= {_DONE_STATE[t] for i, t in enumerate(tokens) if i not in used and t in _DONE_STATE}

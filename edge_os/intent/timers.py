@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from edge_os.intent.compiled import said_in
 from edge_os.intent.numbers import read_numbers
 
 _UNITS = {
@@ -41,7 +42,7 @@ def read_timer(tokens: Sequence[str]) -> dict[str, int] | None:
     """The slots of the timer ``tokens`` ask for ({"minutes": 30}), or None."""
     said = set(tokens)
     if said & _NOT_STARTING or not (
-        said & _ASKING_TO_BE_TOLD or any(_has(tokens, phrase) for phrase in _TOLD_PHRASES)
+        said & _ASKING_TO_BE_TOLD or any(said_in(tokens, phrase) for phrase in _TOLD_PHRASES)
     ):
         return None
     said_length = duration(tokens)
@@ -112,8 +113,3 @@ def _length_at(tokens: Sequence[str], index: int) -> tuple[int, str, float] | No
     if tokens[end : end + 3] in (["and", "a", "half"], ["and", "a", "quarter"]):
         extra, end = extra + _FRACTIONS[tokens[end + 2]], end + 3  # "an hour and a half"
     return end, unit, count + extra
-
-
-def _has(tokens: Sequence[str], phrase: Sequence[str]) -> bool:
-    size = len(phrase)
-    return any(list(tokens[i : i + size]) == list(phrase) for i in range(len(tokens)))
