@@ -90,10 +90,16 @@ def test_timers_said_plainly(registry: DeviceRegistry) -> None:
         assert (result.intent, dict(result.slots)) == ("HassStartTimer", slots), text
 
 
-def test_the_lamp_of_a_room_is_the_light_called_lamp(tmp_path: Path) -> None:
+def _home(tmp_path: Path, yaml: str) -> DeviceRegistry:
+    """A registry from a home written inline."""
     from edge_os.config.loader import parse_config
 
-    config = parse_config(
+    return DeviceRegistry.from_config(parse_config(yaml, "home.yaml", tmp_path))
+
+
+def test_the_lamp_of_a_room_is_the_light_called_lamp(tmp_path: Path) -> None:
+    home = _home(
+        tmp_path,
         """
 areas: [{id: den, name: Den}, {id: hall, name: Hall}]
 entities:
@@ -102,10 +108,8 @@ entities:
   - {id: light.hall_a, name: Hall light, area: hall, gpio: {pin: 7, kind: LED}}
   - {id: light.hall_b, name: Hall spot, area: hall, gpio: {pin: 8, kind: LED}}
 """,
-        "home.yaml",
-        tmp_path,
     )
-    engine = IntentEngine(DeviceRegistry.from_config(config), default_area="den")
+    engine = IntentEngine(home, default_area="den")
     # Home Assistant's grammar reads "lamp" as any light: both would go off
     lamp = engine.recognize("turn off the lamp")
     assert (lamp.intent, lamp.targets, lamp.slots) == (
@@ -118,36 +122,32 @@ entities:
     # lights are not turned off for it
     assert not engine.recognize("turn off the lamp in the hall").understood
     # a home that calls no light a lamp keeps Home Assistant's reading: the room's lights
-    no_lamps = parse_config(
+    no_lamps = _home(
+        tmp_path,
         """
 areas: [{id: hall, name: Hall}]
 entities:
   - {id: light.hall_a, name: Hall light, area: hall, gpio: {pin: 7, kind: LED}}
   - {id: light.hall_b, name: Hall spot, area: hall, gpio: {pin: 8, kind: LED}}
 """,
-        "home.yaml",
-        tmp_path,
     )
-    hall = IntentEngine(DeviceRegistry.from_config(no_lamps))
+    hall = IntentEngine(no_lamps)
     assert set(hall.recognize("turn off the lamp in the hall").targets) == {
         "light.hall_a", "light.hall_b",
     }  # fmt: skip
 
 
 def test_the_room_a_reason_names_is_the_request_s(tmp_path: Path) -> None:
-    from edge_os.config.loader import parse_config
-
-    config = parse_config(
+    home = _home(
+        tmp_path,
         """
 areas: [{id: den, name: Den}, {id: hall, name: Hall}, {id: loft, name: Loft}]
 entities:
   - {id: light.den, name: Den light, area: den, gpio: {pin: 5, kind: LED}}
   - {id: light.hall, name: Hall light, area: hall, gpio: {pin: 7, kind: LED}}
 """,
-        "home.yaml",
-        tmp_path,
     )
-    engine = IntentEngine(DeviceRegistry.from_config(config), default_area="den")
+    engine = IntentEngine(home, default_area="den")
     # the grammar reads the request alone; the room is the reason's, not the den it is said in
     result = engine.recognize("it's dark in the hall, turn on the lights")
     assert (result.intent, result.targets) == ("HassTurnOn", ("light.hall",)), result
