@@ -82,7 +82,8 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             rows.extend(_rows(annotation, f"{key}."))
             continue
-        description = (field.description or "").replace("|", "\\|")
+        # one line: a docstring's line breaks would end the table row
+        description = " ".join((field.description or "").split()).replace("|", "\\|")
         rows.append(
             f"| `{key}` | {_type_name(annotation)}{_bounds(field)} | {_default(name, field)} "
             f"| {description} |"
