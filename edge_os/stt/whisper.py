@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib.util
 import logging
 import os
 import re
+import sys
 import time
+import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,6 +75,7 @@ class WhisperSpeechToText:
         n_best: int = 1,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # belt and braces: we pass a local path
+        defer_module("av")
         try:
             from faster_whisper import WhisperModel
         except ImportError:
@@ -238,6 +242,28 @@ class WhisperSpeechToText:
                         yield text
 
         return first, others if first and (biased or self.n_best > 1) else None
+
+
+def defer_module(name: str) -> None:
+    """Put a stand-in for module ``name`` in ``sys.modules`` that imports the real one when
+    an attribute of it is first used.
+
+    faster-whisper imports PyAV at its own import, to decode audio files; edge-os hands it
+    samples, and PyAV's codec libraries cost 17 MB of RSS (bench/RESULTS.md).
+    ``importlib.util.LazyLoader`` does not help here: the ``import av`` statement itself
+    reads the module's ``__spec__``, which loads it."""
+    if name in sys.modules or importlib.util.find_spec(name) is None:
+        return  # loaded already, or not installed: the import that needs it will say so
+    sys.modules[name] = _Deferred(name)
+
+
+class _Deferred(types.ModuleType):
+    """A module imported on first use of one of its attributes (see :func:`defer_module`)."""
+
+    def __getattr__(self, attribute: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attribute)
 
 
 def said_once(text: str) -> str:
