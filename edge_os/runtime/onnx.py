@@ -49,6 +49,16 @@ def choose_providers(choice: ProviderChoice, available: Sequence[str]) -> list[s
     return chosen
 
 
+def shrinking_arena() -> onnxruntime.RunOptions:
+    """Run options that hand the CPU arena's free chunks back at the end of each run: for
+    a model whose working memory is large and varies from run to run (a voice)."""
+    import onnxruntime as ort
+
+    options = ort.RunOptions()
+    options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+    return options
+
+
 def create_session(
     model: Path | bytes,
     *,

@@ -42,8 +42,10 @@ def create_tts(
     try:
         from edge_os.tts.piper_voice import PiperTextToSpeech, resolve_voice
 
+        path = resolve_voice(settings.voice, state_dir)
         return PiperTextToSpeech(
-            resolve_voice(settings.voice, state_dir),
+            path,
+            weights=_int8_weights(path, state_dir) if settings.int8_weights else None,
             threads=settings.threads,
             provider=provider,
             length_scale=settings.length_scale,
@@ -54,3 +56,17 @@ def create_tts(
             "Piper voice %r cannot be used (%s); speaking with espeak-ng", settings.voice, err
         )
         return EspeakTextToSpeech()
+
+
+def _int8_weights(voice: Path, state_dir: Path | None) -> Path | None:
+    """The INT8-weight copy of ``voice`` (built on first use), or None with a warning when it
+    cannot be built: the float32 voice then speaks."""
+    from edge_os.config.settings import default_state_dir
+    from edge_os.models.manifest import models_dir
+    from edge_os.tts.int8 import int8_voice
+
+    try:
+        return int8_voice(voice, models_dir(state_dir or default_state_dir()))
+    except ModelError as err:
+        _LOGGER.warning("%s; the Piper voice keeps its float32 weights", err)
+        return None

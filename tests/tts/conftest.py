@@ -62,3 +62,16 @@ def wer(reference: str, hypothesis: str) -> float:
         for j, h in enumerate(hyp, 1):
             previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
     return row[-1] / max(1, len(ref))
+
+
+def spectral_distance(first: np.ndarray, second: np.ndarray) -> float:
+    """Mean log-spectral distance of two renderings of one sentence (float audio, one rate),
+    frames matched by position: their lengths may differ by a frame or two."""
+
+    def spectrum(audio: np.ndarray) -> np.ndarray:
+        frames = np.lib.stride_tricks.sliding_window_view(np.pad(audio, 512), 1024)[::256]
+        return np.log(np.abs(np.fft.rfft(frames * np.hanning(1024), axis=1)) + 1e-4)
+
+    one, other = spectrum(first), spectrum(second)
+    matched = other[np.linspace(0, len(other) - 1, len(one)).round().astype(int)]
+    return float(np.mean(np.abs(one - matched)))
