@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from edge_os.config.settings import Config
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.pipeline.command import CommandPipeline
+from edge_os.runtime.memory import release_heap
 from edge_os.stages.protocols import IntentRecognizer
 
 if TYPE_CHECKING:
@@ -222,20 +223,3 @@ def open_assistant(
         _LOGGER.info("loaded in %s ms", load_ms)
         release_heap()
         yield assistant
-
-
-def release_heap() -> None:
-    """Give the C heap's free pages back to the system (glibc ``malloc_trim``): loading the
-    models leaves tens of MB freed but still resident (CTranslate2's float16 -> int8
-    conversion, ONNX graph parsing). Elsewhere, nothing to do."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
-    try:
-        trim = ctypes.CDLL(name).malloc_trim
-    except (OSError, AttributeError):  # not glibc (musl, macOS)
-        return
-    trim(0)

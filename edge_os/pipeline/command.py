@@ -32,6 +32,7 @@ from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import EdgeOSError, ErrorCode, SttError
 from edge_os.replies import answer as action_answer
 from edge_os.replies import level_unknown, spoken_name, which_one
+from edge_os.runtime.memory import release_heap
 from edge_os.stages.events import (
     ActionFinished,
     AnswerReady,
@@ -303,6 +304,7 @@ class CommandPipeline:
         if first_audio is not None:
             report.stage_ms["first_audio"] = round((first_audio - started) * 1000, 1)
         emit(AnswerReady(text=spoken, first_audio_ms=report.stage_ms.get("first_audio")))
+        release_heap()  # what decoding and synthesis freed (edge_os.runtime.memory)
         return report
 
     def _act(
