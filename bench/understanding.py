@@ -169,6 +169,18 @@ SETS: dict[str, tuple[Path, Path]] = {
         DATA / "written" / "tune-natural-home-8.jsonl",
         NATURAL / "home.yaml",
     ),
+    "written-natural-home-9-tune": (
+        DATA / "written" / "tune-natural-home-9.jsonl",
+        NATURAL / "home.yaml",
+    ),
+    "written-example-home-9-tune": (
+        DATA / "written" / "tune-example-home-9.jsonl",
+        REPO / "devices" / "example-home.yaml",
+    ),
+    "written-slurp-home-10-tune": (
+        DATA / "written" / "tune-slurp-home-10.jsonl",
+        DATA / "slurp" / "home.yaml",
+    ),
 }
 """Gold sets scored, each against its home; ``heldout-unseen`` (held-out lines the reader
 never saw made plain) is added from ``heldout``."""

@@ -612,8 +612,14 @@ class Reader:
             return "it asks for several things, read one by one or not at all"
         if not meaning.query and _reports(tokens):
             return "it tells what was or what someone said, and asks nothing"
+        if addressed_to_someone(tokens):
+            return "it is said to someone in the room"
         if not meaning.query and any(said_in(tokens, back) for back in _TAKEN_BACK):
             return "it takes the request back"
+        if not meaning.query and sarcastic(tokens):
+            return "it is said in sarcasm"
+        if meaning.targets and _owned_elsewhere(tokens, found):
+            return "it is about someone's own device, not one of the home's"  # "my phone"
         if meaning.targets and not meaning.query and _later(tokens, meaning.value is not None):
             return "it asks for later, and edge-os only acts now"
         if name in {"on", "off", "toggle"} and not _asks_for_action(tokens, found):
@@ -676,7 +682,7 @@ class Reader:
         if len(tokens) < lead + 2:
             return tokens
         name, after = tokens[lead], tokens[lead + 1]
-        if self._a_name(name) and (lead or after in _COMMAND_STARTS):
+        if self._a_name(name) and name not in _ADDRESSEES and (lead or after in _COMMAND_STARTS):
             return tokens[lead + 1 :]
         return tokens
 
@@ -968,7 +974,8 @@ def _somewhere_else(tokens: Sequence[str]) -> bool:
     """Whether the words say a place that is not a room of the home (it would have been
     found as one): "outside", "upstairs", "out back"."""
     return bool(_ELSEWHERE & set(tokens)) or any(
-        said_in(tokens, ("out", way)) for way in ("back", "front")
+        said_in(tokens, ("out", way)) or said_in(tokens, ("out", "the", way))
+        for way in ("back", "front")
     )
 
 
@@ -1151,7 +1158,8 @@ _OTHER_DAYS = _WEEKDAYS | {
 
 _LATER = _WEEKDAYS | {f"{day}s" for day in _WEEKDAYS} | {
     "tomorrow", "tonight", "later", "am", "pm", "a.m.", "p.m.", "o'clock", "everyday", "daily",
-    "weekly", "weekdays", "weekends", "until", "till", "noon", "midnight",
+    "weekly", "weekdays", "weekends", "until", "till", "noon", "midnight", "dusk", "dawn",
+    "sunset", "sunrise", "sundown", "nightfall",
 }  # fmt: skip
 _DURATIONS = frozenset({"second", "seconds", "minute", "minutes", "hour", "hours"})
 _A_MOMENT = [["a", "second"], ["a", "sec"], ["a", "minute"], ["a", "moment"], ["one", "second"]]
@@ -1236,8 +1244,8 @@ def _later(tokens: Sequence[str], valued: bool) -> bool:
             return True  # "turn the heating on at six"
         if token == "every" and after in {"day", "night", "morning", "evening", "week"}:
             return True
-        if index and token in {"when", "once"} and after in _PRONOUNS:
-            return True  # "open the garage when I get home", "once we're back"
+        if token in {"when", "once"} and (after in _PRONOUNS if index else _on_condition(tokens)):
+            return True  # "open the garage when I get home", "once we're back, ..."
         if token in {"if", "unless", "whenever"} and after not in _POLITE_IF:
             return True  # "if anyone rings the bell unlock the door": on a condition
         if token in {"in", "after", "for"} and _DURATIONS & set(tokens[index + 1 : index + 4]):
@@ -1485,6 +1493,13 @@ def request_clauses(text: str) -> list[str]:
     clauses = [c for c in _CLAUSE_BREAK.split(text) if c.strip()]
     if len(clauses) < 2 or _tag_question(words(text)):
         return []  # "the patio heater's off, isn't it" asks: its first clause is no request
+    said_all = words(text)
+    if (
+        addressed_to_someone(said_all)
+        or sarcastic(said_all)
+        or any(_on_condition(words(c)) for c in clauses)
+    ):
+        return []  # "if it rains, close the blinds"; "mum, can you switch off the fan"
     asking = _REQUEST_WORDS | _TAKING_BACK
     said = [_asking_words(words(c)) for c in clauses]
     # "bedroom light to ten percent please, I'm just reading": a first clause without a
@@ -1499,6 +1514,66 @@ def request_clauses(text: str) -> list[str]:
         and len(said[index]) > 1
         and not any(said[other] & asking for other in range(len(clauses)) if other != index)
     ]
+
+
+def _on_condition(tokens: Sequence[str]) -> bool:
+    """ "if it rains", "unless someone's in there", "when i get home", "once we're back":
+    a clause that makes the request wait for something (not "if you could", "when is")."""
+    rest = [t for t in tokens if t not in FILLERS]
+    if rest[:1] and rest[0] in {"if", "unless", "whenever"}:
+        return rest[1:2] != [] and rest[1] not in _POLITE_IF
+    return rest[:1] in (["when"], ["once"]) and rest[1:2] != [] and rest[1] in _WAITED_FOR
+
+
+_WAITED_FOR = frozenset({"i", "we", "he", "she", "they", "it", "it's", "i'm", "we're", "they're",
+                         "he's", "she's", "the", "someone", "somebody", "anyone", "anybody",
+                         "everyone", "my", "our"})  # fmt: skip
+"""After "when" or "once", the start of what is waited for ("when the sun goes down")."""
+
+
+def sarcastic(tokens: Sequence[str]) -> bool:
+    """ "sure, turn the heating off, see if i care", "yeah right, like i'd ever want ...":
+    words that say the request is not meant."""
+    return any(said_in(tokens, phrase) for phrase in _SARCASM)
+
+
+_SARCASM = (("see", "if", "i", "care"), ("as", "if"), ("like", "i'd", "ever"),
+            ("like", "id", "ever"), ("like", "that's", "gonna"))  # fmt: skip
+_PERSONAL = frozenset({"phone", "phones", "laptop", "tablet", "ipad", "iphone", "computer", "pc",
+                       "headphones", "earbuds"})  # fmt: skip
+"""Devices of a person's own, which a home's registry does not hold unless it names them."""
+
+
+def _owned_elsewhere(tokens: Sequence[str], found: Mentions) -> bool:
+    """ "lower the volume on my phone": a person's own device, outside the device's name
+    ("the phone is ringing, pause the music" only says why)."""
+    named = _named_positions(found)
+    return any(
+        token in _PERSONAL and index not in named and tokens[index - 1] in _POSSESSIVES
+        for index, token in enumerate(tokens)
+        if index
+    )
+
+
+_POSSESSIVES = frozenset({"my", "your", "his", "her", "our", "their"})
+
+
+def addressed_to_someone(tokens: Sequence[str]) -> bool:
+    """ "mum, can you switch off the bathroom fan", "kids turn the speakers down": said to
+    someone in the room, not to the assistant ("kids room light off" names a room)."""
+    rest = [t for t in tokens if t not in FILLERS]
+    return len(rest) > 1 and rest[0] in _ADDRESSEES and rest[1] in _ASKED_TO_DO
+
+
+_ASKED_TO_DO = (_COMMAND_STARTS - {"is", "are", "what", "what's", "whats", "how", "i", "i'd",
+                                   "i'm", "lights", "light", "let's", "do"}) | {"you"}  # fmt: skip
+"""Words after an addressee that ask them to do something ("mum, can you ...")."""
+
+
+_ADDRESSEES = frozenset({"mum", "mom", "mummy", "mommy", "mam", "dad", "daddy", "kids",
+                         "children", "boys", "girls", "guys", "honey", "hun", "babe",
+                         "darling", "sweetheart", "sweetie", "son", "grandma", "grandpa",
+                         "granny", "grandad", "nan", "nana"})  # fmt: skip
 
 
 def place_of_reason(finder: MentionFinder, text: str, clause: str) -> str | None:
@@ -1564,10 +1639,17 @@ def _forbids(tokens: Sequence[str]) -> bool:
         after = tokens[index + 1 : index + 5]
         if _REMINDING & set(after):
             continue
-        if any(t in _DO_WORDS for t in after[: 2 if token in _NEGATIONS else 4]):
+        if any(t in _FORBIDDEN for t in after[: 2 if token in _NEGATIONS else 4]):
             return True
         if after[:2] in (["need", "to"], ["have", "to"], ["ask", "you"], ["want", "you"]):
-            return any(t in _DO_WORDS for t in after)
+            return any(t in _FORBIDDEN for t in after)
+        if (
+            after[:1] in (["want"], ["need"])
+            and after[1:2] != []
+            and after[1] not in _DETERMINERS
+            and not STATE_WORDS.keys() & set(tokens)
+        ):
+            return True  # "i don't want coffee" (not "i don't want the lights on")
     return False
 
 
@@ -1632,6 +1714,10 @@ _REPORTING = frozenset({"said", "says", "told", "yesterday", "ago"})
 _WAS = frozenset({"left", "on", "off", "open", "opened", "closed", "locked", "unlocked", "shut"})
 
 
+_DETERMINERS = frozenset({"the", "my", "our", "your", "this", "that", "these", "those"})
+_FORBIDDEN = _DO_WORDS | {"fire", "crank", "pop", "flick", "knock", "bump", "whack", "douse",
+                          "boot", "power"}  # fmt: skip
+"""Verbs a request not to act names ("please don't fire up the attic fan")."""
 _NEGATED_PAST = frozenset({"didn't", "didnt", "needn't", "shouldn't", "mustn't"})
 _REMINDING = frozenset({"forget", "remember", "forgetting"})
 _AS_IT_IS = (("as", "it", "is"), ("as", "they", "are"), ("as", "is"), ("leave", "it", "be"),

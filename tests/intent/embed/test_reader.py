@@ -519,6 +519,21 @@ def test_the_place_of_the_reason_and_every_light(encoder: SentenceEncoder, reade
         # a temperature question where a sensor measures it
         ("what's the temperature up in the bedroom", "HassClimateGetTemperature",
          ["sensor.bedroom_temperature"]),
+        # said to someone in the room, in sarcasm, of a person's own device, not meant,
+        # or for a time of day: nothing moves; a room of the kids, a reason's phone do
+        ("mum can you turn the kitchen light off", None, []),
+        ("kids turn the music down its late", None, []),
+        ("kids room light off", None, []),  # the home has no kids' room
+        ("yeah right like id ever want the heating at 30", None, []),
+        ("lower the volume on my phone", None, []),
+        ("pause the music the phone is ringing", "HassMediaPause",
+         ["media_player.living_room_speaker"]),
+        ("please don't fire up the bedroom fan", None, []),
+        ("i dont want coffee", None, []),
+        ("i don't need the kitchen light anymore", "HassTurnOff", ["light.kitchen_ceiling"]),
+        ("i cant see a thing out the back", None, []),
+        ("switch the garage light on at dusk", None, []),
+        ("when i get home unlock the front door", None, []),
     ],
 )  # fmt: skip
 def test_which_unknown_words_name_a_device(
@@ -628,3 +643,22 @@ def test_values_said_as_words(reader: Reader) -> None:
     assert three.slots.get("brightness") == 75, three
     down = reader.recognize("knock the heat down two degrees")
     assert down.slots.get("temperature_step") == -2, down
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if it rains, close the living room blinds",
+        "unless someone's in there, shut off the desk light",
+        "when I get home, unlock the front door",
+        "mum, can you switch off the bedroom fan",
+        "sure, turn the heating off, see if i care",
+    ],
+)
+def test_a_clause_beside_a_condition_an_addressee_or_sarcasm_is_not_read_alone(
+    engine: IntentEngine, text: str
+) -> None:
+    result = engine.recognize(text)
+    assert not result.understood, result
+    request = text.split(", ")[-1 if not text.startswith("sure") else 1]
+    assert engine.recognize(request).understood  # alone, the clause is a request
