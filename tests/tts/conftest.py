@@ -75,3 +75,17 @@ def spectral_distance(first: np.ndarray, second: np.ndarray) -> float:
     one, other = spectrum(first), spectrum(second)
     matched = other[np.linspace(0, len(other) - 1, len(one)).round().astype(int)]
     return float(np.mean(np.abs(one - matched)))
+
+
+def piper_samples(session: Any, voice: PiperTextToSpeech, text: str, *, noise: bool) -> np.ndarray:
+    """``text`` spoken by an onnxruntime ``session`` of ``voice``'s graph, as float samples:
+    with the voice's own sampling noise, or with none (then the same every time)."""
+    config = voice._voice.config
+    ids = voice._voice.phonemes_to_ids(voice._voice.phonemize(text)[0])
+    scales = [config.noise_scale, 1.0, config.noise_w] if noise else [0.0, 1.0, 0.0]
+    feeds = {
+        "input": np.array([ids], dtype=np.int64),
+        "input_lengths": np.array([len(ids)], dtype=np.int64),
+        "scales": np.array(scales, dtype=np.float32),
+    }
+    return np.asarray(session.run(None, feeds)[0]).squeeze()

@@ -3,7 +3,6 @@ and as close to the float32 voice as Piper's own sampling noise allows."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -20,7 +19,7 @@ from edge_os.models.record import read_record
 from edge_os.tts.factory import create_tts
 from edge_os.tts.int8 import PARTS, int8_voice, int8_voice_path
 from edge_os.tts.piper_voice import PiperTextToSpeech, resolve_voice
-from tests.tts.conftest import spectral_distance, transcribe, wer
+from tests.tts.conftest import piper_samples, spectral_distance, transcribe, wer
 from tests.tts.test_tts_piper import SPOKEN
 
 SOURCE = resolve_voice("en_US-joe-medium")
@@ -60,25 +59,17 @@ def test_whisper_hears_the_int8_voice(built: Path, whisper: object):
 
 
 def test_the_int8_voice_differs_from_float32_less_than_piper_from_itself(built: Path):
-    config = json.loads(Path(f"{SOURCE}.json").read_text(encoding="utf-8"))["inference"]
     voice = PiperTextToSpeech(SOURCE)
-    sessions = [ort.InferenceSession(str(path)) for path in (SOURCE, built)]
+    plain_voice, int8 = (ort.InferenceSession(str(path)) for path in (SOURCE, built))
 
     def speak(session: ort.InferenceSession, text: str, noise: bool) -> np.ndarray:
-        ids = voice._voice.phonemes_to_ids(voice._voice.phonemize(text)[0])
-        scales = [config["noise_scale"], 1.0, config["noise_w"]] if noise else [0.0, 1.0, 0.0]
-        feeds = {
-            "input": np.array([ids], dtype=np.int64),
-            "input_lengths": np.array([len(ids)], dtype=np.int64),
-            "scales": np.array(scales, dtype=np.float32),
-        }
-        return np.asarray(session.run(None, feeds)[0]).squeeze()
+        return piper_samples(session, voice, text, noise=noise)
 
     quantized, sampled = [], []
     for text in ("Turned on the kitchen light.", "Do you want me to unlock the front door?"):
-        plain = speak(sessions[0], text, noise=False)
-        quantized.append(spectral_distance(plain, speak(sessions[1], text, noise=False)))
-        sampled.append(spectral_distance(plain, speak(sessions[0], text, noise=True)))
+        plain = speak(plain_voice, text, noise=False)
+        quantized.append(spectral_distance(plain, speak(int8, text, noise=False)))
+        sampled.append(spectral_distance(plain, speak(plain_voice, text, noise=True)))
     assert np.mean(quantized) < 0.5 * np.mean(sampled), (quantized, sampled)
     assert np.mean(quantized) > 0.01  # it is another voice file, not the same one
 
