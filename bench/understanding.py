@@ -181,6 +181,14 @@ SETS: dict[str, tuple[Path, Path]] = {
         DATA / "written" / "tune-slurp-home-10.jsonl",
         DATA / "slurp" / "home.yaml",
     ),
+    "written-natural-home-10-tune": (
+        DATA / "written" / "tune-natural-home-10.jsonl",
+        NATURAL / "home.yaml",
+    ),
+    "written-example-home-10-tune": (
+        DATA / "written" / "tune-example-home-10.jsonl",
+        REPO / "devices" / "example-home.yaml",
+    ),
 }
 """Gold sets scored, each against its home; ``heldout-unseen`` (held-out lines the reader
 never saw made plain) is added from ``heldout``."""

@@ -21,6 +21,7 @@ from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import EdgeOSError, MissingDependencyError
 from edge_os.intent.compiled import words
 from edge_os.intent.compound import drop_article, follow_up, only_names, split_clauses, verb_of
+from edge_os.intent.corrections import Correction, corrected, correction
 from edge_os.intent.grammar import GrammarRecognizer
 from edge_os.intent.mentions import MentionFinder
 from edge_os.intent.plan import QUERY_INTENTS
@@ -138,6 +139,9 @@ class IntentEngine:
         area = area or self.default_area
         if _ANNOTATION.fullmatch(text):  # "[Music]", "(laughs)": a transcript of no speech
             return IntentResult(text=text, intent=None, path="grammar")
+        if (fix := correction(words(text))) is not None:
+            # "turn on the kitchen light, no, the counter lights": only the correction asks
+            return self._corrected(text, fix, area, fallback=fallback, context=context)
         key = (" ".join(words(text)), area)
         cached = None if context else self._cache.get(key)
         if cached is not None:
@@ -145,7 +149,8 @@ class IntentEngine:
             latency_ms = (time.perf_counter() - started) * 1000
             return replace(cached, text=text, path="cache", latency_ms=latency_ms)
         result = self.grammar.recognize(text, area=area)
-        if not result.understood:
+        called = isinstance(self.retrieval, Reader) and self.retrieval.called_by_name(text)
+        if not result.understood and not called:  # "jess, turn the stereo down": not ours
             # "wake me up in twenty minutes, I'm having a nap": the request, read alone
             for clause in request_clauses(text)[:MAX_CLAUSES]:
                 place = place_of_reason(self.finder, text, clause)
@@ -193,6 +198,35 @@ class IntentEngine:
                 self._cache.popitem(last=False)
         return result
 
+    def _corrected(
+        self,
+        text: str,
+        fix: Correction,
+        area: str | None,
+        *,
+        fallback: bool,
+        context: Sequence[str],
+    ) -> IntentResult:
+        """The first reading of what the correction may mean, or not understood."""
+        started = time.perf_counter()
+
+        def names(tokens: Sequence[str]) -> bool:
+            found = self.finder.find(list(tokens))
+            return bool(found.entities or found.areas or found.floors)
+
+        for candidate in corrected(fix, names):
+            meant = " ".join(candidate)
+            result = self.recognize(
+                meant, area=area, fallback=fallback, context=context, remember=False
+            )
+            aimless = not result.targets and result.slots.keys() & _TARGETING_SLOTS
+            if result.understood and not aimless:  # "the hallway light" where there is none
+                _LOGGER.info("%r: read as corrected to %r", text, meant)
+                latency_ms = (time.perf_counter() - started) * 1000
+                return replace(result, text=text, latency_ms=latency_ms)
+        _LOGGER.info("%r: corrected, and what it corrects to is not understood", text)
+        return IntentResult(text=text, intent=None, path="grammar")
+
     def _lamps(self, result: IntentResult) -> IntentResult:
         """Home Assistant reads "lamp" as any light: "turn off the lamp" in a room with a
         ceiling light and a floor lamp turns off both. Where some of the room's lights are
@@ -223,6 +257,8 @@ class IntentEngine:
 
 
 _LIGHT_WORDS = frozenset({"light", "lights", "lighting"})
+_TARGETING_SLOTS = frozenset({"name", "area", "floor", "domain"})
+"""Slots of a reading that picks devices: with none picked, it does nothing."""
 
 
 _ANNOTATION = re.compile(r"\s*(?:\[[^\]]*\]|\([^)]*\)|\*[^*]*\*|[♪♫\s]+)\s*[.!]?\s*")

@@ -225,6 +225,8 @@ class GrammarRecognizer:
         are compared with the templates' own words.
         """
         unknown = [i for i, t in enumerate(tokens) if t not in self._known and not t[0].isdigit()]
+        if any(tokens[i].endswith("'s") for i in unknown):
+            return None  # "jane's lamp" is no mishearing of "Janet's lamp": another person
         if not unknown or len(tokens) > MAX_REPAIR_WORDS or len(unknown) > MAX_UNKNOWN_WORDS:
             return tokens if tokens != original else None
         from rapidfuzz import fuzz, process

@@ -101,6 +101,8 @@ is not "maker")."""
 def _fuzzy(a: str, b: str) -> bool:
     if len(a) < 4 or len(b) < 4 or a[0] != b[0] or a in _COMMAND_WORDS:
         return False
+    if a.endswith("'s") or b.endswith("'s"):
+        return False  # "jane's lamp" is another person's, not "Janet's lamp" misheard
     from rapidfuzz import fuzz
 
     return fuzz.ratio(a, b) >= FUZZY_RATIO

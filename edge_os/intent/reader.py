@@ -38,7 +38,13 @@ from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.compiled import said_in, words
 from edge_os.intent.compound import JOINERS
 from edge_os.intent.compound import VERBS as COMMAND_VERBS
-from edge_os.intent.grammar import FILLERS, MAX_WORDS, WAKE_LEADS, strip_wake_phrase
+from edge_os.intent.grammar import (
+    ASSISTANT_NAMES,
+    FILLERS,
+    MAX_WORDS,
+    WAKE_LEADS,
+    strip_wake_phrase,
+)
 from edge_os.intent.mentions import (
     CLOSE,
     NOUN_GROUPS,
@@ -396,7 +402,7 @@ class Reader:
         result = self._read(text, area, context)
         if result.understood or len(words(text)) > MAX_WORDS:
             return result
-        for clause in request_clauses(text)[:MAX_CLAUSES]:
+        for clause in [] if self.called_by_name(text) else request_clauses(text)[:MAX_CLAUSES]:
             place = place_of_reason(self.finder, text, clause)
             if place == "":
                 continue
@@ -436,7 +442,9 @@ class Reader:
             latency_ms = (time.perf_counter() - started) * 1000
             return IntentResult(text, None, path="model", latency_ms=latency_ms)
 
-        refused = self.refusal(tokens, found, name, probability)
+        refused = self.refusal(tokens, found, name, probability) or (
+            "it is said to someone called by name" if self.called_by_name(text) else None
+        )
         if refused is not None:
             return unsure(refused)
         name, meaning, step = _volume_step(tokens, name, meaning)
@@ -598,6 +606,8 @@ class Reader:
             return "not sure enough"
         if is_question(tokens) and not meaning.query:
             return "a question is never an action"
+        if _on_condition(tokens):
+            return "it asks on a condition"  # "when you hear the car, open the garage"
         if meaning.intent == "HassGetState" and said_in(tokens, ("how", "long")):
             return "it asks for how long, which edge-os does not keep"
         if _contradicts(tokens, meaning, found):
@@ -618,6 +628,10 @@ class Reader:
             return "it takes the request back"
         if not meaning.query and sarcastic(tokens):
             return "it is said in sarcasm"
+        if not meaning.query and tokens[-1] in _SELF:
+            return "the speaker will do it"  # "i'll switch the porch light off myself"
+        if not meaning.query and tokens[:2] in _SHOULD:
+            return "it says what should be done"  # "we should really lock the front door"
         if meaning.targets and _owned_elsewhere(tokens, found):
             return "it is about someone's own device, not one of the home's"  # "my phone"
         if meaning.targets and not meaning.query and _later(tokens, meaning.value is not None):
@@ -685,6 +699,17 @@ class Reader:
         if self._a_name(name) and name not in _ADDRESSEES and (lead or after in _COMMAND_STARTS):
             return tokens[lead + 1 :]
         return tokens
+
+    def called_by_name(self, text: str) -> bool:
+        """ "jess, turn the garage stereo down": a name no one in the home answers to, then a
+        comma, is someone else being asked."""
+        called = _CALLED.match(text)
+        if called is None:
+            return False
+        word = called.group(1).lower()
+        return word in _ADDRESSEES or (
+            word not in _NOT_CALLED and self._a_name(word) and not self.finder.names_word(word)
+        )
 
     def _a_name(self, word: str) -> bool:
         """A word the reader does not know and no name of this home holds."""
@@ -1157,7 +1182,7 @@ _OTHER_DAYS = _WEEKDAYS | {
 
 
 _LATER = _WEEKDAYS | {f"{day}s" for day in _WEEKDAYS} | {
-    "tomorrow", "tonight", "later", "am", "pm", "a.m.", "p.m.", "o'clock", "everyday", "daily",
+    "tomorrow", "tonight", "later", "pm", "a.m.", "p.m.", "o'clock", "everyday", "daily",
     "weekly", "weekdays", "weekends", "until", "till", "noon", "midnight", "dusk", "dawn",
     "sunset", "sunrise", "sundown", "nightfall",
 }  # fmt: skip
@@ -1244,6 +1269,8 @@ def _later(tokens: Sequence[str], valued: bool) -> bool:
             return True  # "turn the heating on at six"
         if token == "every" and after in {"day", "night", "morning", "evening", "week"}:
             return True
+        if after == "am" and read_numbers(tokens, index):
+            return True  # "at seven am" ("i am leaving" is no time)
         if token in {"when", "once"} and (after in _PRONOUNS if index else _on_condition(tokens)):
             return True  # "open the garage when I get home", "once we're back, ..."
         if token in {"if", "unless", "whenever"} and after not in _POLITE_IF:
@@ -1479,11 +1506,28 @@ _COVER_VERBS = frozenset({"pull", "draw", "roll", "bring", "put", "let", "lower"
 
 
 def _uninterrupted(tokens: list[str]) -> list[str]:
-    """``tokens`` without the "hang on" or "hold on" they start with: "hang on, did I lock
-    the garage door" asks, and its "on" is no direction."""
+    """``tokens`` without the "hang on" or "hold on" they start with ("hang on, did I lock
+    the garage door" asks, and its "on" is no direction), nor a polite lead ("do us a
+    favour and pause the speakers", "i was wondering if you could unlock the door")."""
     while tokens[:2] in (["hang", "on"], ["hold", "on"]) and len(tokens) > 2:
         tokens = tokens[2:]
+    for lead in _POLITE_LEADS:
+        if tokens[: len(lead)] == list(lead) and len(tokens) > len(lead) + 1:
+            return tokens[len(lead) :]
     return tokens
+
+
+_POLITE_LEADS = tuple(
+    tuple(lead.split())
+    for lead in (
+        "do us a favour and", "do me a favour and", "do us a favor and", "do me a favor and",
+        "be a dear and", "be a love and", "if it's not too much trouble could you",
+        "if its not too much trouble could you", "if it's not too much trouble",
+        "if its not too much trouble", "i was wondering if you could",
+        "i was wondering whether you could", "do you think you could", "do you reckon you could",
+    )
+)  # fmt: skip
+"""Words before a request that only ask politely; read without them."""
 
 
 def request_clauses(text: str) -> list[str]:
@@ -1497,7 +1541,7 @@ def request_clauses(text: str) -> list[str]:
     if (
         addressed_to_someone(said_all)
         or sarcastic(said_all)
-        or any(_on_condition(words(c)) for c in clauses)
+        or any(_on_condition(words(c)) or _for_later(words(c)) for c in clauses)
     ):
         return []  # "if it rains, close the blinds"; "mum, can you switch off the fan"
     asking = _REQUEST_WORDS | _TAKING_BACK
@@ -1508,7 +1552,7 @@ def request_clauses(text: str) -> list[str]:
         _REASON_STARTS & set(words(clauses[1])[:1])
     )
     return [
-        clause
+        _referred(clause, [c for other, c in enumerate(clauses) if other != index])
         for index, clause in enumerate(clauses)
         if (said[index] & _REQUEST_WORDS or (verbless and index == 0))
         and len(said[index]) > 1
@@ -1516,18 +1560,54 @@ def request_clauses(text: str) -> list[str]:
     ]
 
 
+def _referred(clause: str, others: Sequence[str]) -> str:
+    """``clause`` with "it" or "them" put back as what another clause named: "the soundbar,
+    mute it" is "mute the soundbar" (a clause that says more than a name leaves it as it
+    is: "the kitchen is too bright, dim it" is read with the kitchen as its place)."""
+    tokens = words(clause)
+    at = next((i for i, t in enumerate(tokens) if t in _BACK_REFERENCES), None)
+    if at is None:
+        return clause
+    for other in others:
+        said = words(other)
+        if said[:1] and said[0] in _ARTICLES and len(said) > 1 and not _BEING_WORDS & set(said):
+            return " ".join([*tokens[:at], *said, *tokens[at + 1 :]])
+    return clause
+
+
+_BEING_WORDS = frozenset({"is", "are", "was", "were", "seems", "looks", "feels", "has", "have"})
+_ARTICLES = frozenset({"the", "my", "our", "that", "this", "those", "these"})
+
+
+_BACK_REFERENCES = frozenset({"it", "them"})
+"""Words of a clause that point at what another clause named."""
+
+
+def _for_later(tokens: Sequence[str]) -> bool:
+    """ "tomorrow morning", "next week": a clause that says when, for a time to come."""
+    return bool(_LATER & set(tokens)) or any(said_in(tokens, p) for p in _LATER_PHRASES)
+
+
 def _on_condition(tokens: Sequence[str]) -> bool:
     """ "if it rains", "unless someone's in there", "when i get home", "once we're back":
     a clause that makes the request wait for something (not "if you could", "when is")."""
     rest = [t for t in tokens if t not in FILLERS]
+    if any(rest[: len(lead)] == list(lead) for lead in _POLITE_LEADS):
+        return False  # "if it's not too much trouble, could you ..."
     if rest[:1] and rest[0] in {"if", "unless", "whenever"}:
         return rest[1:2] != [] and rest[1] not in _POLITE_IF
+    if rest[:2] in (["when", "you"], ["once", "you"]):
+        return rest[2:3] != [] and rest[2] in _NOTICING  # not "when you get a chance"
     return rest[:1] in (["when"], ["once"]) and rest[1:2] != [] and rest[1] in _WAITED_FOR
+
+
+_NOTICING = frozenset({"hear", "see", "notice", "spot", "detect", "smell", "feel"})
 
 
 _WAITED_FOR = frozenset({"i", "we", "he", "she", "they", "it", "it's", "i'm", "we're", "they're",
                          "he's", "she's", "the", "someone", "somebody", "anyone", "anybody",
-                         "everyone", "my", "our"})  # fmt: skip
+                         "everyone", "my", "our", "everyone's", "everybody's", "someone's",
+                         "somebody's", "anyone's"})  # fmt: skip
 """After "when" or "once", the start of what is waited for ("when the sun goes down")."""
 
 
@@ -1538,7 +1618,10 @@ def sarcastic(tokens: Sequence[str]) -> bool:
 
 
 _SARCASM = (("see", "if", "i", "care"), ("as", "if"), ("like", "i'd", "ever"),
-            ("like", "id", "ever"), ("like", "that's", "gonna"))  # fmt: skip
+            ("like", "id", "ever"), ("like", "that's", "gonna"), ("will", "love", "that"),
+            ("oh", "fantastic"), ("oh", "brilliant"), ("just", "what", "i", "needed"))  # fmt: skip
+_SELF = frozenset({"myself", "ourselves"})
+_SHOULD = (["we", "should"], ["i", "should"], ["you", "should"], ["someone", "should"])
 _PERSONAL = frozenset({"phone", "phones", "laptop", "tablet", "ipad", "iphone", "computer", "pc",
                        "headphones", "earbuds"})  # fmt: skip
 """Devices of a person's own, which a home's registry does not hold unless it names them."""
@@ -1556,6 +1639,17 @@ def _owned_elsewhere(tokens: Sequence[str], found: Mentions) -> bool:
 
 
 _POSSESSIVES = frozenset({"my", "your", "his", "her", "our", "their"})
+
+
+_CALLED = re.compile(r"^\W*([A-Za-z]+)\s*,")
+"""A sentence's first word, with a comma after it."""
+_INTERJECTIONS = frozenset({"ok", "okay", "right", "so", "yes", "yeah", "yep", "well", "please",
+                            "sorry", "alright", "listen", "look", "great", "thanks", "cheers",
+                            "hello", "hi", "hey", "oh", "now", "morning", "evening", "sure",
+                            "fine", "no", "nope", "wait", "actually", "shh", "shush",
+                            "psst"})  # fmt: skip
+"""First words that call no one: "ok, turn on the light"."""
+_NOT_CALLED = _INTERJECTIONS | FILLERS | set(ASSISTANT_NAMES) | set(WAKE_LEADS)
 
 
 def addressed_to_someone(tokens: Sequence[str]) -> bool:
@@ -1716,7 +1810,7 @@ _WAS = frozenset({"left", "on", "off", "open", "opened", "closed", "locked", "un
 
 _DETERMINERS = frozenset({"the", "my", "our", "your", "this", "that", "these", "those"})
 _FORBIDDEN = _DO_WORDS | {"fire", "crank", "pop", "flick", "knock", "bump", "whack", "douse",
-                          "boot", "power"}  # fmt: skip
+                          "boot", "power", "bother"}  # fmt: skip
 """Verbs a request not to act names ("please don't fire up the attic fan")."""
 _NEGATED_PAST = frozenset({"didn't", "didnt", "needn't", "shouldn't", "mustn't"})
 _REMINDING = frozenset({"forget", "remember", "forgetting"})

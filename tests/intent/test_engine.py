@@ -163,3 +163,19 @@ def test_a_repaired_name_keeps_its_numbers() -> None:
     assert engine.recognize("start the bedroom one vacuum").targets == ("vacuum.bedroom1",)
     # a near spelling is repaired; another number is another device
     assert not engine.recognize("start the bedroom three vacuum").targets
+
+
+def test_another_persons_name_is_no_mishearing_of_a_name_in_the_home(tmp_path: Path) -> None:
+    home = _home(
+        tmp_path,
+        """
+areas: [{id: den, name: Den}]
+entities:
+  - {id: light.janets_lamp, name: "Janet's lamp", area: den, gpio: {pin: 5, kind: LED}}
+  - {id: light.den_kitchen, name: Kitchen light, area: den, gpio: {pin: 6, kind: LED}}
+""",
+    )
+    engine = IntentEngine(home, default_area="den")
+    assert engine.recognize("switch off janet's lamp").targets == ("light.janets_lamp",)
+    assert not engine.recognize("switch off jane's lamp").understood  # Jane is someone else
+    assert engine.recognize("turn on the kitchen lite").targets == ("light.den_kitchen",)

@@ -662,3 +662,48 @@ def test_a_clause_beside_a_condition_an_addressee_or_sarcasm_is_not_read_alone(
     assert not result.understood, result
     request = text.split(", ")[-1 if not text.startswith("sure") else 1]
     assert engine.recognize(request).understood  # alone, the clause is a request
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "targets"),
+    [
+        # a correction replaces what came before it
+        ("turn on the kitchen light, no, the counter lights", "HassTurnOn",
+         ["light.kitchen_counter"]),
+        ("set the bedside lamp to thirty, sorry, forty percent", "HassLightSet",
+         ["light.bedroom_lamp"]),
+        ("pause the, no, resume the music", "HassMediaUnpause",
+         ["media_player.living_room_speaker"]),
+        ("start the sprinkler, no sorry, stop it", "HassTurnOff", ["switch.garden_sprinkler"]),
+        ("lock the front door, no, leave it", None, []),
+        ("switch the bedroom fan on, no actually i'm fine", None, []),
+        ("floor lamp blue, no, actually the bedside lamp blue", None, []),  # no colour there
+        ("turn on the porch, no, the hallway light", None, []),  # the home has neither
+        ("sorry to bother you, could you turn on the floor lamp", "HassTurnOn",
+         ["light.living_room_lamp"]),
+        # "it" is what the other clause named
+        ("the bedside lamp, turn it off", "HassTurnOff", ["light.bedroom_lamp"]),
+        # called by a name no one in the home answers to; a sound is no name
+        ("jess, turn the music down", None, []),
+        ("shh, pause the music", "HassMediaPause", ["media_player.living_room_speaker"]),
+        # a time to come, a condition, the speaker doing it, advice, not wanted
+        ("tomorrow morning, open the blinds", None, []),
+        ("when you hear the car, open the garage door", None, []),
+        ("once everyone's home, close the garage door", None, []),
+        ("i'll switch the floor lamp off myself", None, []),
+        ("we should really lock the front door", None, []),
+        ("don't bother with the desk light", None, []),
+        ("please close the blinds, i am leaving", "HassTurnOff", ["cover.living_room_blinds"]),
+        # a polite lead is only polite
+        ("do me a favour and pause the music", "HassMediaPause",
+         ["media_player.living_room_speaker"]),
+        ("if it's not too much trouble, could you close the blinds", "HassTurnOff",
+         ["cover.living_room_blinds"]),
+    ],
+)  # fmt: skip
+def test_corrections_references_and_who_is_asked(
+    engine: IntentEngine, text: str, intent: str | None, targets: list[str]
+) -> None:
+    result = engine.recognize(text)
+    assert result.intent == intent, result
+    assert sorted(result.targets) == sorted(targets), result
