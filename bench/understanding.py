@@ -189,6 +189,14 @@ SETS: dict[str, tuple[Path, Path]] = {
         DATA / "written" / "tune-example-home-10.jsonl",
         REPO / "devices" / "example-home.yaml",
     ),
+    "written-slurp-home-11-tune": (
+        DATA / "written" / "tune-slurp-home-11.jsonl",
+        DATA / "slurp" / "home.yaml",
+    ),
+    "written-natural-home-11-tune": (
+        DATA / "written" / "tune-natural-home-11.jsonl",
+        NATURAL / "home.yaml",
+    ),
 }
 """Gold sets scored, each against its home; ``heldout-unseen`` (held-out lines the reader
 never saw made plain) is added from ``heldout``."""

@@ -19,14 +19,15 @@ from dataclasses import dataclass
 from edge_os.intent.compound import VERBS
 from edge_os.intent.numbers import read_numbers
 
-_MARKERS = frozenset({"no", "sorry", "actually", "wait", "oops", "rather"})
+_MARKERS = frozenset({"no", "nah", "nope", "sorry", "actually", "wait", "oops", "rather"})
 """Words that, after the start of a request, begin its correction."""
 _MARKER_PAIRS = frozenset({("i", "mean"), ("i", "meant"), ("make", "that"), ("scratch", "that"),
                            ("ignore", "that"), ("my", "mistake"), ("or", "rather")})  # fmt: skip
 _NOT_A_CORRECTION = frozenset({"need", "longer", "more", "one", "way", "problem", "worries", "to",
                                "for", "about", "matter"})  # fmt: skip
 """After a marker: "no need to ...", "no more music", "sorry to bother you" correct nothing."""
-_LEADING = frozenset({"no", "sorry", "actually", "wait", "oops", "rather", "i", "mean", "meant",
+_LEADING = frozenset({"no", "nah", "nope", "sorry", "actually", "wait", "oops", "rather", "i",
+                      "mean", "meant",
                       "make", "that", "it", "um", "uh", "er", "erm", "hmm", "oh", "just", "my",
                       "mistake", "scratch", "or"})  # fmt: skip
 """Words that open a correction before what it says ("no wait, i mean the ...")."""
@@ -34,12 +35,14 @@ _CANCELS = (("never", "mind"), ("forget", "it"), ("forget", "that"), ("forget", 
             ("leave", "it"), ("leave", "them"), ("don't", "bother"), ("dont", "bother"),
             ("ignore", "that"), ("cancel", "that"), ("scratch", "that"), ("my", "mistake"),
             ("don't",), ("dont",), ("nothing",), ("cancel",), ("i'm", "fine"), ("im", "fine"),
-            ("it's", "fine"), ("its", "fine"), ("i'm", "ok"), ("all", "good"))  # fmt: skip
+            ("it's", "fine"), ("its", "fine"), ("i'm", "ok"), ("all", "good"), ("not", "yet"),
+            ("forget",))  # fmt: skip
 """What a correction says when it takes the request back."""
 _DETERMINERS = frozenset({"the", "my", "a", "an", "all", "both"})
 _PRONOUNS = frozenset({"it", "them", "that", "those"})
 _MIN_BEFORE = 2
-"""Words a request needs before its correction ("actually, turn on ..." corrects nothing)."""
+"""Words a request needs before its correction ("actually, turn on ..." corrects nothing),
+unless the first is a verb ("unmute, no, mute the speaker")."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ class Correction:
 def correction(tokens: Sequence[str]) -> Correction | None:
     """The sentence's last correction, or None when it has none."""
     last = None
-    for index in range(_MIN_BEFORE, len(tokens)):
+    for index in range(1 if tokens[:1] and tokens[0] in VERBS else _MIN_BEFORE, len(tokens)):
         token, after = tokens[index], tokens[index + 1 : index + 2]
         pair = (token, after[0] if after else "")
         if pair in _MARKER_PAIRS or (token in _MARKERS and pair[1] not in _NOT_A_CORRECTION):

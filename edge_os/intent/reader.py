@@ -610,6 +610,8 @@ class Reader:
             return "it asks on a condition"  # "when you hear the car, open the garage"
         if meaning.intent == "HassGetState" and said_in(tokens, ("how", "long")):
             return "it asks for how long, which edge-os does not keep"
+        if meaning.query and _asks_past_or_why(tokens):
+            return "it asks about the past or why, which edge-os does not keep"
         if _contradicts(tokens, meaning, found):
             return "its own words say the opposite"
         if not meaning.query and _forbids(tokens):
@@ -1611,6 +1613,22 @@ _WAITED_FOR = frozenset({"i", "we", "he", "she", "they", "it", "it's", "i'm", "w
 """After "when" or "once", the start of what is waited for ("when the sun goes down")."""
 
 
+def _asks_past_or_why(tokens: Sequence[str]) -> bool:
+    """ "was the kitchen fan on last night", "why is the driveway fan on", "what time did the
+    garage door close": not the state now."""
+    past = tokens[:1] in (["was"], ["were"]) and bool(_TIMES_OF_DAY & set(tokens))
+    return (
+        past  # not "was the garage light left on", which asks how it is
+        or tokens[:1] == ["why"]
+        or said_in(tokens, ("what", "time", "did"))
+        or bool({"yesterday", "ago", "earlier"} & set(tokens))
+        or said_in(tokens, ("last", "night"))
+    )
+
+
+_TIMES_OF_DAY = frozenset({"morning", "afternoon", "evening", "night", "yesterday", "earlier"})
+
+
 def sarcastic(tokens: Sequence[str]) -> bool:
     """ "sure, turn the heating off, see if i care", "yeah right, like i'd ever want ...":
     words that say the request is not meant."""
@@ -1619,7 +1637,8 @@ def sarcastic(tokens: Sequence[str]) -> bool:
 
 _SARCASM = (("see", "if", "i", "care"), ("as", "if"), ("like", "i'd", "ever"),
             ("like", "id", "ever"), ("like", "that's", "gonna"), ("will", "love", "that"),
-            ("oh", "fantastic"), ("oh", "brilliant"), ("just", "what", "i", "needed"))  # fmt: skip
+            ("oh", "fantastic"), ("oh", "brilliant"), ("just", "what", "i", "needed"),
+            ("oh", "yeah", "sure"))  # fmt: skip
 _SELF = frozenset({"myself", "ourselves"})
 _SHOULD = (["we", "should"], ["i", "should"], ["you", "should"], ["someone", "should"])
 _PERSONAL = frozenset({"phone", "phones", "laptop", "tablet", "ipad", "iphone", "computer", "pc",
@@ -1660,7 +1679,8 @@ def addressed_to_someone(tokens: Sequence[str]) -> bool:
 
 
 _ASKED_TO_DO = (_COMMAND_STARTS - {"is", "are", "what", "what's", "whats", "how", "i", "i'd",
-                                   "i'm", "lights", "light", "let's", "do"}) | {"you"}  # fmt: skip
+                                   "i'm", "lights", "light", "let's", "do"}) | {
+    "you", "go"}  # fmt: skip
 """Words after an addressee that ask them to do something ("mum, can you ...")."""
 
 
@@ -1744,6 +1764,8 @@ def _forbids(tokens: Sequence[str]) -> bool:
             and not STATE_WORDS.keys() & set(tokens)
         ):
             return True  # "i don't want coffee" (not "i don't want the lights on")
+        if after[:1] in (["want"], ["need"]) and _COMPARATIVES & set(tokens[index + 1 :]):
+            return True  # "i don't want the lights any dimmer"
     return False
 
 
@@ -1804,13 +1826,16 @@ def _reports(tokens: Sequence[str]) -> bool:
 _PEOPLE = frozenset({"brother", "sister", "mum", "mom", "dad", "him", "her", "them", "kids",
                      "son", "daughter", "wife", "husband", "grandma", "grandpa",
                      "everyone"})  # fmt: skip
-_REPORTING = frozenset({"said", "says", "told", "yesterday", "ago"})
+_REPORTING = frozenset({"said", "says", "told", "yesterday", "ago", "itself", "themselves"})
 _WAS = frozenset({"left", "on", "off", "open", "opened", "closed", "locked", "unlocked", "shut"})
 
 
 _DETERMINERS = frozenset({"the", "my", "our", "your", "this", "that", "these", "those"})
+_COMPARATIVES = frozenset({"dimmer", "brighter", "louder", "quieter", "warmer", "cooler",
+                           "hotter", "colder", "higher", "lower", "darker", "lighter"})  # fmt: skip
 _FORBIDDEN = _DO_WORDS | {"fire", "crank", "pop", "flick", "knock", "bump", "whack", "douse",
-                          "boot", "power", "bother"}  # fmt: skip
+                          "boot", "power", "bother", "pause", "play", "mute", "unmute",
+                          "resume", "vacuum", "clean", "skip"}  # fmt: skip
 """Verbs a request not to act names ("please don't fire up the attic fan")."""
 _NEGATED_PAST = frozenset({"didn't", "didnt", "needn't", "shouldn't", "mustn't"})
 _REMINDING = frozenset({"forget", "remember", "forgetting"})

@@ -699,6 +699,20 @@ def test_a_clause_beside_a_condition_an_addressee_or_sarcasm_is_not_read_alone(
          ["media_player.living_room_speaker"]),
         ("if it's not too much trouble, could you close the blinds", "HassTurnOff",
          ["cover.living_room_blinds"]),
+        # a correction right after a verb; "not yet" and "forget about it" take it back
+        ("play no pause the music", "HassMediaPause", ["media_player.living_room_speaker"]),
+        ("turn off the floor lamp wait not yet", None, []),
+        ("make the floor lamp blue nah forget about it", None, []),
+        # not wanted: a media verb, a comparative; a device "itself"; sent to someone
+        ("dont pause the music", None, []),
+        ("no need to vacuum today", None, []),  # the home has no vacuum either way
+        ("i dont want the floor lamp any dimmer", None, []),
+        ("brilliant the coffee machine switched itself off again", None, []),
+        ("kids go and switch off the garage light", None, []),
+        # the state then, or why, is not kept; "was ... left on" asks how it is now
+        ("was the garage light on last night", None, []),
+        ("why is the garage light on", None, []),
+        ("was the garage light left on", "HassGetState", ["light.garage_light"]),
     ],
 )  # fmt: skip
 def test_corrections_references_and_who_is_asked(
