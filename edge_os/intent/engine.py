@@ -84,7 +84,8 @@ class IntentEngine:
         as it was (a look before the real reading: "is this understood at all?").
         """
         whole = self.grammar.recognize(text, area=area or self.default_area)
-        if whole.understood:
+        if whole.understood or correction(words(text)) is not None:
+            # a correction is one request: "start the sprinkler, no, stop it" is not two
             return [self.recognize(text, area=area, remember=remember)]
         if context:
             again = follow_up(text, context, self.finder, self.grammar.registry)

@@ -721,3 +721,14 @@ def test_corrections_references_and_who_is_asked(
     result = engine.recognize(text)
     assert result.intent == intent, result
     assert sorted(result.targets) == sorted(targets), result
+
+
+def test_a_correction_is_one_request_not_two(engine: IntentEngine) -> None:
+    # "stop" would start a second clause: the sprinkler started and the music paused
+    results = engine.recognize_all("start the sprinkler, no sorry, stop it")
+    assert [(r.intent, r.targets) for r in results] == [
+        ("HassTurnOff", ("switch.garden_sprinkler",))
+    ]
+    assert [r.understood for r in engine.recognize_all("lock the front door, no, leave it")] == [
+        False
+    ]
