@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from edge_os.intent.compound import VERBS
+from edge_os.intent.compound import ARTICLES, VERBS
 from edge_os.intent.numbers import read_numbers
 
 _MARKERS = frozenset({"no", "nah", "nope", "sorry", "actually", "wait", "oops", "rather"})
@@ -38,7 +38,7 @@ _CANCELS = (("never", "mind"), ("forget", "it"), ("forget", "that"), ("forget", 
             ("it's", "fine"), ("its", "fine"), ("i'm", "ok"), ("all", "good"), ("not", "yet"),
             ("forget",))  # fmt: skip
 """What a correction says when it takes the request back."""
-_DETERMINERS = frozenset({"the", "my", "a", "an", "all", "both"})
+_DETERMINERS = ARTICLES | {"all", "both"}
 _PRONOUNS = frozenset({"it", "them", "that", "those"})
 _MIN_BEFORE = 2
 """Words a request needs before its correction ("actually, turn on ..." corrects nothing),

@@ -150,8 +150,9 @@ class IntentEngine:
             latency_ms = (time.perf_counter() - started) * 1000
             return replace(cached, text=text, path="cache", latency_ms=latency_ms)
         result = self.grammar.recognize(text, area=area)
-        called = isinstance(self.retrieval, Reader) and self.retrieval.called_by_name(text)
-        if not result.understood and not called:  # "jess, turn the stereo down": not ours
+        if not result.understood and not (  # "jess, turn the stereo down": not ours
+            isinstance(self.retrieval, Reader) and self.retrieval.called_by_name(text)
+        ):
             # "wake me up in twenty minutes, I'm having a nap": the request, read alone
             for clause in request_clauses(text)[:MAX_CLAUSES]:
                 place = place_of_reason(self.finder, text, clause)

@@ -1259,7 +1259,7 @@ def _later(tokens: Sequence[str], valued: bool) -> bool:
     """ "turn on the porch light at ten pm", "start the coffee tomorrow", "vacuum every day",
     "switch it off in an hour": a request for later, which edge-os cannot schedule. When the
     reading takes a number ("put the light at 40"), "at" and one number is that value."""
-    if _LATER & set(tokens) or any(said_in(tokens, phrase) for phrase in _LATER_PHRASES):
+    if _for_later(tokens):
         return True
     numbers, end = 0, 0
     for i in range(len(tokens)):  # "twenty five" is one number
@@ -1572,13 +1572,12 @@ def _referred(clause: str, others: Sequence[str]) -> str:
         return clause
     for other in others:
         said = words(other)
-        if said[:1] and said[0] in _ARTICLES and len(said) > 1 and not _BEING_WORDS & set(said):
+        if said[:1] and said[0] in _DETERMINERS and len(said) > 1 and not _BEING_WORDS & set(said):
             return " ".join([*tokens[:at], *said, *tokens[at + 1 :]])
     return clause
 
 
 _BEING_WORDS = frozenset({"is", "are", "was", "were", "seems", "looks", "feels", "has", "have"})
-_ARTICLES = frozenset({"the", "my", "our", "that", "this", "those", "these"})
 
 
 _BACK_REFERENCES = frozenset({"it", "them"})
@@ -1830,7 +1829,6 @@ _REPORTING = frozenset({"said", "says", "told", "yesterday", "ago", "itself", "t
 _WAS = frozenset({"left", "on", "off", "open", "opened", "closed", "locked", "unlocked", "shut"})
 
 
-_DETERMINERS = frozenset({"the", "my", "our", "your", "this", "that", "these", "those"})
 _COMPARATIVES = frozenset({"dimmer", "brighter", "louder", "quieter", "warmer", "cooler",
                            "hotter", "colder", "higher", "lower", "darker", "lighter"})  # fmt: skip
 _FORBIDDEN = _DO_WORDS | {"fire", "crank", "pop", "flick", "knock", "bump", "whack", "douse",

@@ -74,6 +74,18 @@ def _package_voice(voice: str) -> Path | None:
     return None
 
 
+def voice_inputs(ids: list[int], scales: tuple[float, float, float]) -> dict[str, Any]:
+    """A Piper graph's inputs for one sentence's phoneme ids: ``scales`` are its noise,
+    length and noise-width scales."""
+    import numpy as np
+
+    return {
+        "input": np.array([ids], dtype=np.int64),
+        "input_lengths": np.array([len(ids)], dtype=np.int64),
+        "scales": np.array(scales, dtype=np.float32),
+    }
+
+
 class PiperTextToSpeech:
     """A Piper voice: ``synthesize`` yields one chunk per sentence in the voice's format.
 
@@ -151,19 +163,8 @@ class PiperTextToSpeech:
         from piper.util import audio_float_to_int16
 
         config = self._voice.config
-        phonemes = np.expand_dims(np.array(ids, dtype=np.int64), 0)
-        feeds = {
-            "input": phonemes,
-            "input_lengths": np.array([phonemes.shape[1]], dtype=np.int64),
-            "scales": np.array(
-                [
-                    config.noise_scale,
-                    config.length_scale if self._length_scale is None else self._length_scale,
-                    config.noise_w,
-                ],
-                dtype=np.float32,
-            ),
-        }
+        length = config.length_scale if self._length_scale is None else self._length_scale
+        feeds = voice_inputs(ids, (config.noise_scale, length, config.noise_w))
         if config.num_speakers > 1:
             feeds["sid"] = np.array([0], dtype=np.int64)
         audio = self._session.run(None, feeds, run_options=self._run_options)[0]

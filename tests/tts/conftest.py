@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from edge_os.audio.format import AudioChunk
-from edge_os.tts.piper_voice import PiperTextToSpeech, resolve_voice
+from edge_os.tts.piper_voice import PiperTextToSpeech, resolve_voice, voice_inputs
 
 
 @pytest.fixture(scope="session")
@@ -82,10 +82,5 @@ def piper_samples(session: Any, voice: PiperTextToSpeech, text: str, *, noise: b
     with the voice's own sampling noise, or with none (then the same every time)."""
     config = voice._voice.config
     ids = voice._voice.phonemes_to_ids(voice._voice.phonemize(text)[0])
-    scales = [config.noise_scale, 1.0, config.noise_w] if noise else [0.0, 1.0, 0.0]
-    feeds = {
-        "input": np.array([ids], dtype=np.int64),
-        "input_lengths": np.array([len(ids)], dtype=np.int64),
-        "scales": np.array(scales, dtype=np.float32),
-    }
-    return np.asarray(session.run(None, feeds)[0]).squeeze()
+    scales = (config.noise_scale, 1.0, config.noise_w) if noise else (0.0, 1.0, 0.0)
+    return np.asarray(session.run(None, voice_inputs(ids, scales))[0]).squeeze()
