@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from edge_os.intent.compound import ARTICLES, VERBS
+from edge_os.intent.grammar import MAX_WORDS
 from edge_os.intent.numbers import read_numbers
 
 _MARKERS = frozenset({"no", "nah", "nope", "sorry", "actually", "wait", "oops", "rather"})
@@ -58,7 +59,10 @@ class Correction:
 
 
 def correction(tokens: Sequence[str]) -> Correction | None:
-    """The sentence's last correction, or None when it has none."""
+    """The sentence's last correction, or None when it has none (or is too long to be one
+    request: never read, whatever it holds)."""
+    if len(tokens) > MAX_WORDS:
+        return None
     last = None
     for index in range(1 if tokens[:1] and tokens[0] in VERBS else _MIN_BEFORE, len(tokens)):
         token, after = tokens[index], tokens[index + 1 : index + 2]

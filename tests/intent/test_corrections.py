@@ -63,3 +63,8 @@ def test_a_correction_that_takes_the_request_back_means_nothing(text: str) -> No
 )
 def test_words_that_correct_nothing(text: str) -> None:
     assert correction(words(text)) is None
+
+
+def test_a_text_too_long_to_be_a_request_is_not_searched() -> None:
+    # an MQTT payload of any size: no quadratic search through it
+    assert correction(words("turn on the light, no, " * 20_000)) is None
