@@ -209,6 +209,11 @@ def test_a_hung_command_is_abandoned_and_the_next_one_runs(
         service.stop()
         thread.join(30)
         subscriber.close()
+        # the abandoned command goes on once released (acting, speaking) on the module's
+        # shared assistant: let it end before the next test uses the same stages
+        for worker in threading.enumerate():
+            if worker.name.startswith("edge-os-command-"):
+                worker.join(30)
 
 
 def test_a_command_is_transcribed_at_its_pause_and_again_if_it_goes_on(
