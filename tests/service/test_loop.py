@@ -235,9 +235,32 @@ def test_a_command_is_transcribed_at_its_pause_and_again_if_it_goes_on(
         run_service(service)
         assert subscriber.wait_for(1)[0].payload == b'{"state": "ON"}'
         assert service.speculator is not None
-        assert service.speculator.counts() == {"used": 1, "wasted": 1}
-        assert service.status()["speculative"] == {"used": 1, "wasted": 1}
+        # the decode at the mid-command pause is thrown away when the VAD hears that pause;
+        # in 3 of 7 full fresh-clone runs it did not (wasted 0), never alone: what the count
+        # means is tested on its own in test_a_guess_made_before_more_speech_is_wasted
+        counts = service.speculator.counts()
+        assert counts["used"] == 1 and counts["wasted"] in (0, 1), counts
+        assert service.status()["speculative"] == counts
         heard = [e.to_dict()["text"] for e in events if e.type.value == "transcript"]
         assert len(heard) == 1 and "kitchen light" in heard[0].lower()
     finally:
         subscriber.close()
+
+
+def test_a_guess_made_before_more_speech_is_wasted() -> None:
+    from edge_os.audio.format import AudioChunk
+    from edge_os.pipeline.speculate import Speculator
+    from edge_os.stages.protocols import Transcript
+
+    def transcribe(audio: AudioChunk) -> Transcript:
+        return Transcript(str(audio.num_samples), "en", audio_seconds=0.0, processing_ms=0.0)
+
+    speculator = Speculator(transcribe)
+    first, whole = AudioChunk(bytes(3200)), AudioChunk(bytes(6400))
+    speculator.paused(first)  # "turn on the ..."
+    speculator.paused(whole)  # "... kitchen light": the first guess is wasted
+    heard = speculator.take(whole)
+    assert heard is not None and heard.result().text == "3200"
+    assert speculator.counts() == {"used": 1, "wasted": 1}
+    assert speculator.take(first) is None  # nothing left to take
+    speculator.close()
