@@ -66,10 +66,15 @@ def create_session(
     provider: ProviderChoice = "cpu",
     name: str = "model",
     extra: str = "wake",
+    arena: bool = True,
 ) -> onnxruntime.InferenceSession:
     """An InferenceSession with ``threads`` intra-op threads on the chosen provider.
 
-    ``extra`` names the pip extra to install when onnxruntime is missing.
+    ``extra`` names the pip extra to install when onnxruntime is missing. ``arena`` False:
+    no CPU memory arena and no memory planned from the last run's shapes, so that each
+    run's working memory is allocated and freed on its own; for a model run many times a
+    sentence on inputs of changing length (Piper's decoder), where the arena and the plans
+    held 30 MB more at the peak (bench/RESULTS.md). Its runs take no :func:`shrinking_arena`.
     """
     try:
         import onnxruntime as ort
@@ -82,6 +87,7 @@ def create_session(
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3
+    options.enable_cpu_mem_arena = options.enable_mem_pattern = arena
     providers = choose_providers(provider, ort.get_available_providers())
     source = model if isinstance(model, bytes) else str(model)
     try:
