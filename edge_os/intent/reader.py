@@ -1238,7 +1238,9 @@ def _described_otherwise(
     tokens: Sequence[str], found: Mentions, entities: Sequence[Entity]
 ) -> bool:
     """ "open the back door" when the home's door is the front door: the word that picks the
-    device is not one of its names (nor of its room's)."""
+    device is not one of its names (nor of its room's). "turn off the bed light" when no
+    light is called so: any word between "the" and the kind picks one, as a mishearing of
+    "the desk light" does."""
     own: set[str] = set()
     for entity in entities:
         for name in (entity.name, *entity.aliases):
@@ -1246,10 +1248,48 @@ def _described_otherwise(
     said = {singular(tokens[index]) for index in found.kinds} & _OPENINGS
     if said and not said & own and own & _OPENINGS:
         return True  # "lock the bedroom door" when the bedroom's lock is its window's
-    return any(
-        index > 0 and tokens[index - 1] in _DESCRIBERS and singular(tokens[index - 1]) not in own
-        for index in found.kinds
+    places = {i for m in (*found.entities, *found.areas, *found.floors) for i in m.positions}
+
+    def picks(index: int) -> bool:
+        if index < 1 or index - 1 in places:
+            return False
+        word = tokens[index - 1]
+        if singular(word.removesuffix("'s")) in own:
+            return False
+        return word in _DESCRIBERS or (
+            index > 1 and tokens[index - 2] in _ARTICLES and _picking_word(tokens, index - 1)
+        )
+
+    return any(picks(index) for index in found.kinds)
+
+
+def _picking_word(tokens: Sequence[str], index: int) -> bool:
+    """Whether the word at ``index``, before a kind, may pick one device of the kind: not a
+    colour, a number, a state, a group or a filler ("the two lamps", "the red light")."""
+    from edge_os.devices.colors import COLOR_NAMES
+
+    word = tokens[index]
+    return (
+        word.isalpha()
+        and word not in _NOT_PICKING
+        and word not in COLOR_NAMES
+        and word not in STATE_WORDS
+        and word not in FILLERS
+        and word not in _GROUP_WORDS
+        and word not in WHOLE_HOME
+        and word not in _PERCENT_WORDS
+        and word not in _COMPARATIVES  # "set a dimmer light"
+        and not read_numbers(tokens, index)
     )
+
+
+_ARTICLES = frozenset({"the", "a", "an", "my", "our", "your", "this", "that"})
+_NOT_PICKING = frozenset({
+    "smart", "same", "usual", "only", "one", "whole", "entire", "electric", "little", "dang",
+    "damn", "bloody", "darn", "stupid", "silly", "wifi", "led", "normal", "regular", "single",
+    "power",
+})  # fmt: skip
+"""Words before a kind that pick no device of it ("the smart plug", "the stupid lamp")."""
 
 
 _OPENINGS = frozenset({"door", "window", "gate", "hatch", "skylight"})
