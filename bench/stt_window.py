@@ -12,7 +12,14 @@ default; the held-apart part (20 other sentences in four espeak-ng accents the d
 never uses) is what the README quotes. Every clip is heard clean and in pink noise at 20,
 10 and 5 dB SNR. Writes bench/results/stt_window.json.
 
-    .venv/bin/python bench/stt_window.py [--windows 30 10 5 3] [--part dev|held|both]
+Two more parts, added later: ``dev-babble`` is the dev part in four other talkers
+(tests/speech.py's BABBLE_TEXT_2); ``voices`` (20 other sentences in flite's awb, rms and
+slt voices, Debian's flite, in four talkers and in brown noise) was written before any
+of it was heard and is run as it stands, never tuned on. ``--model base`` runs Whisper base
+(``edge-os models fetch stt-base``); ``--rows FILE`` writes every clip's readings.
+
+    .venv/bin/python bench/stt_window.py [--windows 30 10 5 3]
+        [--part dev|held|both|dev-babble|voices] [--model tiny.en] [--out stt_window.json]
 """
 
 from __future__ import annotations
@@ -70,31 +77,74 @@ HELD_SENTENCES = (
     "Put the reading lamp on.",
     "Cancel the timer.",
 )
+VOICES_SENTENCES = (
+    "Switch off the kitchen light.",
+    "Turn the counter lights on.",
+    "Set the floor lamp to sixty percent.",
+    "Close the blinds in the living room.",
+    "Set the thermostat to twenty one degrees.",
+    "Turn up the living room speaker.",
+    "Turn off the bedside lamp.",
+    "Switch on the ceiling fan.",
+    "How warm is it in the bedroom?",
+    "Turn on the desk light.",
+    "Switch off the office heater.",
+    "Please lock the front door.",
+    "Open the garage door.",
+    "Switch off the garage light.",
+    "Turn off the sprinkler.",
+    "Set a timer for fifteen minutes.",
+    "What's the time?",
+    "Turn on the coffee machine.",
+    "Dim the bedside lamp to thirty percent.",
+    "Stop the music.",
+)
+"""The third part, written 2026-11-30 before any of it was heard: held apart from every choice."""
 DEV_VOICES = ("espeak:en-us", "espeak:en-gb", "piper:joe")
 HELD_VOICES = ("espeak:en-gb-scotland", "espeak:en-029", "espeak:en-us-nyc", "espeak:en-gb-x-rp")
+VOICES_VOICES = ("flite:awb", "flite:rms", "flite:slt")
 SNRS: tuple[float | None, ...] = (None, 20.0, 10.0, 5.0)
+PARTS = {
+    "dev": (DEV_SENTENCES, DEV_VOICES, ("pink",)),
+    # the dev part's sentences and voices, in a babble the third part does not hear
+    "dev-babble": (DEV_SENTENCES, DEV_VOICES, ("babble:2",)),
+    "held": (HELD_SENTENCES, HELD_VOICES, ("pink",)),
+    # voices (flite's CMU Arctic voices) and noises (talkers, brown rumble) used nowhere else
+    "voices": (VOICES_SENTENCES, VOICES_VOICES, ("babble", "brown")),
+}
 
 
-def _clip(text: str, voice: str, snr: float | None) -> Path:
-    from speech import espeak, with_noise
+def _clip(text: str, voice: str, snr: float | None, noise: str) -> Path:
+    from speech import espeak, flite, with_noise
     from stt_corpus import piper_16k
 
     kind, name = voice.split(":")
     # Piper speaks 22,050 Hz: made 16 kHz (piper_16k) before noise is mixed in
-    clean = piper_16k(text) if kind == "piper" else espeak(text.lower().rstrip(".?!"), voice=name)
-    return clean if snr is None else with_noise(clean, snr)
+    if kind == "piper":
+        clean = piper_16k(text)
+    elif kind == "flite":
+        clean = flite(text, name)
+    else:
+        clean = espeak(text.lower().rstrip(".?!"), voice=name)
+    kind, _, seed = noise.partition(":")
+    return clean if snr is None else with_noise(clean, snr, int(seed or 1), kind)
 
 
 def clips(part: str) -> list[dict[str, Any]]:
-    """Every clip of a part: file, text, voice, SNR."""
-    sentences, voices = (
-        (DEV_SENTENCES, DEV_VOICES) if part == "dev" else (HELD_SENTENCES, HELD_VOICES)
-    )
+    """Every clip of a part: file, text, voice, SNR, noise (each clean clip once)."""
+    sentences, voices, noises = PARTS[part]
     return [
-        {"file": str(_clip(text, voice, snr)), "text": text, "voice": voice, "snr": snr}
+        {
+            "file": str(_clip(text, voice, snr, noise)),
+            "text": text,
+            "voice": voice,
+            "snr": snr,
+            "noise": noise if snr is not None else None,
+        }
         for text in sentences
         for voice in voices
         for snr in SNRS
+        for noise in (noises if snr is not None else noises[:1])
     ]
 
 
@@ -104,7 +154,7 @@ def _peak_mb() -> float:
     return int(match.group(1)) / 1024 if match else 0.0
 
 
-def worker(window: float, clip_file: Path) -> dict[str, Any]:
+def worker(window: float, clip_file: Path, model: str) -> dict[str, Any]:
     """One window over the clips: per-clip transcripts and times, peak RSS transcribing."""
     from edge_os.audio.wav import read_wav
     from edge_os.config.loader import load_config
@@ -112,7 +162,7 @@ def worker(window: float, clip_file: Path) -> dict[str, Any]:
     from edge_os.stt.whisper import create_stt
 
     config = load_config(HOME)
-    settings = config.stt.model_copy(update={"window_seconds": window})
+    settings = config.stt.model_copy(update={"window_seconds": window, "model": model})
     config = config.model_copy(update={"stt": settings})
     from edge_os.pipeline.assistant import intent_engine
     from edge_os.pipeline.command import heard_text, reading_key
@@ -165,8 +215,23 @@ def score(run: dict[str, Any], engine: Any) -> dict[str, Any]:
         "p50_ms": round(statistics.median(r["ms"] for r in rows), 1),
         "peak_rss_mb_transcribing": run["peak_rss_mb"],
     }
-    for snr in (*SNRS, "all"):
-        chosen = [r for r in rows if snr == "all" or r["snr"] == snr]
+    groups: list[tuple[str, Any]] = [
+        ("clean" if snr is None else f"{snr:g}dB", lambda r, snr=snr: r["snr"] == snr)
+        for snr in SNRS
+    ]
+    noises = sorted({r["noise"] for r in rows if r.get("noise")})
+    if len(noises) > 1:  # each noise on its own too
+        groups += [
+            (
+                f"{noise} {snr:g}dB",
+                lambda r, snr=snr, noise=noise: (r["snr"], r["noise"]) == (snr, noise),
+            )
+            for noise in noises
+            for snr in SNRS
+            if snr is not None
+        ]
+    for label, belongs in [*groups, ("all", lambda r: True)]:
+        chosen = [r for r in rows if belongs(r)]
         refs = [normalize_text(r["text"]) for r in chosen]
         hyps = [normalize_text(r["heard"]) for r in chosen]
         meant = [(r, _reading(engine, r["text"])) for r in chosen]
@@ -176,7 +241,7 @@ def score(run: dict[str, Any], engine: Any) -> dict[str, Any]:
         chosen_readings = [(_reading(engine, r.get("chosen", r["heard"])), m) for r, m in meant]
         picked = sum(got == reading for got, reading in chosen_readings)
         wrong = sum(got[0] is not None and got != reading for got, reading in chosen_readings)
-        out["clean" if snr is None else f"{snr:g}dB" if snr != "all" else "all"] = {
+        out[label] = {
             "n": len(chosen),
             "wer": round(float(jiwer.wer(refs, hyps)), 4),
             "understood_when_typed": len(meant),
@@ -204,11 +269,15 @@ def score(run: dict[str, Any], engine: Any) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--windows", type=float, nargs="+", default=[30.0, 10.0, 5.0, 3.0])
-    parser.add_argument("--part", choices=("dev", "held", "both"), default="both")
-    parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--part", choices=(*PARTS, "both"), default="both")
+    parser.add_argument("--model", default="tiny.en", help="stt.model, e.g. base")
+    parser.add_argument("--out", default="stt_window.json", help="file in bench/results/")
+    parser.add_argument("--rows", type=Path, help="also write every clip's readings here (JSONL)")
+    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(float(args.worker[0]), Path(args.worker[1]))))
+        window, clip_file, model = args.worker
+        print(json.dumps(worker(float(window), Path(clip_file), model)))
         return 0
     from edge_os.config.loader import load_config
     from edge_os.devices.registry import DeviceRegistry
@@ -217,7 +286,7 @@ def main() -> int:
     config = load_config(HOME)
     engine = intent_engine(config, DeviceRegistry.from_config(config), llm=False)
     parts = ("dev", "held") if args.part == "both" else (args.part,)
-    result: dict[str, Any] = {"model": config.stt.model, "bias": "registry hotwords"}
+    result: dict[str, Any] = {"model": args.model, "bias": "registry hotwords"}
     RESULTS.mkdir(exist_ok=True)
     for part in parts:
         items = clips(part)
@@ -226,14 +295,18 @@ def main() -> int:
         runs = []
         for window in args.windows:
             done = subprocess.run(
-                [sys.executable, __file__, "--worker", str(window), str(clip_file)],
+                [sys.executable, __file__, "--worker", str(window), str(clip_file), args.model],
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
-            runs.append(score(json.loads(done.stdout), engine))
+            run = json.loads(done.stdout)
+            runs.append(score(run, engine))
+            if args.rows:
+                with args.rows.open("a", encoding="utf-8") as rows:
+                    rows.writelines(json.dumps({"part": part, **row}) + "\n" for row in run["rows"])
             print(json.dumps({part: runs[-1]}), flush=True)
         clip_file.unlink()
         result[part] = {"clips": len(items), "windows": runs}
-    out = RESULTS / "stt_window.json"
+    out = RESULTS / args.out
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}")
     return 0

@@ -107,36 +107,114 @@ def _rms(path: Path) -> float:
     return float(line.split()[-1])
 
 
-def with_noise(clip: Path, snr_db: float, seed: int = 1) -> Path:
-    """``clip`` mixed with pink noise at ``snr_db`` dB signal-to-noise ratio."""
-    out = _cached(f"noise|{clip}|{snr_db}|{seed}")
+def flite(text: str, voice: str) -> Path:
+    """``text`` spoken by one of flite's voices (Debian: flite), as 16 kHz mono 16-bit WAV."""
+    out = _cached(f"flite|{text}|{voice}")
+    if not out.exists():
+        raw = out.with_suffix(".raw.wav")
+        subprocess.run(
+            [_need("flite"), "-voice", voice, "-t", text, "-o", str(raw)],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [_need("sox"), "-D", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)],
+            check=True,
+            capture_output=True,
+        )
+        raw.unlink()
+    return out
+
+
+BABBLE_TEXT = (
+    "and the council said on tuesday that the new road would not be finished before the spring",
+    "the weather stays mild for most of the week with some rain coming in from the west later on",
+    "so we went down to the market early and bought bread and cheese and a bag of apples",
+    "in the second half the visitors pressed hard but the keeper made three fine saves in a row",
+)
+"""What the babble's four talkers say: a room with a radio and people talking in it."""
+BABBLE_TEXT_2 = (
+    "we will be back after the break with the latest from the studio and your calls",
+    "she told me the train was late again so i waited in the cafe by the station",
+    "put the pan on a low heat and stir in the onions until they are soft and golden",
+    "traffic is slow on the ring road this evening after an accident near the bridge",
+)
+"""A second babble, other talkers saying other things (seed 2)."""
+
+
+def _babble(seconds: float, seed: int) -> Path:
+    """Four espeak-ng talkers at once, looped to at least ``seconds``; ``seed`` 1 or 2."""
+    texts, voices = (
+        (BABBLE_TEXT, ("en-us", "en-gb", "en-us+f3", "en-gb+m4"))
+        if seed == 1
+        else (BABBLE_TEXT_2, ("en-gb+f2", "en-us+m2", "en-gb-x-rp+f4", "en-us+m5"))
+    )
+    talkers = [
+        espeak(text, voice=voice, speed_wpm=170) for text, voice in zip(texts, voices, strict=True)
+    ]
+    tag = "" if seed == 1 else f"|{seed}"
+    out = _cached(f"babble|{seconds}{tag}")
+    if not out.exists():
+        # each talker repeated to the length, then all four mixed
+        looped = []
+        for index, talker in enumerate(talkers):
+            one = _cached(f"babble-talker|{index}|{seconds}{tag}")
+            length = float(
+                subprocess.run(
+                    [_need("soxi"), "-D", str(talker)], check=True, capture_output=True, text=True
+                ).stdout
+            )
+            repeats = int(seconds / length) + 1
+            subprocess.run(
+                [_need("sox"), "-D", str(talker), str(one), "pad", f"{0.37 * index}", "0",
+                 "repeat", str(repeats), "trim", "0", str(seconds)],
+                check=True,
+                capture_output=True,
+            )  # fmt: skip
+            looped.append(str(one))
+        mix = [_need("sox"), "-D", "-m", *looped, str(out)]
+        subprocess.run(mix, check=True, capture_output=True)
+    return out
+
+
+def with_noise(clip: Path, snr_db: float, seed: int = 1, kind: str = "pink") -> Path:
+    """``clip`` mixed with noise at ``snr_db`` dB signal-to-noise ratio.
+
+    ``kind``: "pink" or "brown" noise (sox's synth, ``seed`` chooses it), or "babble" (four
+    talkers: BABBLE_TEXT for seed 1, BABBLE_TEXT_2 for 2).
+    """
+    key = f"noise|{clip}|{snr_db}|{seed}" + ("" if kind == "pink" else f"|{kind}")
+    out = _cached(key)
     if not out.exists():
         noise_rms = _rms(clip) / (10 ** (snr_db / 20))
         duration = subprocess.run(
             [_need("soxi"), "-D", str(clip)], check=True, capture_output=True, text=True
         ).stdout.strip()
-        noise = _cached(f"pink|{duration}|{seed}")
-        subprocess.run(
-            [
-                _need("sox"),
-                "-R",
-                "-n",
-                "-r",
-                "16000",
-                "-c",
-                "1",
-                "-b",
-                "16",
-                str(noise),
-                "synth",
-                duration,
-                "pinknoise",
-                "norm",
-                "-10",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        if kind == "babble":
+            noise = _babble(float(duration), seed)
+        else:
+            noise = _cached(f"{kind}|{duration}|{seed}")
+            subprocess.run(
+                [
+                    _need("sox"),
+                    "-R",
+                    "-n",
+                    "-r",
+                    "16000",
+                    "-c",
+                    "1",
+                    "-b",
+                    "16",
+                    str(noise),
+                    "synth",
+                    duration,
+                    f"{kind}noise",
+                    "norm",
+                    "-10",
+                ],
+                check=True,
+                capture_output=True,
+            )
         have = _rms(noise)
         gain = str(noise_rms / have)
         subprocess.run(
