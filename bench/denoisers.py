@@ -98,29 +98,11 @@ def make_clips() -> None:
     raw = CLIPS / "raw"
     raw.mkdir(exist_ok=True)
     pink = raw / "pink.wav"
-    # same recipe as tests/speech.py (sox -R repeatable seed), but one long file;
-    # each clip takes its own slice
-    subprocess.run(
-        [
-            "sox",
-            "-R",
-            "-n",
-            "-r",
-            "16000",
-            "-c",
-            "1",
-            "-b",
-            "16",
-            str(pink),
-            "synth",
-            "120",
-            "pinknoise",
-            "norm",
-            "-10",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    # tests/speech.py's recipe, but one long file; each clip takes its own slice
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from speech import synth_noise
+
+    synth_noise(pink, "120")
     noise = read_wav(pink)
     index = []
     for vi, voice in enumerate(VOICES):

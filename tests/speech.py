@@ -32,30 +32,44 @@ def espeak(text: str, voice: str = "en-us", speed_wpm: int = 160, pitch: int = 5
     """``text`` spoken by espeak-ng, as 16 kHz mono 16-bit WAV."""
     out = _cached(f"espeak|{text}|{voice}|{speed_wpm}|{pitch}")
     if not out.exists():
-        raw = out.with_suffix(".raw.wav")
-        subprocess.run(
-            [
-                _need("espeak-ng"),
-                "-v",
-                voice,
-                "-s",
-                str(speed_wpm),
-                "-p",
-                str(pitch),
-                "-w",
-                str(raw),
-                text,
-            ],
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            [_need("sox"), "-D", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)],
-            check=True,
-            capture_output=True,
-        )
-        raw.unlink()
+        command = [_need("espeak-ng"), "-v", voice, "-s", str(speed_wpm), "-p", str(pitch)]
+        _spoken(out, [*command, "-w", "{raw}", text])
     return out
+
+
+def flite(text: str, voice: str) -> Path:
+    """``text`` spoken by one of flite's voices (Debian: flite), as 16 kHz mono 16-bit WAV."""
+    out = _cached(f"flite|{text}|{voice}")
+    if not out.exists():
+        _spoken(out, [_need("flite"), "-voice", voice, "-t", text, "-o", "{raw}"])
+    return out
+
+
+def _spoken(out: Path, command: list[str]) -> None:
+    """Run a synthesizer ``command`` that writes "{raw}", then make that 16 kHz mono 16-bit."""
+    raw = out.with_suffix(".raw.wav")
+    subprocess.run(
+        [str(raw) if part == "{raw}" else part for part in command],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [_need("sox"), "-D", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    raw.unlink()
+
+
+def synth_noise(out: Path, seconds: str, kind: str = "pink") -> None:
+    """``seconds`` of sox's "pink" or "brown" noise at -10 dBFS peak into ``out`` (16 kHz mono
+    16-bit), from sox's repeatable seed (``-R``): the same samples on every run."""
+    subprocess.run(
+        [_need("sox"), "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", str(out),
+         "synth", seconds, f"{kind}noise", "norm", "-10"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
 
 
 def concat(
@@ -98,6 +112,13 @@ def concat(
     return out
 
 
+def _duration(path: Path) -> str:
+    """A WAV's length in seconds, as soxi prints it."""
+    return subprocess.run(
+        [_need("soxi"), "-D", str(path)], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
 def _rms(path: Path) -> float:
     """RMS amplitude (0-1) of a WAV, as ``sox stat`` measures it."""
     stats = subprocess.run(
@@ -105,25 +126,6 @@ def _rms(path: Path) -> float:
     ).stderr
     line = next(line for line in stats.splitlines() if line.startswith("RMS     amplitude"))
     return float(line.split()[-1])
-
-
-def flite(text: str, voice: str) -> Path:
-    """``text`` spoken by one of flite's voices (Debian: flite), as 16 kHz mono 16-bit WAV."""
-    out = _cached(f"flite|{text}|{voice}")
-    if not out.exists():
-        raw = out.with_suffix(".raw.wav")
-        subprocess.run(
-            [_need("flite"), "-voice", voice, "-t", text, "-o", str(raw)],
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            [_need("sox"), "-D", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)],
-            check=True,
-            capture_output=True,
-        )
-        raw.unlink()
-    return out
 
 
 BABBLE_TEXT = (
@@ -159,12 +161,7 @@ def _babble(seconds: float, seed: int) -> Path:
         looped = []
         for index, talker in enumerate(talkers):
             one = _cached(f"babble-talker|{index}|{seconds}{tag}")
-            length = float(
-                subprocess.run(
-                    [_need("soxi"), "-D", str(talker)], check=True, capture_output=True, text=True
-                ).stdout
-            )
-            repeats = int(seconds / length) + 1
+            repeats = int(seconds / float(_duration(talker))) + 1
             subprocess.run(
                 [_need("sox"), "-D", str(talker), str(one), "pad", f"{0.37 * index}", "0",
                  "repeat", str(repeats), "trim", "0", str(seconds)],
@@ -180,41 +177,19 @@ def _babble(seconds: float, seed: int) -> Path:
 def with_noise(clip: Path, snr_db: float, seed: int = 1, kind: str = "pink") -> Path:
     """``clip`` mixed with noise at ``snr_db`` dB signal-to-noise ratio.
 
-    ``kind``: "pink" or "brown" noise (sox's synth, ``seed`` chooses it), or "babble" (four
-    talkers: BABBLE_TEXT for seed 1, BABBLE_TEXT_2 for 2).
+    ``kind``: "pink" or "brown" noise (:func:`synth_noise`; ``seed`` only names the file),
+    or "babble" (four talkers: BABBLE_TEXT for seed 1, BABBLE_TEXT_2 for 2).
     """
     key = f"noise|{clip}|{snr_db}|{seed}" + ("" if kind == "pink" else f"|{kind}")
     out = _cached(key)
     if not out.exists():
         noise_rms = _rms(clip) / (10 ** (snr_db / 20))
-        duration = subprocess.run(
-            [_need("soxi"), "-D", str(clip)], check=True, capture_output=True, text=True
-        ).stdout.strip()
+        duration = _duration(clip)
         if kind == "babble":
             noise = _babble(float(duration), seed)
         else:
             noise = _cached(f"{kind}|{duration}|{seed}")
-            subprocess.run(
-                [
-                    _need("sox"),
-                    "-R",
-                    "-n",
-                    "-r",
-                    "16000",
-                    "-c",
-                    "1",
-                    "-b",
-                    "16",
-                    str(noise),
-                    "synth",
-                    duration,
-                    f"{kind}noise",
-                    "norm",
-                    "-10",
-                ],
-                check=True,
-                capture_output=True,
-            )
+            synth_noise(noise, duration, kind)
         have = _rms(noise)
         gain = str(noise_rms / have)
         subprocess.run(
