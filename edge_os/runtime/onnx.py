@@ -86,6 +86,10 @@ def create_session(
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # x86 CPUs with AVX2 but no VNNI multiply int8 weights by uint8 activations in 16-bit
+    # sums that saturate: the INT8 language model then read every request as the same
+    # wrong one (tests/intent/llm on such a machine). onnxruntime's own remedy for it.
+    options.add_session_config_entry("session.x64quantprecision", "1")
     options.log_severity_level = 3
     options.enable_cpu_mem_arena = options.enable_mem_pattern = arena
     providers = choose_providers(provider, ort.get_available_providers())
