@@ -66,15 +66,10 @@ def create_session(
     provider: ProviderChoice = "cpu",
     name: str = "model",
     extra: str = "wake",
-    arena: bool = True,
 ) -> onnxruntime.InferenceSession:
     """An InferenceSession with ``threads`` intra-op threads on the chosen provider.
 
-    ``extra`` names the pip extra to install when onnxruntime is missing. ``arena`` False:
-    no CPU memory arena and no memory planned from the last run's shapes, so that each
-    run's working memory is allocated and freed on its own; for a model run many times a
-    sentence on inputs of changing length (Piper's decoder), where the arena and the plans
-    held 30 MB more at the peak (bench/RESULTS.md). Its runs take no :func:`shrinking_arena`.
+    ``extra`` names the pip extra to install when onnxruntime is missing.
     """
     try:
         import onnxruntime as ort
@@ -91,7 +86,6 @@ def create_session(
     # wrong one (tests/intent/llm on such a machine). onnxruntime's own remedy for it.
     options.add_session_config_entry("session.x64quantprecision", "1")
     options.log_severity_level = 3
-    options.enable_cpu_mem_arena = options.enable_mem_pattern = arena
     providers = choose_providers(provider, ort.get_available_providers())
     source = model if isinstance(model, bytes) else str(model)
     try:

@@ -144,12 +144,11 @@ class PiperTextToSpeech:
         )  # fmt: skip
         self._decoder = (
             create_session(
-                graphs.decoder, threads=threads, provider=provider, name="piper", extra="tts",
-                arena=False,
+                graphs.decoder, threads=threads, provider=provider, name="piper", extra="tts"
             )
             if graphs
             else None
-        )  # fmt: skip
+        )
         self._frames = graphs.frames if graphs else ""
         self._voice = PiperVoice(session=session, config=config)
         self._session = session
@@ -216,7 +215,7 @@ class PiperTextToSpeech:
             end = min(total, start + size)
             low, high = max(0, start - CONTEXT_FRAMES), min(total, end + CONTEXT_FRAMES)
             feed = {self._frames: made[:, :, low:high]}
-            audio = self._decoder.run(None, feed)[0].reshape(-1)
+            audio = self._decoder.run(None, feed, run_options=self._run_options)[0].reshape(-1)
             hop = audio.size // (high - low)  # samples per frame (256)
             piece = audio[(start - low) * hop : (end - low) * hop]
             gain = gain or 1.0 / max(QUIETEST_PEAK, float(np.abs(piece).max()))
