@@ -32,8 +32,8 @@ _END = object()
 class PlaybackResult:
     """What one ``play`` call did."""
 
-    chunks: int
-    """Chunks received from the producer (sentences, or pieces of them)."""
+    sentences: int
+    """Chunks (sentences) received from the producer."""
     audio_seconds: float
     """Audio written to the sink."""
     first_audio_ms: float | None
@@ -94,7 +94,7 @@ class Player:
                 target=_produce, args=(iter(chunks), pending, stop), name="tts", daemon=True
             )
             producer.start()
-            received = blocks = 0
+            sentences = blocks = 0
             seconds = 0.0
             first: float | None = None
             error: EdgeOSError | None = None
@@ -109,7 +109,7 @@ class Player:
                         break
                     if not isinstance(item, AudioChunk):
                         continue  # _get returned None: stopped while waiting
-                    received += 1
+                    sentences += 1
                     for block in self._blocks(item):
                         if stop.is_set():
                             break
@@ -128,7 +128,7 @@ class Player:
             finally:
                 stop.set()  # tells the producer to quit
             return PlaybackResult(
-                chunks=received,
+                sentences=sentences,
                 audio_seconds=round(seconds, 3),
                 first_audio_ms=None if first is None else (first - start) * 1000.0,
                 total_ms=(self._clock() - start) * 1000.0,
