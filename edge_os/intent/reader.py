@@ -36,7 +36,7 @@ from typing import Any
 from edge_os.devices.entity import Domain, Entity
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.compiled import said_in, words
-from edge_os.intent.compound import JOINERS
+from edge_os.intent.compound import ARTICLES, JOINERS
 from edge_os.intent.compound import VERBS as COMMAND_VERBS
 from edge_os.intent.grammar import (
     ASSISTANT_NAMES,
@@ -1283,7 +1283,7 @@ def _picking_word(tokens: Sequence[str], index: int) -> bool:
     )
 
 
-_ARTICLES = frozenset({"the", "a", "an", "my", "our", "your", "this", "that"})
+_ARTICLES = ARTICLES | {"your", "this", "that"}
 _NOT_PICKING = frozenset({
     "smart", "same", "usual", "only", "one", "whole", "entire", "electric", "little", "dang",
     "damn", "bloody", "darn", "stupid", "silly", "wifi", "led", "normal", "regular", "single",
