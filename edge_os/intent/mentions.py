@@ -172,12 +172,14 @@ class MentionFinder:
             for w, ids in owners.items()
             if len(ids) == 1
             and w not in places
-            and w not in _GROUP_OF
+            and (w not in _GROUP_OF or _other_kind(w, registry[next(iter(ids))]))
             and w not in _STOP
             and w not in _COMMAND_WORDS
         }
-        """Words of exactly one device's names and of no area or floor ("coffee"): saying one
-        names that device even when the rest of its name is left out."""
+        self._owner = {w: next(iter(owners[w])) for w in self._own_words}
+        """Words of exactly one device's names and of no area or floor ("coffee"), or a kind's
+        word in the name of one device of another kind (a switch called "Poolside lanterns"):
+        saying one names that device even when the rest of its name is left out."""
 
     def names_word(self, word: str) -> bool:
         """Whether a device, area or floor name of this home holds ``word``."""
@@ -231,7 +233,9 @@ class MentionFinder:
                 continue  # "the master bedroom lights" is not the master bedroom's speaker
             mention = self._match("entity", entity.id, name, tokens, area_said=(
                 entity.area in said_areas and entity.area is not None
-            ), area_words=self._area_words(entity))  # fmt: skip
+            ), area_words=self._area_words(entity), own_kinds=frozenset(
+                w for w in name if _other_kind(w, entity)
+            ))  # fmt: skip
             if mention is None or mention.score < MIN_SCORE:
                 continue
             if entity.id not in best or best[entity.id].score < mention.score:
@@ -257,7 +261,11 @@ class MentionFinder:
         exact_only: bool = False,
         area_said: bool = False,
         area_words: frozenset[str] = frozenset(),
+        own_kinds: frozenset[str] = frozenset(),
     ) -> Mention | None:
+        """How well ``tokens`` say ``name``. ``own_kinds``: words of the name that name a
+        kind the device is not of (a switch called "Poolside lanterns"): said exactly, they
+        single it out as its other words do."""
         if not name:
             return None
         total = sum(self.weight(w) for w in name)
@@ -267,10 +275,15 @@ class MentionFinder:
         exact = 0
         said_groups = {_GROUP_OF[t] for t in tokens if t in _GROUP_OF}
         own_groups = {_GROUP_OF[w] for w in name if w in _GROUP_OF}
+        others = frozenset(  # "the lanterns by the pool": not the pool light's "light"
+            i for i, t in enumerate(tokens)
+            if self._owner.get(singular(t), thing_id) != thing_id
+        )  # fmt: skip
         if own_groups and said_groups and not own_groups & said_groups:
             return None  # "the kitchen lights" is not the kitchen vacuum
         for word in name:
-            credit, where = self._said(word, tokens, positions, exact_only=exact_only)
+            credit, where = self._said(word, tokens, positions, exact_only=exact_only,
+                                       others=others)  # fmt: skip
             if credit == 0.0 and area_said and singular(word) in area_words:
                 credit, where = 1.0, None  # the area was said as the place ("in the dining area")
             if credit > 0.0:
@@ -278,7 +291,9 @@ class MentionFinder:
                 earned += credit * self.weight(word)
                 if where is not None:
                     positions.append(where)
-                    distinct = distinct or (credit > SYNONYM_CREDIT and word not in _GROUP_OF)
+                    distinct = distinct or (
+                        credit > SYNONYM_CREDIT and (word not in _GROUP_OF or word in own_kinds)
+                    )
         if not positions:
             return None
         if not distinct and exact < len(name):
@@ -293,9 +308,15 @@ class MentionFinder:
 
     @staticmethod
     def _said(
-        word: str, tokens: Sequence[str], taken: Sequence[int], *, exact_only: bool
+        word: str,
+        tokens: Sequence[str],
+        taken: Sequence[int],
+        *,
+        exact_only: bool,
+        others: frozenset[int] = frozenset(),
     ) -> tuple[float, int | None]:
-        """The best credit ``word`` earns from one of ``tokens`` (and where it was said)."""
+        """The best credit ``word`` earns from one of ``tokens`` (and where it was said).
+        ``others``: where another device's own word was said, which is no synonym here."""
         best, where = 0.0, None
         single = singular(word)
         group = _GROUP_OF.get(word) or _GROUP_OF.get(single)
@@ -310,7 +331,7 @@ class MentionFinder:
             taken_kind = index in taken and _GROUP_OF.get(token) == group
             if group is not None and taken_kind and best < SYNONYM_CREDIT / 2:
                 best = SYNONYM_CREDIT / 2  # the kind was said, by another word of the name
-            if index in taken:
+            if index in taken or index in others:
                 continue
             same_kind = group is not None and _GROUP_OF.get(token) == group
             own = token in OWN_NAME_KINDS or single in OWN_NAME_KINDS
@@ -319,6 +340,21 @@ class MentionFinder:
             elif best < FUZZY_CREDIT and _fuzzy(token, word):
                 best, where = FUZZY_CREDIT, index
         return best, where
+
+
+def _other_kind(word: str, entity: Entity) -> bool:
+    """``word`` is the last of ``entity``'s name and names a kind of thing it is not ("lanterns"
+    for a switch called "Poolside lanterns"). Kinds said with their own verbs stay kinds:
+    "open the garage" is not a light called "Garage"."""
+    group = _GROUP_OF.get(word)
+    if group is None or group in {"garage", "lock", "climate"}:
+        return False
+    name = _content(words(entity.name))
+    return (
+        [singular(w) for w in name[-1:]] == [singular(word)]
+        and entity.domain not in GROUP_DOMAINS[group]
+        and not any(entity.domain in GROUP_DOMAINS[_GROUP_OF[w]] for w in name if w in _GROUP_OF)
+    )
 
 
 def _is_verb(tokens: Sequence[str], index: int) -> bool:

@@ -197,7 +197,8 @@ def asked_as_statement(text: str) -> bool:
     for index, token in enumerate(tokens):
         states = [j for j in range(index + 1, index + 4) if tokens[j : j + 1] and
                   tokens[j] in STATE_WORDS]  # fmt: skip
-        if (token in {"is", "are"} or token.endswith("'s")) and states:
+        if (token in {"is", "are", "still"} or token.endswith("'s")) and states:
+            # "the gym light, still on?" asks too
             rest = {t for j, t in enumerate(tokens) if j not in states}
             return not (_DO_WORDS | _SWITCHING) & rest  # "is the light on, turn it off?"
     return False
@@ -212,6 +213,8 @@ def question_form(text: str) -> str:
             return " ".join([token, *tokens[:index], *tokens[index + 1 :]])
         if token.endswith("'s") and index:
             return " ".join(["is", *tokens[:index], token[:-2], *tokens[index + 1 :]])
+        if token == "still":  # "the gym light, still on?" -> "is the gym light on"
+            return " ".join(["is", *tokens[:index], *tokens[index + 1 :]])
     return text
 
 
@@ -307,6 +310,10 @@ _DOMAIN_STATES: dict[Domain, frozenset[str]] = {
 }
 _LOCK_STATE_OF = {"on": "locked", "off": "unlocked", "closed": "locked"}
 _VACUUM_STATE_OF = {"on": "cleaning", "off": "docked"}
+
+
+_MUTE_OFF = (("off", "mute"), ("un", "mute"), ("mute", "off"))
+"""Words that take a speaker off mute."""
 
 
 def is_question(tokens: Sequence[str]) -> bool:
@@ -530,8 +537,8 @@ class Reader:
             name = "on" if unwanted > 0 else "off"
             meaning, probability = MEANINGS[name], max(probability, self.min_probability)
             probability = min(probability, GUESSED)
-        if name == "mute" and (said_in(tokens, ("off", "mute")) or said_in(tokens, ("un", "mute"))):
-            name, meaning = "unmute", MEANINGS["unmute"]  # "take it off mute"
+        if name == "mute" and any(said_in(tokens, pair) for pair in _MUTE_OFF):
+            name, meaning = "unmute", MEANINGS["unmute"]  # "take it off mute", "mute off tv"
         if _full(tokens) and (name == "brighter" or (name == "on" and _LIGHT_WORDS & set(tokens))):
             return "set_brightness", MEANINGS["set_brightness"], probability
         if _full(tokens, least=True) and name == "dimmer":  # "as low as it goes"
@@ -638,6 +645,8 @@ class Reader:
             return "it is about someone's own device, not one of the home's"  # "my phone"
         if meaning.targets and not meaning.query and _later(tokens, meaning.value is not None):
             return "it asks for later, and edge-os only acts now"
+        if name in {"on", "off"} and _already(tokens, meaning.direction):
+            return "it says things are already so"  # "oh great, the lights are off again"
         if name in {"on", "off", "toggle"} and not _asks_for_action(tokens, found):
             return "no word of it asks for anything to be done"
         if name in {"on", "off", "toggle"} and _MORE_OR_LESS & set(tokens):
@@ -922,7 +931,9 @@ class Reader:
         floor = found.floors[0].id if found.floors else None
         group: str | None = None
         kinds = [g for g, at in found.groups.items() if at not in used]
-        if not found.groups and meaning.group is None and found.whole_home:
+        if not found.groups and meaning.group is None and _LIGHTING & set(found.tokens):
+            group = "light"  # "illuminate the entire home": the verb says the kind
+        elif not found.groups and meaning.group is None and found.whole_home:
             group = "everything"  # "switch off everything in the kitchen"
         elif meaning.group is not None and (not kinds or meaning.group in found.groups):
             group = meaning.group  # "turn up the heat", "it's dark in the garage": its own kind
@@ -995,6 +1006,10 @@ _SETTINGS = frozenset({"suction", "turbo", "mode", "eco", "bass", "treble", "equ
 start it, "turn up the bass" not the volume."""
 _BRANDS = frozenset({"roomba"})
 """Kind words that are one device's make: the home's only one of the kind, if it has one."""
+
+
+_LIGHTING = frozenset({"illuminate", "illuminating"})
+"""Verbs only lights do."""
 
 
 def _somewhere_else(tokens: Sequence[str]) -> bool:
@@ -1837,12 +1852,40 @@ def _several(tokens: Sequence[str]) -> bool:
     return sum(1 for clause in clauses if clause[:1] and clause[0] in COMMAND_VERBS) > 1
 
 
+def _already(tokens: Sequence[str], direction: int) -> bool:
+    """ "the lights are off again" read as off: a state told, the one the reading would make,
+    with no verb asking for it ("it's dark in here" read as on asks for the opposite)."""
+    if (_DO_WORDS | _SWITCHING | _ASKING_FOR) & set(tokens):
+        return False  # "ensure the fan is off", "i want that the patio fan is off"
+    for index, token in enumerate(tokens):
+        if token in {"is", "are"} or token.endswith(("'s", "'re")):
+            after = [t for t in tokens[index + 1 : index + 4] if t not in {"still", "all", "both"}]
+            state = STATE_WORDS.get(after[0]) if after else None
+            if state is None and token in {"is", "are"}:
+                state = next((STATE_WORDS[t] for t in after if t in STATE_WORDS), None)
+            if state is not None:  # not "just sam's lamp off"
+                return (state in {"on", "open", "locked", "playing"}) == (direction > 0)
+    return False
+
+
+_ASKING_FOR = frozenset({"please", "can", "could", "keep", "want", "wanna", "ensure", "sure",
+                         "confirm", "need", "needs", "like", "should", "must", "let",
+                         "pull", "push"})  # fmt: skip
+
+
 def _reports(tokens: Sequence[str]) -> bool:
     """ "the garage door was left open all night", "my husband said he already switched off
     the heating": what was, or what someone said, not a request; nor "tell your brother to
     turn his music down", asked of someone else."""
     if _REPORTING & set(tokens) or said_in(tokens, ("last", "night")):
         return True
+    if (
+        tokens[:1] in (["i"], ["we"])
+        and tokens[1:2]
+        and tokens[1] in _DONE_BY_ME
+        and not (_DO_WORDS | _SWITCHING | {"please", "can", "could"}) & set(tokens[2:])
+    ):
+        return True  # "i turned the floor lamp off earlier": what the speaker did
     for index, token in enumerate(tokens):
         if token in {"tell", "ask"} and _PEOPLE & set(tokens[index + 1 : index + 3]):
             return True
@@ -1865,6 +1908,10 @@ def _reports(tokens: Sequence[str]) -> bool:
 _PEOPLE = frozenset({"brother", "sister", "mum", "mom", "dad", "him", "her", "them", "kids",
                      "son", "daughter", "wife", "husband", "grandma", "grandpa",
                      "everyone"})  # fmt: skip
+_DONE_BY_ME = frozenset({"turned", "switched", "locked", "unlocked", "closed", "opened",
+                         "shut", "dimmed", "muted", "unmuted", "paused", "started", "stopped",
+                         "left"})  # fmt: skip
+"""After "i" or "we", what the speaker did ("i turned it off earlier"), not what they ask."""
 _REPORTING = frozenset({"said", "says", "told", "yesterday", "ago", "itself", "themselves"})
 _WAS = frozenset({"left", "on", "off", "open", "opened", "closed", "locked", "unlocked", "shut"})
 

@@ -317,6 +317,7 @@ def test_what_it_cannot_answer_or_do_is_not_understood(reader: Reader, text: str
         ("The front door is locked?", "locked"),
         ("The lights in the kitchen are on?", "on"),
         ("The blinds are open?", "open"),
+        ("the floor lamp, still on?", "on"),
     ],
 )
 def test_a_state_said_and_asked_is_answered(engine: IntentEngine, text: str, state: str) -> None:
@@ -536,6 +537,10 @@ def test_the_place_of_the_reason_and_every_light(encoder: SentenceEncoder, reade
         ("i cant see a thing out the back", None, []),
         ("switch the garage light on at dusk", None, []),
         ("when i get home unlock the front door", None, []),
+        # what the speaker did, or how things are already, asks for nothing
+        ("i turned the floor lamp off earlier", None, []),
+        ("the kitchen light is off again", None, []),
+        ("i want that the kitchen light is off", "HassTurnOff", ["light.kitchen_ceiling"]),
     ],
 )  # fmt: skip
 def test_which_unknown_words_name_a_device(
@@ -746,3 +751,51 @@ def test_a_correction_is_one_request_not_two(engine: IntentEngine) -> None:
     assert [r.understood for r in engine.recognize_all("lock the front door, no, leave it")] == [
         False
     ]
+
+
+def test_a_lighting_verb_lights_only_the_lights(reader: Reader, registry: DeviceRegistry) -> None:
+    result = reader.recognize("illuminate the entire home")
+    assert result.intent == "HassTurnOn", result
+    lights = sorted(e.id for e in registry if e.domain.value == "light")
+    assert sorted(result.targets) == lights, result
+
+
+LANTERNS = """
+areas:
+  - {id: garden, name: Garden}
+  - {id: living_room, name: Living room}
+entities:
+  - {id: switch.poolside_lanterns, name: Poolside lanterns, gpio: {pin: 5}}
+  - {id: light.pool, name: Pool light, area: garden, gpio: {pin: 6}}
+  - {id: light.living_room, name: Living room light, area: living_room, gpio: {pin: 7}}
+  - id: media_player.tv
+    name: TV
+    area: living_room
+    capabilities: [volume, mute]
+    mqtt: {command_topic: home/tv/cmd}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # a switch called "... lanterns" is what "the lanterns" name, not this room's light
+        ("turn on the lanterns", ["switch.poolside_lanterns"]),
+        ("can you light the lanterns", ["switch.poolside_lanterns"]),
+        # "lanterns" is the switch's own word, no synonym for the pool light's "light"
+        ("turn off the lanterns by the pool", []),
+        ("turn on the pool light", ["light.pool"]),
+        # "mute off" takes it off mute
+        ("mute off the tv", ["media_player.tv"]),
+    ],
+)
+def test_a_kind_word_that_names_a_device_of_another_kind_and_mute_off(
+    reader: Reader, tmp_path: Path, text: str, targets: list[str]
+) -> None:
+    from edge_os.config.loader import parse_config
+
+    home = DeviceRegistry.from_config(parse_config(LANTERNS, "lanterns.yaml", tmp_path))
+    own = Reader(home, reader.encoder, reader.classifier, "living_room")
+    result = own.recognize(text)
+    assert sorted(result.targets) == targets, result
+    assert "mute" not in text or result.intent == "HassMediaPlayerUnmute", result
