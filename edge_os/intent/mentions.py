@@ -279,11 +279,17 @@ class MentionFinder:
             i for i, t in enumerate(tokens)
             if self._owner.get(singular(t), thing_id) != thing_id
         )  # fmt: skip
+        # "switch on the lamp in the garage" names no "Garage switch"
+        verbs = frozenset(
+            i for i, t in enumerate(tokens[:-1])
+            if t == "switch" and tokens[i + 1] in {"on", "off"}
+            and (i == 0 or tokens[i - 1] in {"please", "you", "and", "just", "now"})
+        )  # fmt: skip
         if own_groups and said_groups and not own_groups & said_groups:
             return None  # "the kitchen lights" is not the kitchen vacuum
         for word in name:
             credit, where = self._said(word, tokens, positions, exact_only=exact_only,
-                                       others=others)  # fmt: skip
+                                       others=others, verbs=verbs)  # fmt: skip
             if credit == 0.0 and area_said and singular(word) in area_words:
                 credit, where = 1.0, None  # the area was said as the place ("in the dining area")
             if credit > 0.0:
@@ -314,14 +320,16 @@ class MentionFinder:
         *,
         exact_only: bool,
         others: frozenset[int] = frozenset(),
+        verbs: frozenset[int] = frozenset(),
     ) -> tuple[float, int | None]:
         """The best credit ``word`` earns from one of ``tokens`` (and where it was said).
-        ``others``: where another device's own word was said, which is no synonym here."""
+        ``others``: where another device's own word was said, which is no synonym here;
+        ``verbs``: where "switch" was said as a verb, which names nothing."""
         best, where = 0.0, None
         single = singular(word)
         group = _GROUP_OF.get(word) or _GROUP_OF.get(single)
         for index, token in enumerate(tokens):
-            if index in taken:
+            if index in taken or index in verbs:
                 continue
             if token == word or singular(token) == single or _bare(token) == _bare(word):
                 return 1.0, index  # "bobs lamp", as speech-to-text writes "Bob's lamp"
@@ -331,7 +339,7 @@ class MentionFinder:
             taken_kind = index in taken and _GROUP_OF.get(token) == group
             if group is not None and taken_kind and best < SYNONYM_CREDIT / 2:
                 best = SYNONYM_CREDIT / 2  # the kind was said, by another word of the name
-            if index in taken or index in others:
+            if index in taken or index in others or index in verbs:
                 continue
             same_kind = group is not None and _GROUP_OF.get(token) == group
             own = token in OWN_NAME_KINDS or single in OWN_NAME_KINDS

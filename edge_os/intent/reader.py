@@ -1264,6 +1264,16 @@ def _described_otherwise(
     if said and not said & own and own & _OPENINGS:
         return True  # "lock the bedroom door" when the bedroom's lock is its window's
     places = {i for m in (*found.entities, *found.areas, *found.floors) for i in m.positions}
+    rooms = {i for m in (*found.areas, *found.floors) for i in m.positions}
+    for index, token in enumerate(tokens[:-1]):
+        after = tokens[index + 1]
+        if (
+            singular(token) in own
+            and after in _PLACE_NOUNS
+            and singular(after) not in own
+            and index + 1 not in rooms
+        ):
+            return True  # "lights on in the pool house" is not the pool light
 
     def picks(index: int) -> bool:
         if index < 1 or index - 1 in places:
@@ -1308,6 +1318,9 @@ _NOT_PICKING = frozenset({
 
 
 _OPENINGS = frozenset({"door", "window", "gate", "hatch", "skylight"})
+_PLACE_NOUNS = frozenset({"house", "room", "shed", "cabin", "hut", "cottage", "barn", "annex",
+                          "annexe", "suite", "apartment", "studio"})  # fmt: skip
+"""Nouns that make a device's word a place's: "the pool house"."""
 
 
 def _later(tokens: Sequence[str], valued: bool) -> bool:

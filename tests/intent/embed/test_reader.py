@@ -764,7 +764,9 @@ LANTERNS = """
 areas:
   - {id: garden, name: Garden}
   - {id: living_room, name: Living room}
+  - {id: garage, name: Garage}
 entities:
+  - {id: switch.garage, name: Garage switch, area: garage, gpio: {pin: 8}}
   - {id: switch.poolside_lanterns, name: Poolside lanterns, gpio: {pin: 5}}
   - {id: light.pool, name: Pool light, area: garden, gpio: {pin: 6}}
   - {id: light.living_room, name: Living room light, area: living_room, gpio: {pin: 7}}
@@ -787,6 +789,10 @@ entities:
         ("turn on the pool light", ["light.pool"]),
         # "mute off" takes it off mute
         ("mute off the tv", ["media_player.tv"]),
+        # the pool house is no pool; "switch" said as a verb names no "Garage switch"
+        ("lights on in the pool house", []),
+        ("switch on the lamp in the garage", []),
+        ("switch on the garage switch", ["switch.garage"]),
     ],
 )
 def test_a_kind_word_that_names_a_device_of_another_kind_and_mute_off(
