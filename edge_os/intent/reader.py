@@ -442,7 +442,7 @@ class Reader:
         if not tokens or len(tokens) > MAX_WORDS:
             return IntentResult(text, None, path="model")
         found = self.finder.find(tokens)
-        name, meaning, probability = self.classify(tokens, found)
+        name, meaning, probability = self._told(text, found, self.classify(tokens, found))
 
         def unsure(why: str) -> IntentResult:
             _LOGGER.info("%r: read as %s at %.2f, %s", text, name, probability, why)
@@ -525,6 +525,17 @@ class Reader:
             "model",
             latency_ms,
         )
+
+    def _told(
+        self, text: str, found: Mentions, reading: tuple[str, Meaning, float]
+    ) -> tuple[str, Meaning, float]:
+        """``reading``, or the state wanted when a state reading was told, not asked:
+        "master bedroom blinds down", "the radio in the laundry room off" (asked first)."""
+        name, _, probability = reading
+        wanted = _state_wanted(found.tokens, found) if name == "state" else None
+        if wanted is None or text.rstrip().endswith("?"):
+            return reading
+        return wanted, MEANINGS[wanted], min(max(probability, self.min_probability), GUESSED)
 
     def classify(self, tokens: Sequence[str], found: Mentions) -> tuple[str, Meaning, float]:
         """The most likely class of the sentence with its names made plain: see
@@ -1863,6 +1874,30 @@ def _several(tokens: Sequence[str]) -> bool:
         elif token not in FILLERS:
             clauses[-1].append(token)
     return sum(1 for clause in clauses if clause[:1] and clause[0] in COMMAND_VERBS) > 1
+
+
+def _state_wanted(tokens: Sequence[str], found: Mentions) -> str | None:
+    """ "side garage door down": a device and, last, the state wanted, with no word that
+    asks ("is", "still", "what") - "on" or "off", else None. Up and down only for covers."""
+    last = tokens[-1]
+    if last not in _WANTED_STATES or is_question(tokens) or len(tokens) < 2:
+        return None
+    if _NOT_WANTING & set(tokens):
+        return None  # "gym light on or off", "the lights, did i leave them on"
+    first = found.entities[0].id if found.entities else ""
+    if first.startswith("lock.") and last not in {"open", "closed", "shut"}:
+        return None  # "the spots in the art studio on" is not the art studio's lock
+    cover = {"cover", "garage"} & found.groups.keys() or first.startswith("cover.")
+    if last in {"up", "down"} and not cover:
+        return None
+    return _WANTED_STATES[last]
+
+
+_NOT_WANTING = frozenset({"is", "are", "was", "were", "still", "it", "they", "them", "anything",
+                          "or", "did", "does", "do", "if", "whether", "wonder", "left",
+                          "leave"})  # fmt: skip
+_WANTED_STATES = {"on": "on", "open": "on", "up": "on", "off": "off", "closed": "off",
+                  "shut": "off", "down": "off"}  # fmt: skip
 
 
 def _already(tokens: Sequence[str], direction: int) -> bool:

@@ -541,6 +541,9 @@ def test_the_place_of_the_reason_and_every_light(encoder: SentenceEncoder, reade
         ("i turned the floor lamp off earlier", None, []),
         ("the kitchen light is off again", None, []),
         ("i want that the kitchen light is off", "HassTurnOff", ["light.kitchen_ceiling"]),
+        # the state wanted said after the device, with no verb, asks for it; "on or off" asks
+        ("the garage door down", "HassTurnOff", ["cover.garage_door"]),
+        ("floor lamp on or off", "HassGetState", ["light.living_room_lamp"]),
     ],
 )  # fmt: skip
 def test_which_unknown_words_name_a_device(
