@@ -238,7 +238,7 @@ class MentionFinder:
             ))  # fmt: skip
             if mention is None or mention.score < MIN_SCORE:
                 continue
-            if entity.id not in best or best[entity.id].score < mention.score:
+            if entity.id not in best or _fuller(mention, best[entity.id]):
                 best[entity.id] = mention
         found.entities = sorted(best.values(), key=_order)
         return found
@@ -348,6 +348,14 @@ class MentionFinder:
             elif best < FUZZY_CREDIT and _fuzzy(token, word):
                 best, where = FUZZY_CREDIT, index
         return best, where
+
+
+def _fuller(mention: Mention, than: Mention) -> bool:
+    """A better match of the same device: a higher score, or as high with more words said
+    ("kitchen ceiling light" whole, not "Kitchen light" with "ceiling" left over)."""
+    if mention.score != than.score:
+        return mention.score > than.score
+    return mention.contiguous and len(mention.positions) > len(than.positions)
 
 
 def _other_kind(word: str, entity: Entity) -> bool:

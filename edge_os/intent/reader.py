@@ -752,6 +752,7 @@ class Reader:
             and t.removesuffix("'s").removesuffix("'") not in known
             and t not in STATE_WORDS
             and t not in FILLERS
+            and t not in _SOCIAL
             and not (t in _REASON_WORDS and not _names_next(tokens, i))
             and t not in COLOR_NAMES
             and t not in _GROUP_WORDS
@@ -1068,6 +1069,11 @@ def _elsewhere(entity: Entity, area: str | None, floor_areas: Sequence[str] | No
 
 
 _GROUP_WORDS = frozenset(w for words in NOUN_GROUPS.values() for w in words)
+_SOCIAL = frozenset({"mate", "cheers", "pls", "plz", "dear", "love", "ta", "thx", "buddy",
+                     "pal", "bro", "dude", "sweetie", "honey", "darling", "ya", "yeah",
+                     "right", "quick", "asap", "jarvis", "nabu"})  # fmt: skip
+"""Words said to the assistant around a request ("lights on in the lounge mate", "wemo on
+pls"): no name of anything."""
 _REASON_WORDS = frozenset({
     "afraid", "afternoon", "arriving", "aunt", "auntie", "awake", "babies", "baby", "barbecue",
     "bath", "bbq", "bedtime", "book", "books", "bored", "boy", "boyfriend", "boys",
@@ -1128,6 +1134,11 @@ COMMON_WORDS = frozenset({
     "switched", "turned", "sitting", "looking", "set", "presently", "sec",
     "second", "minute", "mood", "doesn't", "didn't", "aren't", "shouldn't", "hasn't",
     "haven't", "weren't",
+    # how much, how soon ("the music up loads"); informal verbs of switching and of the
+    # vacuum ("whack some music on", "back to the charger"); what music is called, and noise
+    "loads", "lots", "tons", "heaps", "asap", "fast", "whack", "chuck", "bung", "stick",
+    "blast", "blasting", "tweak", "douse", "snuff", "shush", "drown", "charger",
+    "rounds", "sweep", "tunes", "songs", "racket", "noise", "din",
 })  # fmt: skip
 """Ordinary English words: never taken for the name of a device the home lacks."""
 APPLIANCES = frozenset({
@@ -1290,6 +1301,8 @@ def _described_otherwise(
         if index < 1 or index - 1 in places:
             return False
         word = tokens[index - 1]
+        if index == 1 and word == "right":
+            return False  # "right, lights off in the study"
         if singular(word.removesuffix("'s")) in own:
             return False
         return word in _DESCRIBERS or (

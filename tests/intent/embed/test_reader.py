@@ -541,6 +541,13 @@ def test_the_place_of_the_reason_and_every_light(encoder: SentenceEncoder, reade
         ("i turned the floor lamp off earlier", None, []),
         ("the kitchen light is off again", None, []),
         ("i want that the kitchen light is off", "HassTurnOff", ["light.kitchen_ceiling"]),
+        # what is said to the assistant around a request, and ordinary words, name nothing;
+        # a name said whole is that name ("kitchen ceiling light", an alias)
+        ("lights on in the kitchen mate", "HassTurnOn",
+         ["light.kitchen_ceiling", "light.kitchen_counter"]),
+        ("pause the tunes", "HassMediaPause", ["media_player.living_room_speaker"]),
+        ("kitchen ceiling light on jarvis cheers", "HassTurnOn", ["light.kitchen_ceiling"]),
+        ("right lights off in the study", "HassTurnOff", ["light.desk_led"]),
         # the state wanted said after the device, with no verb, asks for it; "on or off" asks
         ("the garage door down", "HassTurnOff", ["cover.garage_door"]),
         ("floor lamp on or off", "HassGetState", ["light.living_room_lamp"]),
