@@ -32,6 +32,7 @@ from edge_os.cli import (
 )
 from edge_os.errors import EdgeOSError
 from edge_os.log import setup_logging
+from edge_os.runtime.memory import tune_heap
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging(args.log_level)
+    tune_heap()  # before any model loads: the service's peak RSS (edge_os.runtime.memory)
     handler: Handler = args.handler
     try:
         return handler(args)
