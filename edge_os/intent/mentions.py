@@ -176,10 +176,11 @@ class MentionFinder:
             and w not in _STOP
             and w not in _COMMAND_WORDS
         }
-        self._owner = {w: next(iter(owners[w])) for w in self._own_words}
         """Words of exactly one device's names and of no area or floor ("coffee"), or a kind's
         word in the name of one device of another kind (a switch called "Poolside lanterns"):
         saying one names that device even when the rest of its name is left out."""
+        self._owner = {w: next(iter(owners[w])) for w in self._own_words}
+        """The device each own word names."""
 
     def names_word(self, word: str) -> bool:
         """Whether a device, area or floor name of this home holds ``word``."""
