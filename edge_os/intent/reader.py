@@ -1071,9 +1071,11 @@ def _elsewhere(entity: Entity, area: str | None, floor_areas: Sequence[str] | No
 _GROUP_WORDS = frozenset(w for words in NOUN_GROUPS.values() for w in words)
 _SOCIAL = frozenset({"mate", "cheers", "pls", "plz", "dear", "love", "ta", "thx", "buddy",
                      "pal", "bro", "dude", "sweetie", "honey", "darling", "ya", "yeah",
-                     "right", "quick", "asap", "jarvis", "nabu"})  # fmt: skip
+                     "right", "quick", "asap", "jarvis", "nabu", "mycroft", "rhasspy",
+                     "olly"})  # fmt: skip
 """Words said to the assistant around a request ("lights on in the lounge mate", "wemo on
-pls"): no name of anything."""
+pls"), and its names that no device shares (not "computer" or "google"): no name of
+anything."""
 _REASON_WORDS = frozenset({
     "afraid", "afternoon", "arriving", "aunt", "auntie", "awake", "babies", "baby", "barbecue",
     "bath", "bbq", "bedtime", "book", "books", "bored", "boy", "boyfriend", "boys",
