@@ -45,7 +45,10 @@ def hub_config(folder: Path, broker: EmbeddedBroker, site: str = "hub") -> Path:
         home
         + f"state_dir: {folder / (site + '-state')}\n"
         + _mqtt(broker)
-        + "audio: {output: {sink: 'null'}}\n",
+        + "audio: {output: {sink: 'null'}}\n"
+        # a spoken yes comes ~10 s after the question once another room has had its say,
+        # in real time through five processes: the default 10 s expired under load
+        + "intent: {confirm_timeout_seconds: 30}\n",
         encoding="utf-8",
     )
     return path
