@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import os
 from collections.abc import Callable
@@ -52,33 +53,29 @@ def tune_heap() -> bool:
     )
 
 
-@functools.cache
 def _mallopt() -> Callable[[int, int], int] | None:
     """glibc's ``mallopt``, or None."""
-    import ctypes
-    import ctypes.util
+    libc = _glibc()
+    return None if libc is None else libc.mallopt
 
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
-    try:
-        mallopt: Callable[[int, int], int] = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError):  # not glibc
-        return None
-    return mallopt
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None."""
+    libc = _glibc()
+    return None if libc is None else libc.malloc_trim
 
 
 @functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``, looked up once (``find_library`` runs ``ldconfig``)."""
-    import ctypes
+def _glibc() -> ctypes.CDLL | None:
+    """The C library when it is glibc (it has ``malloc_trim`` and ``mallopt``), looked up
+    once (``find_library`` runs ``ldconfig``); None elsewhere (musl, macOS)."""
     import ctypes.util
 
     name = ctypes.util.find_library("c")
     if name is None:
         return None
     try:
-        trim: Callable[[int], int] = ctypes.CDLL(name).malloc_trim
-    except (OSError, AttributeError):  # not glibc (musl, macOS)
+        libc = ctypes.CDLL(name)
+    except OSError:
         return None
-    return trim
+    return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
