@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from edge_os.devices.entity import Domain, Entity
@@ -181,6 +181,11 @@ class MentionFinder:
         saying one names that device even when the rest of its name is left out."""
         self._owner = {w: next(iter(owners[w])) for w in self._own_words}
         """The device each own word names."""
+        self._own_kinds: dict[str, frozenset[str]] = {}
+        """Per device, the words of its names that name a kind it is not of (see _match)."""
+        for entity, name in self._entity_names:
+            kinds = frozenset(w for w in name if _other_kind(w, entity))
+            self._own_kinds[entity.id] = self._own_kinds.get(entity.id, frozenset()) | kinds
 
     def names_word(self, word: str) -> bool:
         """Whether a device, area or floor name of this home holds ``word``."""
@@ -228,15 +233,22 @@ class MentionFinder:
         said_areas = {m.id for m in found.areas}
         best: dict[str, Mention] = {}
         said_domains = {d for g in found.groups for d in GROUP_DOMAINS[g]}
+        owned = {i: owner for i, t in enumerate(tokens) if (owner := self._owner.get(singular(t)))}
+        # "switch on the lamp in the garage" names no "Garage switch"
+        verbs = frozenset(
+            i for i, t in enumerate(tokens[:-1])
+            if t == "switch" and tokens[i + 1] in {"on", "off"}
+            and (i == 0 or tokens[i - 1] in {"please", "you", "and", "just", "now"})
+        )  # fmt: skip
         for entity, name in self._entity_names:
             own = {_GROUP_OF[w] for w in name if w in _GROUP_OF}
             if said_domains and entity.domain not in said_domains and not own & found.groups.keys():
                 continue  # "the master bedroom lights" is not the master bedroom's speaker
             mention = self._match("entity", entity.id, name, tokens, area_said=(
                 entity.area in said_areas and entity.area is not None
-            ), area_words=self._area_words(entity), own_kinds=frozenset(
-                w for w in name if _other_kind(w, entity)
-            ))  # fmt: skip
+            ), area_words=self._area_words(entity),
+               own_kinds=self._own_kinds.get(entity.id, frozenset()), owned=owned,
+               verbs=verbs)  # fmt: skip
             if mention is None or mention.score < MIN_SCORE:
                 continue
             if entity.id not in best or _fuller(mention, best[entity.id]):
@@ -263,10 +275,13 @@ class MentionFinder:
         area_said: bool = False,
         area_words: frozenset[str] = frozenset(),
         own_kinds: frozenset[str] = frozenset(),
+        owned: Mapping[int, str] | None = None,
+        verbs: frozenset[int] = frozenset(),
     ) -> Mention | None:
         """How well ``tokens`` say ``name``. ``own_kinds``: words of the name that name a
         kind the device is not of (a switch called "Poolside lanterns"): said exactly, they
-        single it out as its other words do."""
+        single it out as its other words do. ``owned``: where a device's own word was said,
+        and whose; ``verbs``: where "switch" was said as a verb."""
         if not name:
             return None
         total = sum(self.weight(w) for w in name)
@@ -276,16 +291,8 @@ class MentionFinder:
         exact = 0
         said_groups = {_GROUP_OF[t] for t in tokens if t in _GROUP_OF}
         own_groups = {_GROUP_OF[w] for w in name if w in _GROUP_OF}
-        others = frozenset(  # "the lanterns by the pool": not the pool light's "light"
-            i for i, t in enumerate(tokens)
-            if self._owner.get(singular(t), thing_id) != thing_id
-        )  # fmt: skip
-        # "switch on the lamp in the garage" names no "Garage switch"
-        verbs = frozenset(
-            i for i, t in enumerate(tokens[:-1])
-            if t == "switch" and tokens[i + 1] in {"on", "off"}
-            and (i == 0 or tokens[i - 1] in {"please", "you", "and", "just", "now"})
-        )  # fmt: skip
+        # "the lanterns by the pool": not the pool light's "light"
+        others = frozenset(i for i, owner in (owned or {}).items() if owner != thing_id)
         if own_groups and said_groups and not own_groups & said_groups:
             return None  # "the kitchen lights" is not the kitchen vacuum
         for word in name:
