@@ -532,7 +532,8 @@ class Reader:
         """``reading``, or the state wanted when a state reading was told, not asked:
         "master bedroom blinds down", "the radio in the laundry room off" (asked first)."""
         name, _, probability = reading
-        wanted = _state_wanted(found.tokens, found) if name == "state" else None
+        first = self.registry[found.entities[0].id].domain if found.entities else None
+        wanted = _state_wanted(found.tokens, found, first) if name == "state" else None
         if wanted is None or text.rstrip().endswith("?"):
             return reading
         return wanted, MEANINGS[wanted], min(max(probability, self.min_probability), GUESSED)
@@ -1071,8 +1072,9 @@ def _elsewhere(entity: Entity, area: str | None, floor_areas: Sequence[str] | No
 _GROUP_WORDS = frozenset(w for words in NOUN_GROUPS.values() for w in words)
 _SOCIAL = frozenset({"mate", "cheers", "pls", "plz", "dear", "love", "ta", "thx", "buddy",
                      "pal", "bro", "dude", "sweetie", "honey", "darling", "ya", "yeah",
-                     "right", "quick", "asap", "jarvis", "nabu", "mycroft", "rhasspy",
-                     "olly"})  # fmt: skip
+                     "right", "quick", "asap"}) | (
+    frozenset(ASSISTANT_NAMES) - {"computer", "google"}
+)  # fmt: skip
 """Words said to the assistant around a request ("lights on in the lounge mate", "wemo on
 pls"), and its names that no device shares (not "computer" or "google"): no name of
 anything."""
@@ -1891,18 +1893,18 @@ def _several(tokens: Sequence[str]) -> bool:
     return sum(1 for clause in clauses if clause[:1] and clause[0] in COMMAND_VERBS) > 1
 
 
-def _state_wanted(tokens: Sequence[str], found: Mentions) -> str | None:
+def _state_wanted(tokens: Sequence[str], found: Mentions, first: Domain | None) -> str | None:
     """ "side garage door down": a device and, last, the state wanted, with no word that
-    asks ("is", "still", "what") - "on" or "off", else None. Up and down only for covers."""
+    asks ("is", "still", "what") - "on" or "off", else None. Up and down only for covers;
+    ``first``: the domain of the device named best."""
     last = tokens[-1]
     if last not in _WANTED_STATES or is_question(tokens) or len(tokens) < 2:
         return None
     if _NOT_WANTING & set(tokens):
         return None  # "gym light on or off", "the lights, did i leave them on"
-    first = found.entities[0].id if found.entities else ""
-    if first.startswith("lock.") and last not in {"open", "closed", "shut"}:
+    if first == Domain.LOCK and last not in {"open", "closed", "shut"}:
         return None  # "the spots in the art studio on" is not the art studio's lock
-    cover = {"cover", "garage"} & found.groups.keys() or first.startswith("cover.")
+    cover = {"cover", "garage"} & found.groups.keys() or first == Domain.COVER
     if last in {"up", "down"} and not cover:
         return None
     return _WANTED_STATES[last]
@@ -1929,11 +1931,6 @@ def _already(tokens: Sequence[str], direction: int) -> bool:
             if state is not None:  # not "just sam's lamp off"
                 return (state in {"on", "open", "locked", "playing"}) == (direction > 0)
     return False
-
-
-_ASKING_FOR = frozenset({"please", "can", "could", "keep", "want", "wanna", "ensure", "sure",
-                         "confirm", "need", "needs", "like", "should", "must", "let",
-                         "pull", "push"})  # fmt: skip
 
 
 def _reports(tokens: Sequence[str]) -> bool:
@@ -1971,9 +1968,7 @@ def _reports(tokens: Sequence[str]) -> bool:
 _PEOPLE = frozenset({"brother", "sister", "mum", "mom", "dad", "him", "her", "them", "kids",
                      "son", "daughter", "wife", "husband", "grandma", "grandpa",
                      "everyone"})  # fmt: skip
-_DONE_BY_ME = frozenset({"turned", "switched", "locked", "unlocked", "closed", "opened",
-                         "shut", "dimmed", "muted", "unmuted", "paused", "started", "stopped",
-                         "left"})  # fmt: skip
+_DONE_BY_ME = _PARTICIPLES | {"unmuted"}
 """After "i" or "we", what the speaker did ("i turned it off earlier"), not what they ask."""
 _REPORTING = frozenset({"said", "says", "told", "yesterday", "ago", "itself", "themselves"})
 _WAS = frozenset({"left", "on", "off", "open", "opened", "closed", "locked", "unlocked", "shut"})
@@ -2144,6 +2139,9 @@ _LIGHT_WORDS = frozenset({"light", "lights", "lamp", "lamps", "brightness"})
 
 
 _WANTING = frozenset({"need", "needs", "want", "wants"})
+_ASKING_FOR = _WANTING | {"please", "can", "could", "keep", "wanna", "ensure", "sure",
+                          "confirm", "like", "should", "must", "let", "pull", "push"}  # fmt: skip
+"""Words that ask for a state or wish it ("ensure the fan is off", "i want that ...")."""
 
 
 def _unwanted(tokens: Sequence[str]) -> int:
