@@ -38,7 +38,7 @@ def tune_heap() -> bool:
     glibc raises its mmap threshold (up to 32 MB) each time such a block is freed, so after
     the first answers every block came from the heap, where freed blocks of varying sizes
     cannot be reused whole: on 20 spoken commands with answers of 1-4 s, peak RSS was
-    403-424 MB, with these thresholds 388 MB (bench/RESULTS.md). A fixed mmap threshold also
+    402-426 MB, with these thresholds 385-394 MB (bench/RESULTS.md). A fixed mmap threshold also
     stops glibc's own trim threshold from growing, and the heap was then trimmed on every
     free: 30-55 ms more to the device command. Hence the 64 MB trim threshold, with which
     the latency is unchanged. ``MALLOC_MMAP_THRESHOLD_`` or ``MALLOC_TRIM_THRESHOLD_`` in
