@@ -1,9 +1,9 @@
 """Transcribing at the first pause: end of speech -> action, with and without, in real time.
 
-`edge-os bench` replays a recording as fast as it can, so nothing runs while the VAD waits
-out its 0.7 s of silence and a transcription started at the pause cannot gain anything
-there. This benchmark plays the recording to the running service at the speed it was
-spoken (80 ms blocks on the clock), the way a microphone does, on the example home with
+`edge-os bench` plays its recording at the pace it was spoken through the command path
+(``--fast``: as fast as it can, nothing transcribed ahead). This benchmark plays it to the
+running service itself (``VoiceService``, its worker, earcons and speculator) at the speed
+it was spoken (80 ms blocks on the clock), the way a microphone does, on the example home with
 the embedded broker and a stand-in device subscribed (as `edge-os bench`). It times each
 command from the ``speech-end`` event to the transcript and to the device's PUBACK
 (``action``; the service plays its listening-end earcon first), with ``stt.speculative``
@@ -19,16 +19,14 @@ import asyncio
 import json
 import statistics
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from edge_os.audio.format import INTERNAL_FORMAT, AudioChunk  # noqa: E402
+from edge_os.audio.sources import MockSource  # noqa: E402
 from edge_os.audio.wav import read_wav  # noqa: E402
 from edge_os.config.loader import load_config  # noqa: E402
 from edge_os.config.settings import Config  # noqa: E402
@@ -36,6 +34,7 @@ from edge_os.pipeline.assistant import open_assistant  # noqa: E402
 from edge_os.service.bench import (  # noqa: E402
     DEMO_RECORDING,
     bench_config,
+    repeated,
     stand_in_devices,
 )
 from edge_os.service.loop import VoiceService  # noqa: E402
@@ -43,32 +42,6 @@ from edge_os.stages.events import ActionFinished, Event, SpeechEnded, Transcript
 
 BLOCK_MS = 80
 GAP_SECONDS = 2.0
-
-
-class Paced:
-    """An AudioSource: ``audio`` ``repeat`` times with silence between, at real-time speed."""
-
-    name = "the recording, in real time"
-    live = True
-
-    def __init__(self, audio: AudioChunk, repeat: int) -> None:
-        gap = bytes(INTERNAL_FORMAT.width * round(GAP_SECONDS * INTERNAL_FORMAT.rate))
-        self.pcm = (audio.pcm + gap) * repeat
-        self._closed = threading.Event()
-
-    def chunks(self) -> Iterator[AudioChunk]:
-        """80 ms blocks, each when its time has come."""
-        block = INTERNAL_FORMAT.rate * BLOCK_MS // 1000 * INTERNAL_FORMAT.width
-        started = time.monotonic()
-        for index, at in enumerate(range(0, len(self.pcm), block)):
-            wait = started + index * BLOCK_MS / 1000 - time.monotonic()
-            if wait > 0 and self._closed.wait(wait):
-                return
-            yield AudioChunk(self.pcm[at : at + block], INTERNAL_FORMAT, at // 2)
-
-    def close(self) -> None:
-        """Stop early."""
-        self._closed.set()
 
 
 def one_run(config: Config, speculative: bool, repeat: int) -> dict[str, Any]:
@@ -81,7 +54,8 @@ def one_run(config: Config, speculative: bool, repeat: int) -> dict[str, Any]:
         if isinstance(event, SpeechEnded | TranscriptReady | ActionFinished):
             marks.append((event.type.value, time.perf_counter()))
 
-    source = Paced(read_wav(DEMO_RECORDING), repeat)
+    played = repeated(read_wav(DEMO_RECORDING), repeat, GAP_SECONDS)
+    source = MockSource(played, block_ms=BLOCK_MS, name="the recording, in real time", paced=True)
     with open_assistant(config, llm=False) as assistant, stand_in_devices(assistant):
         service = VoiceService(assistant, source, on_event=on_event)
         asyncio.run(service.run())

@@ -17,7 +17,10 @@ Both get ``--language en``. The peer's packages go in their own virtual environm
 
 **edge-os**: ``edge-os bench --json --no-llm --recording ...`` in a process of its own, on
 the same commands: its own front end, wake word, VAD, STT, intent, embedded broker with a
-stand-in device, Piper.
+stand-in device, Piper. ``edge_os``: the audio at the pace it was spoken, each command
+transcribed at its first pause while the VAD waits out its silence, as ``edge-os run``
+does; ``edge_os_fast`` (``--fast``): as fast as it is read, nothing transcribed ahead, so
+its times are the transcription's own.
 
 **Data**: the bundled recording ("Hey Jarvis. Turn on the kitchen light.") and 20 commands
 for the example home spoken by espeak-ng in four voices, each with its gold action. edge-os
@@ -80,6 +83,8 @@ VAD_WAIT_SECONDS = 0.7
 """Silence a satellite's VAD hears before it ends the command (edge-os's ``vad`` waits as long)."""
 ANSWER = "The kitchen light is on."
 """What the peer's voice says (about as long as edge-os's answers)."""
+EDGE_OS = ("edge_os", "edge_os_fast")
+"""edge-os as it runs (paced, transcribed at the first pause) and with ``--fast``."""
 SETTINGS: dict[str, list[str]] = {
     "peer": [],  # wyoming-faster-whisper's defaults on x86: beam 5, 4 threads
     "peer-edge": ["--beam-size", "1", "--cpu-threads", "2", "--compute-type", "int8"],
@@ -387,14 +392,15 @@ def peer_command(
 # --- edge-os -----------------------------------------------------------------------------
 
 
-def edge_os_round(items: list[dict[str, Any]], work: Path) -> dict[str, Any]:
+def edge_os_round(items: list[dict[str, Any]], work: Path, fast: bool) -> dict[str, Any]:
     """``edge-os bench`` over every command once, in a process of its own, after one
-    warm-up command (the bundled recording), as each peer server gets one."""
+    warm-up command (the bundled recording), as each peer server gets one; ``fast``:
+    ``--fast``."""
     out = work / "edge-os.json"
     subprocess.run(
         [str(REPO / ".venv" / "bin" / "edge-os"), "-c", str(HOME), "bench", "--no-llm",
-         "--repeat", "1", "--out", str(out), "--json", "--recording", str(DEMO_RECORDING),
-         *(str(i["edge_os_wav"]) for i in items)],
+         "--repeat", "1", "--out", str(out), "--json", *(["--fast"] if fast else []),
+         "--recording", str(DEMO_RECORDING), *(str(i["edge_os_wav"]) for i in items)],
         check=True, capture_output=True,
     )  # fmt: skip
     report = json.loads(out.read_text(encoding="utf-8"))
@@ -449,9 +455,9 @@ def main() -> int:
     from home_assistant_intents import get_intents
 
     hassil.intents = Intents.from_dict(get_intents("en"))  # HA's own, no edge-os overlay
-    names = ("edge_os", *SETTINGS)
+    names = (*EDGE_OS, *SETTINGS)
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
-    edge_rss: list[float] = []
+    edge_rss: dict[str, list[float]] = {name: [] for name in EDGE_OS}
     with tempfile.TemporaryDirectory(prefix="edge-os-peer-") as tmp:
         work = Path(tmp)
         items = command_set(work)
@@ -461,9 +467,10 @@ def main() -> int:
             for setting in SETTINGS:  # warm each server once, as a running one would be
                 peer_command(setting, items[0], **peer)
             for round_index in range(args.rounds):
-                edge = edge_os_round(items, work)
-                runs["edge_os"].append(edge)
-                edge_rss.append(edge["peak_rss_mb"])
+                for name in EDGE_OS:
+                    edge = edge_os_round(items, work, fast=name == "edge_os_fast")
+                    runs[name].append(edge)
+                    edge_rss[name].append(edge["peak_rss_mb"])
                 for setting in SETTINGS:
                     runs[setting].append({"commands": [
                         peer_command(setting, item, **peer)
@@ -484,7 +491,7 @@ def main() -> int:
             "commands": [{"name": i["name"], "gold": i["gold"]} for i in items],
             "results": {},
             "peak_rss_mb": {
-                "edge_os": max(edge_rss),
+                **{name: max(edge_rss[name]) for name in EDGE_OS},
                 "peer_stt": rss["peer"], "peer_stt_edge_settings": rss["peer-edge"],
                 "peer_tts": rss["tts"],
                 "peer_ha_core_stand_in": round(
@@ -504,14 +511,15 @@ def main() -> int:
                 name: summarise(runs[name], items, part) for name in names
             }
             for stage in ("mqtt_acknowledged", "first_audio"):
-                edge = results["results"][part_name]["edge_os"]["end_of_speech_to_ms"]
-                for name in SETTINGS:
-                    peer = results["results"][part_name][name]["end_of_speech_to_ms"]
-                    if edge.get(stage) and peer.get(stage):
-                        key = f"p50_ratio_{name.replace('-', '_')}_over_edge_os_{stage}"
-                        results["results"][part_name][key] = round(
-                            peer[stage]["p50"] / edge[stage]["p50"], 2
-                        )
+                for ours in EDGE_OS:
+                    edge = results["results"][part_name][ours]["end_of_speech_to_ms"]
+                    for name in SETTINGS:
+                        peer = results["results"][part_name][name]["end_of_speech_to_ms"]
+                        if edge.get(stage) and peer.get(stage):
+                            key = f"p50_ratio_{name.replace('-', '_')}_over_{ours}_{stage}"
+                            results["results"][part_name][key] = round(
+                                peer[stage]["p50"] / edge[stage]["p50"], 2
+                            )
     args.results_dir.mkdir(parents=True, exist_ok=True)
     out = args.results_dir / "wyoming_peer.json"
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -525,7 +533,7 @@ def plot(results: dict[str, Any], out: Path) -> None:
     plt = pyplot()
     if plt is None:
         return
-    names = ("edge_os", *SETTINGS)
+    names = (*EDGE_OS, *SETTINGS)
     figure, axes = plt.subplots(1, 2, figsize=(11, 4))
     for axis, part in zip(axes, ("bundled", "set"), strict=True):
         for offset, stage in ((-0.2, "mqtt_acknowledged"), (0.2, "first_audio")):

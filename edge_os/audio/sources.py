@@ -12,6 +12,7 @@ import logging
 import os
 import select
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -66,16 +67,21 @@ def _split(audio: AudioChunk, block_ms: int, start: int = 0) -> Iterator[AudioCh
 
 
 class MockSource:
-    """Replays audio it was given (or silence): the shipped stand-in for a microphone."""
+    """Replays audio it was given (or silence): the shipped stand-in for a microphone.
 
-    live = False
+    ``paced``: each block comes when its time has come, as from a microphone (``edge-os
+    bench``: what runs while the VAD waits out its silence is then timed as it runs in
+    the service); otherwise as fast as it is read."""
 
-    def __init__(self, audio: AudioChunk, *, block_ms: int = 80, name: str = "mock") -> None:
+    def __init__(
+        self, audio: AudioChunk, *, block_ms: int = 80, name: str = "mock", paced: bool = False
+    ) -> None:
         audio.require(INTERNAL_FORMAT)
         self.audio = audio
         self.block_ms = block_ms
         self.name = name
-        self._closed = False
+        self.live = paced
+        self._closed = threading.Event()
 
     @classmethod
     def silence(cls, seconds: float, *, block_ms: int = 80) -> MockSource:
@@ -84,15 +90,17 @@ class MockSource:
         return cls(AudioChunk(bytes(2 * samples)), block_ms=block_ms, name="mock silence")
 
     def chunks(self) -> Iterator[AudioChunk]:
-        """The audio in ``block_ms`` blocks."""
-        for chunk in _split(self.audio, self.block_ms, self.audio.offset):
-            if self._closed:
+        """The audio in ``block_ms`` blocks (when paced, each at its time from the first)."""
+        started = time.monotonic()
+        for index, chunk in enumerate(_split(self.audio, self.block_ms, self.audio.offset)):
+            wait = started + index * self.block_ms / 1000 - time.monotonic() if self.live else 0
+            if self._closed.wait(wait) if wait > 0 else self._closed.is_set():
                 return
             yield chunk
 
     def close(self) -> None:
         """Stop the replay."""
-        self._closed = True
+        self._closed.set()
 
 
 class WavFileSource(MockSource):

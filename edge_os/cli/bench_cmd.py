@@ -27,6 +27,12 @@ def add_parser(commands: Any) -> None:
         "--llm", action="store_true", help="load the LLM fallback at start (worst-case memory)"
     )
     llm.add_argument("--no-llm", action="store_true", help="leave the LLM fallback out")
+    parser.add_argument(
+        "--fast",
+        action="store_true",
+        help="play the audio as fast as it is read, nothing transcribed at a pause "
+        "(default: at the pace it was spoken, as from a microphone)",
+    )
     parser.add_argument("--out", type=Path, help="also write the JSON to this file")
     parser.add_argument("--json", action="store_true", help="one line of JSON")
     parser.set_defaults(handler=_bench)
@@ -44,6 +50,7 @@ def _bench(args: argparse.Namespace) -> int:
             args.recording or DEMO_RECORDING,
             repeat=max(1, args.repeat),
             llm=True if args.llm else False if args.no_llm else None,
+            paced=not args.fast,
         )
     text = json.dumps(result) if args.json else json.dumps(result, indent=2)
     if args.out is not None:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Protocol
 from edge_os.audio.format import AudioChunk
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import EdgeOSError, ErrorCode, SttError
+from edge_os.pipeline.frontend import PausedSpeech
 from edge_os.replies import answer as action_answer
 from edge_os.replies import level_unknown, spoken_name, which_one
 from edge_os.runtime.memory import release_heap
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from edge_os.devices.entity import Entity
     from edge_os.drivers.dispatcher import Dispatcher
     from edge_os.intent.answer import TimerTable
+    from edge_os.pipeline.speculate import Speculator
     from edge_os.scheduler.store import Timer
     from edge_os.tts.factory import Voice
     from edge_os.tts.player import Player
@@ -666,17 +668,23 @@ def replay(
     frontend: FrontEndLike,
     command: CommandPipeline | None,
     emit: Emit,
+    speculator: Speculator | None = None,
 ) -> list[CommandReport]:
     """Drive a recording through the loop synchronously: each command is handled the moment
     its end of speech is detected (``listen`` and ``bench``); None stops after the VAD.
-    The command so far at a pause is not transcribed ahead here: nothing runs meanwhile."""
+    ``speculator``: the command so far at a pause is transcribed ahead by it, as the service
+    does (worth it only when the chunks come at the pace they were spoken)."""
     reports: list[CommandReport] = []
     for chunk in chunks:
         for item in frontend.process(chunk):
             if isinstance(item, Event):
                 emit(item)
+            elif isinstance(item, PausedSpeech):
+                if speculator is not None:
+                    speculator.paused(item.audio)
             elif isinstance(item, AudioChunk) and command is not None:
-                report = command.handle_audio(item, emit)
+                heard = speculator.take(item) if speculator is not None else None
+                report = command.handle_audio(item, emit, heard=heard)
                 reports.append(report)
                 emit(CommandTimed(stage_ms={k: round(v, 1) for k, v in report.stage_ms.items()}))
     return reports

@@ -6,6 +6,12 @@ service uses, on the configured broker (or the embedded one). Each command is ha
 moment its end of speech is detected, so the numbers are end of speech -> device command
 acknowledged by the broker, and -> first audio of the answer, per stage. Peak RSS is the
 whole process's, models and drivers included.
+
+The recording is played at the pace it was spoken, as a microphone gives it, so the
+transcription the service starts at the command's first pause (``stt.speculative``) runs
+while the VAD waits out its silence, as it does in ``edge-os run``. ``paced=False``
+(``--fast``) plays it as fast as it is read, with nothing transcribed ahead: then the
+numbers are the transcription's own time.
 """
 
 from __future__ import annotations
@@ -82,6 +88,7 @@ def run_bench(
     recording: Path | Sequence[Path] = DEMO_RECORDING,
     repeat: int = 10,
     llm: bool | None = None,
+    paced: bool = True,
 ) -> dict[str, Any]:
     """Run the benchmark; returns the JSON-ready result.
 
@@ -90,11 +97,14 @@ def run_bench(
     actions). ``llm``: None measures the config as it is; True loads the LLM fallback at
     start (the worst case for memory); False leaves it out. On the embedded broker a
     stand-in device (a plain MQTT client) is subscribed to every command topic, so a
-    command counts as acknowledged when a device took it, as in a real home."""
+    command counts as acknowledged when a device took it, as in a real home. ``paced``:
+    played at the pace it was spoken, transcribed at each pause as the service does (see
+    the module's doc)."""
     from edge_os.audio.sources import MockSource
     from edge_os.audio.wav import read_wav
     from edge_os.pipeline.assistant import open_assistant
     from edge_os.pipeline.command import replay
+    from edge_os.pipeline.speculate import Speculator
 
     config = bench_config(config)
     if llm is not None:
@@ -115,15 +125,22 @@ def run_bench(
         load_ms = dict(assistant.load_ms)
         frontend = assistant.frontend
         assert frontend is not None  # open_assistant(listen=True) loads it
+        speculative = paced and config.stt.speculative
+        speculator = Speculator(assistant.command.transcribe) if speculative else None
         with stand_in_devices(assistant):
             loop_started = time.perf_counter()
-            for path, stream in zip(paths, streams, strict=True):
-                chunks = MockSource(stream, block_ms=config.audio.input.block_ms).chunks()
-                reports = replay(chunks, frontend, assistant.command, events.append)
-                for report in reports:
-                    for stage, ms in report.stage_ms.items():
-                        stages.setdefault(stage, []).append(ms)
-                each.append(_what_it_did(path, reports))
+            try:
+                for path, stream in zip(paths, streams, strict=True):
+                    block_ms = config.audio.input.block_ms
+                    chunks = MockSource(stream, block_ms=block_ms, paced=paced).chunks()
+                    reports = replay(chunks, frontend, assistant.command, events.append, speculator)
+                    for report in reports:
+                        for stage, ms in report.stage_ms.items():
+                            stages.setdefault(stage, []).append(ms)
+                    each.append(_what_it_did(path, reports))
+            finally:
+                if speculator is not None:
+                    speculator.close()
             loop_seconds = time.perf_counter() - loop_started
             for text in LEARNED_SENTENCES:
                 done = assistant.command.handle_text(text, lambda _event: None)
@@ -150,6 +167,8 @@ def run_bench(
             "stt_threads": config.stt.cpu_threads,
             "stt_window_seconds": config.stt.window_seconds,
             "wake_threads": config.wake.threads,
+            "paced": paced,
+            "speculative": speculative,
             "broker": config.mqtt.host or "embedded, with a stand-in device subscribed",
             "llm_loaded": llm_loaded,
             "learned_reader_loaded": learned_loaded(learned),
@@ -159,6 +178,7 @@ def run_bench(
         "repeat": repeat,
         "commands": len(stages.get("stt", [])),
         "actions": {status: statuses.count(status) for status in sorted(set(statuses))},
+        "transcribed_at_a_pause": speculator.counts() if speculator is not None else None,
         "end_of_speech_to_ms": {
             "transcript": summary(stages.get("stt", [])),
             "intent": summary(stages.get("intent", [])),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,20 @@ def test_mock_source_replays_and_closes() -> None:
     assert first.num_samples == 1600
     source.close()
     assert list(iterator) == []
+
+
+def test_a_paced_mock_source_gives_its_audio_at_the_pace_it_was_spoken() -> None:
+    # edge-os bench plays its recording so: what runs while the VAD waits is then timed
+    audio = MockSource.silence(0.5, block_ms=100).audio
+    started = time.monotonic()
+    paced = list(MockSource(audio, block_ms=100, paced=True).chunks())
+    took = time.monotonic() - started
+    assert [c.num_samples for c in paced] == [1600] * 5
+    assert took >= 0.39  # the fifth block comes 0.4 s after the first
+    assert MockSource(audio, paced=True).live and not MockSource(audio).live
+    started = time.monotonic()
+    assert len(list(MockSource(audio, block_ms=100).chunks())) == 5
+    assert time.monotonic() - started < took
 
 
 def test_converter_streaming_equals_whole() -> None:

@@ -27,6 +27,10 @@ def test_bench_measures_every_stage(broker: EmbeddedBroker, tmp_path: Path) -> N
         light.close()
     assert result["commands"] == 2
     assert result["actions"] == {"done": 2}
+    # played at the pace it was spoken: each command was transcribed at its first pause,
+    # while the VAD waited out its silence, as in edge-os run
+    assert result["config"]["paced"] and result["config"]["speculative"]
+    assert result["transcribed_at_a_pause"] == {"used": 2, "wasted": 0}
     for stage in ("transcript", "intent", "mqtt_acknowledged", "first_audio"):
         summary = result["end_of_speech_to_ms"][stage]
         assert summary["n"] == 2
@@ -99,7 +103,11 @@ def test_bench_plays_a_set_of_recordings_on_one_timeline(
     light = Subscriber(broker, "zigbee2mqtt/kitchen_ceiling/set", client_id="bench-light")
     try:
         result = run_bench(
-            service_config(broker, tmp_path), [DEMO_RECORDING, DEMO_RECORDING], repeat=1, llm=False
+            service_config(broker, tmp_path),
+            [DEMO_RECORDING, DEMO_RECORDING],
+            repeat=1,
+            llm=False,
+            paced=False,  # --fast: as fast as it is read, nothing transcribed ahead
         )
     finally:
         light.close()
@@ -107,3 +115,4 @@ def test_bench_plays_a_set_of_recordings_on_one_timeline(
     assert [r["commands"] for r in result["recordings"]] == [1, 1]
     assert all("kitchen light" in r["transcripts"][0].lower() for r in result["recordings"])
     assert result["actions"] == {"done": 2}
+    assert result["transcribed_at_a_pause"] is None
