@@ -181,6 +181,8 @@ class MentionFinder:
         saying one names that device even when the rest of its name is left out."""
         self._owner = {w: next(iter(owners[w])) for w in self._own_words}
         """The device each own word names."""
+        self._whose = {w[:-1]: w for w in self._weight if w.endswith("'") and len(w) > 2}
+        """A name's owner as said without the 's ("jordan" for "Jordan's lamp")."""
         self._own_kinds: dict[str, frozenset[str]] = {}
         """Per device, the words of its names that name a kind it is not of (see _match)."""
         for entity, name in self._entity_names:
@@ -212,6 +214,12 @@ class MentionFinder:
             t[:-2] if t.endswith("'s") and not self.names_word(t) and self.names_word(t[:-2]) else t
             for t in tokens
         ]
+        tokens = [  # "the lamp of janet", "the lamp belonging to jordan": Janet's, Jordan's
+            self._whose[t]
+            if t in self._whose and tokens[i - 1 : i] in (["of"], ["to"], ["by"])
+            and not self.names_word(t) else t
+            for i, t in enumerate(tokens)
+        ]  # fmt: skip
         found = Mentions(tokens)
         for index, token in enumerate(tokens):
             group = _GROUP_OF.get(token)

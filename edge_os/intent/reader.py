@@ -1100,7 +1100,7 @@ _REASON_WORDS = frozenset({
 a kind of device or "room" follows ("the kids room light", "the guest room")."""
 COMMON_WORDS = frozenset({
     "remind", "wee", "touch", "tad", "smidge", "literally", "absolutely", "sorry", "pardon",
-    "excuse", "tidy",
+    "excuse", "tidy", "belonging", "belongs", "owned",
     "murder",
     "stuff", "brr", "ugh", "oh", "ooh", "hmm", "ah", "nudge", "knock", "pop", "couple", "makes",
     "totally", "honestly", "basically", "seriously",

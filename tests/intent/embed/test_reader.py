@@ -815,3 +815,34 @@ def test_a_kind_word_that_names_a_device_of_another_kind_and_mute_off(
     result = own.recognize(text)
     assert sorted(result.targets) == targets, result
     assert "mute" not in text or result.intent == "HassMediaPlayerUnmute", result
+
+
+OWNERS = """
+areas:
+  - {id: living_room, name: Living room}
+entities:
+  - {id: light.janets_lamp, name: Janet's lamp, area: living_room, gpio: {pin: 5}}
+  - {id: light.jordans_lamp, name: Jordan's lamp, area: living_room, gpio: {pin: 6}}
+  - {id: light.paulus_lamp, name: Paulus' lamp, area: living_room, gpio: {pin: 7}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        # whose lamp, said after it: "the lamp of janet" is Janet's lamp
+        ("put the lamp of janet on", ["light.janets_lamp"]),
+        ("the lamp belonging to jordan, turn it on", ["light.jordans_lamp"]),
+        ("switch off the lamp owned by paulus", ["light.paulus_lamp"]),
+        # someone the home has no lamp of: no lamp of the others
+        ("turn on the lamp belonging to wilma", []),
+    ],
+)
+def test_a_device_named_by_whose_it_is_after_it(
+    reader: Reader, tmp_path: Path, text: str, targets: list[str]
+) -> None:
+    from edge_os.config.loader import parse_config
+
+    home = DeviceRegistry.from_config(parse_config(OWNERS, "owners.yaml", tmp_path))
+    own = Reader(home, reader.encoder, reader.classifier, "living_room")
+    assert sorted(own.recognize(text).targets) == targets
