@@ -418,7 +418,47 @@ class Reader:
                 latency_ms = (time.perf_counter() - started) * 1000
                 confidence = min(part.confidence, GUESSED)
                 return replace(part, text=text, confidence=confidence, latency_ms=latency_ms)
+        if (head := self.request_first(text)) is not None:
+            part = self._read(head, area, context)
+            if part.understood:
+                latency_ms = (time.perf_counter() - started) * 1000
+                confidence = min(part.confidence, GUESSED)
+                return replace(part, text=text, confidence=confidence, latency_ms=latency_ms)
         return result
+
+    def request_first(self, text: str) -> str | None:
+        """The request that ``text`` says first, without a break before what it says next,
+        when the rest names no device or place and asks for nothing: "put the nightlight on
+        for the little one", "can we have the outdoor fan on the bugs are bad tonight".
+        None when the whole sentence, read as the request, would be refused for anything
+        but being unsure (a question, a time to come, a condition, a taking back)."""
+        tokens = _uninterrupted(self.unaddressed(strip_wake_phrase(words(text))))
+        if len(tokens) > MAX_WORDS or set(tokens) & (_TAKING_BACK | _NEGATIONS):
+            return None
+        whole: Mentions | None = None
+        for at in range(len(tokens) - 2, 1, -1):  # the longest request first
+            head, rest = tokens[:at], tokens[at:]
+            if rest[0] not in _REST_STARTS or head[-1] in _REST_STARTS | _LINKS:
+                continue
+            if _asking_words(rest) & _REQUEST_WORDS:
+                continue
+            if rest[0] in _DETERMINERS and not any(
+                t in _BEING_WORDS or t.endswith(("'s", "ing")) for t in rest[1:]
+            ):
+                continue  # "fire up the jacuzzi": what follows is what the request is of
+            told = self.finder.find(rest)
+            if told.entities or told.areas or told.floors or told.kinds:
+                continue
+            found = self.finder.find(head)
+            if not found.entities:
+                continue
+            name, meaning, _ = self.classify(head, found)
+            if meaning.intent is None or meaning.query:
+                continue  # a request, not a question: "is the nightlight on for ..." asks
+            whole = whole or self.finder.find(tokens)
+            if not self.refusal(tokens, whole, name, 1.0):
+                return " ".join(head)
+        return None
 
     def _timer(self, text: str) -> dict[str, SlotValue] | None:
         """The timer ``text`` asks for by its length ("give me a shout in half an hour"),
@@ -1245,6 +1285,11 @@ _DESCRIBERS = frozenset({
 be the device's own."""
 
 
+_REST_STARTS = frozenset({"for", "i", "we", "the", "there", "theres", "it", "its", "my", "our",
+                          "he", "she", "they", "so"})  # fmt: skip
+"""Words what a request is for may start with, said after it without a break."""
+_LINKS = frozenset({"a", "an", "to", "of", "in", "at", "with", "and", "or", "by", "from"})
+"""Words that join a request to what follows: it does not end with one."""
 _REASON_STARTS = frozenset({"because", "since", "cause", "cuz", "we're", "i'm", "it's", "he's",
                             "she's", "they're", "there's", "i've"})  # fmt: skip
 """Words a reason said after a request starts with (a break between clauses)."""

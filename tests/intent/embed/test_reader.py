@@ -446,6 +446,13 @@ def test_the_place_of_the_reason_and_every_light(encoder: SentenceEncoder, reade
         ("turn the coffee machine off it's been on all morning", "HassTurnOff",
          ["switch.coffee_machine"]),
         ("unlock the front door my hands are full", "HassTurnOff", ["lock.front_door"]),
+        # the request first and then what it is for, with no break between them
+        ("put the desk lamp on i need to do my homework", "HassTurnOn", ["light.desk_led"]),
+        ("turn the sprinklers on the lawn is looking brown", "HassTurnOn",
+         ["switch.garden_sprinkler"]),
+        # ... but not when the whole asks for later, or takes it back
+        ("put the desk lamp on for an hour i need to do my homework", None, []),
+        ("put the desk lamp on i need to do my homework, no wait", None, []),
         # how long something has been on is not kept
         ("how long has the sprinkler been running", None, []),
         # "we're off to bed" is going, not "off": the door is locked, not unlocked
@@ -846,3 +853,36 @@ def test_a_device_named_by_whose_it_is_after_it(
     home = DeviceRegistry.from_config(parse_config(OWNERS, "owners.yaml", tmp_path))
     own = Reader(home, reader.encoder, reader.classifier, "living_room")
     assert sorted(own.recognize(text).targets) == targets
+
+
+NIGHTLIGHT = """
+areas:
+  - {id: playroom, name: Playroom}
+entities:
+  - {id: switch.playroom_nightlight, name: Playroom nightlight, area: playroom, gpio: {pin: 5}}
+  - id: lock.fire_escape
+    name: Fire escape
+    area: playroom
+    mqtt: {command_topic: home/fire_escape/set}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "targets"),
+    [
+        ("put the nightlight on for the little one", "HassTurnOn", ["switch.playroom_nightlight"]),
+        # what follows the verb is what it is of: "fire" is no name of the fire escape here
+        ("fire up the jacuzzi", None, []),
+        # a question with its reason is still a question: it is answered, nothing switched
+        ("is the nightlight on for the little one", "HassGetState", ["switch.playroom_nightlight"]),
+    ],
+)
+def test_a_request_said_first_and_what_it_is_for_after(
+    reader: Reader, tmp_path: Path, text: str, intent: str | None, targets: list[str]
+) -> None:
+    from edge_os.config.loader import parse_config
+
+    home = DeviceRegistry.from_config(parse_config(NIGHTLIGHT, "nightlight.yaml", tmp_path))
+    own = Reader(home, reader.encoder, reader.classifier, "playroom")
+    result = own.recognize(text)
+    assert (result.intent, sorted(result.targets)) == (intent, targets), result
