@@ -16,10 +16,12 @@ Two more parts, added later: ``dev-babble`` is the dev part in four other talker
 (tests/speech.py's BABBLE_TEXT_2); ``voices`` (20 other sentences in flite's awb, rms and
 slt voices, Debian's flite, in four talkers and in brown noise) was written before any
 of it was heard and is run as it stands, never tuned on. ``--model base`` runs Whisper base
-(``edge-os models fetch stt-base``); ``--rows FILE`` writes every clip's readings.
+(``edge-os models fetch stt-base``); ``--rows FILE`` writes every clip's readings;
+``--no-bias`` transcribes without the home's words as hotwords (``stt.bias_vocabulary``).
 
     .venv/bin/python bench/stt_window.py [--windows 30 10 5 3]
-        [--part dev|held|both|dev-babble|voices] [--model tiny.en] [--out stt_window.json]
+        [--part dev|held|both|dev-babble|voices] [--model tiny.en] [--no-bias]
+        [--out stt_window.json]
 """
 
 from __future__ import annotations
@@ -154,15 +156,18 @@ def _peak_mb() -> float:
     return int(match.group(1)) / 1024 if match else 0.0
 
 
-def worker(window: float, clip_file: Path, model: str) -> dict[str, Any]:
-    """One window over the clips: per-clip transcripts and times, peak RSS transcribing."""
+def worker(window: float, clip_file: Path, model: str, bias: bool = True) -> dict[str, Any]:
+    """One window over the clips: per-clip transcripts and times, peak RSS transcribing;
+    ``bias``: the home's words as Whisper's hotwords (``stt.bias_vocabulary``)."""
     from edge_os.audio.wav import read_wav
     from edge_os.config.loader import load_config
     from edge_os.devices.registry import DeviceRegistry
     from edge_os.stt.whisper import create_stt
 
     config = load_config(HOME)
-    settings = config.stt.model_copy(update={"window_seconds": window, "model": model})
+    settings = config.stt.model_copy(
+        update={"window_seconds": window, "model": model, "bias_vocabulary": bias}
+    )
     config = config.model_copy(update={"stt": settings})
     from edge_os.pipeline.assistant import intent_engine
     from edge_os.pipeline.command import heard_text, reading_key
@@ -273,11 +278,16 @@ def main() -> int:
     parser.add_argument("--model", default="tiny.en", help="stt.model, e.g. base")
     parser.add_argument("--out", default="stt_window.json", help="file in bench/results/")
     parser.add_argument("--rows", type=Path, help="also write every clip's readings here (JSONL)")
-    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--no-bias",
+        action="store_true",
+        help="Whisper without the home's words (stt.bias_vocabulary)",
+    )
+    parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        window, clip_file, model = args.worker
-        print(json.dumps(worker(float(window), Path(clip_file), model)))
+        window, clip_file, model, bias = args.worker
+        print(json.dumps(worker(float(window), Path(clip_file), model, bias == "bias")))
         return 0
     from edge_os.config.loader import load_config
     from edge_os.devices.registry import DeviceRegistry
@@ -286,7 +296,9 @@ def main() -> int:
     config = load_config(HOME)
     engine = intent_engine(config, DeviceRegistry.from_config(config), llm=False)
     parts = ("dev", "held") if args.part == "both" else (args.part,)
-    result: dict[str, Any] = {"model": args.model, "bias": "registry hotwords"}
+    result: dict[str, Any] = {
+        "model": args.model, "bias": "none" if args.no_bias else "registry hotwords"
+    }  # fmt: skip
     RESULTS.mkdir(exist_ok=True)
     for part in parts:
         items = clips(part)
@@ -295,7 +307,8 @@ def main() -> int:
         runs = []
         for window in args.windows:
             done = subprocess.run(
-                [sys.executable, __file__, "--worker", str(window), str(clip_file), args.model],
+                [sys.executable, __file__, "--worker", str(window), str(clip_file), args.model,
+                 "none" if args.no_bias else "bias"],
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
             run = json.loads(done.stdout)

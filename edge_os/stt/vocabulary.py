@@ -26,9 +26,13 @@ def registry_terms(registry: DeviceRegistry | None, extra: Iterable[str] = ()) -
     """Command words, area names and aliases, entity names, entity aliases, ``extra``; no repeats.
 
     Most important first: :func:`bias_text` cuts the tail when a big home overflows it.
+    A home with no devices and no areas gets no command words either: alone, they only
+    pull the decoder toward commands it cannot carry out, and made noisy audio worse
+    (issue #17: 12.9 % against 9.9 % WER unbiased at 20 dB).
     """
-    names: list[str] = list(COMMAND_TERMS) if registry is not None else []
-    if registry is not None:
+    names: list[str] = []
+    if registry is not None and (registry.entities or registry.areas):
+        names.extend(COMMAND_TERMS)
         for area in registry.areas:
             names.extend([area.name, *area.aliases])
         names.extend(entity.name for entity in registry.entities)

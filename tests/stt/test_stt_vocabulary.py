@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from stt_corpus import UNUSUAL_HOME
 
 from edge_os.config.loader import load_config
@@ -21,9 +23,13 @@ def test_terms_come_from_areas_names_and_aliases_without_repeats() -> None:
     assert sum(term.lower() == "aurora lamp" for term in terms) == 1
 
 
-def test_no_registry_no_bias() -> None:
+def test_no_registry_no_bias(tmp_path: Path) -> None:
     assert registry_terms(None) == []
     assert bias_text([]) is None
+    # a home with nothing in it yet: no command words alone, which only hurt in noise
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("entities: []\n", encoding="utf-8")
+    assert registry_terms(DeviceRegistry.from_config(load_config(empty))) == []
 
 
 def test_bias_text_keeps_whole_terms_within_the_cap() -> None:
