@@ -19,7 +19,9 @@ beside them for reference.
   ``bench/data/slurp/home.yaml``; ``slurp-other-heldout``: the rest of SLURP's test
   requests (calendar, weather, email, ...), which this home cannot serve: nothing may move.
 * ``blind-heldout``: 300 requests written by a helper session against the SLURP home and
-  never read line by line by whoever tunes the reader (``bench/data/blind``).
+  never read line by line by whoever tunes the reader (``bench/data/blind``);
+  ``blind-example-heldout``: 300 more, written the same way against the example home
+  (``bench/data/blind-example``, 2026-11-30).
 
 Dangerous actions are counted as ``edge-os eval intents`` counts them (wrong device,
 opposite direction, a value off by more than a step, a question acted on, an action nobody
@@ -70,6 +72,10 @@ SETS: dict[str, tuple[Path, Path]] = {
     "slurp-heldout": (DATA / "slurp" / "heldout.jsonl", DATA / "slurp" / "home.yaml"),
     "slurp-other-heldout": (DATA / "slurp" / "other-heldout.jsonl", DATA / "slurp" / "home.yaml"),
     "blind-heldout": (DATA / "blind" / "heldout.jsonl", DATA / "slurp" / "home.yaml"),
+    "blind-example-heldout": (
+        DATA / "blind-example" / "heldout.jsonl",
+        REPO / "devices" / "example-home.yaml",
+    ),
     "tune": (NATURAL / "tune.jsonl", NATURAL / "home.yaml"),
     "absent-tune": (NATURAL / "absent-tune.jsonl", NATURAL / "home.yaml"),
     "written-tune": (DATA / "written" / "tune.jsonl", DATA / "slurp" / "home.yaml"),
