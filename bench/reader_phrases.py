@@ -9,9 +9,11 @@ held-out parts are never read.
 
 ``--folds K`` instead estimates what this adds without looking at the held-out part:
 K-fold cross-validation on the tune part (train on the templates, edge-os's own phrases
-and K-1 folds; score the remaining fold), against the same folds without tune sentences.
+and K-1 folds; score the remaining fold), against the same folds without tune sentences;
+``--written`` adds an arm that also trains on every request of ``bench/data/written`` that
+asks for something.
 
-Run: ``.venv/bin/python bench/reader_phrases.py [--folds 5]``.
+Run: ``.venv/bin/python bench/reader_phrases.py [--folds 5 [--written]]``.
 """
 
 from __future__ import annotations
@@ -92,9 +94,36 @@ def plain_rows(path: Path, reader: Reader) -> list[tuple[str, str]]:
     return rows
 
 
+WRITTEN = REPO / "bench" / "data" / "written"
+HOMES = {
+    "tune-natural-home": NATURAL / "home.yaml",
+    "tune-example-home": REPO / "devices" / "example-home.yaml",
+    "tune-slurp-home": REPO / "bench" / "data" / "slurp" / "home.yaml",
+    "tune": REPO / "bench" / "data" / "slurp" / "home.yaml",
+}
+
+
+def written_rows(encoder: Any) -> list[tuple[str, str]]:
+    """(plain sentence, class) for every request of ``bench/data/written`` that asks for
+    something (a null gold, such as a device the home lacks, teaches no way of asking)."""
+    rows: list[tuple[str, str]] = []
+    for path in sorted(WRITTEN.glob("*.jsonl")):
+        stem = path.stem.rstrip("0123456789").rstrip("-")
+        config = load_config(HOMES[stem])
+        home = Reader(DeviceRegistry.from_config(config), encoder,
+                      MeaningClassifier([], [], []), config.site.area)  # fmt: skip
+        for plain, label in plain_rows(path, home):
+            if label != "other":
+                rows.append((plain, label))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=0, help="cross-validate instead")
+    parser.add_argument(
+        "--written", action="store_true", help="with --folds: also an arm with bench/data/written"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     config = load_config(NATURAL / "home.yaml")
@@ -113,10 +142,12 @@ def main() -> int:
         print(json.dumps({"written": str(OUT.relative_to(REPO)),
                           "sentences": sum(map(len, by_label.values()))}))  # fmt: skip
         return 0
-    return cross_validate(args.folds, home, encoder, config.site.area)
+    return cross_validate(args.folds, home, encoder, config.site.area, args.written)
 
 
-def cross_validate(folds: int, home: DeviceRegistry, encoder: Any, here: str | None) -> int:
+def cross_validate(
+    folds: int, home: DeviceRegistry, encoder: Any, here: str | None, written: bool = False
+) -> int:
     """Exact match on each held-back fold of tune, with and without the other folds' sentences
     in training (edge-os's phrase files as they are, the home-llm one left out)."""
     samples = load_samples(NATURAL / "tune.jsonl")
@@ -127,26 +158,37 @@ def cross_validate(folds: int, home: DeviceRegistry, encoder: Any, here: str | N
     tune_matrix = encoder.encode([p for p, _ in tune_rows])
     import numpy as np
 
-    scores: dict[str, list[float]] = {"without": [], "with": []}
+    arms = ("without", "with", "with-written") if written else ("without", "with")
+    extra = written_rows(encoder) if written else []
+    extra_matrix = encoder.encode([p for p, _ in extra]) if extra else None
+    scores: dict[str, list[float]] = {name: [] for name in arms}
+    dangerous: dict[str, int] = {name: 0 for name in arms}
     for fold in range(folds):
         held = [i for i in range(len(samples)) if i % folds == fold]
         kept = [i for i in range(len(samples)) if i % folds != fold]
-        for name in ("without", "with"):
+        for name in arms:
             matrix, y, w = base_matrix, list(labels), list(weights)
-            if name == "with":
+            words_of = list(texts)
+            if name != "without":
                 matrix = np.vstack([base_matrix, tune_matrix[kept]])
                 y += [tune_rows[i][1] for i in kept]
                 w += [3.0] * len(kept)
+                words_of += [tune_rows[i][0] for i in kept]
+            if name == "with-written":
+                matrix = np.vstack([matrix, extra_matrix])
+                y += [label for _, label in extra]
+                w += [3.0] * len(extra)
+                words_of += [plain for plain, _ in extra]
             classifier = MeaningClassifier.train(matrix, y, w)
-            classifier.vocabulary = frozenset(
-                word for t in texts + [tune_rows[i][0] for i in kept] for word in t.split()
-            )
+            classifier.vocabulary = frozenset(word for t in words_of for word in t.split())
             reader = Reader(home, encoder, classifier, here)
             engine = IntentEngine(home, IntentSettings(cache_size=0, llm_fallback=False),
                                   default_area=here, retrieval=reader)  # fmt: skip
             summary = run([samples[i] for i in held], lambda _s, e=engine: Home(home, e, here))
             scores[name].append(summary["exact_match"])
-    print(json.dumps({k: {"folds": v, "mean": round(sum(v) / len(v), 4)}
+            dangerous[name] += summary.get("dangerous", {}).get("n", 0)
+    print(json.dumps({k: {"folds": v, "mean": round(sum(v) / len(v), 4),
+                          "dangerous": dangerous[k]}
                       for k, v in scores.items()}, indent=1))  # fmt: skip
     return 0
 
