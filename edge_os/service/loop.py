@@ -168,7 +168,9 @@ class VoiceService:
     def push_to_talk(self) -> None:
         """Start listening for a command without the wake word (thread-safe)."""
         if not self.closing:
-            self._frontend_pool.submit(self._frontend_listen)
+            # from the audio heard when it was asked, not when the front end gets to it:
+            # blocks already queued behind it would otherwise lose the command's first words
+            self._frontend_pool.submit(self._frontend_listen, offset=self._offset)
 
     def stop(self) -> None:
         """Ask the loop to finish (thread-safe)."""
@@ -361,9 +363,10 @@ class VoiceService:
         if self._pending_commands == 0 and self.state == "thinking":
             self._set_state("idle")
 
-    def _frontend_listen(self, follow_up: bool = False) -> None:
+    def _frontend_listen(self, follow_up: bool = False, offset: int | None = None) -> None:
         if self.assistant.frontend is not None:
-            self.assistant.frontend.listen(self._offset, follow_up=follow_up)
+            at = self._offset if offset is None else offset
+            self.assistant.frontend.listen(at, follow_up=follow_up)
 
     # --- events, status ------------------------------------------------------------------
 
