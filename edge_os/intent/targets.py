@@ -17,6 +17,17 @@ from edge_os.stages.protocols import SlotValue
 
 SlotMap = Mapping[str, SlotValue | Sequence[str]]
 
+BROAD_TARGETS = 10
+"""A request that moves more devices than this, of more than one kind, is asked first."""
+
+
+def broad(intent: str | None, targets: Sequence[str], registry: DeviceRegistry) -> bool:
+    """Whether a reading moves many devices of several kinds ("turn everything off in the
+    house": every light, fan, switch and speaker), which is asked before it is done."""
+    if intent is None or intent in QUERY_INTENTS or len(targets) <= BROAD_TARGETS:
+        return False
+    return len({e.domain for e in map(registry.get, targets) if e is not None}) > 1
+
 
 def _allowed(value: object) -> set[str] | None:
     """A slot that may hold one value or a list of values, as a set (None: not said)."""

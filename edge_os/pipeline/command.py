@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Protocol
 from edge_os.audio.format import AudioChunk
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import EdgeOSError, ErrorCode, SttError
+from edge_os.intent.targets import broad
 from edge_os.pipeline.frontend import PausedSpeech
 from edge_os.replies import answer as action_answer
 from edge_os.replies import level_unknown, spoken_name, which_one
@@ -361,10 +362,8 @@ class CommandPipeline:
             refused = self._refused(request, source)
             if refused is not None:
                 outcome = ActionOutcome(request, OutcomeStatus.FAILED, refused)
-            elif self._held(one):  # a guess is asked, not acted on
-                outcome = ActionOutcome(
-                    request, OutcomeStatus.NEEDS_CONFIRMATION, "guessed by a model"
-                )
+            elif (asked := self._held(one)) is not None:  # a guess is asked, not acted on
+                outcome = ActionOutcome(request, OutcomeStatus.NEEDS_CONFIRMATION, asked)
             else:
                 outcome = self.dispatcher.execute(request, confirmed=is_confirmed)
             self._remember_level(outcome)
@@ -465,13 +464,18 @@ class CommandPipeline:
             return list(last[1])
         return []
 
-    def _held(self, result: IntentResult) -> bool:
-        """Whether a model's reading is asked before it is acted on."""
+    def _held(self, result: IntentResult) -> str | None:
+        """Why a reading is asked before it is acted on (None: it is not): a model's guess,
+        or a request that moves many devices of several kinds."""
         if not self.confirm_llm:
-            return False
+            return None
         if result.path == "llm":
-            return True
-        return result.path == "model" and result.confidence < self.model_act_confidence
+            return "guessed by a model"
+        if broad(result.intent, result.targets, self.registry):
+            return f"it moves {len(result.targets)} devices of several kinds"
+        if result.path == "model" and result.confidence < self.model_act_confidence:
+            return "guessed by a model"
+        return None
 
     def _answer(self, results: list[IntentResult], outcomes: list[ActionOutcome]) -> str:
         """One spoken answer: each question's answer, then what was done or is asked."""

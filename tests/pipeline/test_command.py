@@ -118,6 +118,45 @@ def test_learned_guesses_wait_for_yes(
     assert gpio.state("switch.office_heater") == "on"
 
 
+EVERYTHING = [
+    "light.kitchen_ceiling", "light.kitchen_counter", "light.living_room_lamp",
+    "light.bedroom_lamp", "light.desk_led", "light.garage_light", "switch.coffee_machine",
+    "switch.office_heater", "switch.garden_sprinkler", "fan.bedroom_fan",
+    "media_player.living_room_speaker",
+]  # fmt: skip
+"""Every light, switch, fan and speaker of the example home: 11 devices of four kinds."""
+
+
+class Everything:
+    """An IntentRecognizer that reads "turn everything on" as every device above, sure."""
+
+    def recognize(self, text: str, *, area: str | None = None) -> IntentResult:
+        if "everything" not in text:
+            return IntentResult(text=text, intent=None, path="grammar")
+        return IntentResult(text, "HassTurnOn", targets=EVERYTHING, confidence=1.0,
+                            path="grammar")  # fmt: skip
+
+
+def test_many_devices_of_several_kinds_wait_for_yes(
+    parts: tuple[DeviceRegistry, GpioDriver],
+) -> None:
+    from edge_os.intent.targets import broad
+
+    registry, gpio = parts
+    command = pipeline(registry, gpio, Everything(), Clock())
+    events: list[Event] = []
+    report = command.handle_text("turn everything on", events.append)
+    assert statuses(events) == ["needs-confirmation"] * len(EVERYTHING)
+    assert gpio.state("light.desk_led") == "off"
+    assert report.answer is not None and report.answer.startswith("Do you want me to")
+    command.handle_text("yes", events.append)
+    assert gpio.state("light.desk_led") == "on"
+    assert gpio.state("switch.office_heater") == "on"
+    # a question about all of them moves nothing; ten devices are not yet many
+    assert not broad("HassGetState", EVERYTHING, registry)
+    assert not broad("HassTurnOn", EVERYTHING[:10], registry)
+
+
 def test_a_late_or_other_answer_drops_the_question(
     parts: tuple[DeviceRegistry, GpioDriver],
 ) -> None:
