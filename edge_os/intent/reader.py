@@ -435,7 +435,9 @@ class Reader:
         tokens = _uninterrupted(self.unaddressed(strip_wake_phrase(words(text))))
         if len(tokens) > MAX_WORDS or set(tokens) & (_TAKING_BACK | _NEGATIONS):
             return None
-        whole: Mentions | None = None
+        whole = self.finder.find(tokens)  # once: where each device, place and kind was said
+        places = [m.positions for m in (*whole.entities, *whole.areas, *whole.floors)]
+        tried = 0
         for at in range(len(tokens) - 2, 1, -1):  # the longest request first
             head, rest = tokens[:at], tokens[at:]
             if rest[0] not in _REST_STARTS or head[-1] in _REST_STARTS | _LINKS:
@@ -446,18 +448,18 @@ class Reader:
                 t in _BEING_WORDS or t.endswith(("'s", "ing")) for t in rest[1:]
             ):
                 continue  # "fire up the jacuzzi": what follows is what the request is of
-            told = self.finder.find(rest)
-            if told.entities or told.areas or told.floors or told.kinds:
+            if any(max(p) >= at for p in places) or any(i >= at for i in whole.kinds):
+                continue  # the rest names a device, a place or a kind of device
+            if not any(max(m.positions) < at for m in whole.entities):
                 continue
-            found = self.finder.find(head)
-            if not found.entities:
-                continue
-            name, meaning, _ = self.classify(head, found)
-            if meaning.intent is None or meaning.query:
-                continue  # a request, not a question: "is the nightlight on for ..." asks
-            whole = whole or self.finder.find(tokens)
-            if not self.refusal(tokens, whole, name, 1.0):
+            name, meaning, _ = self.classify(head, self.finder.find(head))
+            tried += 1
+            # a request, not a question: "is the nightlight on for ..." asks
+            asks = meaning.intent is not None and not meaning.query
+            if asks and not self.refusal(tokens, whole, name, 1.0):
                 return " ".join(head)
+            if tried == MAX_CLAUSES:
+                return None
         return None
 
     def _timer(self, text: str) -> dict[str, SlotValue] | None:
