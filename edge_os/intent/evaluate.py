@@ -42,7 +42,7 @@ from edge_os.intent.scoring import (
     judge,
     slot_correct,
 )
-from edge_os.intent.targets import broad
+from edge_os.intent.targets import why_asked
 from edge_os.jsonl import read_objects
 from edge_os.stages.protocols import IntentRecognizer, IntentResult
 
@@ -300,9 +300,7 @@ def asked_first(
     """Whether the command path would ask before acting on ``result``: an LLM reading, a
     learned reading below ``act_confidence``, many devices of several kinds, or a
     sensitive device."""
-    if result.path == "llm" or (result.path == "model" and result.confidence < act_confidence):
-        return True
-    if broad(result.intent, result.targets, registry):
+    if why_asked(result, registry, act_confidence) is not None:
         return True
     return any(e is not None and e.is_sensitive for e in map(registry.get, result.targets))
 

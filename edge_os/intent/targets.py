@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 from edge_os.devices.entity import Domain, Entity
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.plan import QUERY_INTENTS, carries
-from edge_os.stages.protocols import SlotValue
+from edge_os.stages.protocols import IntentResult, SlotValue
 
 SlotMap = Mapping[str, SlotValue | Sequence[str]]
 
@@ -27,6 +27,19 @@ def broad(intent: str | None, targets: Sequence[str], registry: DeviceRegistry) 
     if intent is None or intent in QUERY_INTENTS or len(targets) <= BROAD_TARGETS:
         return False
     return len({e.domain for e in map(registry.get, targets) if e is not None}) > 1
+
+
+def why_asked(result: IntentResult, registry: DeviceRegistry, act_confidence: float) -> str | None:
+    """Why the command path asks before acting on ``result`` (None: it acts at once): an
+    LLM's reading, a request that moves many devices of several kinds, or a learned reading
+    below ``act_confidence``. (A sensitive device is asked for by the dispatcher.)"""
+    if result.path == "llm":
+        return "guessed by a model"
+    if broad(result.intent, result.targets, registry):
+        return f"it moves {len(result.targets)} devices of several kinds"
+    if result.path == "model" and result.confidence < act_confidence:
+        return "guessed by a model"
+    return None
 
 
 def _allowed(value: object) -> set[str] | None:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Protocol
 from edge_os.audio.format import AudioChunk
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import EdgeOSError, ErrorCode, SttError
-from edge_os.intent.targets import broad
+from edge_os.intent.targets import why_asked
 from edge_os.pipeline.frontend import PausedSpeech
 from edge_os.replies import answer as action_answer
 from edge_os.replies import level_unknown, spoken_name, which_one
@@ -469,13 +469,7 @@ class CommandPipeline:
         or a request that moves many devices of several kinds."""
         if not self.confirm_llm:
             return None
-        if result.path == "llm":
-            return "guessed by a model"
-        if broad(result.intent, result.targets, self.registry):
-            return f"it moves {len(result.targets)} devices of several kinds"
-        if result.path == "model" and result.confidence < self.model_act_confidence:
-            return "guessed by a model"
-        return None
+        return why_asked(result, self.registry, self.model_act_confidence)
 
     def _answer(self, results: list[IntentResult], outcomes: list[ActionOutcome]) -> str:
         """One spoken answer: each question's answer, then what was done or is asked."""
