@@ -415,15 +415,11 @@ class Reader:
                 continue
             part = self._read(clause, place or area, context, place_said=bool(place))
             if part.understood:
-                latency_ms = (time.perf_counter() - started) * 1000
-                confidence = min(part.confidence, GUESSED)
-                return replace(part, text=text, confidence=confidence, latency_ms=latency_ms)
+                return _bent(part, text, started)
         if (head := self.request_first(text)) is not None:
             part = self._read(head, area, context)
             if part.understood:
-                latency_ms = (time.perf_counter() - started) * 1000
-                confidence = min(part.confidence, GUESSED)
-                return replace(part, text=text, confidence=confidence, latency_ms=latency_ms)
+                return _bent(part, text, started)
         return result
 
     def request_first(self, text: str) -> str | None:
@@ -440,7 +436,7 @@ class Reader:
         tried = 0
         for at in range(len(tokens) - 2, 1, -1):  # the longest request first
             head, rest = tokens[:at], tokens[at:]
-            if rest[0] not in _REST_STARTS or head[-1] in _REST_STARTS | _LINKS:
+            if rest[0] not in _REST_STARTS or head[-1] in _REST_STARTS | _LINKS | _CUT_OFF:
                 continue
             if _asking_words(rest) & _REQUEST_WORDS:
                 continue
@@ -1290,8 +1286,9 @@ be the device's own."""
 _REST_STARTS = frozenset({"for", "i", "we", "the", "there", "theres", "it", "its", "my", "our",
                           "he", "she", "they", "so"})  # fmt: skip
 """Words what a request is for may start with, said after it without a break."""
-_LINKS = frozenset({"a", "an", "to", "of", "in", "at", "with", "and", "or", "by", "from"})
-"""Words that join a request to what follows: it does not end with one."""
+_LINKS = frozenset({"to", "of", "in", "at", "with", "or", "by", "from"})
+"""Words that join a request to what follows: it does not end with one (nor with a word
+that leaves it cut off, _CUT_OFF)."""
 _REASON_STARTS = frozenset({"because", "since", "cause", "cuz", "we're", "i'm", "it's", "he's",
                             "she's", "they're", "there's", "i've"})  # fmt: skip
 """Words a reason said after a request starts with (a break between clauses)."""
@@ -1673,6 +1670,14 @@ _POLITE_LEADS = tuple(
     )
 )  # fmt: skip
 """Words before a request that only ask politely; read without them."""
+
+
+def _bent(part: IntentResult, text: str, started: float) -> IntentResult:
+    """The reading of a part of ``text`` as the reading of all of it: the words were bent
+    to get it, so it is capped at GUESSED and asked before it is acted on."""
+    latency_ms = (time.perf_counter() - started) * 1000
+    confidence = min(part.confidence, GUESSED)
+    return replace(part, text=text, confidence=confidence, latency_ms=latency_ms)
 
 
 def request_clauses(text: str) -> list[str]:
