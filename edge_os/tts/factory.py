@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from edge_os.audio.format import AudioChunk
 from edge_os.config.settings import TtsSettings
 from edge_os.errors import MissingDependencyError, ModelError
 from edge_os.runtime.onnx import ProviderChoice
+
+if TYPE_CHECKING:
+    from edge_os.tts.int8 import VoiceGraphs
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -45,7 +48,7 @@ def create_tts(
         path = resolve_voice(settings.voice, state_dir)
         return PiperTextToSpeech(
             path,
-            weights=_int8_weights(path, state_dir) if settings.int8_weights else None,
+            graphs=_int8_graphs(path, state_dir) if settings.int8_weights else None,
             threads=settings.threads,
             provider=provider,
             length_scale=settings.length_scale,
@@ -58,9 +61,9 @@ def create_tts(
         return EspeakTextToSpeech()
 
 
-def _int8_weights(voice: Path, state_dir: Path | None) -> Path | None:
+def _int8_graphs(voice: Path, state_dir: Path | None) -> VoiceGraphs | None:
     """The INT8-weight copy of ``voice`` (built on first use), or None with a warning when it
-    cannot be built: the float32 voice then speaks."""
+    cannot be built: the float32 voice then speaks, a sentence at a time."""
     from edge_os.config.settings import default_state_dir
     from edge_os.models.manifest import models_dir
     from edge_os.tts.int8 import int8_voice

@@ -13,8 +13,13 @@ next (bench/tts.py).
 
 Dynamic INT8 of the whole voice (int8 activations too) was 3.6 times slower (RESULTS.md).
 
+The copy is cut in two where the waveform decoder starts (:class:`VoiceGraphs`): the front
+makes the sentence's latent frames, and the decoder turns any run of frames into audio, so
+that a sentence is decoded a piece at a time (:mod:`edge_os.tts.piper_voice`): its first
+audio is ready sooner and its working memory no longer grows with its length.
+
 The copy is written to ``<models_dir>/tts-<voice>-int8/`` with a ``build.json`` by a child
-process (``python -m edge_os.tts.int8 SOURCE OUT``), so that the service's own peak memory
+process (``python -m edge_os.tts.int8 SOURCE FOLDER``), so that the service's own peak memory
 never holds the voice's graph twice; later starts load it directly.
 """
 
@@ -24,6 +29,7 @@ import logging
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from edge_os.errors import ErrorCode, ModelError
@@ -36,23 +42,44 @@ PARTS = ("enc_p", "dp", "flow")
 """Top-level modules of the VITS graph whose convolution weights become int8."""
 BUILD_SECONDS = 300
 """Longest a build may take before the float32 voice is used instead."""
+DECODER = "dec"
+"""The VITS graph's waveform decoder (HiFi-GAN), where the copy is cut."""
+LAYOUT = 2
+"""The copy's layout: 2 is a front and a decoder graph (1 was one graph)."""
 
 
-def int8_voice_path(source: Path, models_folder: Path) -> Path:
-    """Where the INT8 copy of voice ``source`` lives (it may not exist yet)."""
-    return models_folder / f"tts-{source.stem}-int8" / f"{source.stem}.int8.onnx"
+@dataclass(frozen=True)
+class VoiceGraphs:
+    """The two graphs of a voice's copy."""
+
+    front: Path
+    """Phoneme ids, lengths and scales -> latent frames (1, channels, frames); INT8 weights."""
+    decoder: Path
+    """Latent frames -> waveform samples, for any run of frames; float32 as in the voice."""
+    frames: str
+    """The name of the decoder's input, the front's output."""
 
 
-def int8_voice(source: Path, models_folder: Path) -> Path:
+def int8_voice_graphs(source: Path, models_folder: Path) -> VoiceGraphs:
+    """Where the copy of voice ``source`` lives (it may not exist yet)."""
+    return _graphs_in(models_folder / f"tts-{source.stem}-int8", source.stem)
+
+
+def _graphs_in(folder: Path, stem: str, frames: str = "") -> VoiceGraphs:
+    return VoiceGraphs(folder / f"{stem}.front.int8.onnx", folder / f"{stem}.decoder.onnx", frames)
+
+
+def int8_voice(source: Path, models_folder: Path) -> VoiceGraphs:
     """The INT8-weight copy of Piper voice ``source``, built now if it is missing or was
     built from another file; ModelError when it cannot be built."""
-    out = int8_voice_path(source, models_folder)
-    if _is_current(source, out):
-        return out
-    _LOGGER.info("writing an INT8 copy of the Piper voice %s to %s (once)", source.name, out)
+    graphs = _current(source, models_folder)
+    if graphs is not None:
+        return graphs
+    folder = int8_voice_graphs(source, models_folder).front.parent
+    _LOGGER.info("writing an INT8 copy of the Piper voice %s to %s (once)", source.name, folder)
     try:
         subprocess.run(
-            [sys.executable, "-m", __name__, str(source), str(out)],
+            [sys.executable, "-m", __name__, str(source), str(folder)],
             check=True,
             capture_output=True,
             timeout=BUILD_SECONDS,
@@ -66,33 +93,42 @@ def int8_voice(source: Path, models_folder: Path) -> Path:
         raise ModelError(
             ErrorCode.MODEL_MISSING, f"cannot write an INT8 copy of {source}: {err}"
         ) from None
-    if not _is_current(source, out):
-        raise ModelError(ErrorCode.MODEL_CHECKSUM, f"{out} does not match its build record")
-    return out
+    graphs = _current(source, models_folder)
+    if graphs is None:
+        raise ModelError(ErrorCode.MODEL_CHECKSUM, f"{folder} does not match its build record")
+    return graphs
 
 
-def _is_current(source: Path, out: Path) -> bool:
-    """Whether ``out`` was built from ``source`` as it is now and is intact."""
+def _current(source: Path, models_folder: Path) -> VoiceGraphs | None:
+    """The copy, when it was built from ``source`` as it is now, in this layout, and is
+    intact; None otherwise."""
+    graphs = int8_voice_graphs(source, models_folder)
     try:
-        record = read_record(out.parent)
+        record = read_record(graphs.front.parent)
         stat = source.stat()
     except (ModelError, OSError):
-        return False
-    return (
-        record is not None
-        and record.extra.get("source_bytes") == stat.st_size
-        and record.extra.get("source_mtime_ns") == stat.st_mtime_ns
-        and out.is_file()
-        and record.files.get(out.name) == sha256_of(out)
-    )
+        return None
+    if (
+        record is None
+        or record.extra.get("layout") != LAYOUT
+        or record.extra.get("source_bytes") != stat.st_size
+        or record.extra.get("source_mtime_ns") != stat.st_mtime_ns
+        or not isinstance(record.extra.get("frames"), str)
+    ):
+        return None
+    for path in (graphs.front, graphs.decoder):
+        if not path.is_file() or record.files.get(path.name) != sha256_of(path):
+            return None
+    return _graphs_in(graphs.front.parent, source.stem, str(record.extra["frames"]))
 
 
-def write_int8_voice(source: Path, out: Path) -> int:
-    """Write the INT8-weight copy of ``source`` to ``out`` with its build record; returns how
-    many convolution weights became int8."""
+def write_int8_voice(source: Path, folder: Path) -> int:
+    """Write the INT8-weight copy of ``source``, cut before its decoder, to ``folder`` with its
+    build record; returns how many convolution weights became int8."""
     import numpy as np
     import onnx
     from onnx import helper, numpy_helper
+    from onnx.utils import Extractor
 
     model = onnx.load(str(source))
     graph = model.graph
@@ -139,19 +175,38 @@ def write_int8_voice(source: Path, out: Path) -> int:
     # First in the file, so that onnxruntime runs each just before its convolution: placed
     # beside them, it ran them all at the start and held every float32 weight at once.
     graph.node.extend([*dequantize, *nodes])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.{os.getpid()}")
-    onnx.save(model, str(partial))
-    os.replace(partial, out)
+    # the decoder's one input that is no weight and no output of its own: the latent frames
+    decoder = [node for node in nodes if node.name.startswith(f"/{DECODER}/")]
+    made = {name for node in decoder for name in node.output}
+    frames = sorted(
+        {name for node in decoder for name in node.input if name}
+        - made
+        - {tensor.name for tensor in graph.initializer}
+    )
+    if len(frames) != 1:
+        raise ValueError(f"cannot find where the voice's decoder starts: inputs {frames}")
+    extractor = Extractor(model)
+    graphs = _graphs_in(folder, source.stem, frames[0])
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = {
+        graphs.front: extractor.extract_model([i.name for i in graph.input], frames),
+        graphs.decoder: extractor.extract_model(frames, [o.name for o in graph.output]),
+    }
+    for path, part in parts.items():
+        partial = path.with_name(f".{path.name}.{os.getpid()}")
+        onnx.save(part, str(partial))
+        os.replace(partial, path)
     stat = source.stat()
     write_record(
-        out.parent,
+        folder,
         f"tts-{source.stem}-int8",
         source_package="",
         source_files={source.name: source},
-        files=[out.name],
+        files=[path.name for path in parts],
         extra={
             "method": "int8 weights, one scale per output channel, float32 activations",
+            "layout": LAYOUT,
+            "frames": frames[0],
             "parts": list(PARTS),
             "weights": len(dequantize),
             "source_bytes": stat.st_size,
@@ -162,9 +217,9 @@ def write_int8_voice(source: Path, out: Path) -> int:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m edge_os.tts.int8 SOURCE OUT``: what :func:`int8_voice` runs."""
+    """``python -m edge_os.tts.int8 SOURCE FOLDER``: what :func:`int8_voice` runs."""
     if len(argv) != 2:
-        print("usage: python -m edge_os.tts.int8 SOURCE.onnx OUT.onnx", file=sys.stderr)
+        print("usage: python -m edge_os.tts.int8 SOURCE.onnx FOLDER", file=sys.stderr)
         return 2
     count = write_int8_voice(Path(argv[0]), Path(argv[1]))
     print(f"{count} convolution weights written as int8 to {argv[1]}")

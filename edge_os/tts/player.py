@@ -26,14 +26,16 @@ _LOGGER = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 _END = object()
+PRODUCER_JOIN_SECONDS = 2.0
+"""The longest ``play`` waits, once stopped, for the synthesis under way to end."""
 
 
 @dataclass(frozen=True)
 class PlaybackResult:
     """What one ``play`` call did."""
 
-    sentences: int
-    """Chunks (sentences) received from the producer."""
+    chunks: int
+    """Chunks received from the producer (sentences, or pieces of them)."""
     audio_seconds: float
     """Audio written to the sink."""
     first_audio_ms: float | None
@@ -94,7 +96,7 @@ class Player:
                 target=_produce, args=(iter(chunks), pending, stop), name="tts", daemon=True
             )
             producer.start()
-            sentences = blocks = 0
+            received = blocks = 0
             seconds = 0.0
             first: float | None = None
             error: EdgeOSError | None = None
@@ -109,7 +111,7 @@ class Player:
                         break
                     if not isinstance(item, AudioChunk):
                         continue  # _get returned None: stopped while waiting
-                    sentences += 1
+                    received += 1
                     for block in self._blocks(item):
                         if stop.is_set():
                             break
@@ -127,8 +129,11 @@ class Player:
                 error = err
             finally:
                 stop.set()  # tells the producer to quit
+                # ... and waits for the piece it is making: a process that exits while
+                # onnxruntime runs in a daemon thread aborts ("terminate called").
+                producer.join(timeout=PRODUCER_JOIN_SECONDS)
             return PlaybackResult(
-                sentences=sentences,
+                chunks=received,
                 audio_seconds=round(seconds, 3),
                 first_audio_ms=None if first is None else (first - start) * 1000.0,
                 total_ms=(self._clock() - start) * 1000.0,

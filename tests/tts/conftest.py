@@ -77,10 +77,18 @@ def spectral_distance(first: np.ndarray, second: np.ndarray) -> float:
     return float(np.mean(np.abs(one - matched)))
 
 
-def piper_samples(session: Any, voice: PiperTextToSpeech, text: str, *, noise: bool) -> np.ndarray:
+def piper_samples(
+    session: Any, voice: PiperTextToSpeech, text: str, *, noise: bool, decoder: Any = None
+) -> np.ndarray:
     """``text`` spoken by an onnxruntime ``session`` of ``voice``'s graph, as float samples:
-    with the voice's own sampling noise, or with none (then the same every time)."""
+    with the voice's own sampling noise, or with none (then the same every time).
+
+    ``decoder``: a session of the copy's decoder, when ``session`` is the copy's front
+    (:class:`edge_os.tts.int8.VoiceGraphs`): it decodes the sentence's frames at once."""
     config = voice._voice.config
     ids = voice._voice.phonemes_to_ids(voice._voice.phonemize(text)[0])
     scales = (config.noise_scale, 1.0, config.noise_w) if noise else (0.0, 1.0, 0.0)
-    return np.asarray(session.run(None, voice_inputs(ids, scales))[0]).squeeze()
+    made = session.run(None, voice_inputs(ids, scales))[0]
+    if decoder is not None:
+        made = decoder.run(None, {decoder.get_inputs()[0].name: made})[0]
+    return np.asarray(made).squeeze()

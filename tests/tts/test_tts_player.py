@@ -53,7 +53,7 @@ def test_plays_every_sentence_in_blocks():
     sink = NullSink()
     fmt = AudioFormat(rate=16000, width=2, channels=1)
     result = Player(sink, block_ms=50).play([tone(0.5, fmt), tone(0.25, fmt)])
-    assert result.sentences == 2
+    assert result.chunks == 2
     assert sink.frames_written == int(0.75 * fmt.rate)
     assert result.blocks == sink.writes == 10 + 5
     assert result.audio_seconds == pytest.approx(0.75, abs=0.001)
@@ -77,7 +77,7 @@ def test_first_sentence_plays_before_the_next_is_synthesized():
 
     result = Player(Watching()).play(sentences())
     assert seen == ["played"]
-    assert result.sentences == 2
+    assert result.chunks == 2
 
 
 def test_stop_takes_effect_within_one_block():
@@ -130,7 +130,7 @@ def test_stop_from_another_thread_while_waiting_for_synthesis():
     release.set()
     assert not thread.is_alive()
     assert outcome[0].interrupted  # type: ignore[attr-defined]
-    assert outcome[0].sentences == 1  # type: ignore[attr-defined]
+    assert outcome[0].chunks == 1  # type: ignore[attr-defined]
     assert sink.writes == 3
 
 
@@ -147,7 +147,7 @@ def test_a_vanished_device_is_reported_not_raised():
     assert result.error is not None and result.error.code is ErrorCode.AUDIO_DEVICE
     assert result.blocks == 1
     again = player.play([tone(0.05)])  # the player is still usable
-    assert again.sentences == 1
+    assert again.chunks == 1
 
 
 def test_a_synthesis_error_is_reported():
@@ -156,7 +156,7 @@ def test_a_synthesis_error_is_reported():
         raise TtsError(ErrorCode.TTS_FAILED, "voice broke")
 
     result = Player(NullSink()).play(failing())
-    assert result.sentences == 1
+    assert result.chunks == 1
     assert result.error is not None and result.error.code is ErrorCode.TTS_FAILED
 
 
@@ -202,7 +202,7 @@ def test_piper_answer_streams_into_a_wav_file(piper: PiperTextToSpeech, tmp_path
     sink = WavFileSink(tmp_path / "answer.wav")
     result = Player(sink).play(piper.synthesize("Okay. Done."))
     sink.close()
-    assert result.sentences == 2 and result.first_audio_ms is not None
+    assert result.chunks == 2 and result.first_audio_ms is not None
     with wave.open(str(tmp_path / "answer.wav")) as wav:
         assert wav.getframerate() == 22050
         assert wav.getnframes() / 22050 == pytest.approx(result.audio_seconds, abs=0.01)
@@ -215,7 +215,7 @@ def test_earcons_load_and_play(earcon: Earcon):
     assert 0.1 < chunk.seconds < 0.5
     assert max(abs(int(s)) for s in chunk.samples()) > 3000
     sink = NullSink()
-    assert Player(sink).play([chunk]).sentences == 1
+    assert Player(sink).play([chunk]).chunks == 1
     assert sink.frames_written == chunk.num_samples
 
 
