@@ -303,6 +303,7 @@ class CommandPipeline:
             return self._fail(report, "intent", ErrorCode.INTENT_FAILED, str(err), emit)
         report.result, report.results = results[0], results
         report.outcomes, report.answer = outcomes, spoken
+        release_heap()  # what transcription and reading freed, before the voice's peak
         first_audio = self._speak(spoken, emit)
         if first_audio is not None:
             report.stage_ms["first_audio"] = round((first_audio - started) * 1000, 1)

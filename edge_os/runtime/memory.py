@@ -20,8 +20,10 @@ def release_heap() -> None:
     nothing to do). About 1 ms.
 
     Called once the models are loaded (CTranslate2's float16 -> int8 conversion and ONNX
-    graph parsing leave tens of MB freed but resident) and after each command: decoding and
-    synthesis free their working memory in several threads' heaps, which keep it. Without
+    graph parsing leave tens of MB freed but resident), before each answer is spoken (what
+    transcription and reading freed would otherwise lie under the voice's peak) and after
+    each command: decoding and synthesis free their working memory in several threads'
+    heaps, which keep it. Without
     it the whole loop's peak RSS was 410-417 MB, with it 358-371 MB; the price is about
     10 ms more from end of speech to the device command, as the next transcription touches
     fresh pages (bench/RESULTS.md)."""
