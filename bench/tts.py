@@ -106,11 +106,12 @@ def one_voice(variant: str, repeats: int) -> dict[str, Any]:
     ``int8-whole`` decodes each sentence at once, as before the pieces."""
     from edge_os.config.settings import default_state_dir
     from edge_os.models.manifest import models_dir
-    from edge_os.runtime.memory import release_heap
+    from edge_os.runtime.memory import release_heap, tune_heap
     from edge_os.tts import piper_voice
     from edge_os.tts.int8 import int8_voice
     from edge_os.tts.piper_voice import PiperTextToSpeech, resolve_voice
 
+    tune_heap()  # the heap thresholds the CLI fixes for the service
     model = resolve_voice("en_US-joe-medium")
     graphs = int8_voice(model, models_dir(default_state_dir())) if variant != "float32" else None
     if variant == "int8-whole":
