@@ -150,6 +150,29 @@ def test_a_vanished_device_is_reported_not_raised():
     assert again.chunks == 1
 
 
+def test_a_failed_device_waits_for_the_piece_being_made():
+    """A process that exits while onnxruntime runs in the producer's daemon thread aborts
+    ("terminate called without an active exception", seen with ``edge-os speak`` and no
+    output device): ``play`` returns only once the synthesis under way has ended."""
+    started, made = threading.Event(), threading.Event()
+
+    def answer() -> Iterator[AudioChunk]:
+        yield tone(0.1)
+        started.set()
+        threading.Event().wait(0.3)  # a piece being synthesized
+        made.set()
+        yield tone(0.1)
+
+    class Failing(NullSink):
+        def write(self, chunk: AudioChunk) -> None:
+            assert started.wait(GUARD_SECONDS)
+            raise AudioError(ErrorCode.AUDIO_DEVICE, "cannot open output device")
+
+    result = Player(Failing()).play(answer())
+    assert result.error is not None and result.error.code is ErrorCode.AUDIO_DEVICE
+    assert made.is_set()
+
+
 def test_a_synthesis_error_is_reported():
     def failing() -> Iterator[AudioChunk]:
         yield tone(0.1)
