@@ -196,6 +196,7 @@ def write_int8_voice(source: Path, folder: Path) -> int:
         partial = path.with_name(f".{path.name}.{os.getpid()}")
         onnx.save(part, str(partial))
         os.replace(partial, path)
+    (folder / f"{source.stem}.int8.onnx").unlink(missing_ok=True)  # layout 1's one graph
     stat = source.stat()
     write_record(
         folder,

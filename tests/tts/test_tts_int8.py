@@ -109,6 +109,16 @@ def test_it_is_built_once_and_again_when_the_voice_changes(tmp_path: Path):
     assert int8_voice(source, models).decoder.stat().st_size > 1_000_000
 
 
+def test_a_copy_of_the_old_layout_is_replaced_and_removed(tmp_path: Path):
+    models = tmp_path / "models"
+    old = int8_voice_graphs(SOURCE, models).front.parent / f"{SOURCE.stem}.int8.onnx"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"layout 1: the voice as one graph")  # no record of layout 2
+    built = int8_voice(SOURCE, models)
+    assert built.front.is_file() and built.decoder.is_file()
+    assert not old.exists()
+
+
 def test_a_voice_that_is_no_onnx_file_is_a_model_error(tmp_path: Path):
     source = tmp_path / "broken.onnx"
     source.write_bytes(b"not a model")
