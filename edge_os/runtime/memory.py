@@ -23,10 +23,9 @@ def release_heap() -> None:
     graph parsing leave tens of MB freed but resident), before each answer is spoken (what
     transcription and reading freed would otherwise lie under the voice's peak) and after
     each command: decoding and synthesis free their working memory in several threads'
-    heaps, which keep it. Without
-    it the whole loop's peak RSS was 410-417 MB, with it 358-371 MB; the price is about
-    10 ms more from end of speech to the device command, as the next transcription touches
-    fresh pages (bench/RESULTS.md)."""
+    heaps, which keep it. Without it the whole loop's peak RSS was 410-417 MB, with it
+    358-371 MB; the price is about 10 ms more from end of speech to the device command, as
+    the next transcription touches fresh pages (bench/RESULTS.md)."""
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
