@@ -323,14 +323,20 @@ class MeaningClassifier:
             )
 
 
+_PROBE = "could you turn the kitchen light down a little"
+"""A sentence whose encoding stands for the encoder's numerics in the cache key."""
+
+
 def _key(language: str, encoder: Any) -> str:
     """What the weights depend on, without sampling the templates again: the phrase file,
     the sentence library's version and overlay, the code that turns them into training
-    sentences (its words and fillers included), the training settings and the encoder's
-    model file."""
+    sentences (its words, fillers and numbers included), the training settings, the
+    encoder's model file, and what the encoder computes on this machine: onnxruntime's
+    INT8 products differ between CPUs and settings (``session.x64quantprecision``), and
+    weights trained on one encoder's numbers are stale under another's."""
     from importlib.metadata import version
 
-    from edge_os.intent import compiled, grammar, plain, sentences
+    from edge_os.intent import compiled, grammar, numbers, plain, sentences
 
     digest = hashlib.sha256()
     for phrases in _phrase_files(language):
@@ -338,9 +344,10 @@ def _key(language: str, encoder: Any) -> str:
     overlay = resources.files("edge_os.intent").joinpath("overlay", f"{language}.yaml")
     digest.update(overlay.read_bytes() if overlay.is_file() else b"")
     digest.update(version("home-assistant-intents").encode())
-    for module in (sys.modules[__name__], plain, sentences, compiled, grammar):
+    for module in (sys.modules[__name__], plain, sentences, compiled, grammar, numbers):
         digest.update(Path(str(module.__file__)).read_bytes())
     digest.update(str(getattr(encoder, "fingerprint", "")).encode())
+    digest.update(encoder.encode([_PROBE]).round(4).tobytes())
     digest.update(f"{language} {EPOCHS} {LEARNING_RATE} {L2} {PHRASE_WEIGHT}".encode())
     return digest.hexdigest()[:16]
 

@@ -8,7 +8,7 @@ import pytest
 
 from edge_os.config.settings import IntentSettings
 from edge_os.devices.registry import DeviceRegistry
-from edge_os.intent.classifier import MeaningClassifier, load_or_train, training_set
+from edge_os.intent.classifier import MeaningClassifier, _key, load_or_train, training_set
 from edge_os.intent.embed.encoder import SentenceEncoder
 from edge_os.intent.engine import IntentEngine
 from edge_os.intent.plan import QUERY_INTENTS, plan
@@ -163,6 +163,32 @@ def test_training_is_deterministic_and_cached(encoder: SentenceEncoder, tmp_path
     again = MeaningClassifier.load(cached)
     assert (first.weights == again.weights).all()
     assert first.classes == again.classes
+
+
+class _OtherNumbers:
+    """The same encoder model as another CPU computes it (onnxruntime's INT8 products differ
+    between CPUs with and without VNNI): its outputs a little apart."""
+
+    def __init__(self, encoder: SentenceEncoder) -> None:
+        self.fingerprint = encoder.fingerprint
+        self._encoder = encoder
+
+    def encode(self, texts: list[str]) -> object:
+        return self._encoder.encode(texts) * 0.99
+
+
+def test_weights_trained_on_other_numbers_are_not_reused(
+    encoder: SentenceEncoder, tmp_path: Path
+) -> None:
+    # the same model file, other numbers: a cache trained on one is stale for the other
+    assert _key("en", encoder) == _key("en", encoder)
+    other = _OtherNumbers(encoder)
+    assert _key("en", other) != _key("en", encoder)
+    load_or_train(encoder, tmp_path)
+    load_or_train(other, tmp_path)
+    assert [p.name for p in tmp_path.glob("meaning-en-*.npz")] == [
+        f"meaning-en-{_key('en', other)}.npz"
+    ]
 
 
 @pytest.mark.parametrize(
