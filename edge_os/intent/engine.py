@@ -22,7 +22,7 @@ from edge_os.errors import EdgeOSError, MissingDependencyError
 from edge_os.intent.compiled import words
 from edge_os.intent.compound import drop_article, follow_up, only_names, split_clauses, verb_of
 from edge_os.intent.corrections import Correction, corrected, correction
-from edge_os.intent.grammar import GrammarRecognizer
+from edge_os.intent.grammar import GrammarRecognizer, strip_wake_phrase
 from edge_os.intent.mentions import MentionFinder
 from edge_os.intent.plan import QUERY_INTENTS
 from edge_os.intent.reader import (
@@ -163,7 +163,7 @@ class IntentEngine:
                     result = replace(part, text=text)
                     break
         if result.understood and result.path == "grammar":
-            result = self._lamps(result)
+            result = self._all_told(self._lamps(result), area)
         # a sentence the grammar read with nothing able to do it stays the grammar's
         if not result.understood and isinstance(self.retrieval, Reader):
             result = self.retrieval.recognize(text, area=area, context=context)
@@ -229,6 +229,29 @@ class IntentEngine:
         _LOGGER.info("%r: corrected, and what it corrects to is not understood", text)
         return IntentResult(text=text, intent=None, path="grammar")
 
+    def _all_told(self, result: IntentResult, area: str | None) -> IntentResult:
+        """Home Assistant's question word is optional in "[are] all the lights off", so it
+        reads "all the lights off" as a question. Said without a question mark, with no
+        word that asks, it is a request: "all lights off, jarvis" turns them off."""
+        if (
+            result.intent != "HassGetState"
+            or result.slots.get("state") not in _ON_OFF
+            or "?" in result.text
+        ):
+            return result
+        state = str(result.slots["state"])
+        tokens = strip_wake_phrase(words(result.text))
+        if not tokens or tokens[0] not in _ALL_WORDS or tokens.count(state) != 1:
+            return result
+        tokens.remove(state)  # "all the lights off" -> "turn off all the lights"
+        told = self.recognize(
+            " ".join(["turn", state, *tokens]), area=area, fallback=False, remember=False
+        )
+        if told.intent != _ON_OFF[state] or set(told.targets) != set(result.targets):
+            return result
+        _LOGGER.info("%r: said, not asked: %s", result.text, told.intent)
+        return replace(told, text=result.text)
+
     def _lamps(self, result: IntentResult) -> IntentResult:
         """Home Assistant reads "lamp" as any light: "turn off the lamp" in a room with a
         ceiling light and a floor lamp turns off both. Where some of the room's lights are
@@ -259,6 +282,8 @@ class IntentEngine:
 
 
 _LIGHT_WORDS = frozenset({"light", "lights", "lighting"})
+_ON_OFF = {"on": "HassTurnOn", "off": "HassTurnOff"}
+_ALL_WORDS = frozenset({"all", "every"})
 _TARGETING_SLOTS = frozenset({"name", "area", "floor", "domain"})
 """Slots of a reading that picks devices: with none picked, it does nothing."""
 

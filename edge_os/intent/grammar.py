@@ -78,6 +78,9 @@ class Reading:
     fewer: bool = False
     """The name was heard in the singular of a plural name ("hallway light" for "Hallway
     Lights"): one of the devices so called, not every light of a place."""
+    more: bool = False
+    """The name was heard in the plural of a singular name ("kitchen lights" for "Kitchen
+    light"): every light of its place, where it has others."""
 
 
 def _slip_variants(tokens: list[str]) -> list[list[str]]:
@@ -288,10 +291,29 @@ class GrammarRecognizer:
             )
             if targets or reading.intent in QUERY_INTENTS:
                 narrower = self._named_within(readings[index + 1 :], reading, targets, here)
-                return narrower or replace(reading, targets=targets)
+                return (
+                    narrower or self._place_of(reading, here) or replace(reading, targets=targets)
+                )
             if fallback is None:
                 fallback = reading
         return fallback
+
+    def _place_of(self, reading: Reading, here: str | None) -> Reading | None:
+        """A name heard in its plural, "set the kitchen lights to 60 %" where the kitchen
+        has "Kitchen light" and a counter light: every device of its kind there, as "turn on
+        the kitchen lights" already is (Home Assistant has that template for on and off
+        only). A question keeps the device named, and its answer."""
+        if not reading.more or len(reading.named) != 1 or reading.intent in QUERY_INTENTS:
+            return None
+        entity = self.registry.get(reading.named[0])
+        if entity is None or entity.area is None:
+            return None
+        slots = {k: v for k, v in reading.slots.items() if k != "name"}
+        slots |= {"area": entity.area, "domain": entity.domain.value}
+        targets = intent_targets(self.registry, reading.intent, slots, (), here)
+        if len(targets) < 2 or entity.id not in targets:
+            return None
+        return replace(reading, slots=slots, targets=targets, named=())
 
     def _named_within(
         self, rest: Sequence[Reading], chosen: Reading, targets: tuple[str, ...], here: str | None
@@ -320,7 +342,7 @@ class GrammarRecognizer:
         if here is not None:
             context["area"] = here
         wildcards = wildcard_words = name_words = 0
-        exact_name = fewer = False
+        exact_name = fewer = more = False
         for capture in match.captures:
             if capture.list_name == "name":
                 named = [
@@ -334,6 +356,7 @@ class GrammarRecognizer:
                 exact_name = not (capture.context or {}).get("variant")
                 heard = capture.text.split()
                 fewer = not exact_name and singular(heard[-1]) == heard[-1]
+                more = not exact_name and not fewer
                 entity = self.registry.get(named[0])
                 if entity is not None:
                     context["domain"] = entity.domain.value
@@ -363,7 +386,7 @@ class GrammarRecognizer:
             -wildcard_words,
         )
         return Reading(
-            match.block.intent, slots, (), rank, tuple(named), data.response, fewer=fewer
+            match.block.intent, slots, (), rank, tuple(named), data.response, fewer, more
         )
 
     def _fits(

@@ -179,3 +179,19 @@ entities:
     assert engine.recognize("switch off janet's lamp").targets == ("light.janets_lamp",)
     assert not engine.recognize("switch off jane's lamp").understood  # Jane is someone else
     assert engine.recognize("turn on the kitchen lite").targets == ("light.den_kitchen",)
+
+
+def test_all_the_lights_off_said_is_a_request_asked_is_a_question(
+    registry: DeviceRegistry,
+) -> None:
+    # Home Assistant's "[are] all the lights off" makes the question word optional
+    engine = IntentEngine(registry, IntentSettings(cache_size=0), default_area="living_room")
+    lights = sorted(e.id for e in registry if e.id.startswith("light."))
+    for said in ("all the lights off", "all lights off jarvis", "every light off"):
+        result = engine.recognize(said)
+        assert (result.intent, sorted(result.targets)) == ("HassTurnOff", lights), said
+    for asked in ("all the lights off?", "are all the lights off"):
+        result = engine.recognize(asked)
+        assert (result.intent, result.slots.get("state")) == ("HassGetState", "off"), asked
+    # a lock's state said is still a question: nothing is locked or unlocked on it
+    assert engine.recognize("all the doors locked").intent == "HassGetState"

@@ -205,6 +205,33 @@ def test_a_name_heard_in_the_singular_is_that_device_not_the_whole_room() -> Non
     ]
 
 
+def test_a_name_heard_in_the_plural_is_every_light_of_its_place() -> None:
+    home = Config.model_validate({
+        "site": {"area": "hall"},
+        "areas": [{"id": "hall", "name": "Hall"}, {"id": "kitchen", "name": "Kitchen"}],
+        "entities": [
+            {"id": "light.kitchen", "name": "Kitchen light", "area": "kitchen",
+             "capabilities": ["brightness", "color"], "mqtt": {"command_topic": "t/1"}},
+            {"id": "light.counter", "name": "Kitchen counter light", "area": "kitchen",
+             "capabilities": ["brightness", "color"], "mqtt": {"command_topic": "t/2"}},
+            {"id": "light.hall", "name": "Hall light", "area": "hall",
+             "capabilities": ["brightness", "color"], "mqtt": {"command_topic": "t/3"}},
+        ],
+    })  # fmt: skip
+    grammar = GrammarRecognizer(DeviceRegistry.from_config(home), default_area="hall")
+    # as "turn on the kitchen lights" already was: both kitchen lights
+    result = grammar.recognize("set the kitchen lights to 60%")
+    assert sorted(result.targets) == ["light.counter", "light.kitchen"]
+    assert result.slots == {"brightness": 60, "area": "kitchen", "domain": "light"}
+    assert sorted(grammar.recognize("make the kitchen lights red").targets) == [
+        "light.counter",
+        "light.kitchen",
+    ]
+    # the name itself is the one device; a place with one light keeps it named
+    assert list(grammar.recognize("set the kitchen light to 60%").targets) == ["light.kitchen"]
+    assert grammar.recognize("set the hall lights to 60%").slots.get("name") == "Hall light"
+
+
 def test_contractions_without_their_apostrophe() -> None:
     from edge_os.intent.compiled import words
 

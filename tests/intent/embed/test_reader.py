@@ -165,6 +165,15 @@ def test_training_is_deterministic_and_cached(encoder: SentenceEncoder, tmp_path
     assert first.classes == again.classes
 
 
+def test_all_the_lights_on_said_turns_them_on(engine: IntentEngine) -> None:
+    # Home Assistant reads it as "are all the lights on", and has no "turn on all the lights"
+    registry = engine.grammar.registry
+    lights = sorted(e.id for e in registry if e.id.startswith("light."))
+    result = engine.recognize("all the lights on jarvis")
+    assert (result.intent, sorted(result.targets)) == ("HassTurnOn", lights)
+    assert engine.recognize("all the lights on?").intent == "HassGetState"
+
+
 class _OtherNumbers:
     """The same encoder model as another CPU computes it (onnxruntime's INT8 products differ
     between CPUs with and without VNNI): its outputs a little apart."""
