@@ -13,12 +13,17 @@ and K-1 folds; score the remaining fold), against the same folds without tune se
 ``--written`` adds an arm that also trains on every request of ``bench/data/written`` that
 asks for something.
 
-Run: ``.venv/bin/python bench/reader_phrases.py [--folds 5 [--written]]``.
+``--rows FILE`` (with ``--folds``) writes the reading of each held-back request that is not
+word for word in the other folds once made plain, as the held-out set's "unseen" part is
+not in the tune part.
+
+Run: ``.venv/bin/python bench/reader_phrases.py [--folds 5 [--written] [--rows FILE]]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import sys
@@ -124,6 +129,9 @@ def main() -> int:
     parser.add_argument(
         "--written", action="store_true", help="with --folds: also an arm with bench/data/written"
     )
+    parser.add_argument(
+        "--rows", type=Path, help="with --folds: each unseen held-back request's reading (JSONL)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     config = load_config(NATURAL / "home.yaml")
@@ -142,11 +150,19 @@ def main() -> int:
         print(json.dumps({"written": str(OUT.relative_to(REPO)),
                           "sentences": sum(map(len, by_label.values()))}))  # fmt: skip
         return 0
-    return cross_validate(args.folds, home, encoder, config.site.area, args.written)
+    return cross_validate(
+        args.folds, home, encoder, config.site.area, written=args.written, rows_out=args.rows
+    )
 
 
 def cross_validate(
-    folds: int, home: DeviceRegistry, encoder: Any, here: str | None, written: bool = False
+    folds: int,
+    home: DeviceRegistry,
+    encoder: Any,
+    here: str | None,
+    *,
+    written: bool = False,
+    rows_out: Path | None = None,
 ) -> int:
     """Exact match on each held-back fold of tune, with and without the other folds' sentences
     in training (edge-os's phrase files as they are, the home-llm one left out)."""
@@ -163,6 +179,9 @@ def cross_validate(
     extra_matrix = encoder.encode([p for p, _ in extra]) if extra else None
     scores: dict[str, list[float]] = {name: [] for name in arms}
     dangerous: dict[str, int] = {name: 0 for name in arms}
+    # held-back requests not word for word in the other folds once made plain, as the
+    # held-out set's "unseen" part is scored against the whole tune part
+    unseen: dict[str, list[dict[str, Any]]] = {name: [] for name in arms}
     for fold in range(folds):
         held = [i for i in range(len(samples)) if i % folds == fold]
         kept = [i for i in range(len(samples)) if i % folds != fold]
@@ -187,8 +206,19 @@ def cross_validate(
             summary = run([samples[i] for i in held], lambda _s, e=engine: Home(home, e, here))
             scores[name].append(summary["exact_match"])
             dangerous[name] += summary.get("dangerous", {}).get("n", 0)
+            seen = {tune_rows[i][0] for i in kept}
+            fresh = [samples[i] for i in held if tune_rows[i][0] not in seen]
+            out = io.StringIO()
+            run(fresh, lambda _s, e=engine: Home(home, e, here), rows=out)
+            unseen[name] += [json.loads(line) for line in out.getvalue().splitlines()]
+    if rows_out is not None:
+        with rows_out.open("w", encoding="utf-8") as handle:
+            handle.writelines(json.dumps({"arm": k, **row}, ensure_ascii=False) + "\n"
+                              for k, rows in unseen.items() for row in rows)  # fmt: skip
     print(json.dumps({k: {"folds": v, "mean": round(sum(v) / len(v), 4),
-                          "dangerous": dangerous[k]}
+                          "dangerous": dangerous[k],
+                          "unseen": {"n": len(unseen[k]), "exact": round(
+                              sum(r["exact"] for r in unseen[k]) / max(len(unseen[k]), 1), 4)}}
                       for k, v in scores.items()}, indent=1))  # fmt: skip
     return 0
 
