@@ -1479,9 +1479,15 @@ def _asks_for_action(tokens: Sequence[str], found: Mentions) -> bool:
     """Whether a word outside the names asks for something to be done (or says on/off)."""
     named = _named_positions(found)
     said = {t for i, t in enumerate(tokens) if i not in named}
-    first = [t for t in tokens if t not in _WAKE_LEADS][:2]
-    if len(first) == 2 and first[0] in _DO_WORDS and first[1] in _DETERMINERS:
-        return True  # "lock the wine cellar": the verb, though "Wine Cellar Lock" holds it
+    # "um, lock the wine cellar", "lock back door": the verb first, though "Back Door Lock"
+    # holds it, then an article or the rest of the name
+    first = [i for i, t in enumerate(tokens) if t not in _WAKE_LEADS and t not in FILLERS][:2]
+    if (
+        len(first) == 2
+        and tokens[first[0]] in _DO_WORDS
+        and (tokens[first[1]] in _DETERMINERS or first[1] in named)
+    ):
+        return True
     if any(said_in(tokens, wish) for wish in _WISHES):
         return True  # "i'd love a coffee"
     return bool(said & (ACTION_WORDS | _UP_WORDS | _DOWN_WORDS))

@@ -921,3 +921,34 @@ def test_a_request_said_first_and_what_it_is_for_after(
     own = Reader(home, reader.encoder, reader.classifier, "playroom")
     result = own.recognize(text)
     assert (result.intent, sorted(result.targets)) == (intent, targets), result
+
+
+LOCKS = """
+areas:
+  - {id: hall, name: Hall}
+entities:
+  - {id: lock.back_door, name: Back Door Lock, area: hall, mqtt: {command_topic: t/1}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("lock the back door", "HassTurnOn"),
+        # a filler before the verb, or no article after it: the verb still asks, though the
+        # lock's name holds the word
+        ("um, lock the back door", "HassTurnOn"),
+        ("lock back door", "HassTurnOn"),
+        # the name alone asks nothing
+        ("back door lock", None),
+    ],
+)
+def test_a_verb_the_name_holds_asks_after_a_filler(
+    reader: Reader, tmp_path: Path, text: str, intent: str | None
+) -> None:
+    from edge_os.config.loader import parse_config
+
+    home = DeviceRegistry.from_config(parse_config(LOCKS, "locks.yaml", tmp_path))
+    result = Reader(home, reader.encoder, reader.classifier, "hall").recognize(text)
+    assert result.intent == intent, result
+    assert result.targets == (("lock.back_door",) if intent else ())
