@@ -133,6 +133,17 @@ def _remove_phrases(tokens: list[str], phrases: Sequence[tuple[str, ...]]) -> li
     return out
 
 
+def _drops_known(
+    tokens: Sequence[str], start: int, end: int, phrase: str, unknown: Sequence[int]
+) -> bool:
+    """Whether putting ``phrase`` for ``tokens[start:end]`` would drop a word the grammar
+    knows that the phrase does not hold: a verb or an article is no part of a name."""
+    if "".join(tokens[start:end]) == phrase.replace(" ", ""):
+        return False  # "bed room" is "bedroom", spaced otherwise
+    kept = {singular(w) for w in phrase.split()}
+    return any(singular(tokens[i]) not in kept for i in range(start, end) if i not in unknown)
+
+
 def _counted(tokens: Sequence[str]) -> set[str]:
     """The numbers and ordinals among ``tokens``: a repair never changes one."""
     from edge_os.intent.numbers import ONES, TENS
@@ -247,6 +258,8 @@ class GrammarRecognizer:
                     )
                     if hit is not None and _counted(tokens[start:end]) != _counted(hit[0].split()):
                         continue  # "bedroom three vacuum" is not "Bedroom one vacuum"
+                    if hit is not None and _drops_known(tokens, start, end, hit[0], unknown):
+                        continue  # "dim the island light" is no "Kitchen island lights"
                     if hit is not None and (best is None or hit[1] > best[0]):
                         best = (hit[1], start, end, hit[0])
         fixed: set[int] = set()

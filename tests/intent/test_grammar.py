@@ -232,6 +232,28 @@ def test_a_name_heard_in_the_plural_is_every_light_of_its_place() -> None:
     assert grammar.recognize("set the hall lights to 60%").slots.get("name") == "Hall light"
 
 
+def test_a_repair_never_swallows_a_word_it_knows() -> None:
+    home = Config.model_validate({
+        "entities": [
+            {"id": "light.island", "name": "Island light", "capabilities": ["brightness"],
+             "mqtt": {"command_topic": "t/1"}},
+            {"id": "switch.kitchen_island", "name": "Kitchen island light",
+             "mqtt": {"command_topic": "t/2"}},
+            # a name of four words lets a repair weigh spans of four
+            {"id": "switch.flood", "name": "Back garden flood light",
+             "mqtt": {"command_topic": "t/3"}},
+        ],
+        "areas": [{"id": "bedroom", "name": "Bedroom"}],
+    })  # fmt: skip
+    grammar = GrammarRecognizer(DeviceRegistry.from_config(home))
+    # "dim the island light" once became "kitchen island lights": the bare name turned on
+    # another device; "dim" and "the" are no part of a name
+    assert "switch.kitchen_island" not in grammar.recognize("dim the island light").targets
+    # a misheard name is still repaired, and a word spaced otherwise
+    assert grammar.recognize("turn on the islund light").targets == ("light.island",)
+    assert grammar.recognize("turn off the lights in the bed room").slots.get("area") == ("bedroom")
+
+
 def test_contractions_without_their_apostrophe() -> None:
     from edge_os.intent.compiled import words
 
