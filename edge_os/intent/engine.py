@@ -22,7 +22,8 @@ from edge_os.errors import EdgeOSError, MissingDependencyError
 from edge_os.intent.compiled import words
 from edge_os.intent.compound import drop_article, follow_up, only_names, split_clauses, verb_of
 from edge_os.intent.corrections import Correction, corrected, correction
-from edge_os.intent.grammar import GrammarRecognizer, strip_wake_phrase
+from edge_os.intent.frames import unframed
+from edge_os.intent.grammar import FILLERS, GrammarRecognizer, strip_wake_phrase
 from edge_os.intent.mentions import MentionFinder
 from edge_os.intent.plan import QUERY_INTENTS
 from edge_os.intent.reader import (
@@ -140,6 +141,13 @@ class IntentEngine:
         area = area or self.default_area
         if _ANNOTATION.fullmatch(text):  # "[Music]", "(laughs)": a transcript of no speech
             return IntentResult(text=text, intent=None, path="grammar")
+        if (inner := unframed(_unwrapped(words(text)))) is not None:
+            # "would you mind running the vacuum", "any chance you could dim the lamp?"
+            _LOGGER.info("%r: the request in its polite frame: %r", text, " ".join(inner))
+            result = self.recognize(
+                " ".join(inner), area=area, fallback=fallback, context=context, remember=remember
+            )
+            return replace(result, text=text, latency_ms=(time.perf_counter() - started) * 1000)
         if (fix := correction(words(text))) is not None:
             # "turn on the kitchen light, no, the counter lights": only the correction asks
             return self._corrected(text, fix, area, fallback=fallback, context=context)
@@ -279,6 +287,14 @@ class IntentEngine:
         slots = {k: v for k, v in result.slots.items() if k not in {"area", "domain"}}
         slots["name"] = registry[lamps[0]].name
         return replace(result, targets=lamps, slots=slots, response=None)  # one device
+
+
+def _unwrapped(tokens: list[str]) -> list[str]:
+    """The words without the wake phrase and the fillers before the first word that counts."""
+    tokens = strip_wake_phrase(tokens)
+    while tokens and tokens[0] in FILLERS:
+        tokens = tokens[1:]
+    return tokens
 
 
 _LIGHT_WORDS = frozenset({"light", "lights", "lighting"})
