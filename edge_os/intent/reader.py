@@ -587,6 +587,12 @@ class Reader:
             name = "on" if unwanted > 0 else "off"
             meaning, probability = MEANINGS[name], max(probability, self.min_probability)
             probability = min(probability, GUESSED)
+        felt = _felt(tokens)
+        if name in {"warmer", "cooler"} and felt and felt != meaning.direction:
+            # "I'm melting" is too hot, though it embeds near "I'm freezing": the words say
+            # which way, asked first
+            name = "warmer" if felt > 0 else "cooler"
+            meaning, probability = MEANINGS[name], min(probability, GUESSED)
         if name == "mute" and any(said_in(tokens, pair) for pair in _MUTE_OFF):
             name, meaning = "unmute", MEANINGS["unmute"]  # "take it off mute", "mute off tv"
         if _full(tokens) and (name == "brighter" or (name == "on" and _LIGHT_WORDS & set(tokens))):
@@ -788,6 +794,8 @@ class Reader:
             if i not in used
             and (t not in known or t in APPLIANCES)
             and tokens[max(0, i - 2) : i] not in (["like", "an"], ["like", "a"])  # "like a sauna"
+            and tokens[i - 1 : i] != ["like"]  # "my hands are like ice"
+            and t not in _FEEL_COLD | _FEEL_HOT | _BODY | _INTENSIFIERS
             and t.removesuffix("'s").removesuffix("'") not in known
             and t not in STATE_WORDS
             and t not in FILLERS
@@ -2089,6 +2097,33 @@ def _complaints(tokens: Sequence[str]) -> set[int]:
 
 
 _FELT_HEAT = frozenset({"hot", "warm", "cold", "chilly"})
+_FEEL_COLD = frozenset({
+    "cold", "chilly", "freezing", "frozen", "nippy", "icy", "perishing", "parky", "baltic",
+    "arctic", "frosty", "shivering", "shivery", "goosebumps", "numb", "chilled", "icebox",
+    "igloo", "fridge", "brr",
+})  # fmt: skip
+"""Words that say the speaker is cold: never the name of a device."""
+_FEEL_HOT = frozenset({
+    "hot", "boiling", "roasting", "baking", "melting", "sweltering", "scorching", "sweating",
+    "sweaty", "stuffy", "muggy", "sticky", "clammy", "tropical", "furnace",
+    "overheating",
+})  # fmt: skip
+"""Words that say the speaker is too hot ("warm" may be wanted: "make it warm"; "humid" asks
+about humidity, which edge-os does not report)."""
+_BODY = frozenset({"feet", "foot", "hands", "hand", "fingers", "toes", "nose", "ears", "face",
+                   "bones"})  # fmt: skip
+_INTENSIFIERS = frozenset({"flipping", "freaking", "bloody", "damn", "proper", "dead",
+                           "utterly", "completely"})  # fmt: skip
+
+
+def _felt(tokens: Sequence[str]) -> int:
+    """+1 when the words say only that the speaker is cold (wants it warmer), -1 only too
+    hot, else 0: "my feet are like ice", "I'm melting up here"."""
+    said = set(tokens)
+    cold, hot = bool(said & _FEEL_COLD), bool(said & _FEEL_HOT)
+    return int(cold) - int(hot)
+
+
 _DEGREE = frozenset({"bit", "so", "very", "quite", "really", "rather", "pretty", "way", "is",
                      "it's", "its", "are", "getting", "little", "kinda", "super"})  # fmt: skip
 

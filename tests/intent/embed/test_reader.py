@@ -952,3 +952,34 @@ def test_a_verb_the_name_holds_asks_after_a_filler(
     result = Reader(home, reader.encoder, reader.classifier, "hall").recognize(text)
     assert result.intent == intent, result
     assert result.targets == (("lock.back_door",) if intent else ())
+
+
+@pytest.mark.parametrize(
+    ("text", "way"),
+    [
+        # cold in other words than "cold": the body, the weather's words, and no device
+        ("my feet are like ice in the lounge", "up"),
+        ("i'm absolutely frozen jarvis", "up"),
+        ("its flipping freezing in here", "up"),
+        ("i'm getting goosebumps sitting here", "up"),
+        ("it's boiling in here", "down"),
+    ],
+)
+def test_how_cold_or_hot_people_say_they_are(engine: IntentEngine, text: str, way: str) -> None:
+    result = engine.recognize(text)
+    assert (result.intent, result.slots.get("temperature_step")) == (
+        "HassClimateSetTemperature",
+        way,
+    ), result
+
+
+def test_too_hot_is_never_read_as_warmer(engine: IntentEngine) -> None:
+    # "melting" embeds near "freezing": the words say which way, or nothing is done
+    for text in ("I'm melting in here", "I'm melting up in the bedroom", "it's sweltering"):
+        result = engine.recognize(text)
+        assert result.slots.get("temperature_step") != "up", result
+        assert result.intent != "HassTurnOn" or not any(
+            t.startswith("switch.office_heater") for t in result.targets
+        ), result
+    # humidity is no feeling edge-os can answer
+    assert not engine.recognize("how humid is it in the bedroom").understood
