@@ -595,11 +595,31 @@ class Reader:
             meaning, probability = MEANINGS[name], min(probability, GUESSED)
         if name == "mute" and any(said_in(tokens, pair) for pair in _MUTE_OFF):
             name, meaning = "unmute", MEANINGS["unmute"]  # "take it off mute", "mute off tv"
+        if self._level_of_a_light(tokens, found) and name in _LEVEL_MISREAD:
+            # "dining room lights to half", "fifty on the office light", "put the reading
+            # lamp at half": a level said of lights sets their brightness
+            return (
+                "set_brightness",
+                MEANINGS["set_brightness"],
+                max(probability if name == "set_brightness" else 0.0, self.min_probability),
+            )
         if _full(tokens) and (name == "brighter" or (name == "on" and _LIGHT_WORDS & set(tokens))):
             return "set_brightness", MEANINGS["set_brightness"], probability
         if _full(tokens, least=True) and name == "dimmer":  # "as low as it goes"
             return "set_brightness", MEANINGS["set_brightness"], probability
         return name, meaning, probability
+
+    def _level_of_a_light(self, tokens: Sequence[str], found: Mentions) -> bool:
+        """Whether the sentence gives one brightness level ("to half", "at 25 percent",
+        "fifty on ...", never "by" one nor "half as bright") of lights only, and no colour,
+        and asks nothing."""
+        if _RELATIVE_LEVEL & set(tokens) or is_question(tokens) or _value("color", tokens):
+            return False
+        if _value("brightness", tokens) is None:
+            return False
+        if found.entities:
+            return all(self.registry[m.id].domain is Domain.LIGHT for m in found.entities)
+        return bool(_LIGHT_WORDS & set(tokens))
 
     def _classify(self, tokens: Sequence[str], found: Mentions) -> tuple[str, Meaning, float]:
         """The most likely class of the sentence with its names made plain.
@@ -2229,6 +2249,10 @@ _PERCENT_WORDS: dict[str, float] = {
 
 
 _LIGHT_WORDS = frozenset({"light", "lights", "lamp", "lamps", "brightness"})
+_RELATIVE_LEVEL = frozenset({"by", "as", "than"})
+"""Words that make a level relative to the light's own: "by half", "half as bright"."""
+_LEVEL_MISREAD = frozenset({"set_brightness", "brighter", "dimmer", "on", "other", "state"})
+"""Readings of a sentence that gives a light a level, which the level makes brightness."""
 
 
 _WANTING = frozenset({"need", "needs", "want", "wants"})

@@ -983,3 +983,28 @@ def test_too_hot_is_never_read_as_warmer(engine: IntentEngine) -> None:
         ), result
     # humidity is no feeling edge-os can answer
     assert not engine.recognize("how humid is it in the bedroom").understood
+
+
+@pytest.mark.parametrize(
+    ("text", "targets", "level"),
+    [
+        ("put the reading lamp at half", ["light.living_room_lamp"], 50),
+        ("lower the lights in the bedroom to 25 percent", ["light.bedroom_lamp"], 25),
+        ("put the kitchen ceiling light at half", ["light.kitchen_ceiling"], 50),
+    ],
+)
+def test_a_level_said_of_a_light_sets_its_brightness(
+    engine: IntentEngine, text: str, targets: list[str], level: int
+) -> None:
+    result = engine.recognize(text)
+    assert (result.intent, sorted(result.targets), result.slots.get("brightness")) == (
+        "HassLightSet",
+        targets,
+        level,
+    ), result
+
+
+def test_a_level_relative_to_the_light_is_no_level(engine: IntentEngine) -> None:
+    # "half as bright" and "by half" are from where the light is, not 50 %
+    for text in ("make the floor lamp half as bright", "dim the lights by half"):
+        assert engine.recognize(text).slots.get("brightness") != 50, text
