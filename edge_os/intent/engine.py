@@ -179,6 +179,8 @@ class IntentEngine:
             result = self.retrieval.recognize(text, area=area)
         if not result.understood and self.fallback is not None and fallback:
             result = self.fallback.recognize(text, area=area)
+        if not result.understood:
+            result = self._main_light(text, area, context) or result
         if result.intent not in QUERY_INTENTS and asked_as_statement(text):
             # "the lights in the kitchen are on?": a question, whatever its words would do
             _LOGGER.info("%r: a statement asked is a question, not %s", text, result.intent)
@@ -260,6 +262,32 @@ class IntentEngine:
         _LOGGER.info("%r: said, not asked: %s", result.text, told.intent)
         return replace(told, text=result.text)
 
+    def _main_light(
+        self, text: str, area: str | None, context: Sequence[str]
+    ) -> IntentResult | None:
+        """ "Switch the big light on": the room's main light, said the British way. Read as
+        its ceiling light where one is called so, else as the room's light (every light
+        there, as Home Assistant reads "the light" of a room); only when the sentence is
+        not understood as it is, so a device called "Main light" stays itself."""
+        tokens = words(text)
+        said = [
+            i for i, t in enumerate(tokens[:-1]) if t in _MAIN and tokens[i + 1] in _LIGHT_WORDS
+        ]
+        if len(said) != 1:
+            return None
+        index = said[0]
+        for variant in (
+            [*tokens[:index], "ceiling", *tokens[index + 1 :]],
+            [*tokens[:index], *tokens[index + 1 :]],
+        ):
+            read = self.recognize(
+                " ".join(variant), area=area, fallback=False, context=context, remember=False
+            )
+            if read.understood and read.targets:
+                _LOGGER.info("%r: the main light read as %r", text, " ".join(variant))
+                return replace(read, text=text)
+        return None
+
     def _lamps(self, result: IntentResult) -> IntentResult:
         """Home Assistant reads "lamp" as any light: "turn off the lamp" in a room with a
         ceiling light and a floor lamp turns off both. Where some of the room's lights are
@@ -299,6 +327,8 @@ def _unwrapped(tokens: list[str]) -> list[str]:
 
 _LIGHT_WORDS = frozenset({"light", "lights", "lighting"})
 _ON_OFF = {"on": "HassTurnOn", "off": "HassTurnOff"}
+_MAIN = frozenset({"big", "main", "overhead", "top"})
+"""Words that make "the light" of a room its main one: "the big light"."""
 _ALL_WORDS = frozenset({"all", "every"})
 _TARGETING_SLOTS = frozenset({"name", "area", "floor", "domain"})
 """Slots of a reading that picks devices: with none picked, it does nothing."""

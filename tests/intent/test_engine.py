@@ -195,3 +195,17 @@ def test_all_the_lights_off_said_is_a_request_asked_is_a_question(
         assert (result.intent, result.slots.get("state")) == ("HassGetState", "off"), asked
     # a lock's state said is still a question: nothing is locked or unlocked on it
     assert engine.recognize("all the doors locked").intent == "HassGetState"
+
+
+def test_the_big_light_is_the_rooms_main_light(registry: DeviceRegistry) -> None:
+    engine = IntentEngine(registry, IntentSettings(cache_size=0), default_area="living_room")
+    # the kitchen's "Kitchen light" is also called its ceiling light
+    result = engine.recognize("turn off the big light in the kitchen")
+    assert (result.intent, result.targets, result.text) == (
+        "HassTurnOff",
+        ("light.kitchen_ceiling",),
+        "turn off the big light in the kitchen",
+    )
+    # a room with no light called ceiling: its light, as "the light" of a room reads
+    result = engine.recognize("turn on the main light in the bedroom")
+    assert (result.intent, result.targets) == ("HassTurnOn", ("light.bedroom_lamp",))
