@@ -819,6 +819,7 @@ class Reader:
             and t.removesuffix("'s").removesuffix("'") not in known
             and t not in STATE_WORDS
             and t not in FILLERS
+            and t not in _WAKE_LEADS  # "yo, what's the time"
             and t not in _SOCIAL
             and not (t in _REASON_WORDS and not _names_next(tokens, i))
             and t not in COLOR_NAMES

@@ -1008,3 +1008,8 @@ def test_a_level_relative_to_the_light_is_no_level(engine: IntentEngine) -> None
     # "half as bright" and "by half" are from where the light is, not 50 %
     for text in ("make the floor lamp half as bright", "dim the lights by half"):
         assert engine.recognize(text).slots.get("brightness") != 50, text
+
+
+def test_a_greeting_is_no_name_of_a_place(engine: IntentEngine) -> None:
+    # "what time is it in <place>" is refused; "yo" is no place
+    assert engine.recognize("yo whats the time").intent == "HassGetCurrentTime"
