@@ -63,6 +63,10 @@ _DRINKS = {"espresso": "coffee", "latte": "coffee", "cappuccino": "coffee", "ame
            "espressos": "coffee", "lattes": "coffee", "cappuccinos": "coffee",
            "caffeine": "coffee"}  # fmt: skip
 """Drinks the coffee machine makes: said, they name it."""
+_FLOORS = frozenset({"floor", "floors"})
+_CLEANING = frozenset({"clean", "vacuum", "hoover", "mop", "sweep", "tidy", "cleaning",
+                       "vacuuming", "hoovering"})  # fmt: skip
+"""Verbs whose object "the floor" is what is cleaned, not a device called Floor ..."""
 SYNONYM_CREDIT = 0.8
 """Part of a word's weight a same-kind word earns ("lamp" said for "light")."""
 OWN_NAME_KINDS = frozenset({"radio", "jukebox", "soundbar", "window", "windows"})
@@ -213,6 +217,10 @@ class MentionFinder:
         tokens = [  # "the study's a bit gloomy": the study
             t[:-2] if t.endswith("'s") and not self.names_word(t) and self.names_word(t[:-2]) else t
             for t in tokens
+        ]
+        tokens = [  # "clean the floors" is no Floor lamp's: the floors a vacuum cleans
+            "carpets" if t in _FLOORS and _CLEANING & set(tokens[max(0, i - 3) : i]) else t
+            for i, t in enumerate(tokens)
         ]
         tokens = [  # "the lamp of janet", "the lamp belonging to jordan": Janet's, Jordan's
             self._whose[t]

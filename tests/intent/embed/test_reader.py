@@ -1013,3 +1013,31 @@ def test_a_level_relative_to_the_light_is_no_level(engine: IntentEngine) -> None
 def test_a_greeting_is_no_name_of_a_place(engine: IntentEngine) -> None:
     # "what time is it in <place>" is refused; "yo" is no place
     assert engine.recognize("yo whats the time").intent == "HassGetCurrentTime"
+
+
+FLOORS = """
+areas:
+  - {id: living_room, name: Living room}
+entities:
+  - {id: light.floor_lamp, name: Floor lamp, area: living_room, gpio: {pin: 5}}
+  - {id: vacuum.robot, name: Robot vacuum, area: living_room, mqtt: {command_topic: t/1}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "targets"),
+    [
+        # the floors a vacuum cleans are no Floor lamp's
+        ("clean the floors", "HassVacuumStart", ["vacuum.robot"]),
+        ("time to clean the floors", "HassVacuumStart", ["vacuum.robot"]),
+        ("turn on the floor lamp", "HassTurnOn", ["light.floor_lamp"]),
+    ],
+)
+def test_the_floors_cleaned_are_no_floor_lamp(
+    reader: Reader, tmp_path: Path, text: str, intent: str, targets: list[str]
+) -> None:
+    from edge_os.config.loader import parse_config
+
+    home = DeviceRegistry.from_config(parse_config(FLOORS, "floors.yaml", tmp_path))
+    result = Reader(home, reader.encoder, reader.classifier, "living_room").recognize(text)
+    assert (result.intent, sorted(result.targets)) == (intent, targets), result
