@@ -108,6 +108,33 @@ def strip_wake_phrase(tokens: list[str]) -> list[str]:
 _UNITS = frozenset({"hour", "minute", "second"})
 
 
+_DURATIONS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("an", "hour", "and", "a", "half"), ("90", "minutes")),
+    (("a", "quarter", "of", "an", "hour"), ("15", "minutes")),
+    (("quarter", "of", "an", "hour"), ("15", "minutes")),
+    (("three", "quarters", "of", "an", "hour"), ("45", "minutes")),
+    (("half", "an", "hour"), ("30", "minutes")),
+    (("a", "half", "hour"), ("30", "minutes")),
+)
+"""Lengths said in words, as the numbers HA's duration lists take: "turn off the lights in
+half an hour" is a delayed command, as "in 30 minutes" already was."""
+
+
+def _durations(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    index = 0
+    while index < len(tokens):
+        for said, number in _DURATIONS:
+            if tuple(tokens[index : index + len(said)]) == said:
+                out.extend(number)
+                index += len(said)
+                break
+        else:
+            out.append(tokens[index])
+            index += 1
+    return out
+
+
 def _one_unit(tokens: list[str]) -> list[str]:
     """ "an hour", "a minute" as "1 hour", "1 minute" (HA's duration lists want a number);
     "half an hour" stays as it is."""
@@ -215,7 +242,9 @@ class GrammarRecognizer:
         reading = self._best(tokens, here)
         if reading is not None:
             return reading, 1.0
-        plain = _one_unit([t for t in _remove_phrases(tokens, _FILLER_PHRASES) if t not in FILLERS])
+        plain = _one_unit(
+            _durations([t for t in _remove_phrases(tokens, _FILLER_PHRASES) if t not in FILLERS])
+        )
         if plain != tokens:
             reading = self._best(plain, here)
             if reading is not None:

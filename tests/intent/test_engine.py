@@ -90,6 +90,21 @@ def test_timers_said_plainly(registry: DeviceRegistry) -> None:
         assert (result.intent, dict(result.slots)) == ("HassStartTimer", slots), text
 
 
+def test_a_delayed_command_for_a_length_said_in_words(registry: DeviceRegistry) -> None:
+    engine = IntentEngine(registry, default_area="living_room")
+    for text, command, minutes in (
+        ("turn off the lights in half an hour", "turn off the lights", 30),
+        ("in half an hour turn off the heater", "turn off the heater", 30),
+        ("switch the coffee machine off in a quarter of an hour",
+         "switch the coffee machine off", 15),
+    ):  # fmt: skip
+        result = engine.recognize(text)
+        assert (result.intent, dict(result.slots)) == (
+            "HassStartTimer",
+            {"conversation_command": command, "minutes": minutes},
+        ), text
+
+
 def _home(tmp_path: Path, yaml: str) -> DeviceRegistry:
     """A registry from a home written inline."""
     from edge_os.config.loader import parse_config
