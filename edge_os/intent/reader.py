@@ -687,6 +687,9 @@ class Reader:
             return "not a command"
         if probability < self.min_probability:
             return "not sure enough"
+        if name == "set_temperature" and _by_amount(tokens) and not _degrees_by(tokens):
+            # "raise the temperature by 30": a step too big to take, never a setting of 30
+            return "it asks for a step of more degrees than edge-os takes"
         if is_question(tokens) and not meaning.query:
             return "a question is never an action"
         if _on_condition(tokens):
@@ -2192,8 +2195,10 @@ _PERCENT_MORE_LESS = (["percent", "brighter"], ["percent", "dimmer"], ["%", "bri
 def _verb_way(tokens: Sequence[str]) -> int:
     """+1 or -1 for a sentence's verb of more or less ("lower the brightness by ...")."""
     said = set(tokens)
-    up = bool(said & {"raise", "increase", "up", "brighten", "brighter", "warmer", "louder"})
-    down = bool(said & {"lower", "decrease", "reduce", "down", "dim", "dimmer", "cooler"})
+    up = bool(said & {"raise", "increase", "up", "brighten", "brighter", "warmer", "louder",
+                      "bump", "boost"})  # fmt: skip
+    down = bool(said & {"lower", "decrease", "reduce", "down", "dim", "dimmer", "cooler",
+                        "drop", "cut"})  # fmt: skip
     return int(up) - int(down)
 
 
@@ -2203,7 +2208,9 @@ def _degrees_by(tokens: Sequence[str]) -> int | None:
     if "to" in tokens:
         return None
     amount = _by_amount(tokens)
-    if amount is not None and {"degree", "degrees"} & set(tokens) and amount <= MAX_DEGREES:
+    # "lower it by one degree", and of a temperature "drop the thermostat by two"
+    unit = bool({"degree", "degrees"} & set(tokens)) or not _PERCENT_SAID & set(tokens)
+    if amount is not None and unit and amount <= MAX_DEGREES:
         return amount * _verb_way(tokens) or None
     for index, token in enumerate(tokens[:-1]):
         by = tokens[index + 1] == "by"
@@ -2215,6 +2222,7 @@ def _degrees_by(tokens: Sequence[str]) -> int | None:
 
 
 MAX_DEGREES = 5
+_PERCENT_SAID = frozenset({"percent", "%", "per", "cent"})
 """The largest step in degrees read from words ("down two degrees")."""
 
 
@@ -2252,7 +2260,9 @@ _PERCENT_WORDS: dict[str, float] = {
 _LIGHT_WORDS = frozenset({"light", "lights", "lamp", "lamps", "brightness"})
 _RELATIVE_LEVEL = frozenset({"by", "as", "than"})
 """Words that make a level relative to the light's own: "by half", "half as bright"."""
-_LEVEL_MISREAD = frozenset({"set_brightness", "brighter", "dimmer", "on", "other", "state"})
+_LEVEL_MISREAD = frozenset(
+    {"set_brightness", "brighter", "dimmer", "on", "other", "state", "set_color"}
+)
 """Readings of a sentence that gives a light a level, which the level makes brightness."""
 
 

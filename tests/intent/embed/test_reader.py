@@ -1041,3 +1041,26 @@ def test_the_floors_cleaned_are_no_floor_lamp(
     home = DeviceRegistry.from_config(parse_config(FLOORS, "floors.yaml", tmp_path))
     result = Reader(home, reader.encoder, reader.classifier, "living_room").recognize(text)
     assert (result.intent, sorted(result.targets)) == (intent, targets), result
+
+
+@pytest.mark.parametrize(
+    ("text", "step"),
+    [
+        ("drop the thermostat by two", -2),
+        ("raise the temperature by 3", 3),
+        ("bump the heat by 2", 2),
+    ],
+)
+def test_a_temperature_by_a_number_is_a_step(engine: IntentEngine, text: str, step: int) -> None:
+    result = engine.recognize(text)
+    assert (result.intent, result.slots.get("temperature_step")) == (
+        "HassClimateSetTemperature",
+        step,
+    ), result
+
+
+def test_a_step_too_big_is_never_a_setting(engine: IntentEngine) -> None:
+    # "by 30" once set the thermostat to 30 °C
+    result = engine.recognize("raise the temperature by 30")
+    assert result.slots.get("temperature") != 30, result
+    assert not result.understood
