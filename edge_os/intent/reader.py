@@ -588,6 +588,19 @@ class Reader:
             meaning, probability = MEANINGS[name], max(probability, self.min_probability)
             probability = min(probability, GUESSED)
         felt = _felt(tokens)
+        if (
+            felt
+            and probability < self.min_probability
+            and not found.entities
+            and not is_question(tokens)
+        ):
+            # "bit nippy in here innit": the classifier unsure of what, the words say cold;
+            # asked first
+            name, meaning, probability = (
+                _TEMPERATURE_WAY[felt],
+                MEANINGS[_TEMPERATURE_WAY[felt]],
+                (self.min_probability),
+            )
         if name in {"warmer", "cooler"} and felt and felt != meaning.direction:
             # "I'm melting" is too hot, though it embeds near "I'm freezing": the words say
             # which way, asked first
@@ -2138,6 +2151,9 @@ _BODY = frozenset({"feet", "foot", "hands", "hand", "fingers", "toes", "nose", "
                    "bones"})  # fmt: skip
 _INTENSIFIERS = frozenset({"flipping", "freaking", "bloody", "damn", "proper", "dead",
                            "utterly", "completely"})  # fmt: skip
+
+
+_TEMPERATURE_WAY = {1: "warmer", -1: "cooler"}
 
 
 def _felt(tokens: Sequence[str]) -> int:

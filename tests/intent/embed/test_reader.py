@@ -963,6 +963,9 @@ def test_a_verb_the_name_holds_asks_after_a_filler(
         ("its flipping freezing in here", "up"),
         ("i'm getting goosebumps sitting here", "up"),
         ("it's boiling in here", "down"),
+        # the classifier unsure of what, the words say how it feels
+        ("Brr, it's nippy in here.", "up"),
+        ("It's perishing in the lounge.", "up"),
     ],
 )
 def test_how_cold_or_hot_people_say_they_are(engine: IntentEngine, text: str, way: str) -> None:
