@@ -27,6 +27,7 @@ from edge_os.intent.grammar import FILLERS, GrammarRecognizer, strip_wake_phrase
 from edge_os.intent.mentions import MentionFinder
 from edge_os.intent.plan import QUERY_INTENTS
 from edge_os.intent.reader import (
+    GUESSED,
     LAMP_WORDS,
     MAX_CLAUSES,
     Reader,
@@ -141,12 +142,16 @@ class IntentEngine:
         area = area or self.default_area
         if _ANNOTATION.fullmatch(text):  # "[Music]", "(laughs)": a transcript of no speech
             return IntentResult(text=text, intent=None, path="grammar")
-        if (inner := unframed(_unwrapped(words(text)))) is not None:
+        if (framed := unframed(_unwrapped(words(text)))) is not None:
             # "would you mind running the vacuum", "any chance you could dim the lamp?"
+            inner, hedged = framed
             _LOGGER.info("%r: the request in its polite frame: %r", text, " ".join(inner))
             result = self.recognize(
                 " ".join(inner), area=area, fallback=fallback, context=context, remember=remember
             )
+            if hedged and result.understood and result.path != "llm":
+                # "why don't you ...", "might as well ...": asked first, as a guess is
+                result = replace(result, path="model", confidence=min(result.confidence, GUESSED))
             return replace(result, text=text, latency_ms=(time.perf_counter() - started) * 1000)
         if (fix := correction(words(text))) is not None:
             # "turn on the kitchen light, no, the counter lights": only the correction asks

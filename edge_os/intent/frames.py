@@ -22,16 +22,23 @@ _FRAME = re.compile(
     r"|if you (?:wouldn't|would not|don't|do not) mind(?: (?:could|can|would) you)?"
     r"|(?:is there )?any chance (?:you could|you can|you'd|you would|of you)"
     r"|(?:i was|i'm|im|we were) (?:hoping|wondering if) you (?:could|would|might|can)"
-    r"|i (?:guess|suppose) you (?:could|can|may|might)(?: as well)?"
-    r"|(?:(?:i|we|you) )?might as well"
-    r"|is it possible (?:for you )?to"
-    r"|why (?:don't|do not) you"
     r"|do you think you (?:could|can)"
     r"|(?:can|could) i (?:get|ask) you to"
     r"|be a (?:dear|love|darling|star) and"
     r")(?: (?:please|just|possibly|kindly))? "
 )
 """Frames at the start of a sentence (its words as :func:`compiled.words` gives them)."""
+
+_HEDGE = re.compile(
+    r"^(?:"
+    r"i (?:guess|suppose) you (?:could|can|may|might)(?: as well)?"
+    r"|(?:(?:i|we|you) )?might as well"
+    r"|is it possible (?:for you )?to"
+    r"|why (?:don't|do not) you"
+    r")(?: (?:please|just|possibly|kindly))? "
+)
+"""Frames that may also ask, complain or mock ("why don't you turn the lights off for once",
+"is it possible to lock the door from here?"): what they hold is asked before it is done."""
 
 _MIND = re.compile(r"^(?:would|do) you mind\b")
 """Frames after which the request is said as "-ing": "would you mind running the vacuum"."""
@@ -57,11 +64,13 @@ def _base(word: str) -> str | None:
     return None
 
 
-def unframed(tokens: Sequence[str]) -> list[str] | None:
-    """The request inside a polite frame, or None when the sentence starts with none (or
-    the frame wraps no request: "would you mind if I ...")."""
+def unframed(tokens: Sequence[str]) -> tuple[list[str], bool] | None:
+    """The request inside a polite frame, and whether the frame only hedges it (then it is
+    asked before it is done); None when the sentence starts with no frame, or the frame
+    wraps no request ("would you mind if I ...")."""
     said = " ".join(tokens)
-    found = _FRAME.match(said + " ")
+    hedged = _HEDGE.match(said + " ")
+    found = hedged or _FRAME.match(said + " ")
     if found is None:
         return None
     rest = said[found.end() :].split()
@@ -70,4 +79,4 @@ def unframed(tokens: Sequence[str]) -> list[str] | None:
         if verb is None:
             return None
         rest = [verb, *rest[1:]]
-    return rest if len(rest) >= 2 else None
+    return (rest, hedged is not None) if len(rest) >= 2 else None
