@@ -830,7 +830,7 @@ class Reader:
             if i not in used
             and (t not in known or t in APPLIANCES)
             and tokens[max(0, i - 2) : i] not in (["like", "an"], ["like", "a"])  # "like a sauna"
-            and tokens[i - 1 : i] != ["like"]  # "my hands are like ice"
+            and not _compared(tokens, i)  # "my hands are like ice", not "i'd like netflix"
             and t not in _FEEL_COLD | _FEEL_HOT | _BODY | _INTENSIFIERS
             and t.removesuffix("'s").removesuffix("'") not in known
             and t not in STATE_WORDS
@@ -2136,14 +2136,13 @@ def _complaints(tokens: Sequence[str]) -> set[int]:
 _FELT_HEAT = frozenset({"hot", "warm", "cold", "chilly"})
 _FEEL_COLD = frozenset({
     "cold", "chilly", "freezing", "frozen", "nippy", "icy", "perishing", "parky", "baltic",
-    "arctic", "frosty", "shivering", "shivery", "goosebumps", "numb", "chilled", "icebox",
-    "igloo", "fridge", "brr",
+    "arctic", "frosty", "shivering", "shivery", "goosebumps", "numb", "chilled", "brr",
 })  # fmt: skip
-"""Words that say the speaker is cold: never the name of a device."""
+"""Words that say the speaker is cold: never the name of a device (a fridge or an icebox
+may be one)."""
 _FEEL_HOT = frozenset({
     "hot", "boiling", "roasting", "baking", "melting", "sweltering", "scorching", "sweating",
-    "sweaty", "stuffy", "muggy", "sticky", "clammy", "tropical", "furnace",
-    "overheating",
+    "sweaty", "stuffy", "muggy", "sticky", "clammy", "tropical", "overheating",
 })  # fmt: skip
 """Words that say the speaker is too hot ("warm" may be wanted: "make it warm"; "humid" asks
 about humidity, which edge-os does not report)."""
@@ -2154,6 +2153,14 @@ _INTENSIFIERS = frozenset({"flipping", "freaking", "bloody", "damn", "proper", "
 
 
 _TEMPERATURE_WAY = {1: "warmer", -1: "cooler"}
+_LIKENED = frozenset({"is", "are", "am", "was", "were", "it's", "i'm", "its", "im", "feel",
+                      "feels", "felt"})  # fmt: skip
+
+
+def _compared(tokens: Sequence[str], index: int) -> bool:
+    """Whether the word at ``index`` is what something is likened to: "my hands are like
+    ice", "it feels like a fridge" (a wish, "i'd like netflix on", names something)."""
+    return tokens[index - 1 : index] == ["like"] and index >= 2 and tokens[index - 2] in _LIKENED
 
 
 def _felt(tokens: Sequence[str]) -> int:

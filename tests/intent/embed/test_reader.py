@@ -1067,3 +1067,17 @@ def test_a_step_too_big_is_never_a_setting(engine: IntentEngine) -> None:
     result = engine.recognize("raise the temperature by 30")
     assert result.slots.get("temperature") != 30, result
     assert not result.understood
+
+
+def test_words_of_feeling_are_known_and_appliances_still_not(reader: Reader) -> None:
+    from edge_os.intent.compiled import words
+
+    def unknown(text: str) -> list[str]:
+        tokens = words(text)
+        return [tokens[i] for i in reader.unknown_words(tokens, frozenset())]
+
+    assert unknown("my hands are like ice") == []
+    assert unknown("its flipping freezing in here") == []
+    # what is wished for, or an appliance, may name a device the home lacks
+    assert unknown("i'd like netflix on") == ["netflix"]
+    assert unknown("turn on the fridge") == ["fridge"]
