@@ -121,18 +121,7 @@ half an hour" is a delayed command, as "in 30 minutes" already was."""
 
 
 def _durations(tokens: list[str]) -> list[str]:
-    out: list[str] = []
-    index = 0
-    while index < len(tokens):
-        for said, number in _DURATIONS:
-            if tuple(tokens[index : index + len(said)]) == said:
-                out.extend(number)
-                index += len(said)
-                break
-        else:
-            out.append(tokens[index])
-            index += 1
-    return out
+    return _replace_phrases(tokens, _DURATIONS)
 
 
 def _one_unit(tokens: list[str]) -> list[str]:
@@ -147,11 +136,19 @@ def _one_unit(tokens: list[str]) -> list[str]:
 
 
 def _remove_phrases(tokens: list[str], phrases: Sequence[tuple[str, ...]]) -> list[str]:
+    return _replace_phrases(tokens, [(phrase, ()) for phrase in phrases])
+
+
+def _replace_phrases(
+    tokens: list[str], pairs: Sequence[tuple[tuple[str, ...], tuple[str, ...]]]
+) -> list[str]:
+    """``tokens`` with each phrase of ``pairs`` put as what it pairs with, first pair first."""
     out: list[str] = []
     index = 0
     while index < len(tokens):
-        for phrase in phrases:
+        for phrase, instead in pairs:
             if tuple(tokens[index : index + len(phrase)]) == phrase:
+                out.extend(instead)
                 index += len(phrase)
                 break
         else:
@@ -242,12 +239,17 @@ class GrammarRecognizer:
         reading = self._best(tokens, here)
         if reading is not None:
             return reading, 1.0
-        plain = _one_unit(
-            _durations([t for t in _remove_phrases(tokens, _FILLER_PHRASES) if t not in FILLERS])
-        )
+        plain = _one_unit([t for t in _remove_phrases(tokens, _FILLER_PHRASES) if t not in FILLERS])
         if plain != tokens:
             reading = self._best(plain, here)
             if reading is not None:
+                return reading, 1.0
+        if (timed := _durations(plain)) != plain and (reading := self._best(timed, here)):
+            # "switch the coffee machine off in half an hour": HA's duration lists take
+            # numbers; a delayed command only when its command is one ("give me a shout
+            # in half an hour" is a timer the reader reads)
+            command = reading.slots.get("conversation_command")
+            if command is None or self._read(str(command), here)[0] is not None:
                 return reading, 1.0
         tried: list[list[str]] = []
         for candidate in _slip_variants(plain):
