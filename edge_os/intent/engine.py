@@ -23,7 +23,7 @@ from edge_os.intent.compiled import words
 from edge_os.intent.compound import drop_article, follow_up, only_names, split_clauses, verb_of
 from edge_os.intent.corrections import Correction, corrected, correction
 from edge_os.intent.frames import unframed
-from edge_os.intent.grammar import FILLERS, GrammarRecognizer, strip_wake_phrase
+from edge_os.intent.grammar import GrammarRecognizer, fillers_dropped, strip_wake_phrase
 from edge_os.intent.mentions import MentionFinder
 from edge_os.intent.plan import QUERY_INTENTS
 from edge_os.intent.reader import (
@@ -142,7 +142,7 @@ class IntentEngine:
         area = area or self.default_area
         if _ANNOTATION.fullmatch(text):  # "[Music]", "(laughs)": a transcript of no speech
             return IntentResult(text=text, intent=None, path="grammar")
-        if (framed := unframed(_unwrapped(words(text)))) is not None:
+        if (framed := unframed(fillers_dropped(strip_wake_phrase(words(text))))) is not None:
             # "would you mind running the vacuum", "any chance you could dim the lamp?"
             inner, hedged = framed
             _LOGGER.info("%r: the request in its polite frame: %r", text, " ".join(inner))
@@ -320,14 +320,6 @@ class IntentEngine:
         slots = {k: v for k, v in result.slots.items() if k not in {"area", "domain"}}
         slots["name"] = registry[lamps[0]].name
         return replace(result, targets=lamps, slots=slots, response=None)  # one device
-
-
-def _unwrapped(tokens: list[str]) -> list[str]:
-    """The words without the wake phrase and the fillers before the first word that counts."""
-    tokens = strip_wake_phrase(tokens)
-    while tokens and tokens[0] in FILLERS:
-        tokens = tokens[1:]
-    return tokens
 
 
 _LIGHT_WORDS = frozenset({"light", "lights", "lighting"})

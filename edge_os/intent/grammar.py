@@ -105,6 +105,13 @@ def strip_wake_phrase(tokens: list[str]) -> list[str]:
     return tokens
 
 
+def fillers_dropped(tokens: list[str]) -> list[str]:
+    """The words from the first that is no filler: "um, just turn on ..." -> "turn on ..."."""
+    while tokens and tokens[0] in FILLERS:
+        tokens = tokens[1:]
+    return tokens
+
+
 _UNITS = frozenset({"hour", "minute", "second"})
 
 
@@ -233,9 +240,9 @@ class GrammarRecognizer:
         tokens = words(text)
         if not tokens or len(tokens) > MAX_WORDS:
             return None, 0.0
-        tokens = _remove_phrases(strip_wake_phrase(tokens), self.library.skip_words)
-        while tokens and tokens[0] in FILLERS:  # "um, just turn on ...": never part of it
-            tokens = tokens[1:]
+        tokens = fillers_dropped(
+            _remove_phrases(strip_wake_phrase(tokens), self.library.skip_words)
+        )
         reading = self._best(tokens, here)
         if reading is not None:
             return reading, 1.0

@@ -596,15 +596,12 @@ class Reader:
         ):
             # "bit nippy in here innit": the classifier unsure of what, the words say cold;
             # asked first
-            name, meaning, probability = (
-                _TEMPERATURE_WAY[felt],
-                MEANINGS[_TEMPERATURE_WAY[felt]],
-                (self.min_probability),
-            )
+            name, probability = _TEMPERATURE_WAY[felt], self.min_probability
+            meaning = MEANINGS[name]
         if name in {"warmer", "cooler"} and felt and felt != meaning.direction:
             # "I'm melting" is too hot, though it embeds near "I'm freezing": the words say
             # which way, asked first
-            name = "warmer" if felt > 0 else "cooler"
+            name = _TEMPERATURE_WAY[felt]
             meaning, probability = MEANINGS[name], min(probability, GUESSED)
         if name == "mute" and any(said_in(tokens, pair) for pair in _MUTE_OFF):
             name, meaning = "unmute", MEANINGS["unmute"]  # "take it off mute", "mute off tv"
