@@ -58,6 +58,7 @@ from edge_os.intent.mentions import (
     singular,
 )
 from edge_os.intent.numbers import read_numbers
+from edge_os.intent.people import FIRST_NAMES
 from edge_os.intent.plain import PLACE_WORD, training_sentence
 from edge_os.intent.plan import carries
 from edge_os.intent.timers import read_timer
@@ -201,7 +202,18 @@ def asked_as_statement(text: str) -> bool:
             # "the gym light, still on?" asks too
             rest = {t for j, t in enumerate(tokens) if j not in states}
             return not (_DO_WORDS | _SWITCHING) & rest  # "is the light on, turn it off?"
-    return False
+    # "bathroom window locked?", "porch light on?": a name and a state, asked
+    return (
+        len(tokens) > 1
+        and tokens[-1] in _ASKED_STATES
+        and not (_DO_WORDS | _SWITCHING | _ASKING_TO_DO) & set(tokens[:-1])
+    )
+
+
+_ASKED_STATES = frozenset({"locked", "unlocked", "open", "closed", "on", "off"})
+_ASKING_TO_DO = frozenset({"can", "could", "would", "will", "please", "you", "i", "i'd", "we",
+                           "let's", "set", "make", "get", "go", "keep", "leave"})  # fmt: skip
+"""Words that make a state said with a question mark a request ("can you get it on?")."""
 
 
 def question_form(text: str) -> str:
@@ -215,6 +227,8 @@ def question_form(text: str) -> str:
             return " ".join(["is", *tokens[:index], token[:-2], *tokens[index + 1 :]])
         if token == "still":  # "the gym light, still on?" -> "is the gym light on"
             return " ".join(["is", *tokens[:index], *tokens[index + 1 :]])
+    if tokens and tokens[-1] in _ASKED_STATES:  # "bathroom window locked?"
+        return " ".join(["is", *tokens])
     return text
 
 
@@ -710,6 +724,8 @@ class Reader:
             return "it asks about the past or why, which edge-os does not keep"
         if _contradicts(tokens, meaning, found):
             return "its own words say the opposite"
+        if not meaning.query and _locks_no_lock(tokens, found):
+            return "it asks to lock or unlock what has no lock"  # "lock the garage door"
         if not meaning.query and _forbids(tokens):
             return "it asks for something not to be done"
         if tokens[-1] in _CUT_OFF:
@@ -796,7 +812,8 @@ class Reader:
         if len(tokens) < lead + 2:
             return tokens
         name, after = tokens[lead], tokens[lead + 1]
-        if self._a_name(name) and name not in _ADDRESSEES and (lead or after in _COMMAND_STARTS):
+        person = name in _ADDRESSEES or (name in FIRST_NAMES and not lead)
+        if self._a_name(name) and not person and (lead or after in _COMMAND_STARTS):
             return tokens[lead + 1 :]
         return tokens
 
@@ -1738,6 +1755,7 @@ def request_clauses(text: str) -> list[str]:
     said_all = words(text)
     if (
         addressed_to_someone(said_all)
+        or any(words(c)[-1:] and words(c)[-1] in _DANGLING for c in clauses)
         or sarcastic(said_all)
         or any(_on_condition(words(c)) or _for_later(words(c)) for c in clauses)
     ):
@@ -1774,6 +1792,9 @@ def _referred(clause: str, others: Sequence[str]) -> str:
 
 
 _BEING_WORDS = frozenset({"is", "are", "was", "were", "seems", "looks", "feels", "has", "have"})
+_DANGLING = frozenset({"when", "once", "if", "unless", "until", "till", "whenever", "before",
+                       "after", "while"})  # fmt: skip
+"""A clause that ends in one of these was cut from what it waits for: not read alone."""
 
 
 _BACK_REFERENCES = frozenset({"it", "them"})
@@ -1795,7 +1816,15 @@ def _on_condition(tokens: Sequence[str]) -> bool:
         return rest[1:2] != [] and rest[1] not in _POLITE_IF
     if rest[:2] in (["when", "you"], ["once", "you"]):
         return rest[2:3] != [] and rest[2] in _NOTICING  # not "when you get a chance"
-    return rest[:1] in (["when"], ["once"]) and rest[1:2] != [] and rest[1] in _WAITED_FOR
+    for lead in _WAITING_LEADS:  # "as soon as the sun sets, ...", "once ...", "when ..."
+        if rest[: len(lead)] == list(lead):
+            return rest[len(lead) : len(lead) + 1] != [] and rest[len(lead)] in _WAITED_FOR
+    return False
+
+
+_WAITING_LEADS = (("when",), ("once",), ("as", "soon", "as"), ("the", "moment"), ("the", "minute"),
+                  ("the", "second"), ("after",), ("until",), ("till",))  # fmt: skip
+"""Leads of a clause that says what a request waits for."""
 
 
 _NOTICING = frozenset({"hear", "see", "notice", "spot", "detect", "smell", "feel"})
@@ -1867,10 +1896,17 @@ _NOT_CALLED = _INTERJECTIONS | FILLERS | set(ASSISTANT_NAMES) | set(WAKE_LEADS)
 
 
 def addressed_to_someone(tokens: Sequence[str]) -> bool:
-    """ "mum, can you switch off the bathroom fan", "kids turn the speakers down": said to
-    someone in the room, not to the assistant ("kids room light off" names a room)."""
+    """ "mum, can you switch off the bathroom fan", "kids turn the speakers down", "mike
+    switch the garage light off": said to someone in the room, not to the assistant ("kids
+    room light off" names a room; "hey sam, ..." may be the assistant's own name)."""
     rest = [t for t in tokens if t not in FILLERS]
-    return len(rest) > 1 and rest[0] in _ADDRESSEES and rest[1] in _ASKED_TO_DO
+    called = rest[0] in _ADDRESSEES or (rest[0] in FIRST_NAMES and tokens[0] not in WAKE_LEADS)
+    if any(said_in(tokens, ("before", "you", going)) for going in _GOING):
+        return True  # "switch the coffee machine off before you leave": no assistant leaves
+    return len(rest) > 1 and called and rest[1] in _ASKED_TO_DO
+
+
+_GOING = ("leave", "go", "head", "set")
 
 
 _ASKED_TO_DO = (_COMMAND_STARTS - {"is", "are", "what", "what's", "whats", "how", "i", "i'd",
@@ -2087,6 +2123,17 @@ _AS_IT_IS = (("as", "it", "is"), ("as", "they", "are"), ("as", "is"), ("leave", 
 """Words that ask for nothing to change: "leave the heating as it is"."""
 
 
+def _locks_no_lock(tokens: Sequence[str], found: Mentions) -> bool:
+    """ "lock the garage door" where the garage door is a cover: no reading of it is right
+    (opening it is the opposite of what was meant)."""
+    return bool(_LOCKING & set(tokens)) and any(
+        not m.id.startswith("lock.") for m in found.entities[:1]
+    )
+
+
+_LOCKING = frozenset({"lock", "unlock", "locked", "unlocked", "bolt", "unbolt", "deadbolt"})
+
+
 def _contradicts(tokens: Sequence[str], meaning: Meaning, found: Mentions) -> bool:
     """The sentence's own direction words say the opposite of the reading."""
     return bool(meaning.direction) and _direction_said(tokens, found) == -meaning.direction
@@ -2107,6 +2154,8 @@ def _direction_said(tokens: Sequence[str], found: Mentions) -> int:
         before = {t for _, t in rest[max(0, place - 4) : place]}
         if token in _UP_WORDS | _DOWN_WORDS and _NEGATIONS & before:
             said.discard(token)  # "we don't need study room lights on anymore" asks for off
+            if _WANTING & before:  # "i don't want the blinds down": up
+                said.add("off" if token in _UP_WORDS else "on")
     if found.entities and found.entities[0].id.startswith("lock."):
         said = {_LOCK_SENSE.get(t, t) for t in said}  # "open the lock" unlocks it
     up, down = bool(said & _UP_WORDS), bool(said & _DOWN_WORDS)
@@ -2131,6 +2180,7 @@ def _complaints(tokens: Sequence[str]) -> set[int]:
 
 
 _FELT_HEAT = frozenset({"hot", "warm", "cold", "chilly"})
+_WANTING = frozenset({"want", "need", "like"})
 _FEEL_COLD = frozenset({
     "cold", "chilly", "freezing", "frozen", "nippy", "icy", "perishing", "parky", "baltic",
     "arctic", "frosty", "shivering", "shivery", "goosebumps", "numb", "chilled", "brr",

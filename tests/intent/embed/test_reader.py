@@ -353,6 +353,7 @@ def test_what_it_cannot_answer_or_do_is_not_understood(reader: Reader, text: str
         ("The lights in the kitchen are on?", "on"),
         ("The blinds are open?", "open"),
         ("the floor lamp, still on?", "on"),
+        ("front door locked?", "locked"),  # no verb at all
     ],
 )
 def test_a_state_said_and_asked_is_answered(engine: IntentEngine, text: str, state: str) -> None:
@@ -579,6 +580,12 @@ def test_the_place_of_the_reason_and_every_light(encoder: SentenceEncoder, reade
         ("i cant see a thing out the back", None, []),
         ("switch the garage light on at dusk", None, []),
         ("when i get home unlock the front door", None, []),
+        ("as soon as the sun sets close the blinds", None, []),
+        ("i'll turn the desk lamp off when i'm done", None, []),
+        ("switch the coffee machine off before you leave", None, []),
+        # "don't want ... down" wants it up; a cover has no lock to lock
+        ("i don't want the blinds down", None, []),
+        ("lock the garage door", None, []),
         # what the speaker did, or how things are already, asks for nothing
         ("i turned the floor lamp off earlier", None, []),
         ("the kitchen light is off again", None, []),
@@ -733,6 +740,25 @@ def test_a_clause_beside_a_condition_an_addressee_or_sarcasm_is_not_read_alone(
     assert not result.understood, result
     request = text.split(", ")[-1 if not text.startswith("sure") else 1]
     assert engine.recognize(request).understood  # alone, the clause is a request
+
+
+@pytest.mark.parametrize(
+    ("said", "asked"),
+    [
+        ("mike switch the kitchen light off", "switch the kitchen light off"),
+        ("dave shut the blinds would you", "shut the blinds would you"),
+        ("tom turn that music down its late", "turn that music down its late"),
+    ],
+)
+def test_a_request_after_a_persons_name_is_said_to_them(
+    engine: IntentEngine, said: str, asked: str
+) -> None:
+    # speech-to-text writes no comma after the name; the assistant's other names and
+    # "hey <name>" (a wake phrase) still reach it
+    assert not engine.recognize(said).understood
+    assert engine.recognize(asked).understood
+    assert engine.recognize("olly " + asked).understood
+    assert engine.recognize("hey sam " + asked).understood
 
 
 @pytest.mark.parametrize(
