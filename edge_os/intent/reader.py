@@ -1240,6 +1240,14 @@ COMMON_WORDS = frozenset({
     "loads", "lots", "tons", "heaps", "asap", "fast", "whack", "chuck", "bung", "stick",
     "blast", "blasting", "tweak", "douse", "snuff", "shush", "drown", "charger",
     "rounds", "sweep", "tunes", "songs", "racket", "noise", "din",
+    # verbs of saying, showing, seeming and coming, fractions: "have the porch light come
+    # on", "what is the thermostat showing", "ease off the volume", "a quarter volume"
+    "come", "comes", "came", "say", "says", "saying", "said", "telling", "showing", "shown",
+    "displaying", "displays", "reporting", "report", "indicate", "indicates", "indicating",
+    "measure", "measuring", "look", "looks", "seem", "seems", "appear", "appears", "stay",
+    "stays", "remain", "remains", "happen", "happening", "mean", "means", "reckon", "guess",
+    "suppose", "sort", "ease", "easing", "fetch", "grab", "brought", "handle", "manage",
+    "quarter", "quarters", "third", "thirds",
 })  # fmt: skip
 """Ordinary English words: never taken for the name of a device the home lacks."""
 APPLIANCES = frozenset({
@@ -2379,6 +2387,10 @@ def _value(kind: str, tokens: Sequence[str]) -> SlotValue | None:
         numbers = read_numbers(tokens, index)
         if numbers:
             end, value = max(numbers)
+            if tokens[end : end + 1] in (["to"], ["too"]) and tokens[end + 1 : end + 2] and (
+                tokens[end + 1] in _UNITS_OF_VALUE
+            ):
+                return None  # "20 to degrees": speech-to-text's "twenty two degrees"
             values.append(value)
             index = end
         else:
@@ -2396,6 +2408,9 @@ def _value(kind: str, tokens: Sequence[str]) -> SlotValue | None:
     if kind in _PERCENT_KINDS and not (0 <= number <= 100):
         return None
     return int(number) if float(number).is_integer() else number
+
+
+_UNITS_OF_VALUE = frozenset({"degrees", "degree", "percent", "per", "%", "celsius", "fahrenheit"})
 
 
 def _quarters(tokens: Sequence[str]) -> int | None:
