@@ -32,7 +32,9 @@ from edge_os.intent.reader import (
     MAX_CLAUSES,
     Reader,
     asked_as_statement,
+    both_ways,
     is_lamp,
+    not_meant,
     place_of_reason,
     question_form,
     request_clauses,
@@ -94,7 +96,7 @@ class IntentEngine:
             if again:
                 return again
         clauses = split_clauses(words(text))
-        if len(clauses) > 1:
+        if len(clauses) > 1 and not both_ways(words(text)):  # not "brighter and dimmer"
             results = self._clauses(clauses, area, remember=remember)
             if results is not None:
                 return results
@@ -140,7 +142,8 @@ class IntentEngine:
         ``remember`` False does not put the reading in the cache."""
         started = time.perf_counter()
         area = area or self.default_area
-        if _ANNOTATION.fullmatch(text):  # "[Music]", "(laughs)": a transcript of no speech
+        if _ANNOTATION.fullmatch(text) or not_meant(words(text)):
+            # "[Music]", "(laughs)": a transcript of no speech; "hypothetically, ..."
             return IntentResult(text=text, intent=None, path="grammar")
         if (framed := unframed(fillers_dropped(strip_wake_phrase(words(text))))) is not None:
             # "would you mind running the vacuum", "any chance you could dim the lamp?"

@@ -59,6 +59,9 @@ FILLERS = frozenset(
 _FILLER_PHRASES = (("thank", "you"), ("right", "now"), ("go", "ahead", "and"))
 MISHEARD = {"of": "off", "lite": "light", "lites": "lights", "too": "to"}
 """Whisper's usual slips on command words, tried in the repair pass."""
+_NO_SLIP = frozenset({"other", "another", "second", "third", "both", "neither", "except"})
+"""Words that say which device is meant, never dropped or repaired: "unlock the other
+garage side door" is not "unlock the garage side door"."""
 MAX_SLIPS = 3
 """At most this many slip places are tried one at a time (bounded work)."""
 
@@ -277,7 +280,7 @@ class GrammarRecognizer:
         are compared with the templates' own words.
         """
         unknown = [i for i, t in enumerate(tokens) if t not in self._known and not t[0].isdigit()]
-        if any(tokens[i].endswith("'s") for i in unknown):
+        if any(tokens[i].endswith("'s") or tokens[i] in _NO_SLIP for i in unknown):
             return None  # "jane's lamp" is no mishearing of "Janet's lamp": another person
         if not unknown or len(tokens) > MAX_REPAIR_WORDS or len(unknown) > MAX_UNKNOWN_WORDS:
             return tokens if tokens != original else None

@@ -30,6 +30,7 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -728,8 +729,14 @@ class Reader:
             return "it asks to lock or unlock what has no lock"  # "lock the garage door"
         if not meaning.query and _forbids(tokens):
             return "it asks for something not to be done"
-        if tokens[-1] in _CUT_OFF:
-            return "it stops mid-sentence"  # "lock the": speech-to-text cut it off
+        if tokens[-1] in _CUT_OFF or _cut_before_value(tokens, found, meaning):
+            return "it stops mid-sentence"  # "lock the", "set the bedside lamp to"
+        if (why := _not_asked_now(tokens, found)) is not None:
+            return why
+        if not meaning.query and both_ways(tokens):
+            return "it asks for a thing and its opposite"  # "turn the lamp on and off"
+        if self._part_named(tokens, found):
+            return "it names a part of a device"  # "the office fan light"
         if name in {"on", "off"} and _part_way(tokens, found):
             return "it asks to open or close only part of the way"  # "crack the blinds open"
         if not meaning.query and _several(tokens):
@@ -766,6 +773,19 @@ class Reader:
         if name == "get_temperature" and _OUTDOORS & set(tokens) and not found.entities:
             return "it asks about outdoors, where nothing here measures"
         return None
+
+    def _part_named(self, tokens: Sequence[str], found: Mentions) -> bool:
+        """ "turn on the office fan light": a light word right after the name of a device
+        that is no light (a fan's light is not the fan)."""
+        if not found.entities:
+            return False
+        best = found.entities[0]
+        after = max(best.positions) + 1
+        return (
+            after < len(tokens)
+            and tokens[after] in _LIGHT_PARTS
+            and self.registry[best.id].domain not in {Domain.LIGHT, Domain.SWITCH}
+        )
 
     def plain_words(self, tokens: Sequence[str], found: Mentions) -> list[str]:
         """``tokens`` with the best device name and place replaced by plain words."""
@@ -1332,7 +1352,7 @@ _OTHER_DAYS = _WEEKDAYS | {
 _LATER = _WEEKDAYS | {f"{day}s" for day in _WEEKDAYS} | {
     "tomorrow", "tonight", "later", "pm", "a.m.", "p.m.", "o'clock", "everyday", "daily",
     "weekly", "weekdays", "weekends", "until", "till", "noon", "midnight", "dusk", "dawn",
-    "sunset", "sunrise", "sundown", "nightfall",
+    "sunset", "sunrise", "sundown", "nightfall", "mornings", "evenings", "afternoons", "nights",
 }  # fmt: skip
 _DURATIONS = frozenset({"second", "seconds", "minute", "minutes", "hour", "hours"})
 _A_MOMENT = [["a", "second"], ["a", "sec"], ["a", "minute"], ["a", "moment"], ["one", "second"]]
@@ -2014,6 +2034,8 @@ def _part_way(tokens: Sequence[str], found: Mentions) -> bool:
     covers = {"cover", "garage"} & found.groups.keys() or any(
         m.id.startswith("cover.") for m in found.entities[:1]
     )
+    if {"halfway", "partway", "midway"} & set(tokens) or said_in(tokens, ("half", "way")):
+        return True  # "close the sunroom blinds halfway", whatever they are
     return bool(covers) and (
         "crack" in tokens
         or "slightly" in tokens
@@ -2023,6 +2045,84 @@ def _part_way(tokens: Sequence[str], found: Mentions) -> bool:
 
 _JOINING = frozenset(word for joiner in JOINERS for word in joiner)
 _CUT_OFF = frozenset({"the", "a", "an", "my", "your", "our", "and"})
+_LIGHT_PARTS = frozenset({"light", "lights", "lamp", "bulb", "bulbs"})
+
+
+def _cut_before_value(tokens: Sequence[str], found: Mentions, meaning: Meaning) -> bool:
+    """ "set the bedside lamp to": a name, then "to", and nothing after it (not "the music's
+    too quiet to dance to")."""
+    said = _named_positions(found) | frozenset(found.kinds)
+    return not meaning.query and tokens[-1] in {"to", "at", "by"} and len(tokens) - 2 in said
+
+
+def _not_asked_now(tokens: Sequence[str], found: Mentions) -> str | None:
+    """Why the sentence speaks of a request without making it: how it is done ("show me
+    how to lock the door"), a request for someone or something else to make ("tell alexa
+    to ...", "text dad to lock the door"), a reminder, a quote ("the song goes turn the
+    lights down low"), what the speaker will do ("i'll use the app to turn it off"),
+    another home ("lock the door at mum's house"), or a "what if"."""
+    if any(said_in(tokens, how) for how in _HOW_TO):
+        return "it asks how something is done"
+    if not_meant(tokens):
+        return "it is not meant now"  # "hypothetically could you unlock the front door"
+    for index, token in enumerate(tokens):
+        after = tokens[index + 1 : index + 4]
+        if token in _MESSAGING and after[:1] and after[0] in _OTHERS and "to" in after:
+            return "it asks someone or something else to do it"
+        if token == "remind" and after[:1] in (["me"], ["us"]) and after[1:2] == ["to"]:
+            return "it asks for a reminder, which edge-os does not keep"
+        if token in _QUOTING and index > 1 and tokens[index - 2] in _DETERMINERS:
+            return "it quotes what something says"  # "the instructions say switch ..."
+    if tokens[:1] in (["i'll"], ["ill"], ["we'll"]) and tokens[1:2] and tokens[1] in _DOING:
+        return "the speaker will do it"
+    named = _named_positions(found) | frozenset(found.kinds)
+    theirs = any(t in _OTHER_HOMES and i + 1 in named for i, t in enumerate(tokens))
+    if (
+        theirs
+        or any(said_in(tokens, p) for p in _AWAY)
+        or any(t.endswith("'s") and after in _HOMES for t, after in pairwise(tokens))
+    ):
+        return "it is about another home"  # "put the neighbours sprinkler off"
+    return None
+
+
+_HOW_TO = (("how", "to"), ("how", "do", "i"), ("how", "do", "you"), ("how", "can", "i"),
+           ("how", "would", "i"), ("how", "should", "i"))  # fmt: skip
+_NOT_MEANT = frozenset({"hypothetically", "theoretically", "supposing", "pretend", "imagine"})
+
+
+def not_meant(tokens: Sequence[str]) -> bool:
+    """ "hypothetically could you unlock the front door": a request only imagined."""
+    return bool(_NOT_MEANT & set(tokens))
+
+
+_MESSAGING = frozenset({"tell", "ask", "get", "text", "message", "remind", "call"})
+_OTHERS = frozenset(ASSISTANT_NAMES) | FIRST_NAMES | frozenset(
+    {"mum", "mom", "dad", "him", "her", "them", "brother", "sister", "son", "daughter", "wife",
+     "husband", "kids", "grandma", "grandpa", "someone", "somebody", "everyone"}
+)  # fmt: skip
+"""Who else may be asked: "tell alexa to", "get the kids to", "text dad to"."""
+_QUOTING = frozenset({"say", "says", "said", "goes", "sings", "reads"})
+_DOING = frozenset({"turn", "switch", "use", "do", "open", "close", "lock", "unlock", "put",
+                    "set", "start", "stop", "dim", "sort", "handle", "go", "get"})  # fmt: skip
+_OTHER_HOMES = frozenset({"neighbours", "neighbors", "neighbour's", "neighbor's", "neighbours'",
+                          "neighbors'"})  # fmt: skip
+_HOMES = frozenset({"house", "place", "flat", "home", "apartment", "cottage"})
+_AWAY = (("in", "town"), ("at", "work"), ("next", "door"))
+
+
+def both_ways(tokens: Sequence[str]) -> bool:
+    """ "turn the floor lamp on and off", "make it brighter and dimmer": both ways at once."""
+    for index, token in enumerate(tokens):
+        rest = tokens[index + 1 : index + 4]
+        if token in _UP_WORDS | _DOWN_WORDS and rest[:1] == ["and"]:
+            other = rest[2] if rest[1:2] == ["also"] and len(rest) > 2 else rest[1:2] and rest[1]
+            if other and (
+                (token in _UP_WORDS and other in _DOWN_WORDS)
+                or (token in _DOWN_WORDS and other in _UP_WORDS)
+            ):
+                return True
+    return False
 
 
 def _several(tokens: Sequence[str]) -> bool:
@@ -2387,8 +2487,10 @@ def _value(kind: str, tokens: Sequence[str]) -> SlotValue | None:
         numbers = read_numbers(tokens, index)
         if numbers:
             end, value = max(numbers)
-            if tokens[end : end + 1] in (["to"], ["too"]) and tokens[end + 1 : end + 2] and (
-                tokens[end + 1] in _UNITS_OF_VALUE
+            if (
+                tokens[end : end + 1] in (["to"], ["too"])
+                and tokens[end + 1 : end + 2]
+                and (tokens[end + 1] in _UNITS_OF_VALUE)
             ):
                 return None  # "20 to degrees": speech-to-text's "twenty two degrees"
             values.append(value)

@@ -743,6 +743,42 @@ def test_a_clause_beside_a_condition_an_addressee_or_sarcasm_is_not_read_alone(
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        # how it is done, what if, for someone or something else, a reminder, a quote
+        "can you show me how to lock the door",
+        "hypothetically could you unlock the front door",
+        "tell alexa to turn off the garage light",
+        "text dad to lock the front door",
+        "remind me to lock the front door",
+        "the instructions say switch the coffee machine off after use",
+        # what the speaker will do; another home; a habit; cut off; both ways at once
+        "i'll use the app to turn the sprinkler off",
+        "lock the door at mum's house",
+        "put the neighbours sprinkler off",
+        "i'd rather have the blinds open in the mornings",
+        "set the bedside lamp to",
+        "turn the floor lamp on and off",
+        "make the desk light brighter and dimmer",
+        # a part of a device, another one
+        "turn on the ceiling fan light",
+        "unlock the other front door",
+    ],
+)
+def test_a_request_spoken_of_but_not_made_does_nothing(engine: IntentEngine, text: str) -> None:
+    results = engine.recognize_all(text, fallback=False, remember=False)
+    assert not any(r.understood for r in results), results
+
+
+def test_what_those_rules_leave_alone(engine: IntentEngine) -> None:
+    for text in ("remind me what the date is", "the music's too quiet to dance to",
+                 "turn on the ceiling fan", "unlock the front door"):  # fmt: skip
+        assert engine.recognize(text).understood, text
+    halfway = engine.recognize("close the blinds halfway")  # they can: a position
+    assert halfway.slots.get("position") == 50, halfway
+
+
+@pytest.mark.parametrize(
     ("said", "asked"),
     [
         ("mike switch the kitchen light off", "switch the kitchen light off"),
