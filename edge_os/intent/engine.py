@@ -19,7 +19,7 @@ from pathlib import Path
 from edge_os.config.settings import IntentSettings
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import EdgeOSError, MissingDependencyError
-from edge_os.intent.compiled import words
+from edge_os.intent.compiled import said_in, words
 from edge_os.intent.compound import drop_article, follow_up, only_names, split_clauses, verb_of
 from edge_os.intent.corrections import Correction, corrected, correction
 from edge_os.intent.frames import unframed
@@ -39,6 +39,7 @@ from edge_os.intent.reader import (
     question_form,
     request_clauses,
 )
+from edge_os.intent.targets import intent_targets
 from edge_os.stages.protocols import IntentRecognizer, IntentResult
 
 _LOGGER = logging.getLogger(__name__)
@@ -179,7 +180,7 @@ class IntentEngine:
                     result = replace(part, text=text)
                     break
         if result.understood and result.path == "grammar":
-            result = self._all_told(self._lamps(result), area)
+            result = self._every_light(self._all_told(self._lamps(result), area))
         # a sentence the grammar read with nothing able to do it stays the grammar's
         if not result.understood and isinstance(self.retrieval, Reader):
             result = self.retrieval.recognize(text, area=area, context=context)
@@ -270,6 +271,26 @@ class IntentEngine:
         _LOGGER.info("%r: said, not asked: %s", result.text, told.intent)
         return replace(told, text=result.text)
 
+    def _every_light(self, result: IntentResult) -> IntentResult:
+        """ "set all the lights to orange": every light of the home. Home Assistant's
+        template for a colour or brightness of the lights takes the room it was said in
+        when none is said; "all" says more than that room ("turn off all the lights"
+        already reads so)."""
+        if result.intent != "HassLightSet" or "area" not in result.slots:
+            return result
+        tokens = words(result.text)
+        if not any(said_in(tokens, all_of) for all_of in _ALL_LIGHTS):
+            return result
+        found = self.finder.find(tokens)
+        if found.areas or found.floors or found.entities:
+            return result  # "all the lights in the kitchen"
+        slots = {k: v for k, v in result.slots.items() if k != "area"}
+        targets = intent_targets(self.grammar.registry, result.intent, slots, (), None)
+        if not targets:
+            return result
+        _LOGGER.info("%r: all the lights of the home, not the room's", result.text)
+        return replace(result, slots=slots, targets=targets)
+
     def _main_light(
         self, text: str, area: str | None, context: Sequence[str]
     ) -> IntentResult | None:
@@ -330,6 +351,7 @@ _ON_OFF = {"on": "HassTurnOn", "off": "HassTurnOff"}
 _MAIN = frozenset({"big", "main", "overhead", "top"})
 """Words that make "the light" of a room its main one: "the big light"."""
 _ALL_WORDS = frozenset({"all", "every"})
+_ALL_LIGHTS = (("all", "the", "lights"), ("all", "lights"), ("every", "light"))
 _TARGETING_SLOTS = frozenset({"name", "area", "floor", "domain"})
 """Slots of a reading that picks devices: with none picked, it does nothing."""
 

@@ -735,8 +735,12 @@ class Reader:
             return why
         if not meaning.query and both_ways(tokens):
             return "it asks for a thing and its opposite"  # "turn the lamp on and off"
+        if meaning.intent == "HassGetState" and self._lock_of_no_lock(tokens, found):
+            return "it asks if something with no lock is locked"  # "is the office locked"
         if self._part_named(tokens, found):
             return "it names a part of a device"  # "the office fan light"
+        if "play" in tokens and tokens.index("play") + 1 in self.unknown_words(tokens, frozenset()):
+            return "it asks to play something edge-os cannot choose"  # "play coldplay on ..."
         if name in {"on", "off"} and _part_way(tokens, found):
             return "it asks to open or close only part of the way"  # "crack the blinds open"
         if not meaning.query and _several(tokens):
@@ -773,6 +777,17 @@ class Reader:
         if name == "get_temperature" and _OUTDOORS & set(tokens) and not found.entities:
             return "it asks about outdoors, where nothing here measures"
         return None
+
+    def _lock_of_no_lock(self, tokens: Sequence[str], found: Mentions) -> bool:
+        """ "is the office locked" where "office" names the Office Light: no answer of it
+        is one."""
+        if not found.entities:
+            return False  # "are the doors locked": the kind says which
+        named = _named_positions(found)
+        said = {t for i, t in enumerate(tokens) if i not in named and t in _LOCKING}
+        return bool(said) and not any(
+            self.registry[m.id].domain is Domain.LOCK for m in found.entities
+        )
 
     def _part_named(self, tokens: Sequence[str], found: Mentions) -> bool:
         """ "turn on the office fan light": a light word right after the name of a device
@@ -2239,7 +2254,8 @@ def _locks_no_lock(tokens: Sequence[str], found: Mentions) -> bool:
     )
 
 
-_LOCKING = frozenset({"lock", "unlock", "locked", "unlocked", "bolt", "unbolt", "deadbolt"})
+_LOCKING = frozenset({"lock", "unlock", "locked", "unlocked", "bolt", "unbolt", "deadbolt",
+                      "bolted", "unbolted"})  # fmt: skip
 
 
 def _contradicts(tokens: Sequence[str], meaning: Meaning, found: Mentions) -> bool:

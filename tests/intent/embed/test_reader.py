@@ -760,9 +760,11 @@ def test_a_clause_beside_a_condition_an_addressee_or_sarcasm_is_not_read_alone(
         "set the bedside lamp to",
         "turn the floor lamp on and off",
         "make the desk light brighter and dimmer",
-        # a part of a device, another one
+        # a part of a device, another one, a lock where there is none, a band
         "turn on the ceiling fan light",
         "unlock the other front door",
+        "is the office locked",
+        "play coldplay on the speaker",
     ],
 )
 def test_a_request_spoken_of_but_not_made_does_nothing(engine: IntentEngine, text: str) -> None:
@@ -776,6 +778,16 @@ def test_what_those_rules_leave_alone(engine: IntentEngine) -> None:
         assert engine.recognize(text).understood, text
     halfway = engine.recognize("close the blinds halfway")  # they can: a position
     assert halfway.slots.get("position") == 50, halfway
+
+
+def test_all_the_lights_set_is_every_light_of_the_home(
+    engine: IntentEngine, registry: DeviceRegistry
+) -> None:
+    # Home Assistant's template takes the room it is said in; "all" says more
+    room = engine.recognize("set the lights to fifty percent", area="living_room")
+    every = engine.recognize("set all the lights to fifty percent", area="living_room")
+    assert set(room.targets) < set(every.targets), (room, every)
+    assert {registry[t].area for t in every.targets} >= {"living_room", "kitchen", "bedroom"}
 
 
 @pytest.mark.parametrize(
