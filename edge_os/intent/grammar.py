@@ -59,9 +59,12 @@ FILLERS = frozenset(
 _FILLER_PHRASES = (("thank", "you"), ("right", "now"), ("go", "ahead", "and"))
 MISHEARD = {"of": "off", "lite": "light", "lites": "lights", "too": "to"}
 """Whisper's usual slips on command words, tried in the repair pass."""
-_NO_SLIP = frozenset({"other", "another", "second", "third", "both", "neither", "except"})
-"""Words that say which device is meant, never dropped or repaired: "unlock the other
-garage side door" is not "unlock the garage side door"."""
+_NO_SLIP = frozenset({"other", "another", "second", "third", "both", "neither", "except",
+                      "brighter", "dimmer", "louder", "quieter", "warmer", "cooler", "higher",
+                      "lower", "more", "less"})  # fmt: skip
+"""Words that say which device is meant or how, never dropped or repaired: "unlock the
+other garage side door" is not "unlock the garage side door", "kitchen light twenty
+percent brighter" not "kitchen light twenty percent"."""
 MAX_SLIPS = 3
 """At most this many slip places are tried one at a time (bounded work)."""
 

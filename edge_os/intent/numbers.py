@@ -63,6 +63,12 @@ def read_number(tokens: list[str], start: int) -> tuple[float, int]:  # noqa: PL
                 break
             current += TENS[token]
             last = "tens"
+        elif (
+            token == "a"
+            and not last
+            and tokens[index + 1 : index + 2] in (["hundred"], ["thousand"])
+        ):
+            current, last = 1.0, "ones"  # "a hundred and fifty"
         elif token in SCALES and last:
             if token == "thousand":
                 total += (current or 1) * 1000
