@@ -33,7 +33,9 @@ VERBS = frozenset({
 })  # fmt: skip
 """Words that start a command: a second one in a clause starts a new clause ("turn off the
 fan close the blinds")."""
-_BEFORE_OBJECT = frozenset({*ARTICLES, "to", "and", "please", "you", "i", "we", "me", "it"})
+_BEFORE_OBJECT = frozenset({*ARTICLES, "to", "and", "please", "you", "i", "we", "me", "it",
+                            "don't", "dont", "not", "never", "no"})  # fmt: skip
+"""Words after which a command word does not start a new clause ("but don't close ...")."""
 
 
 def split_clauses(tokens: Sequence[str]) -> list[list[str]]:
@@ -43,7 +45,11 @@ def split_clauses(tokens: Sequence[str]) -> list[list[str]]:
     index = 0
     while index < len(tokens):
         for joiner in JOINERS:
-            if tuple(tokens[index : index + len(joiner)]) == joiner and clauses[-1]:
+            if (
+                tuple(tokens[index : index + len(joiner)]) == joiner
+                and clauses[-1]
+                and not _in_a_number(tokens, index)
+            ):
                 clauses.append([])
                 index += len(joiner)
                 break
@@ -62,6 +68,19 @@ def split_clauses(tokens: Sequence[str]) -> list[list[str]]:
     return clauses if 1 < len(clauses) <= MAX_CLAUSES else [list(tokens)]
 
 
+def _in_a_number(tokens: Sequence[str], index: int) -> bool:
+    """ "a hundred and fifty", "one and a half", "an hour and ten minutes": an "and" inside
+    a number or a length joins nothing."""
+    if tokens[index] != "and":
+        return False
+    before = tokens[index - 1] if index else ""
+    return before in _NUMBER_GLUE or tokens[index + 1 : index + 3] == ["a", "half"]
+
+
+_NUMBER_GLUE = frozenset({"hundred", "thousand", "hour", "hours", "minute", "minutes"})
+"""Words an "and" inside a number or a length follows: "one hour and fifteen minutes"."""
+
+
 def verb_of(clause: Sequence[str], finder: MentionFinder) -> list[str]:
     """The words of ``clause`` before the first thing it names ("turn on" of "turn on the
     kitchen light"), without a trailing article; its first two words when it names none."""
@@ -78,6 +97,8 @@ def verb_of(clause: Sequence[str], finder: MentionFinder) -> list[str]:
 def only_names(clause: Sequence[str], finder: MentionFinder) -> bool:
     """Whether ``clause`` says nothing but what it is about ("the walkway light", "both
     fans"): it takes the verb of the clause before it, never a meaning of its own."""
+    if clause and clause[0] in VERBS:
+        return False  # "lock the back door" where the lock is called "Back Door Lock"
     found = finder.find(clause)
     said: set[int] = set(found.kinds)
     for mention in [*found.entities[:1], *found.areas[:1], *found.floors[:1]]:

@@ -33,7 +33,10 @@ from edge_os.intent.reader import (
     Reader,
     asked_as_statement,
     both_ways,
+    excepted,
+    forbids,
     is_lamp,
+    negated,
     not_meant,
     place_of_reason,
     question_form,
@@ -96,9 +99,12 @@ class IntentEngine:
             again = follow_up(text, context, self.finder, self.grammar.registry)
             if again:
                 return again
+        if excepted(words(text)):  # "turn off all the lights except the desk light"
+            _LOGGER.info("%r: an exception edge-os cannot keep to", text)
+            return [IntentResult(text=text, intent=None, path="grammar")]
         clauses = split_clauses(words(text))
         if len(clauses) > 1 and not both_ways(words(text)):  # not "brighter and dimmer"
-            results = self._clauses(clauses, area, remember=remember)
+            results, _ = self._clauses(clauses, area, remember=remember)
             if results is not None:
                 return results
         devices = [t for result in context for t in result.targets]
@@ -108,24 +114,74 @@ class IntentEngine:
 
     def _clauses(
         self, clauses: list[list[str]], area: str | None, *, remember: bool = True
-    ) -> list[IntentResult] | None:
+    ) -> tuple[list[IntentResult] | None, list[str] | None]:
+        """Each clause's reading, or None and the first clause not understood (None when
+        the first clause is the one: nothing else was understood either)."""
         results: list[IntentResult] = []
         previous: list[str] | None = None
+        last = self.finder.find(list(clauses[-1]))
+        # "turn on the fan and the light in the attic": the place said last is the place
+        # of a part before it that says none
+        ending = last.areas[0].id if len(last.areas) == 1 else None
         for clause in clauses:
             said = clause
+            found = self.finder.find(list(clause))
+            place = area if found.areas or found.floors or found.entities else ending or area
             if previous is not None and only_names(clause, self.finder):
                 said = verb_of(previous, self.finder) + drop_article(clause)
-            result = self.recognize(" ".join(said), area=area, fallback=False, remember=remember)
-            if not result.understood and previous is not None and said is clause:
+            result = self.recognize(" ".join(said), area=place, fallback=False, remember=remember)
+            if (
+                not result.understood
+                and previous is not None
+                and said is clause
+                and not negated(clause)  # "... and don't touch the blinds" borrows no verb
+            ):
                 said = verb_of(previous, self.finder) + drop_article(clause)
                 result = self.recognize(
-                    " ".join(said), area=area, fallback=False, remember=remember
+                    " ".join(said), area=place, fallback=False, remember=remember
                 )
-            if not result.understood:
-                return None
+            if not result.understood or (
+                not result.targets and result.slots.keys() & _TARGETING_SLOTS
+            ):  # "... and the hallway light" where there is none: never half of it
+                return None, (said if results else None)
+            if previous is not None and result.targets and not self._names_any(said):
+                # "set the attic light switch to 40 percent", "the garden light is too dim,
+                # turn it up": a later part that names nothing is no command of its own
+                return None, None
+            if any(_same(result, earlier) for earlier in results):
+                continue  # "it's stuffy and warm in here, cool it off": one step, not two
             results.append(result)
             previous = said
-        return results
+        return results, None
+
+    def _names_any(self, clause: Sequence[str]) -> bool:
+        """Whether ``clause`` names a device, a place or a kind of device."""
+        found = self.finder.find(list(clause))
+        return bool(
+            found.entities or found.areas or found.floors or found.groups or found.whole_home
+        )
+
+    def _half_of(self, text: str, area: str | None) -> bool:
+        """Whether ``text`` joins clauses one of which is not understood and names
+        something to act on: a reading of the whole could only be half of it."""
+        clauses = split_clauses(words(text))
+        if len(clauses) < 2 or both_ways(words(text)):
+            return False
+        results, failed = self._clauses(clauses, area, remember=False)
+        return results is None and failed is not None and self._names_more(failed)
+
+    def _names_more(self, clause: Sequence[str]) -> bool:
+        """Whether a clause not understood names something to act on ("the printer", "the
+        hallway light"), rather than asking nothing or something not to be done."""
+        tokens = list(clause)
+        if not tokens or negated(tokens) or forbids(tokens):
+            return False
+        found = self.finder.find(tokens)
+        if found.entities or found.areas or found.groups:
+            return True
+        return isinstance(self.retrieval, Reader) and bool(
+            self.retrieval.unknown_words(tokens, frozenset())
+        )
 
     def recognize(
         self,
@@ -143,8 +199,9 @@ class IntentEngine:
         ``remember`` False does not put the reading in the cache."""
         started = time.perf_counter()
         area = area or self.default_area
-        if _ANNOTATION.fullmatch(text) or not_meant(words(text)):
-            # "[Music]", "(laughs)": a transcript of no speech; "hypothetically, ..."
+        if _ANNOTATION.fullmatch(text) or not_meant(words(text)) or excepted(words(text)):
+            # "[Music]", "(laughs)": a transcript of no speech; "hypothetically, ...";
+            # "turn off all the lights except the desk light": no one reading keeps to it
             return IntentResult(text=text, intent=None, path="grammar")
         if (framed := unframed(fillers_dropped(strip_wake_phrase(words(text))))) is not None:
             # "would you mind running the vacuum", "any chance you could dim the lamp?"
@@ -190,6 +247,10 @@ class IntentEngine:
             result = self.fallback.recognize(text, area=area)
         if not result.understood:
             result = self._main_light(text, area, context) or result
+        if result.understood and result.path != "grammar" and self._half_of(text, area):
+            # "switch on the desk light and the printer": never half of a request
+            _LOGGER.info("%r: a part of it is not understood", text)
+            result = IntentResult(text=text, intent=None, path=result.path)
         if result.intent not in QUERY_INTENTS and asked_as_statement(text):
             # "the lights in the kitchen are on?": a question, whatever its words would do
             _LOGGER.info("%r: a statement asked is a question, not %s", text, result.intent)
@@ -351,6 +412,17 @@ _ON_OFF = {"on": "HassTurnOn", "off": "HassTurnOff"}
 _MAIN = frozenset({"big", "main", "overhead", "top"})
 """Words that make "the light" of a room its main one: "the big light"."""
 _ALL_WORDS = frozenset({"all", "every"})
+
+
+def _same(one: IntentResult, other: IntentResult) -> bool:
+    """Whether two readings ask for the same thing of the same devices."""
+    if (one.intent, set(one.targets)) != (other.intent, set(other.targets)):
+        return False
+    values = {k: v for k, v in one.slots.items() if k not in _TARGETING_SLOTS}
+    others = {k: v for k, v in other.slots.items() if k not in _TARGETING_SLOTS}
+    return values == others  # "enable the wemo switch": the same, said by name and by kind
+
+
 _ALL_LIGHTS = (("all", "the", "lights"), ("all", "lights"), ("every", "light"))
 _TARGETING_SLOTS = frozenset({"name", "area", "floor", "domain"})
 """Slots of a reading that picks devices: with none picked, it does nothing."""

@@ -16,7 +16,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -256,8 +256,8 @@ def run(
     for sample in samples:
         home = home_of(sample)
         area = area_id(home.registry, sample.area) if sample.area is not None else None
-        result = home.engine.recognize(sample.text, area=area or home.default_area)
-        verdict = judge(sample, result, home.registry, area or home.default_area)
+        here = area or home.default_area
+        result, verdict = judged(sample, read_as_said(home.engine, sample.text, here), home, here)
         scored.append((sample, result, verdict))
         asked.append(asked_first(result, home.registry, act_confidence))
         if rows is not None:
@@ -269,6 +269,34 @@ def run(
                 }
             rows.write(json.dumps(row, ensure_ascii=False) + "\n")
     return summarize(scored, asked)
+
+
+def read_as_said(engine: Any, text: str, area: str | None) -> list[IntentResult]:
+    """What the command path does with ``text``: every command in it
+    (``IntentEngine.recognize_all``: "turn off the lights and lock the front door" is two),
+    or the one reading of a recognizer that reads only one."""
+    recognize_all = getattr(engine, "recognize_all", None)
+    if recognize_all is None:
+        return [engine.recognize(text, area=area)]
+    return list(recognize_all(text, area=area)) or [IntentResult(text=text, intent=None)]
+
+
+def judged(
+    sample: Sample, parts: Sequence[IntentResult], home: Home, area: str | None
+) -> tuple[IntentResult, Verdict]:
+    """The reading that counts and its verdict: the one reading, or of several commands
+    read from a sentence with one gold, the worst (never exact: one gold is one command)."""
+    verdicts = [judge(sample, part, home.registry, area) for part in parts]
+    if len(parts) == 1:
+        return parts[0], verdicts[0]
+    worst = next(
+        (i for i, v in enumerate(verdicts) if v.danger is not None),
+        next((i for i, v in enumerate(verdicts) if v.wrong_action), 0),
+    )
+    verdict = verdicts[worst]
+    if verdict.exact:
+        verdict = replace(verdict, exact=False, reason="several", detail=f"{len(parts)} commands")
+    return parts[worst], verdict
 
 
 def _row(sample: Sample, result: IntentResult, verdict: Verdict) -> dict[str, Any]:

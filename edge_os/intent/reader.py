@@ -717,6 +717,10 @@ class Reader:
             return "it asks for a step of more degrees than edge-os takes"
         if is_question(tokens) and not meaning.query:
             return "a question is never an action"
+        if meaning.intent == "HassGetCurrentTime" and not (
+            _TIME_WORDS & set(tokens) or is_question(tokens)
+        ):
+            return "it says how late it is, and asks nothing"  # "i know it's late"
         if _on_condition(tokens):
             return "it asks on a condition"  # "when you hear the car, open the garage"
         if meaning.intent == "HassGetState" and said_in(tokens, ("how", "long")):
@@ -727,7 +731,7 @@ class Reader:
             return "its own words say the opposite"
         if not meaning.query and _locks_no_lock(tokens, found):
             return "it asks to lock or unlock what has no lock"  # "lock the garage door"
-        if not meaning.query and _forbids(tokens):
+        if not meaning.query and forbids(tokens):
             return "it asks for something not to be done"
         if tokens[-1] in _CUT_OFF or _cut_before_value(tokens, found, meaning):
             return "it stops mid-sentence"  # "lock the", "set the bedside lamp to"
@@ -2015,7 +2019,7 @@ _WAYS = frozenset({"on", "off", "up", "down"})
 _BEING = frozenset({"is", "are", "was", "were", "been", "be", "it's", "that's", "still"})
 
 
-def _forbids(tokens: Sequence[str]) -> bool:
+def forbids(tokens: Sequence[str]) -> bool:
     """ "don't turn on the light", "do not unlock the door", "no need to lock the door",
     "i didn't ask you to turn the music down", "leave the heating as it is": a request not
     to act ("don't forget to lock the door" asks)."""
@@ -2060,6 +2064,7 @@ def _part_way(tokens: Sequence[str], found: Mentions) -> bool:
 
 _JOINING = frozenset(word for joiner in JOINERS for word in joiner)
 _CUT_OFF = frozenset({"the", "a", "an", "my", "your", "our", "and"})
+_TIME_WORDS = frozenset({"time", "clock", "o'clock", "hour", "hours", "minutes", "when"})
 _LIGHT_PARTS = frozenset({"light", "lights", "lamp", "bulb", "bulbs"})
 
 
@@ -2104,6 +2109,26 @@ def _not_asked_now(tokens: Sequence[str], found: Mentions) -> str | None:
 _HOW_TO = (("how", "to"), ("how", "do", "i"), ("how", "do", "you"), ("how", "can", "i"),
            ("how", "would", "i"), ("how", "should", "i"))  # fmt: skip
 _NOT_MEANT = frozenset({"hypothetically", "theoretically", "supposing", "pretend", "imagine"})
+
+
+def negated(tokens: Sequence[str]) -> bool:
+    """Whether a word of ``tokens`` says no ("don't touch the blinds")."""
+    return bool(_NEGATIONS & set(tokens))
+
+
+def excepted(tokens: Sequence[str]) -> bool:
+    """ "turn off everything except the desk light", "all the lights but not the floor
+    lamp": a request with an exception, which no one reading keeps to."""
+    if {"except", "excepting"} & set(tokens) or any(said_in(tokens, p) for p in _EXCEPTIONS):
+        return True
+    # "turn off the counter lights but not the ceiling light" names what it asks for
+    return bool(_EVERY & set(tokens)) and any(said_in(tokens, p) for p in _BUT_NOT)
+
+
+_EXCEPTIONS = (("apart", "from"), ("other", "than"), ("everywhere", "but"),
+               ("everything", "but"), ("all", "but"))  # fmt: skip
+_BUT_NOT = (("but", "not"), ("but", "leave"), ("but", "keep"), ("but", "the"))
+_EVERY = frozenset({"all", "every", "everything", "everywhere", "whole", "entire"})
 
 
 def not_meant(tokens: Sequence[str]) -> bool:
@@ -2354,7 +2379,7 @@ def _volume_step(
     if name == "set_volume" and (step := _up_by(tokens)) is not None:
         name = "louder" if step > 0 else "quieter"
         return name, MEANINGS[name], {"volume_step": step}
-    if name in {"louder", "quieter"} and (step := _up_by(tokens)) is not None:
+    if name in {"louder", "quieter"} and (step := _up_by(tokens) or _more_or_less(tokens)):
         return name, meaning, {"volume_step": step}  # "take the volume down 25 percent"
     if name in {"louder", "quieter"} and (amount := _by_amount(tokens)) is not None:
         return name, meaning, {"volume_step": amount * meaning.direction}
@@ -2369,21 +2394,27 @@ def _volume_step(
 
 def _percent_by(tokens: Sequence[str], name: str) -> int | None:
     """+N or -N for "up by N percent", "lower the brightness by N percent": a step."""
-    if (step := _up_by(tokens)) is not None:
+    if (step := _up_by(tokens) or _more_or_less(tokens)) is not None:
         return step
-    for index in range(len(tokens) - 2):  # "ten percent dimmer", "25 % brighter"
-        found = read_numbers(tokens, index)
-        if found and tokens[max(found)[0] : max(found)[0] + 2] in _PERCENT_MORE_LESS:
-            end, value = max(found)
-            return int(value) * (1 if tokens[end + 1] == "brighter" else -1)
     if "to" in tokens or (amount := _by_amount(tokens)) is None:
         return None
     way = MEANINGS[name].direction or _verb_way(tokens)
     return amount * way if way else None
 
 
-_PERCENT_MORE_LESS = (["percent", "brighter"], ["percent", "dimmer"], ["%", "brighter"],
-                      ["%", "dimmer"])  # fmt: skip
+def _more_or_less(tokens: Sequence[str]) -> int | None:
+    """+N or -N for "ten percent dimmer", "25 % brighter", "twenty percent quieter"."""
+    for index in range(len(tokens) - 2):
+        found = read_numbers(tokens, index)
+        if found and tokens[max(found)[0] : max(found)[0] + 1] in (["percent"], ["%"]):
+            end, value = max(found)
+            way = _MORE_LESS.get(tokens[end + 1]) if end + 1 < len(tokens) else None
+            if way and 0 < value <= 100:
+                return int(value) * way
+    return None
+
+
+_MORE_LESS = {"brighter": 1, "dimmer": -1, "louder": 1, "quieter": -1, "softer": -1}
 
 
 def _verb_way(tokens: Sequence[str]) -> int:

@@ -170,6 +170,27 @@ entities:
     assert not engine.recognize("it's dark in the hall and the loft, turn on the lights").targets
 
 
+def test_a_clause_that_starts_with_its_own_verb_borrows_none(tmp_path: Path) -> None:
+    home = _home(
+        tmp_path,
+        """
+areas: [{id: den, name: Den}, {id: hall, name: Hall}]
+entities:
+  - {id: light.den, name: Den light, area: den, gpio: {pin: 5, kind: LED}}
+  - {id: lock.back_door, name: Back Door Lock, area: hall,
+     mqtt: {command_topic: home/lock/set}}
+""",
+    )
+    from edge_os.intent.compound import only_names
+    from edge_os.intent.mentions import MentionFinder
+
+    finder = MentionFinder(home)
+    # "lock the back door" says only words of the lock's name ("Back Door Lock"): it had
+    # borrowed "turn off" from "turn off the lights and ...", which unlocks the lock
+    assert not only_names(["lock", "the", "back", "door"], finder)
+    assert only_names(["the", "back", "door", "lock"], finder)
+
+
 def test_a_repaired_name_keeps_its_numbers() -> None:
     from edge_os.config.loader import load_config
 

@@ -222,6 +222,32 @@ def test_actions_beyond_the_gold_are_wrong(ha_home: DeviceRegistry) -> None:
         0.0, 1, {"missed-action": 1})  # fmt: skip
 
 
+class CannedSeveral(Canned):
+    """A recognizer that, like IntentEngine, reads every command of a sentence."""
+
+    def __init__(self, parts: Mapping[str, list[IntentResult]]) -> None:
+        super().__init__({})
+        self.parts = parts
+
+    def recognize_all(self, text: str, *, area: str | None = None) -> list[IntentResult]:
+        return self.parts[text]
+
+
+def test_a_sentence_is_read_as_the_command_path_reads_it(ha_home: DeviceRegistry) -> None:
+    # the command path does every command of a sentence (recognize_all), so the score is
+    # of all of them: a second command beside the gold's one is no exact reading, and one
+    # on a device nobody asked for is dangerous
+    kitchen = IntentResult("s", "HassTurnOn", {"name": "Kitchen light"}, KITCHEN_LIGHTS[:1],
+                           1.0, "grammar", 1.0)  # fmt: skip
+    lamp = IntentResult("s", "HassTurnOn", {"name": "Floor lamp"}, ("light.floor_lamp",),
+                        1.0, "grammar", 1.0)  # fmt: skip
+    gold = [Sample("s", "HassTurnOn", {"name": "Kitchen light"})]
+    alone = score(gold, CannedSeveral({"s": [kitchen]}), ha_home, None)
+    both = score(gold, CannedSeveral({"s": [kitchen, lamp]}), ha_home, None)
+    assert (alone["exact_match"], both["exact_match"]) == (1.0, 0.0)
+    assert (alone["dangerous"]["n"], both["dangerous"]["n"]) == (0, 1)
+
+
 def test_a_reading_that_finds_no_device_refuses(ha_home: DeviceRegistry) -> None:
     def judged(result: IntentResult) -> dict[str, object]:
         return score([Sample("s", None, {})], Canned({"s": result}), ha_home, None)

@@ -780,6 +780,31 @@ def test_what_those_rules_leave_alone(engine: IntentEngine) -> None:
     assert halfway.slots.get("position") == 50, halfway
 
 
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        # a part not understood that names something: never half of the request
+        ("switch on the desk light and the printer", []),
+        ("turn on the kitchen light and the hallway light", []),  # no hallway light
+        ("turn off everything except the desk light", []),
+        # a part that asks for nothing to be done borrows no verb
+        ("turn on the floor lamp and don't touch the blinds",
+         [("HassTurnOn", ("light.living_room_lamp",))]),
+        ("lock the front door but don't close the garage", []),
+        # a later part that names nothing is no command of its own ("turn it up")
+        ("the desk light is too dim, turn it up", [("HassLightSet", ("light.desk_led",))]),
+        # the same request said twice is done once
+        ("it's stuffy and warm in the lounge, cool it off a bit",
+         [("HassClimateSetTemperature", ("climate.living_room_thermostat",))]),
+    ],
+)  # fmt: skip
+def test_what_the_command_path_does_with_several_clauses(
+    engine: IntentEngine, text: str, wanted: list[tuple[str, tuple[str, ...]]]
+) -> None:
+    parts = [p for p in engine.recognize_all(text, remember=False) if p.understood]
+    assert [(p.intent, p.targets) for p in parts] == wanted, parts
+
+
 def test_all_the_lights_set_is_every_light_of_the_home(
     engine: IntentEngine, registry: DeviceRegistry
 ) -> None:
