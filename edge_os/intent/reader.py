@@ -948,7 +948,9 @@ class Reader:
         """Where no thermostat is: a heater on a switch turned on for "warmer" or off for
         "cooler", else for "cooler" said of no device the room's fans turned on."""
         heaters = self.heaters(found, here)
-        if heaters is not None or name == "warmer" or found.entities or found.kinds:
+        place = found.areas[0].positions if found.areas else frozenset()
+        named = [m for m in found.entities if not m.positions <= place]  # not "the study"
+        if heaters is not None or name == "warmer" or named or found.kinds:
             return heaters, SWITCHED[name]  # "turn the fan down" is not "I'm hot"
         return self.fans(found, here), MEANINGS["on"]
 
@@ -1026,7 +1028,18 @@ class Reader:
         if found.floors:
             used |= found.floors[0].positions
             place_slots["floor"] = found.floors[0].id
-        top_is_place = bool(found.entities) and self._is_place_and_kind(found.entities[0], found)
+        top_is_place = bool(found.entities) and (
+            self._is_place_and_kind(found.entities[0], found)
+            # "it's dark in the master bedroom": the room's name is in its devices' names,
+            # and the reading says the kind (its lights)
+            or (
+                meaning.group == "light"
+                and bool(_LIT & set(found.tokens))
+                and not {"daylight", "sunlight", "sunshine", "sun"} & set(found.tokens)
+                and bool(found.areas)
+                and found.entities[0].positions <= found.areas[0].positions
+            )
+        )
         named = [] if top_is_place else self._likeliest(found, meaning, frozenset(used))
         if named:
             best = named[0]
@@ -2064,6 +2077,9 @@ def _part_way(tokens: Sequence[str], found: Mentions) -> bool:
 
 _JOINING = frozenset(word for joiner in JOINERS for word in joiner)
 _CUT_OFF = frozenset({"the", "a", "an", "my", "your", "our", "and"})
+_LIT = frozenset({"dark", "darker", "bright", "brighter", "dim", "dimmer", "gloomy", "black",
+                  "glare", "glaring", "dazzling", "lighter"})  # fmt: skip
+"""Words of how lit a place is: "it's dark in the master bedroom" asks of its lights."""
 _TIME_WORDS = frozenset({"time", "clock", "o'clock", "hour", "hours", "minutes", "when"})
 _LIGHT_PARTS = frozenset({"light", "lights", "lamp", "bulb", "bulbs"})
 

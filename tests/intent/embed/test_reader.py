@@ -805,6 +805,21 @@ def test_what_the_command_path_does_with_several_clauses(
     assert [(p.intent, p.targets) for p in parts] == wanted, parts
 
 
+def test_a_room_named_in_its_devices_names_is_still_a_room(
+    encoder: SentenceEncoder, reader: Reader, tmp_path: Path
+) -> None:
+    from edge_os.config.loader import load_config
+
+    # every device of the natural home's master bedroom says "master bedroom": the words
+    # name the room, and how it feels says which of its devices
+    home = DeviceRegistry.from_config(load_config(REPO / "bench/data/natural/home.yaml"))
+    natural = Reader(home, encoder, reader.classifier, "living_room")
+    dark = natural.recognize("it's dark in the master bedroom")
+    assert set(dark.targets) == {"light.master_bedroom_lamp", "light.master_bedroom_light"}
+    stuffy = natural.recognize("it's stuffy in the study")  # no thermostat there: its fan
+    assert (stuffy.intent, stuffy.targets) == ("HassTurnOn", ("fan.study",)), stuffy
+
+
 def test_all_the_lights_set_is_every_light_of_the_home(
     engine: IntentEngine, registry: DeviceRegistry
 ) -> None:
