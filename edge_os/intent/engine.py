@@ -120,9 +120,14 @@ class IntentEngine:
         results: list[IntentResult] = []
         previous: list[str] | None = None
         last = self.finder.find(list(clauses[-1]))
-        # "turn on the fan and the light in the attic": the place said last is the place
-        # of a part before it that says none
-        ending = last.areas[0].id if len(last.areas) == 1 else None
+        # "turn on the fan and the light in the attic": the place said last ("in ...") is
+        # the place of a part before it that says none (not "... the kitchen light")
+        ending = None
+        if len(last.areas) == 1:
+            at = min(last.areas[0].positions)
+            before = clauses[-1][:at]
+            if before[-2:] == ["in", "the"] or before[-1:] == ["in"]:
+                ending = last.areas[0].id
         for clause in clauses:
             said = clause
             found = self.finder.find(list(clause))

@@ -796,6 +796,12 @@ def test_what_those_rules_leave_alone(engine: IntentEngine) -> None:
         # the same request said twice is done once
         ("it's stuffy and warm in the lounge, cool it off a bit",
          [("HassClimateSetTemperature", ("climate.living_room_thermostat",))]),
+        # "in the bedroom" said last places a part that says no place; a name does not
+        ("turn on the fan and the light in the bedroom",
+         [("HassTurnOn", ("fan.bedroom_fan",)), ("HassTurnOn", ("light.bedroom_lamp",))]),
+        ("turn off the lights and turn on the kitchen light",
+         [("HassTurnOff", ("light.living_room_lamp",)),
+          ("HassTurnOn", ("light.kitchen_ceiling",))]),
     ],
 )  # fmt: skip
 def test_what_the_command_path_does_with_several_clauses(
