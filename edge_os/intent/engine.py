@@ -104,12 +104,17 @@ class IntentEngine:
             return [IntentResult(text=text, intent=None, path="grammar")]
         clauses = split_clauses(words(text))
         if len(clauses) > 1 and not both_ways(words(text)):  # not "brighter and dimmer"
-            results, _ = self._clauses(clauses, area, remember=remember)
+            results, failed = self._clauses(clauses, area, remember=remember)
             if results is not None:
                 return results
+            half = failed is not None and self._names_more(failed)  # read once, not again
+        else:
+            half = False
         devices = [t for result in context for t in result.targets]
         return [
-            self.recognize(text, area=area, context=devices, fallback=fallback, remember=remember)
+            self.recognize(
+                text, area=area, context=devices, fallback=fallback, remember=remember, half=half
+            )
         ]
 
     def _clauses(
@@ -196,12 +201,15 @@ class IntentEngine:
         fallback: bool = True,
         context: Sequence[str] = (),
         remember: bool = True,
+        half: bool | None = None,
     ) -> IntentResult:
         """Recognise ``text``; never raises for a sentence it does not understand.
 
         ``fallback`` False leaves the LLM out (for one clause of a longer sentence);
         ``context``: devices a sentence naming none is about (the learned reader's);
-        ``remember`` False does not put the reading in the cache."""
+        ``remember`` False does not put the reading in the cache; ``half``: whether a reading
+        of the whole would be half of its request (``recognize_all`` knows it from its own
+        reading of the clauses; None: find out)."""
         started = time.perf_counter()
         area = area or self.default_area
         if _ANNOTATION.fullmatch(text) or not_meant(words(text)) or excepted(words(text)):
@@ -252,7 +260,11 @@ class IntentEngine:
             result = self.fallback.recognize(text, area=area)
         if not result.understood:
             result = self._main_light(text, area, context) or result
-        if result.understood and result.path != "grammar" and self._half_of(text, area):
+        if (
+            result.understood
+            and result.path != "grammar"
+            and (self._half_of(text, area) if half is None else half)
+        ):
             # "switch on the desk light and the printer": never half of a request
             _LOGGER.info("%r: a part of it is not understood", text)
             result = IntentResult(text=text, intent=None, path=result.path)

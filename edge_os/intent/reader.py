@@ -2153,11 +2153,6 @@ def not_meant(tokens: Sequence[str]) -> bool:
 
 
 _MESSAGING = frozenset({"tell", "ask", "get", "text", "message", "remind", "call"})
-_OTHERS = frozenset(ASSISTANT_NAMES) | FIRST_NAMES | frozenset(
-    {"mum", "mom", "dad", "him", "her", "them", "brother", "sister", "son", "daughter", "wife",
-     "husband", "kids", "grandma", "grandpa", "someone", "somebody", "everyone"}
-)  # fmt: skip
-"""Who else may be asked: "tell alexa to", "get the kids to", "text dad to"."""
 _QUOTING = frozenset({"say", "says", "said", "goes", "sings", "reads"})
 _DOING = frozenset({"turn", "switch", "use", "do", "open", "close", "lock", "unlock", "put",
                     "set", "start", "stop", "dim", "sort", "handle", "go", "get"})  # fmt: skip
@@ -2268,6 +2263,8 @@ def _reports(tokens: Sequence[str]) -> bool:
 _PEOPLE = frozenset({"brother", "sister", "mum", "mom", "dad", "him", "her", "them", "kids",
                      "son", "daughter", "wife", "husband", "grandma", "grandpa",
                      "everyone"})  # fmt: skip
+_OTHERS = frozenset(ASSISTANT_NAMES) | FIRST_NAMES | _PEOPLE | {"someone", "somebody"}
+"""Who else may be asked: "tell alexa to", "get the kids to", "text dad to"."""
 _DONE_BY_ME = _PARTICIPLES | {"unmuted"}
 """After "i" or "we", what the speaker did ("i turned it off earlier"), not what they ask."""
 _REPORTING = frozenset({"said", "says", "told", "yesterday", "ago", "itself", "themselves"})
@@ -2345,7 +2342,6 @@ def _complaints(tokens: Sequence[str]) -> set[int]:
 
 
 _FELT_HEAT = frozenset({"hot", "warm", "cold", "chilly"})
-_WANTING = frozenset({"want", "need", "like"})
 _FEEL_COLD = frozenset({
     "cold", "chilly", "freezing", "frozen", "nippy", "icy", "perishing", "parky", "baltic",
     "arctic", "frosty", "shivering", "shivery", "goosebumps", "numb", "chilled", "brr",
