@@ -21,6 +21,7 @@ from edge_os.stages.events import Event
 from tests.conftest import EXAMPLE_HOME, REPO
 from tests.drivers.helpers import home_config
 from tests.mqtt_broker import Subscriber
+from tests.waiting import wait_until
 
 APPS = REPO / "apps"
 
@@ -41,9 +42,14 @@ def test_good_night_does_exactly_what_it_declared(tmp_path: Path) -> None:
                 command = assistant.command
                 events: list[Event] = []
                 report = command.handle_text("hey jarvis, I'm going to bed", events.append)
-                time.sleep(0.3)
-                published = {(m.topic, m.payload.decode()) for m in devices.received()
-                             if not m.topic.startswith("edge_os/")}  # fmt: skip
+
+                def published_now() -> set[tuple[str, str]]:
+                    return {(m.topic, m.payload.decode()) for m in devices.received()
+                            if not m.topic.startswith("edge_os/")}  # fmt: skip
+
+                wait_until(lambda: len(published_now()) >= 5, 10, "five devices told")
+                time.sleep(0.3)  # anything more would have come now
+                published = published_now()
                 assert published == {
                     ("zigbee2mqtt/kitchen_ceiling/set", '{"state": "OFF"}'),
                     ("cmnd/kitchen_counter/POWER", "OFF"),

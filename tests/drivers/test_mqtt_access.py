@@ -132,7 +132,10 @@ def test_each_user_reaches_only_its_own_topics(installed: Path) -> None:
             home.publish("edge_os/home/command", "turn on the kitchen light")
             edge.publish("zigbee2mqtt/kitchen_ceiling/set", '{"state": "OFF"}')
             edge.publish("zigbee2mqtt/unknown_device/set", '{"state": "OFF"}')  # undeclared
-            time.sleep(0.5)
+            wait_until(lambda: device.got("zigbee2mqtt/kitchen_ceiling/set") != [], 10, "edge")
+            wait_until(lambda: edge.got("zigbee2mqtt/kitchen_ceiling") != [], 10, "the device")
+            wait_until(lambda: edge.got("edge_os/home/command") != [], 10, "the home")
+            time.sleep(0.5)  # what is refused would have come now
             assert edge.got("edge_os/home/command") == [b"turn on the kitchen light"]
             assert edge.got("zigbee2mqtt/kitchen_ceiling") == [b'{"state": "ON"}']
             assert device.got("zigbee2mqtt/kitchen_ceiling/set") == [b'{"state": "OFF"}']
