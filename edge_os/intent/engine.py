@@ -20,6 +20,7 @@ from edge_os.config.settings import IntentSettings
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import EdgeOSError, MissingDependencyError
 from edge_os.intent.compiled import said_in, words
+from edge_os.intent.compound import VERBS as COMMAND_VERBS
 from edge_os.intent.compound import drop_article, follow_up, only_names, split_clauses, verb_of
 from edge_os.intent.corrections import Correction, corrected, correction
 from edge_os.intent.frames import unframed
@@ -153,7 +154,10 @@ class IntentEngine:
             if not result.understood or (
                 not result.targets and result.slots.keys() & _TARGETING_SLOTS
             ):  # "... and the hallway light" where there is none: never half of it
-                return None, (said if results else None)
+                # the first clause too, when it is a command of its own ("turn off the tv
+                # and the floor lamp" where there is no tv), not a lead-in ("do me a favour")
+                first = not results and said[:1] and said[0] in COMMAND_VERBS
+                return None, (said if results or first else None)
             if previous is not None and result.targets and not self._names_any(said):
                 # "set the attic light switch to 40 percent", "the garden light is too dim,
                 # turn it up": a later part that names nothing is no command of its own

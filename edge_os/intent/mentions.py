@@ -231,6 +231,12 @@ class MentionFinder:
         found = Mentions(tokens)
         for index, token in enumerate(tokens):
             group = _GROUP_OF.get(token)
+            if (
+                group == "lock"
+                and token in {"door", "doors"}
+                and tokens[index - 1 : index] == ["garage"]
+            ):
+                group = "garage"  # "all the garage doors": covers, not locks
             if group is None or _is_verb(tokens, index):
                 continue
             found.groups.pop(group, None)
@@ -397,6 +403,11 @@ def _other_kind(word: str, entity: Entity) -> bool:
     )
 
 
+_VERB_OBJECTS = frozenset({"on", "off", "up", "the", "it", "my", "our", "that", "them", "this",
+                           "those", "these", "everything", "both", "all"})  # fmt: skip
+"""What may follow a kind word said as a verb: "switch that off for me"."""
+
+
 def _is_verb(tokens: Sequence[str], index: int) -> bool:
     """A kind word used as a verb: "switch off the radio", "light up the bar"."""
     nxt = tokens[index + 1] if index + 1 < len(tokens) else ""
@@ -404,7 +415,7 @@ def _is_verb(tokens: Sequence[str], index: int) -> bool:
     return (
         tokens[index] in {"switch", "light", "heat", "lock"}
         and before not in _DETERMINERS  # "turn every light on": the light is a noun
-        and (index == 0 or nxt in {"on", "off", "up", "the", "it", "my", "our"})
+        and (index == 0 or nxt in _VERB_OBJECTS or before in {"you", "please"})
     )
 
 

@@ -24,7 +24,7 @@ _NAMES = """
     helen henry ian isaac isabel isabella isla jacob jake james jamie jane janet jason
     jeff jennifer jenny jeremy jess jessica jim jimmy joanne joe joel john johnny jonathan
     jordan joseph josh joshua judy julia julie justin karen kate katie keith kelly ken
-    kevin kim kyle laura lauren leah lee leo liam linda lisa lucas lucy luke lydia maddie
+    kevin kim kyle laura lauren leah lee leo liam linda lily lisa lucas lucy luke lydia maddie
     maggie margaret maria martin mary matt matthew megan melissa mia michael michelle mike
     molly nancy naomi natalie nathan neil nicola nicole noah oliver oscar owen pam
     pamela patrick paul paula peter phil philip phoebe rachel rebecca richard rick robert

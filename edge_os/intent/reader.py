@@ -34,7 +34,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from edge_os.devices.entity import Domain, Entity
+from edge_os.devices.entity import Capability, Domain, Entity
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.compiled import said_in, words
 from edge_os.intent.compound import ARTICLES, JOINERS
@@ -48,6 +48,7 @@ from edge_os.intent.grammar import (
 )
 from edge_os.intent.mentions import (
     CLOSE,
+    GROUP_DOMAINS,
     NOUN_GROUPS,
     OWN_NAME_KINDS,
     WHOLE_HOME,
@@ -203,7 +204,10 @@ def asked_as_statement(text: str) -> bool:
             # "the gym light, still on?" asks too
             rest = {t for j, t in enumerate(tokens) if j not in states}
             return not (_DO_WORDS | _SWITCHING) & rest  # "is the light on, turn it off?"
-    # "bathroom window locked?", "porch light on?": a name and a state, asked
+    # "bathroom window locked?", "porch light on?", "loft tv playing anything?": a name
+    # and a state, asked
+    if len(tokens) > 2 and tokens[-1] in {"anything", "something"}:
+        tokens = tokens[:-1]
     return (
         len(tokens) > 1
         and tokens[-1] in _ASKED_STATES
@@ -211,7 +215,8 @@ def asked_as_statement(text: str) -> bool:
     )
 
 
-_ASKED_STATES = frozenset({"locked", "unlocked", "open", "closed", "on", "off"})
+_ASKED_STATES = frozenset({"locked", "unlocked", "open", "closed", "on", "off", "playing",
+                           "paused", "running"})  # fmt: skip
 _ASKING_TO_DO = frozenset({"can", "could", "would", "will", "please", "you", "i", "i'd", "we",
                            "let's", "set", "make", "get", "go", "keep", "leave"})  # fmt: skip
 """Words that make a state said with a question mark a request ("can you get it on?")."""
@@ -228,6 +233,8 @@ def question_form(text: str) -> str:
             return " ".join(["is", *tokens[:index], token[:-2], *tokens[index + 1 :]])
         if token == "still":  # "the gym light, still on?" -> "is the gym light on"
             return " ".join(["is", *tokens[:index], *tokens[index + 1 :]])
+    if len(tokens) > 2 and tokens[-1] in {"anything", "something"}:
+        tokens = tokens[:-1]  # "loft tv playing anything?" -> "is loft tv playing"
     if tokens and tokens[-1] in _ASKED_STATES:  # "bathroom window locked?"
         return " ".join(["is", *tokens])
     return text
@@ -281,13 +288,17 @@ _DOWN_WORDS = frozenset({"off", "down", "disable", "deactivate", "kill", "shut",
                          "close", "lower", "dim", "dimmer", "decrease", "quieter", "cooler",
                          "less", "reduce", "unlock", "unlocked", "darker", "darken",
                          "dimmed", "softer", "closing", "closed", "unsecure",
-                         "unbolt"})  # fmt: skip
+                         "unbolt", "douse", "snuff", "extinguish", "terminate"})  # fmt: skip
 _NEGATIONS = frozenset({"not", "don't", "dont", "no", "never", "doesn't", "isn't", "won't"})
 _LOCK_SENSE = {"open": "unlock", "opened": "unlocked", "opening": "unlock", "close": "lock",
                "closed": "lock", "closing": "lock"}  # fmt: skip
 """A lock opens when it unlocks: its own direction words."""
-_TOO_MUCH = frozenset({"loud", "bright", "hot", "warm", "high", "noisy", "light"})
-_TOO_LITTLE = frozenset({"quiet", "dark", "cold", "chilly", "low", "dim", "soft"})
+_TOO_MUCH = frozenset({"loud", "bright", "hot", "warm", "high", "noisy", "light", "dazzling",
+                       "blinding", "glaring"})  # fmt: skip
+_TOO_LITTLE = frozenset({"quiet", "dark", "cold", "chilly", "low", "dim", "soft", "feeble",
+                         "gloomy", "murky", "dingy"})  # fmt: skip
+_GLARE = frozenset({"glare", "dazzle"})
+"""Light that is too much, said as a thing: "there's too much glare on the porch"."""
 STATE_WORDS: dict[str, str] = {
     "on": "on", "active": "on", "lit": "on", "shining": "on", "powered": "on", "running": "on",
     "spinning": "on", "whirling": "on", "working": "on", "glowing": "on", "enabled": "on",
@@ -494,7 +505,7 @@ class Reader:
         tokens = _uninterrupted(self.unaddressed(strip_wake_phrase(words(text))))
         if not tokens or len(tokens) > MAX_WORDS:
             return IntentResult(text, None, path="model")
-        found = self.finder.find(tokens)
+        found = self._find(tokens)
         name, meaning, probability = self._told(text, found, self.classify(tokens, found))
 
         def unsure(why: str) -> IntentResult:
@@ -557,8 +568,8 @@ class Reader:
                     # "the light" of a room is its lighting, all of it, as HA reads it
                     return unsure("it asks for one device and several fit")
             able = tuple(e for e in targeting.entities if carries_or_answers(meaning, e, slots))
-            if not able:
-                return unsure("no named device can do it")
+            if (beyond := _beyond(tokens, able)) is not None:
+                return unsure(beyond)
             entities, score = able, targeting.score
             slots.update(targeting.slots)
             name, meaning, probability = _pulled(tokens, name, meaning, probability, entities)
@@ -773,6 +784,14 @@ class Reader:
             return "it asks for more or less of something, not on or off"  # "stronger"
         if not meaning.query and _SETTINGS & set(tokens):
             return "it asks for a setting no device here declares"  # "max suction"
+        if name in {"on", "off", "toggle"} and self._fan_speed_said(tokens, found):
+            return "it asks for a speed the fan does not have"  # "office fan on high"
+        if not meaning.query and _habit(tokens):
+            return "it tells a habit or a liking, and asks nothing"  # "i usually have ..."
+        if meaning.direction and _no_way(tokens):
+            return "it does not say which way"  # "turn the volume"
+        if meaning.targets and self._placed_by(tokens, found):
+            return "it names a device by another one near it"  # "the light above the door"
         unknown = self.unknown_words(tokens, frozenset())
         if not meaning.targets and (
             found.entities or _naming(tokens, unknown, frozenset()) or _elsewhen(tokens)
@@ -781,6 +800,34 @@ class Reader:
         if name == "get_temperature" and _OUTDOORS & set(tokens) and not found.entities:
             return "it asks about outdoors, where nothing here measures"
         return None
+
+    def _fan_speed_said(self, tokens: Sequence[str], found: Mentions) -> bool:
+        """ "office fan on high", "set the shed fan to medium": a speed said of a fan that
+        declares none (on or off would not be what was asked)."""
+        if not _SPEED_WORDS & set(tokens):
+            return False
+        fans = [self.registry[m.id] for m in found.entities[:1]]
+        if not fans and "fan" in found.groups:
+            fans = entities_of(self.registry, "fan", None, whole_home=True)
+        return bool(fans) and all(
+            e.domain is Domain.FAN and Capability.PERCENTAGE not in e.capabilities for e in fans
+        )
+
+    def _placed_by(self, tokens: Sequence[str], found: Mentions) -> bool:
+        """ "the light above the front door": a kind said, then where it is by the name of a
+        device of another kind (the Front door lock is not that light)."""
+        if not found.entities:
+            return False
+        best = found.entities[0]
+        start = min(best.positions)
+        before = [t for t in tokens[max(0, start - 3) : start] if t not in {"the", "my", "our"}]
+        if not before or before[-1] not in _NEAR:
+            return False
+        domain = self.registry[best.id].domain
+        return any(
+            index < start and domain not in GROUP_DOMAINS[group]
+            for index, group in found.kinds.items()
+        )
 
     def _lock_of_no_lock(self, tokens: Sequence[str], found: Mentions) -> bool:
         """ "is the office locked" where "office" names the Office Light: no answer of it
@@ -1041,6 +1088,9 @@ class Reader:
             )
         )
         named = [] if top_is_place else self._likeliest(found, meaning, frozenset(used))
+        if named and (others := self._same_kind_there(found, named[0])):
+            best = named[0]  # "pause the office speaker" where the office has two players
+            return Targeting((), {}, best.score, best.positions | used, others)
         if named:
             best = named[0]
             rivals = [
@@ -1077,6 +1127,42 @@ class Reader:
             )
         return self._of_kind(found, meaning, here, place_slots, used, place_said=place_said)
 
+    def _find(self, tokens: list[str]) -> Mentions:
+        """What ``tokens`` mention; no device named when they ask for every one of a kind
+        ("open all the garage doors" where a lock is called "Garage door")."""
+        found = self.finder.find(tokens)
+        if found.entities and self._every_of_kind(found, found.entities[0]):
+            found.entities = []
+        return found
+
+    def _same_kind_there(self, found: Mentions, best: Mention) -> tuple[Entity, ...]:
+        """The devices of the kind said in the named device's room, when the kind's word
+        is not in its name and it has others there ("the office speaker" where the office
+        has a Media Player and a Sound System): either may be meant. Never lights: "the
+        light" of a room is all of it."""
+        entity = self.registry[best.id]
+        kinds = [i for i in best.positions if i in found.kinds]
+        if not kinds or entity.area is None or entity.domain is Domain.LIGHT:
+            return ()
+        own = {singular(w) for w in words(entity.name)}
+        if any(singular(found.tokens[i]) in own for i in kinds):
+            return ()
+        there = entities_of(self.registry, found.kinds[kinds[-1]], entity.area)
+        return tuple(there) if len(there) > 1 and entity in there else ()
+
+    def _every_of_kind(self, found: Mentions, best: Mention) -> bool:
+        """ "all the garage doors", said where one device of another kind has that name:
+        every one of the kind said, not the one named."""
+        if not found.groups:
+            return False
+        last = max(found.groups.values())
+        start = min(best.positions)
+        return (
+            last in best.positions
+            and bool({"all", "every", "each"} & set(found.tokens[:start]))
+            and self.registry[best.id].domain not in GROUP_DOMAINS[found.kinds[last]]
+        )
+
     def _of_kind(
         self,
         found: Mentions,
@@ -1089,7 +1175,7 @@ class Reader:
     ) -> Targeting | None:
         """:meth:`target` when no device is named: the devices of a kind in a place (the
         home's only one of the kind, when no place is said and the one here has none)."""
-        area = found.areas[0].id if found.areas else None
+        area = _place_of(found, place_slots, used)
         floor = found.floors[0].id if found.floors else None
         group: str | None = None
         kinds = [g for g, at in found.groups.items() if at not in used]
@@ -1097,14 +1183,25 @@ class Reader:
             group = "light"  # "illuminate the entire home": the verb says the kind
         elif not found.groups and meaning.group is None and found.whole_home:
             group = "everything"  # "switch off everything in the kitchen"
+        elif (
+            meaning.group == "lock"
+            and not found.groups
+            and not (found.areas or found.floors or found.whole_home)
+            and "up" not in found.tokens
+        ):
+            return None  # "can you lock": lock what?
         elif meaning.group is not None and (not kinds or meaning.group in found.groups):
             group = meaning.group  # "turn up the heat", "it's dark in the garage": its own kind
         elif found.groups:
             # the last kind said is the noun; a word that names the place said ("the fan in
             # the garage") is the place, unless it is the only kind word
             group = (kinds or list(found.groups))[-1]
-        elif {"lock", "unlock"} & set(found.tokens) and meaning.direction:
-            group = "lock"  # "lock up behind us": the verb says the kind
+        elif (
+            {"lock", "unlock"} & set(found.tokens)
+            and meaning.direction
+            and ("up" in found.tokens or found.areas or found.floors or found.whole_home)
+        ):
+            group = "lock"  # "lock up behind us": the verb says the kind; not "can you lock"
         if group is None:
             return None
         if area is None and floor is None and _somewhere_else(found.tokens):
@@ -1163,15 +1260,67 @@ _MORE_OR_LESS = frozenset({"stronger", "weaker", "strong", "weak", "hotter", "fa
 """Words that ask for a degree of something an on/off reading cannot give ("make the
 coffee stronger")."""
 _SETTINGS = frozenset({"suction", "turbo", "mode", "eco", "bass", "treble", "equaliser",
-                       "equalizer", "subwoofer"})  # fmt: skip
+                       "equalizer", "subwoofer", "direction", "reverse", "oscillate",
+                       "oscillation", "oscillating", "swing"})  # fmt: skip
 """Settings of a device edge-os has no action for: "put the vacuum on max suction" is not
 start it, "turn up the bass" not the volume."""
 _BRANDS = frozenset({"roomba"})
+_SPEED_WORDS = frozenset({"high", "medium", "speed", "highest", "lowest"})
+_NEAR = frozenset({"above", "over", "by", "near", "beside", "behind", "under", "outside",
+                   "next", "below", "beneath"})  # fmt: skip
+_HABITUAL = frozenset({"usually", "normally", "always", "never", "tend", "typically",
+                       "generally", "often", "sometimes", "prefer", "like", "love", "enjoy",
+                       "keep", "use"})  # fmt: skip
+_SEASONS = frozenset({"winter", "summer", "spring", "autumn", "fall", "weekends", "weekdays"})
+_WAYLESS = frozenset({"volume", "brightness", "heat", "heating", "temperature", "music",
+                      "sound", "lights", "light", "it"})  # fmt: skip
+
+
+def _habit(tokens: Sequence[str]) -> bool:
+    """ "i usually have the bedside lamp at thirty percent", "in winter we keep the
+    thermostat at nineteen", "my favourite colour for the lamp is purple": what the speaker
+    does or likes, not a request ("i'd like" asks)."""
+    start = 0
+    if tokens[:1] == ["in"] and tokens[1:2] and tokens[1] in _SEASONS:
+        start = 2
+    elif tokens[:2] in (["in", "the"],) and tokens[2:3] and tokens[2] in _SEASONS:
+        start = 3
+    lead = tokens[start : start + 2]
+    if len(lead) == 2 and lead[0] in {"i", "we"} and lead[1] in _HABITUAL:
+        return True
+    return any(
+        said_in(tokens, p)
+        for p in (("my", "favourite"), ("my", "favorite"), ("i'm", "happiest"), ("im", "happiest"))
+    )
+
+
+def _no_way(tokens: Sequence[str]) -> bool:
+    """ "turn the volume", "turn the brightness": "turn" and what, and no way to turn it."""
+    said = [t for t in tokens if t not in {"please", "can", "could", "you", "the", "my", "for",
+                                           "me", "would"}]  # fmt: skip
+    return len(said) == 2 and said[0] == "turn" and said[1] in _WAYLESS
+
+
 """Kind words that are one device's make: the home's only one of the kind, if it has one."""
 
 
 _LIGHTING = frozenset({"illuminate", "illuminating"})
 """Verbs only lights do."""
+
+
+def _place_of(found: Mentions, place_slots: dict[str, SlotValue], used: set[int]) -> str | None:
+    """The area said; none when it is only the "garage" of "all the garage doors" (then
+    taken out of ``place_slots`` and ``used``)."""
+    if not found.areas:
+        return None
+    positions = found.areas[0].positions
+    if found.whole_home and all(
+        found.tokens[i + 1 : i + 2] in (["door"], ["doors"]) for i in positions
+    ):
+        place_slots.pop("area", None)
+        used -= positions
+        return None
+    return found.areas[0].id
 
 
 def _somewhere_else(tokens: Sequence[str]) -> bool:
@@ -1753,6 +1902,16 @@ def _notched(tokens: Sequence[str]) -> int:
     return 0
 
 
+def _beyond(tokens: Sequence[str], able: Sequence[Entity]) -> str | None:
+    """Why the devices able to do it cannot be what was asked: none is, or "both bathroom
+    fans" where there is one."""
+    if not able:
+        return "no named device can do it"
+    if "both" in tokens and len(able) == 1:
+        return "it asks for two and one is there"
+    return None
+
+
 _NOTCHES = (["a", "notch"], ["a", "bit"], ["a", "little"], ["a", "touch"], ["a", "tad"],
             ["a", "lot"], ["a", "smidge"], ["a", "fair"], ["some", "more"])  # fmt: skip
 
@@ -2234,6 +2393,10 @@ def _reports(tokens: Sequence[str]) -> bool:
     turn his music down", asked of someone else."""
     if _REPORTING & set(tokens) or said_in(tokens, ("last", "night")):
         return True
+    if said_in(tokens, ("asleep", "with")):
+        return True  # "dad fell asleep with the reading lamp on"
+    if any(said_in(tokens, (p, be, "being")) for p in _PEOPLE for be in ("are", "is")):
+        return True  # "the kids are being too loud": people, not a device
     if (
         tokens[:1] in (["i"], ["we"])
         and tokens[1:2]
@@ -2321,8 +2484,8 @@ def _direction_said(tokens: Sequence[str], found: Mentions) -> int:
     if found.entities and found.entities[0].id.startswith("lock."):
         said = {_LOCK_SENSE.get(t, t) for t in said}  # "open the lock" unlocks it
     up, down = bool(said & _UP_WORDS), bool(said & _DOWN_WORDS)
-    if said_in(tokens, ("hear", "myself", "think")):
-        down = True  # "i can't hear myself think": too loud
+    if said_in(tokens, ("hear", "myself", "think")) or _GLARE & said:
+        down = True  # "i can't hear myself think": too loud; "the glare on the porch"
     for index in felt:  # "too loud" asks for less, "it's a bit dim" for more
         up = up or tokens[index] in _TOO_LITTLE
         down = down or tokens[index] in _TOO_MUCH

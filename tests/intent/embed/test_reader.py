@@ -1201,3 +1201,94 @@ def test_words_of_feeling_are_known_and_appliances_still_not(reader: Reader) -> 
     # what is wished for, or an appliance, may name a device the home lacks
     assert unknown("i'd like netflix on") == ["netflix"]
     assert unknown("turn on the fridge") == ["fridge"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can you lock",  # lock what?
+        "turn the volume",  # which way?
+        "i usually have the bedside lamp at about thirty percent",  # a habit
+        "in winter we keep the thermostat at nineteen",
+        "my favourite colour for the floor lamp is purple",  # a liking
+        "the kids are being too loud",  # people, not the speaker
+        "dad fell asleep with the reading lamp on",  # what happened
+        "the light above the front door, turn it on",  # no light there; the door is a lock
+        "turn off the tv and the floor lamp",  # no tv: never half of it
+        "lily turn off the kitchen light",  # said to Lily
+    ],
+)
+def test_what_asks_nothing_or_names_nothing_here_moves_nothing(
+    engine: IntentEngine, text: str
+) -> None:
+    results = engine.recognize_all(text, fallback=False, remember=False)
+    assert not any(r.targets for r in results), results
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slots"),
+    [
+        ("snuff out the counter lights", "HassTurnOff", {"name": "Counter lights"}),
+        ("terminate the ceiling fan", "HassTurnOff", {"name": "Ceiling fan"}),
+        ("the bedside lamp is too feeble", "HassLightSet", {"brightness_step": "up"}),
+    ],
+)
+def test_unusual_words_go_the_way_they_say(
+    engine: IntentEngine, text: str, intent: str, slots: dict[str, str]
+) -> None:
+    result = engine.recognize(text)
+    assert result.intent == intent and slots.items() <= dict(result.slots).items(), result
+
+
+LOOKALIKES = """
+areas:
+  - {id: garage, name: Garage}
+  - {id: office, name: Office}
+  - {id: bathroom, name: Bathroom}
+  - {id: loft, name: Loft}
+entities:
+  - {id: cover.main_garage_door, name: Main Garage Door, area: garage, device_class: garage,
+     mqtt: {command_topic: t/1}}
+  - {id: cover.side_garage_door, name: Side Garage Door, area: garage, device_class: garage,
+     mqtt: {command_topic: t/2}}
+  - {id: lock.garage_door, name: Garage door, area: garage, mqtt: {command_topic: t/3}}
+  - {id: media_player.office, name: Office Media Player, area: office,
+     capabilities: [volume, pause], mqtt: {command_topic: t/4}}
+  - {id: media_player.office_sound_system, name: Office sound system, area: office,
+     capabilities: [volume, pause], mqtt: {command_topic: t/5}}
+  - {id: fan.bathroom, name: Bathroom Fan, area: bathroom, mqtt: {command_topic: t/6}}
+  - {id: media_player.loft_tv, name: Loft TV, area: loft, device_class: tv,
+     capabilities: [pause], mqtt: {command_topic: t/7}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "targets"),
+    [
+        # the lock called "Garage door" is not every garage door, and opening is not unlocking
+        ("open all the garage doors", "HassTurnOn",
+         ["cover.main_garage_door", "cover.side_garage_door"]),
+        ("close every garage door", "HassTurnOff",
+         ["cover.main_garage_door", "cover.side_garage_door"]),
+        ("lock the garage door", "HassTurnOn", ["lock.garage_door"]),
+        # two players in the office, neither called a speaker: which one? (asked, not done)
+        ("pause the office speaker", "HassMediaPause", []),
+        ("bathroom fan on high", None, []),  # no speed to set
+        ("turn on both bathroom fans", None, []),  # there is one
+        ("loft tv playing anything?", "HassGetState", ["media_player.loft_tv"]),  # asked
+    ],
+)  # fmt: skip
+def test_lookalike_names_and_kinds(
+    reader: Reader, tmp_path: Path, text: str, intent: str | None, targets: list[str]
+) -> None:
+    from edge_os.config.loader import parse_config
+
+    home = DeviceRegistry.from_config(parse_config(LOOKALIKES, "lookalikes.yaml", tmp_path))
+    engine = IntentEngine(
+        home,
+        IntentSettings(llm_fallback=False, cache_size=0),
+        default_area="office",
+        retrieval=Reader(home, reader.encoder, reader.classifier, "office"),
+    )
+    result = engine.recognize(text)
+    assert (result.intent, sorted(result.targets)) == (intent, targets), result
