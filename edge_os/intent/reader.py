@@ -613,16 +613,20 @@ class Reader:
             name = "on" if unwanted > 0 else "off"
             meaning, probability = MEANINGS[name], max(probability, self.min_probability)
             probability = min(probability, GUESSED)
-        felt = _felt(tokens)
-        if (
-            felt
-            and probability < self.min_probability
-            and not found.entities
+        felt, dark = _felt(tokens), _felt_dark(tokens)
+        unsure = (
+            probability < self.min_probability
+            and not self._names_a_device(found)
             and not is_question(tokens)
-        ):
-            # "bit nippy in here innit": the classifier unsure of what, the words say cold;
-            # asked first
+        )
+        if felt and unsure:
+            # "bit nippy in here innit", "i'm melting in the office": the classifier unsure
+            # of what, the words say cold or hot; asked first
             name, probability = _TEMPERATURE_WAY[felt], self.min_probability
+            meaning = MEANINGS[name]
+        elif dark and unsure:
+            # "the basement is pitch dark", "the hallway's glaring": the words say which way
+            name, probability = ("dark" if dark > 0 else "dimmer"), self.min_probability
             meaning = MEANINGS[name]
         if name in {"warmer", "cooler"} and felt and felt != meaning.direction:
             # "I'm melting" is too hot, though it embeds near "I'm freezing": the words say
@@ -644,6 +648,14 @@ class Reader:
         if _full(tokens, least=True) and name == "dimmer":  # "as low as it goes"
             return "set_brightness", MEANINGS["set_brightness"], probability
         return name, meaning, probability
+
+    def _names_a_device(self, found: Mentions) -> bool:
+        """Whether a device is named beyond the words of the room said ("the office" is the
+        Office Light's word, and names the room)."""
+        if not found.entities:
+            return False
+        room = set(found.areas[0].positions) if found.areas else set()
+        return not found.entities[0].positions <= room
 
     def _level_of_a_light(self, tokens: Sequence[str], found: Mentions) -> bool:
         """Whether the sentence gives one brightness level ("to half", "at 25 percent",
@@ -1388,7 +1400,7 @@ _REASON_WORDS = frozenset({
     "kitten", "lunch", "lying", "match", "meal", "meeting", "mess", "mom", "mommy", "morning",
     "movies", "mud", "mum", "mummy", "nana", "nap", "neighbor", "neighbors", "neighbour",
     "neighbours", "noise", "partner", "party", "pet", "pets", "phone", "puppy", "racket",
-    "reading", "ready", "relaxing", "roommate", "scared", "searching", "shoes", "sick",
+    "read", "reading", "ready", "relaxing", "roommate", "scared", "searching", "shoes", "sick",
     "sleepy", "smoke", "snacks", "son", "sons", "spilled", "spilt", "starving", "studying",
     "supper", "teenager", "thirsty", "tired", "toddler", "tonight", "tools", "trying", "uncle",
     "visit", "visiting", "visitor", "visitors", "waiting", "wallet", "watching", "weekend",
@@ -2532,6 +2544,20 @@ def _compared(tokens: Sequence[str], index: int) -> bool:
     """Whether the word at ``index`` is what something is likened to: "my hands are like
     ice", "it feels like a fridge" (a wish, "i'd like netflix on", names something)."""
     return tokens[index - 1 : index] == ["like"] and index >= 2 and tokens[index - 2] in _LIKENED
+
+
+def _felt_dark(tokens: Sequence[str]) -> int:
+    """+1 when the words say only that it is too dark ("pitch black", "too dim to read"),
+    -1 only too bright ("the hallway's glaring"), else 0."""
+    dark = any(said_in(tokens, ("pitch", w)) for w in ("dark", "black")) or any(
+        tokens[i] in _DARK_WORDS for i in _complaints(tokens)
+    )
+    bright = bool(_GLARING & set(tokens))
+    return int(dark) - int(bright)
+
+
+_DARK_WORDS = frozenset({"dark", "dim", "gloomy", "murky", "dingy"})
+_GLARING = frozenset({"glaring", "dazzling", "blinding", "glare"})
 
 
 def _felt(tokens: Sequence[str]) -> int:

@@ -1292,3 +1292,20 @@ def test_lookalike_names_and_kinds(
     )
     result = engine.recognize(text)
     assert (result.intent, sorted(result.targets)) == (intent, targets), result
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "targets"),
+    [
+        # a room's name is also a device's word: the words still say how it feels there
+        ("it's roasting in the living room", "HassClimateSetTemperature",
+         ["climate.living_room_thermostat"]),
+        ("it's blinding in the kitchen", "HassLightSet", ["light.kitchen_ceiling"]),  # dims
+        ("i need the lights brighter to read", "HassLightSet", ["light.living_room_lamp"]),
+    ],
+)  # fmt: skip
+def test_how_a_room_feels_says_what_to_do(
+    engine: IntentEngine, text: str, intent: str, targets: list[str]
+) -> None:
+    result = engine.recognize(text)
+    assert (result.intent, sorted(result.targets)) == (intent, targets), result
