@@ -697,6 +697,13 @@ class Reader:
             ranked = [(c, p / rest) for c, p in told]
             cap = GUESSED
         way = _turned_up_or_down(tokens)
+        if way and ranked[0][0] in _SETTINGS_OF and not (_numbered(tokens) or _full(tokens)):
+            # "turn the greenhouse radio up a notch": no value to set, so a step that way
+            steps = [(c, p) for c, p in ranked if c in _STEPS and MEANINGS[c].direction == way]
+            if steps and MEANINGS[steps[0][0]].group == MEANINGS[ranked[0][0]].group:
+                mass = min(ranked[0][1] + steps[0][1], GUESSED)
+                taken = (steps[0][0], ranked[0][0])
+                ranked = [(steps[0][0], mass), *[r for r in ranked if r[0] not in taken]]
         if way and ranked[0][0] in _STEPS | {"on", "off"}:
             # "turn the lights down" dims them: "turn" with "up" or "down" is a step, and
             # what the classifier gave to on or off that way goes to it
@@ -1507,6 +1514,13 @@ ACTION_WORDS = frozenset({
 
 
 _STEPS = frozenset({"brighter", "dimmer", "warmer", "cooler", "louder", "quieter"})
+_SETTINGS_OF = frozenset({"set_volume", "set_brightness", "set_temperature"})
+"""Readings that set a value the words must give."""
+
+
+def _numbered(tokens: Sequence[str]) -> bool:
+    """Whether the words give a number."""
+    return any(read_numbers(tokens, i) for i in range(len(tokens)))
 
 
 def _turned_up_or_down(tokens: Sequence[str]) -> int:

@@ -1231,6 +1231,8 @@ def test_what_asks_nothing_or_names_nothing_here_moves_nothing(
         ("snuff out the counter lights", "HassTurnOff", {"name": "Counter lights"}),
         ("terminate the ceiling fan", "HassTurnOff", {"name": "Ceiling fan"}),
         ("the bedside lamp is too feeble", "HassLightSet", {"brightness_step": "up"}),
+        # no number to set: turned up, a step
+        ("turn the living room speaker up a notch", "HassSetVolumeRelative", {"volume_step": "up"}),
     ],
 )
 def test_unusual_words_go_the_way_they_say(
