@@ -635,6 +635,10 @@ class Reader:
             meaning, probability = MEANINGS[name], min(probability, GUESSED)
         if name == "mute" and any(said_in(tokens, pair) for pair in _MUTE_OFF):
             name, meaning = "unmute", MEANINGS["unmute"]  # "take it off mute", "mute off tv"
+        if name == "toggle" and (way := _flipped_way(tokens)):
+            # "flip on the art studio spotlights", "flip the wemo on": that way
+            name = "on" if way > 0 else "off"
+            meaning = MEANINGS[name]
         if self._level_of_a_light(tokens, found) and name in _LEVEL_MISREAD:
             # "dining room lights to half", "fifty on the office light", "put the reading
             # lamp at half": a level said of lights sets their brightness
@@ -934,8 +938,13 @@ class Reader:
         )
 
     def _a_name(self, word: str) -> bool:
-        """A word the reader does not know and no name of this home holds."""
-        return bool(self.unknown_words([word], frozenset())) and not self.finder.names_word(word)
+        """A word the reader does not know and no name of this home holds, nor a time
+        ("tomorrow i'm gonna need the coffee machine" is not said to Tomorrow)."""
+        return (
+            word not in _LATER | _OTHER_DAYS
+            and bool(self.unknown_words([word], frozenset()))
+            and not self.finder.names_word(word)
+        )
 
     def unknown_words(self, tokens: Sequence[str], used: frozenset[int]) -> list[int]:
         """Positions of words that are neither a way of asking (the training sentences'
@@ -2090,6 +2099,8 @@ def _asks_past_or_why(tokens: Sequence[str]) -> bool:
         past  # not "was the garage light left on", which asks how it is
         or tokens[:1] == ["why"]
         or said_in(tokens, ("what", "time", "did"))
+        or said_in(tokens, ("when", "did"))
+        or said_in(tokens, ("when", "was"))
         or bool({"yesterday", "ago", "earlier"} & set(tokens))
         or said_in(tokens, ("last", "night"))
     )
@@ -2558,6 +2569,17 @@ def _compared(tokens: Sequence[str], index: int) -> bool:
     """Whether the word at ``index`` is what something is likened to: "my hands are like
     ice", "it feels like a fridge" (a wish, "i'd like netflix on", names something)."""
     return tokens[index - 1 : index] == ["like"] and index >= 2 and tokens[index - 2] in _LIKENED
+
+
+def _flipped_way(tokens: Sequence[str]) -> int:
+    """+1 for "flip on the lamp" or "flip the lamp on", -1 for off, else 0 (not the "on" of
+    "flip the switch on the library lights", nor "flip it on or off")."""
+    if {"on", "off"} <= set(tokens):
+        return 0
+    for said in (tokens[1:2], tokens[-1:]):
+        if said in (["on"], ["off"]):
+            return 1 if said == ["on"] else -1
+    return 0
 
 
 def _felt_dark(tokens: Sequence[str]) -> int:

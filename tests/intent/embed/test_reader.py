@@ -1216,6 +1216,8 @@ def test_words_of_feeling_are_known_and_appliances_still_not(reader: Reader) -> 
         "the light above the front door, turn it on",  # no light there; the door is a lock
         "turn off the tv and the floor lamp",  # no tv: never half of it
         "lily turn off the kitchen light",  # said to Lily
+        "tomorrow i'm gonna need the coffee machine early",  # not said to "Tomorrow"
+        "when did the garage door last open",  # the past: edge-os keeps none
     ],
 )
 def test_what_asks_nothing_or_names_nothing_here_moves_nothing(
@@ -1231,6 +1233,8 @@ def test_what_asks_nothing_or_names_nothing_here_moves_nothing(
         ("snuff out the counter lights", "HassTurnOff", {"name": "Counter lights"}),
         ("terminate the ceiling fan", "HassTurnOff", {"name": "Ceiling fan"}),
         ("the bedside lamp is too feeble", "HassLightSet", {"brightness_step": "up"}),
+        ("flip the ceiling fan on", "HassTurnOn", {"name": "Ceiling fan"}),  # not a toggle
+        ("flip the ceiling fan on or off", "HassToggle", {"name": "Ceiling fan"}),
         # no number to set: turned up, a step
         ("turn the living room speaker up a notch", "HassSetVolumeRelative", {"volume_step": "up"}),
     ],
