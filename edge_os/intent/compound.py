@@ -40,7 +40,11 @@ _BEFORE_OBJECT = frozenset({*ARTICLES, "to", "and", "please", "you", "i", "we", 
 
 def split_clauses(tokens: Sequence[str]) -> list[list[str]]:
     """The sentence cut at every joining word, and before a command word that follows a
-    finished command, when each side keeps a word (else the sentence whole)."""
+    finished command, when each side keeps a word (else the sentence whole). The "both"
+    of "both X and Y" goes: each clause names one."""
+    if "both" in tokens and "and" in tokens[tokens.index("both") :]:
+        at = tokens.index("both")
+        tokens = [*tokens[:at], *tokens[at + 1 :]]
     clauses: list[list[str]] = [[]]
     index = 0
     while index < len(tokens):

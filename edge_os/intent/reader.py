@@ -1942,8 +1942,8 @@ def _beyond(tokens: Sequence[str], able: Sequence[Entity]) -> str | None:
     fans" where there is one."""
     if not able:
         return "no named device can do it"
-    if "both" in tokens and len(able) == 1:
-        return "it asks for two and one is there"
+    if "both" in tokens and "and" not in tokens and len(able) == 1:
+        return "it asks for two and one is there"  # not "toggle both X and Y", read by parts
     return None
 
 
@@ -2334,13 +2334,13 @@ def excepted(tokens: Sequence[str]) -> bool:
     if {"except", "excepting"} & set(tokens) or any(said_in(tokens, p) for p in _EXCEPTIONS):
         return True
     # "turn off the counter lights but not the ceiling light" names what it asks for
-    return bool(_EVERY & set(tokens)) and any(said_in(tokens, p) for p in _BUT_NOT)
+    return bool(_ALL_WORDS & set(tokens)) and any(said_in(tokens, p) for p in _BUT_NOT)
 
 
 _EXCEPTIONS = (("apart", "from"), ("other", "than"), ("everywhere", "but"),
                ("everything", "but"), ("all", "but"))  # fmt: skip
 _BUT_NOT = (("but", "not"), ("but", "leave"), ("but", "keep"), ("but", "the"))
-_EVERY = frozenset({"all", "every", "everything", "everywhere", "whole", "entire"})
+_ALL_WORDS = frozenset({"all", "every", "everything", "everywhere", "whole", "entire"})
 
 
 def not_meant(tokens: Sequence[str]) -> bool:

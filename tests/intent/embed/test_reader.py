@@ -1315,3 +1315,12 @@ def test_how_a_room_feels_says_what_to_do(
 ) -> None:
     result = engine.recognize(text)
     assert (result.intent, sorted(result.targets)) == (intent, targets), result
+
+
+def test_both_this_and_that_is_two_requests(engine: IntentEngine) -> None:
+    # "both" where one is named asks for two; "both X and Y" names them
+    results = engine.recognize_all("toggle both the floor lamp and the desk light")
+    assert sorted(t for r in results for t in r.targets) == [
+        "light.desk_led",
+        "light.living_room_lamp",
+    ]
