@@ -156,7 +156,7 @@ class IntentEngine:
             ):  # "... and the hallway light" where there is none: never half of it
                 # the first clause too, when it is a command of its own ("turn off the tv
                 # and the floor lamp" where there is no tv), not a lead-in ("do me a favour")
-                first = not results and said[:1] and said[0] in COMMAND_VERBS
+                first = not results and bool(said) and said[0] in COMMAND_VERBS
                 return None, (said if results or first else None)
             if previous is not None and result.targets and not self._names_any(said):
                 # "set the attic light switch to 40 percent", "the garden light is too dim,

@@ -206,8 +206,7 @@ def asked_as_statement(text: str) -> bool:
             return not (_DO_WORDS | _SWITCHING) & rest  # "is the light on, turn it off?"
     # "bathroom window locked?", "porch light on?", "loft tv playing anything?": a name
     # and a state, asked
-    if len(tokens) > 2 and tokens[-1] in {"anything", "something"}:
-        tokens = tokens[:-1]
+    tokens = _without_anything(tokens)
     return (
         len(tokens) > 1
         and tokens[-1] in _ASKED_STATES
@@ -222,6 +221,11 @@ _ASKING_TO_DO = frozenset({"can", "could", "would", "will", "please", "you", "i"
 """Words that make a state said with a question mark a request ("can you get it on?")."""
 
 
+def _without_anything(tokens: list[str]) -> list[str]:
+    """``tokens`` without the "anything" a state asked may end with ("playing anything")."""
+    return tokens[:-1] if len(tokens) > 2 and tokens[-1] in {"anything", "something"} else tokens
+
+
 def question_form(text: str) -> str:
     """A state said and asked, as a question: "the front door is locked?" -> "is the front
     door locked", "the light's on?" -> "is the light on"."""
@@ -233,8 +237,7 @@ def question_form(text: str) -> str:
             return " ".join(["is", *tokens[:index], token[:-2], *tokens[index + 1 :]])
         if token == "still":  # "the gym light, still on?" -> "is the gym light on"
             return " ".join(["is", *tokens[:index], *tokens[index + 1 :]])
-    if len(tokens) > 2 and tokens[-1] in {"anything", "something"}:
-        tokens = tokens[:-1]  # "loft tv playing anything?" -> "is loft tv playing"
+    tokens = _without_anything(tokens)  # "loft tv playing anything?" -> "is loft tv playing"
     if tokens and tokens[-1] in _ASKED_STATES:  # "bathroom window locked?"
         return " ".join(["is", *tokens])
     return text
@@ -1187,7 +1190,7 @@ class Reader:
         start = min(best.positions)
         return (
             last in best.positions
-            and bool({"all", "every", "each"} & set(found.tokens[:start]))
+            and bool(_EVERY & set(found.tokens[:start]))
             and self.registry[best.id].domain not in GROUP_DOMAINS[found.kinds[last]]
         )
 
@@ -1211,12 +1214,7 @@ class Reader:
             group = "light"  # "illuminate the entire home": the verb says the kind
         elif not found.groups and meaning.group is None and found.whole_home:
             group = "everything"  # "switch off everything in the kitchen"
-        elif (
-            meaning.group == "lock"
-            and not found.groups
-            and not (found.areas or found.floors or found.whole_home)
-            and "up" not in found.tokens
-        ):
+        elif meaning.group == "lock" and _nothing_to_lock(found):
             return None  # "can you lock": lock what?
         elif meaning.group is not None and (not kinds or meaning.group in found.groups):
             group = meaning.group  # "turn up the heat", "it's dark in the garage": its own kind
@@ -1227,7 +1225,7 @@ class Reader:
         elif (
             {"lock", "unlock"} & set(found.tokens)
             and meaning.direction
-            and ("up" in found.tokens or found.areas or found.floors or found.whole_home)
+            and not _nothing_to_lock(found)
         ):
             group = "lock"  # "lock up behind us": the verb says the kind; not "can you lock"
         if group is None:
@@ -1311,7 +1309,7 @@ def _habit(tokens: Sequence[str]) -> bool:
     start = 0
     if tokens[:1] == ["in"] and tokens[1:2] and tokens[1] in _SEASONS:
         start = 2
-    elif tokens[:2] in (["in", "the"],) and tokens[2:3] and tokens[2] in _SEASONS:
+    elif tokens[:2] == ["in", "the"] and tokens[2:3] and tokens[2] in _SEASONS:
         start = 3
     lead = tokens[start : start + 2]
     if len(lead) == 2 and lead[0] in {"i", "we"} and lead[1] in _HABITUAL:
@@ -1334,6 +1332,13 @@ def _no_way(tokens: Sequence[str]) -> bool:
 
 _LIGHTING = frozenset({"illuminate", "illuminating"})
 """Verbs only lights do."""
+
+
+def _nothing_to_lock(found: Mentions) -> bool:
+    """ "can you lock": no kind, place or "up" said ("lock up", "lock the office")."""
+    return not (
+        found.groups or found.areas or found.floors or found.whole_home or "up" in found.tokens
+    )
 
 
 def _place_of(found: Mentions, place_slots: dict[str, SlotValue], used: set[int]) -> str | None:
@@ -1738,9 +1743,7 @@ _POLITE_IF = frozenset({"you", "u", "ya", "possible", "poss", "necessary", "need
 
 def _elsewhen(tokens: Sequence[str]) -> bool:
     """Whether a time or date question asks about another day, a clock time or a zone."""
-    return bool(_OTHER_DAYS & set(tokens)) or any(
-        read_numbers(tokens, i) for i in range(len(tokens))
-    )
+    return bool(_OTHER_DAYS & set(tokens)) or _numbered(tokens)
 
 
 _ASKING = frozenset({"status", "state", "condition", "check", "know", "tell", "whether", "if",
@@ -2593,7 +2596,7 @@ def _felt_dark(tokens: Sequence[str]) -> int:
 
 
 _DARK_WORDS = frozenset({"dark", "dim", "gloomy", "murky", "dingy"})
-_GLARING = frozenset({"glaring", "dazzling", "blinding", "glare"})
+_GLARING = _GLARE | {"glaring", "dazzling", "blinding"}
 
 
 def _felt(tokens: Sequence[str]) -> int:
@@ -2749,7 +2752,7 @@ def _unwanted(tokens: Sequence[str]) -> int:
 def _full(tokens: Sequence[str], *, least: bool = False) -> bool:
     """Whether the words ask for the most there is ("all the way up", "full brightness"), or
     with ``least`` the least ("as low as it goes")."""
-    return not any(read_numbers(tokens, i) for i in range(len(tokens))) and any(
+    return not _numbered(tokens) and any(
         said_in(tokens, tuple(w.split()))
         for w, v in _PERCENT_WORDS.items()
         if v == (1 if least else 100)
