@@ -197,6 +197,41 @@ class IntentEngine:
             self.retrieval.unknown_words(tokens, frozenset())
         )
 
+    def _called_otherwise(
+        self, result: IntentResult, text: str, area: str | None, context: Sequence[str]
+    ) -> IntentResult:
+        """``result``, or where the grammar looked for a kind in an area and found none
+        ("kitchenette lighting off", where the home has a switch called "Kitchenette
+        lights"), the reader's reading of the one device of the area called so."""
+        if (
+            result.understood
+            and result.path == "grammar"
+            and not result.targets
+            and "area" in result.slots
+            and "name" not in result.slots
+            and isinstance(self.retrieval, Reader)
+        ):
+            named = self.retrieval.recognize(text, area=area, context=context)
+            if named.understood and self._called_as_said(text, named.targets):
+                _LOGGER.info("%r: no device for the grammar's reading, the reader's", text)
+                return named
+        return result
+
+    def _called_as_said(self, text: str, targets: Sequence[str]) -> bool:
+        """Whether ``targets`` is one device whose name says, in other words of its kind,
+        what ``text`` says, and the only one of its area so called."""
+        registry = self.grammar.registry
+        if len(targets) != 1 or targets[0] not in registry:
+            return False
+        entity = registry[targets[0]]
+        said = set(words(text))
+        for alike in _CALLED_ALIKE:
+            if said & alike and set(words(entity.name)) & alike:
+                return [
+                    e.id for e in registry if e.area == entity.area and set(words(e.name)) & alike
+                ] == [entity.id]
+        return False
+
     def recognize(
         self,
         text: str,
@@ -254,8 +289,9 @@ class IntentEngine:
                     result = replace(part, text=text)
                     break
         if result.understood and result.path == "grammar":
-            result = self._every_light(self._all_told(self._lamps(result), area))
-        # a sentence the grammar read with nothing able to do it stays the grammar's
+            result = self._called_otherwise(
+                self._every_light(self._all_told(self._lamps(result), area)), text, area, context
+            )
         if not result.understood and isinstance(self.retrieval, Reader):
             result = self.retrieval.recognize(text, area=area, context=context)
         elif not result.understood and self.retrieval is not None:
@@ -449,6 +485,12 @@ _TARGETING_SLOTS = frozenset({"name", "area", "floor", "domain"})
 """Slots of a reading that picks devices: with none picked, it does nothing."""
 
 
+_CALLED_ALIKE = (
+    frozenset({"light", "lights", "lighting", "lamp", "lamps"}),
+    frozenset({"blind", "blinds", "shade", "shades"}),
+)
+"""Words people say for one another in a device's name ("the deck lights" for a switch
+called "Deck lighting", "the kitchen shades" for "Kitchen Blinds")."""
 _ANNOTATION = re.compile(r"\s*(?:\[[^\]]*\]|\([^)]*\)|\*[^*]*\*|[♪♫\s]+)\s*[.!]?\s*")
 """What speech-to-text writes for sound that is not speech: "[Music]", "(door slams)"."""
 

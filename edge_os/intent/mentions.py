@@ -17,6 +17,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from edge_os.devices.entity import Domain, Entity
 from edge_os.devices.registry import DeviceRegistry
@@ -192,6 +193,44 @@ class MentionFinder:
         for entity, name in self._entity_names:
             kinds = frozenset(w for w in name if _other_kind(w, entity))
             self._own_kinds[entity.id] = self._own_kinds.get(entity.id, frozenset()) | kinds
+        self._pairs = frozenset(pair for name in names for pair in pairwise(name))
+        """Two words said one after the other in a name ("mud room" of "Mud room vacuum")."""
+        self._joined_entities = [
+            (joined, (e, name)) for e, name in self._entity_names for joined, name in _joined(name)
+        ]
+        self._joined_places = [
+            (joined, (k, i, name)) for k, i, n in self._places for joined, name in _joined(n)
+        ]
+        """Each name again with two of its words said as one, and that word: "the mudroom
+        vacuum" for "Mud room vacuum" (looked for only where that word is said)."""
+
+    def said_in_part(self, mention: Mention, tokens: Sequence[str]) -> list[str]:
+        """When ``mention`` was found by part of its name, the other devices whose names
+        hold every word it was found by: "the dining light" is Dining room light's as much
+        as Dining table light's. None when a name of it was said whole."""
+        said = [tokens[i] for i in sorted(mention.positions)]
+        names = [name for entity, name in self._entity_names if entity.id == mention.id]
+        if not set(said) - _GROUP_OF.keys() or any(
+            all(_said_as(w, tokens) for w in name) for name in names
+        ):
+            return []  # found by kind words alone ("the lanterns"), or said whole
+        return list(dict.fromkeys(
+            entity.id for entity, name in self._entity_names
+            if entity.id != mention.id and all(any(_said_as(n, [w]) for n in name) for w in said)
+        ))  # fmt: skip
+
+    def compounds(self, tokens: Sequence[str]) -> list[str]:
+        """``tokens`` with two words said for one word of this home's names made one ("the
+        bed room lamp" for "Bedroom lamp", "the sound bar"), unless a name says them as two."""
+        out: list[str] = []
+        for token in tokens:
+            if out and _compound_part(out[-1]) and _compound_part(token):
+                joined = out[-1] + token
+                if self.names_word(joined) and (out[-1], token) not in self._pairs:
+                    out[-1] = joined
+                    continue
+            out.append(token)
+        return out
 
     def names_word(self, word: str) -> bool:
         """Whether a device, area or floor name of this home holds ``word``."""
@@ -244,7 +283,9 @@ class MentionFinder:
             found.kinds[index] = group
         found.whole_home = bool(WHOLE_HOME & set(tokens))
         places: dict[tuple[str, str], Mention] = {}
-        for kind, place_id, name in self._places:
+        said = set(tokens)
+        joined_places = [place for word, place in self._joined_places if word in said]
+        for kind, place_id, name in [*self._places, *joined_places]:
             mention = self._match(kind, place_id, name, tokens, exact_only=True)
             if mention is not None and mention.score >= 0.99:
                 key = (kind, place_id)
@@ -262,7 +303,8 @@ class MentionFinder:
             if t == "switch" and tokens[i + 1] in {"on", "off"}
             and (i == 0 or tokens[i - 1] in {"please", "you", "and", "just", "now"})
         )  # fmt: skip
-        for entity, name in self._entity_names:
+        joined = [entity for word, entity in self._joined_entities if word in said]
+        for entity, name in [*self._entity_names, *joined]:
             own = {_GROUP_OF[w] for w in name if w in _GROUP_OF}
             if said_domains and entity.domain not in said_domains and not own & found.groups.keys():
                 continue  # "the master bedroom lights" is not the master bedroom's speaker
@@ -420,6 +462,33 @@ def _is_verb(tokens: Sequence[str], index: int) -> bool:
 
 
 _DETERMINERS = frozenset({"the", "a", "every", "each", "all", "this", "that", "my", "our", "your"})
+
+
+def _said_as(word: str, tokens: Sequence[str]) -> bool:
+    """Whether one of ``tokens`` says a name's ``word``: itself, in its other number, or
+    another word of its kind ("lights" for "lighting"; not "radio" for "player")."""
+    group = _GROUP_OF.get(word) or _GROUP_OF.get(singular(word))
+    return any(
+        singular(t) == singular(word)
+        or _bare(t) == _bare(word)
+        or (group is not None and _GROUP_OF.get(singular(t)) == group and t not in OWN_NAME_KINDS
+            and word not in OWN_NAME_KINDS)
+        for t in tokens
+    )  # fmt: skip
+
+
+def _compound_part(word: str) -> bool:
+    return len(word) >= 3 and word.isalpha() and word not in _STOP
+
+
+def _joined(name: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """``name`` with two of its words said as one, each way it can be, and that word
+    ("mudroom", ["mudroom", "vacuum"])."""
+    return [
+        (name[i] + name[i + 1], [*name[:i], name[i] + name[i + 1], *name[i + 2 :]])
+        for i in range(len(name) - 1)
+        if _compound_part(name[i]) and _compound_part(name[i + 1])
+    ]
 
 
 def _content(tokens: list[str]) -> list[str]:

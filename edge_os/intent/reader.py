@@ -285,13 +285,16 @@ _UP_WORDS = frozenset(
         "opened",
         "secure",
         "bolt",
+        "deadbolt",
+        "latch",
     }
 )
 _DOWN_WORDS = frozenset({"off", "down", "disable", "deactivate", "kill", "shut", "stop",
                          "close", "lower", "dim", "dimmer", "decrease", "quieter", "cooler",
                          "less", "reduce", "unlock", "unlocked", "darker", "darken",
                          "dimmed", "softer", "closing", "closed", "unsecure",
-                         "unbolt", "douse", "snuff", "extinguish", "terminate"})  # fmt: skip
+                         "unbolt", "unlatch", "douse", "snuff", "extinguish",
+                         "terminate"})  # fmt: skip
 _NEGATIONS = frozenset({"not", "don't", "dont", "no", "never", "doesn't", "isn't", "won't"})
 _LOCK_SENSE = {"open": "unlock", "opened": "unlocked", "opening": "unlock", "close": "lock",
                "closed": "lock", "closing": "lock"}  # fmt: skip
@@ -505,7 +508,9 @@ class Reader:
         names (in its reason), not only where it was heard."""
         started = time.perf_counter()
         here = area or self.here
-        tokens = _uninterrupted(self.unaddressed(strip_wake_phrase(words(text))))
+        tokens = self.finder.compounds(
+            _uninterrupted(self.unaddressed(strip_wake_phrase(words(text))))
+        )
         if not tokens or len(tokens) > MAX_WORDS:
             return IntentResult(text, None, path="model")
         found = self._find(tokens)
@@ -552,11 +557,8 @@ class Reader:
                     # "the skylight in the attic": not a question of which attic device
                     return unsure("it names a device this home does not have")
                 else:
-                    latency_ms = (time.perf_counter() - started) * 1000
-                    return IntentResult(
-                        text, meaning.intent, slots, (), round(probability, 3), "model",
-                        latency_ms, alternatives=tuple(e.id for e in able),
-                    )  # fmt: skip
+                    return _which(text, meaning.intent, slots, probability, started=started,
+                                  alternatives=tuple(e.id for e in able))  # fmt: skip
             if (misnamed := self._misnamed(tokens, found, targeting, meaning)) is not None:
                 return unsure(misnamed)
             if self._one_of_several(tokens, found, targeting, meaning):
@@ -582,6 +584,10 @@ class Reader:
                 state := _asked_state(tokens, targeting.used, entities)
             ):
                 slots["state"] = state
+            if alike := self._said_alike(tokens, found, targeting, meaning, slots):
+                # "the dining light": Dining room light or Dining table light; asked
+                return _which(text, meaning.intent, {k: v for k, v in slots.items() if k != "name"},
+                              probability * score, started=started, alternatives=alike)  # fmt: skip
         latency_ms = (time.perf_counter() - started) * 1000
         return IntentResult(
             text,
@@ -802,6 +808,15 @@ class Reader:
             return "it is about someone's own device, not one of the home's"  # "my phone"
         if meaning.targets and not meaning.query and _later(tokens, meaning.value is not None):
             return "it asks for later, and edge-os only acts now"
+        if (
+            not meaning.query
+            and _FORECASTS & set(pairwise(tokens))
+            and not _asks_for_action(
+                [("" if (t, u) == ("going", "to") else t) for t, u in pairwise([*tokens, ""])],
+                found,
+            )
+        ):  # "going to be" is no "get it going"
+            return "it tells what will be, and asks nothing"  # "it'll be dark by six"
         if name in {"on", "off"} and _already(tokens, meaning.direction):
             return "it says things are already so"  # "oh great, the lights are off again"
         if name in {"on", "off", "toggle"} and not _asks_for_action(tokens, found):
@@ -954,7 +969,7 @@ class Reader:
         words) nor part of a name the reading uses: most likely a name of something else."""
         from edge_os.devices.colors import COLOR_NAMES
 
-        known = (self.classifier.vocabulary | COMMON_WORDS) - APPLIANCES
+        known = (self.classifier.vocabulary | COMMON_WORDS | FUNCTION_WORDS) - APPLIANCES
         return [
             i
             for i, t in enumerate(tokens)
@@ -1158,6 +1173,34 @@ class Reader:
             )
         return self._of_kind(found, meaning, here, place_slots, used, place_said=place_said)
 
+    def _said_alike(
+        self,
+        tokens: Sequence[str],
+        found: Mentions,
+        targeting: Targeting,
+        meaning: Meaning,
+        slots: Mapping[str, SlotValue],
+    ) -> tuple[str, ...]:
+        """When the one device named was found by part of its name, it and the others (of
+        the place said, if one is) whose names hold every word it was found by and that can
+        do it; else ()."""
+        if "name" not in targeting.slots or len(targeting.entities) != 1:
+            return ()
+        entity = targeting.entities[0]
+        best = next((m for m in found.entities if m.id == entity.id), None)
+        area = found.areas[0].id if found.areas else None
+        if best is None or (found.areas and best.positions <= found.areas[0].positions):
+            return ()  # "it's muggy in the dining room": found by the place, not a name
+        others = [
+            e for i in self.finder.said_in_part(best, found.tokens)
+            if (e := self.registry[i]).name.casefold() != entity.name.casefold()
+            and (area is None or e.area == area)
+        ]  # fmt: skip
+        able = _state_fits(tokens, meaning, tuple(
+            e for e in (entity, *others) if carries_or_answers(meaning, e, slots)
+        ))  # fmt: skip
+        return tuple(e.id for e in able) if len(able) > 1 else ()
+
     def _find(self, tokens: list[str]) -> Mentions:
         """What ``tokens`` mention; no device named when they ask for every one of a kind
         ("open all the garage doors" where a lock is called "Garage door")."""
@@ -1300,6 +1343,21 @@ _HABITUAL = frozenset({"usually", "normally", "always", "never", "tend", "typica
 _SEASONS = frozenset({"winter", "summer", "spring", "autumn", "fall", "weekends", "weekdays"})
 _WAYLESS = frozenset({"volume", "brightness", "heat", "heating", "temperature", "music",
                       "sound", "lights", "light", "it"})  # fmt: skip
+
+
+def _which(
+    text: str,
+    intent: str | None,
+    slots: Mapping[str, SlotValue],
+    confidence: float,
+    *,
+    started: float,
+    alternatives: tuple[str, ...],
+) -> IntentResult:
+    """A reading that asks which of ``alternatives`` is meant before it acts."""
+    latency_ms = (time.perf_counter() - started) * 1000
+    return IntentResult(text, intent, dict(slots), (), round(confidence, 3), "model", latency_ms,
+                        alternatives=alternatives)  # fmt: skip
 
 
 def _habit(tokens: Sequence[str]) -> bool:
@@ -1484,6 +1542,31 @@ COMMON_WORDS = frozenset({
     "quarter", "quarters", "third", "thirds",
 })  # fmt: skip
 """Ordinary English words: never taken for the name of a device the home lacks."""
+
+_CONTRACTED = {
+    "'re": "we you they",
+    "'ve": "i you we they",
+    "'ll": "i you he she it we they that there",
+    "'d": "i you he she it we they that there",
+    "'s": "he she it that there what where who how here everything something nothing whatever",
+}
+FUNCTION_WORDS = frozenset(
+    {
+        *(f"{who}{suffix}" for suffix, said in _CONTRACTED.items() for who in said.split()),
+        *(f"{verb}n't" for verb in ("is", "are", "was", "were", "do", "does", "did", "has",
+                                    "have", "had", "could", "would", "should", "must", "might",
+                                    "need", "ai")),
+        "she", "herself", "himself", "ourselves", "themselves", "yourself", "yourselves",
+        "theirs", "whose", "although", "though", "unless", "whereas", "till", "towards", "among",
+        "besides", "beyond", "despite", "per", "via", "however", "whenever", "wherever",
+        "whichever", "whoever", "shall", "ought", "several", "neither", "least", "sometimes",
+        "somewhere", "anywhere", "nowhere", "nothing",
+    }
+)  # fmt: skip
+"""Closed-class words (pronouns and their contractions, conjunctions, prepositions,
+auxiliaries, quantifiers): they never name a device, so one the training sentences happen
+not to hold ("shut off the bar light, we're closing up") is not taken for the name of one
+the home lacks."""
 APPLIANCES = frozenset({
     "oven", "stove", "hob", "cooker", "kettle", "toaster", "dishwasher", "washer", "dryer",
     "fridge", "freezer", "microwave", "fireplace", "sprinkler", "sprinklers", "blender",
@@ -1515,6 +1598,7 @@ def _noun(entity: Entity) -> str:
 ACTION_WORDS = frozenset({
     "turn", "switch", "toggle", "flip", "power", "kill", "start", "stop", "make", "get",
     "put", "set", "light", "illuminate", "extinguish", "secure", "unsecure", "bolt", "unbolt",
+    "deadbolt", "latch", "unlatch",
     "engage", "disengage", "fire", "boot", "wake", "need", "needs", "should", "want", "like",
     "ensure", "sure", "raise", "lower", "pull", "draw", "cut", "douse", "open", "close",
     "shut", "lock", "unlock", "activate", "deactivate", "enable", "disable", "run", "begin",
@@ -1739,6 +1823,11 @@ _LATER_PHRASES = (("in", "the", "morning"), ("in", "the", "evening"), ("this", "
 _POLITE_IF = frozenset({"you", "u", "ya", "possible", "poss", "necessary", "needed", "that's",
                         "thats"})  # fmt: skip
 """After "if", words of politeness ("if you could", "if possible"), not a condition."""
+
+
+_FORECASTS = frozenset({("it'll", "be"), ("will", "be"), ("gonna", "be"), ("to", "be")})
+"""A forecast ("it'll be dark by six", "it's going to be cold tonight"): with no word that
+asks for anything, it tells, and asks nothing."""
 
 
 def _elsewhen(tokens: Sequence[str]) -> bool:
@@ -2496,7 +2585,8 @@ def _locks_no_lock(tokens: Sequence[str], found: Mentions) -> bool:
 
 
 _LOCKING = frozenset({"lock", "unlock", "locked", "unlocked", "bolt", "unbolt", "deadbolt",
-                      "bolted", "unbolted"})  # fmt: skip
+                      "bolted", "unbolted", "latch", "unlatch", "latched",
+                      "unlatched"})  # fmt: skip
 
 
 def _contradicts(tokens: Sequence[str], meaning: Meaning, found: Mentions) -> bool:

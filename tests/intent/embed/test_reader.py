@@ -1324,3 +1324,58 @@ def test_both_this_and_that_is_two_requests(engine: IntentEngine) -> None:
         "light.desk_led",
         "light.living_room_lamp",
     ]
+
+
+VARIANTS = """
+areas:
+  - {id: deck, name: Deck}
+  - {id: kitchen, name: Kitchen}
+  - {id: dining_room, name: Dining room}
+  - {id: cellar, name: Cellar}
+entities:
+  - {id: switch.deck_lighting, name: Deck lighting, area: deck, mqtt: {command_topic: t/1}}
+  - {id: cover.kitchen_blinds, name: Kitchen Blinds, area: kitchen, device_class: blind,
+     mqtt: {command_topic: t/2}}
+  - {id: light.dining_room, name: Dining room light, area: dining_room,
+     mqtt: {command_topic: t/3}}
+  - {id: light.dining_table, name: Dining table light, area: dining_room,
+     mqtt: {command_topic: t/4}}
+  - {id: vacuum.mud_room, name: Mud room vacuum, mqtt: {command_topic: t/5}}
+  - {id: lock.cellar_door, name: Cellar door, area: cellar, mqtt: {command_topic: t/6}}
+  - {id: light.bar, name: Bar light, mqtt: {command_topic: t/7}}
+  - {id: light.pool_table_bar, name: Pool table bar light, mqtt: {command_topic: t/8}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "targets"),
+    [
+        # the grammar finds no light on the deck; the deck's one switch called lighting
+        ("deck lights on", "HassTurnOn", ["switch.deck_lighting"]),
+        ("lower the kitchen shades", "HassTurnOff", ["cover.kitchen_blinds"]),  # blinds
+        # two names hold every word said: which one? (asked, not done)
+        ("turn on the dining light", "HassTurnOn", []),
+        ("turn on the dining room light", "HassTurnOn", ["light.dining_room"]),
+        # two words of a name said as one
+        ("start the mudroom vacuum", "HassVacuumStart", ["vacuum.mud_room"]),
+        ("deadbolt the cellar door", "HassTurnOn", ["lock.cellar_door"]),
+        ("unlatch the cellar door", "HassTurnOff", ["lock.cellar_door"]),
+        # a pronoun is no name of a device the home lacks
+        ("shut off the bar light, we're closing up", "HassTurnOff", ["light.bar"]),
+        ("it'll be dark by six", None, []),  # a forecast asks nothing
+    ],
+)  # fmt: skip
+def test_names_said_otherwise(
+    reader: Reader, tmp_path: Path, text: str, intent: str | None, targets: list[str]
+) -> None:
+    from edge_os.config.loader import parse_config
+
+    home = DeviceRegistry.from_config(parse_config(VARIANTS, "variants.yaml", tmp_path))
+    engine = IntentEngine(
+        home,
+        IntentSettings(llm_fallback=False, cache_size=0),
+        default_area="deck",
+        retrieval=Reader(home, reader.encoder, reader.classifier, "deck"),
+    )
+    result = engine.recognize(text)
+    assert (result.intent, sorted(result.targets)) == (intent, targets), result
