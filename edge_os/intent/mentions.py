@@ -177,7 +177,11 @@ class MentionFinder:
             for w, ids in owners.items()
             if len(ids) == 1
             and w not in places
-            and (w not in _GROUP_OF or _other_kind(w, registry[next(iter(ids))]))
+            and (
+                w not in _GROUP_OF
+                or w in OWN_NAME_KINDS
+                or _other_kind(w, registry[next(iter(ids))])
+            )
             and w not in _STOP
             and w not in _COMMAND_WORDS
         }
@@ -293,16 +297,29 @@ class MentionFinder:
                     places[key] = mention
         found.areas = sorted((m for m in places.values() if m.kind == "area"), key=_order)
         found.floors = sorted((m for m in places.values() if m.kind == "floor"), key=_order)
-        said_areas = {m.id for m in found.areas}
-        best: dict[str, Mention] = {}
-        said_domains = {d for g in found.groups for d in GROUP_DOMAINS[g]}
-        owned = {i: owner for i, t in enumerate(tokens) if (owner := self._owner.get(singular(t)))}
         # "switch on the lamp in the garage" names no "Garage switch"
         verbs = frozenset(
             i for i, t in enumerate(tokens[:-1])
             if t == "switch" and tokens[i + 1] in {"on", "off"}
             and (i == 0 or tokens[i - 1] in {"please", "you", "and", "just", "now"})
         )  # fmt: skip
+        found.entities = self._entities(tokens, found, verbs)
+        if (
+            tokens[:1] in (["lock"], ["unlock"])
+            and found.entities
+            and found.areas
+            and found.entities[0].positions == found.areas[0].positions | {0}
+        ):  # "lock the office" is the office's locks, not the one called "Office Lock"
+            found.entities = self._entities(tokens, found, verbs | {0})
+        return found
+
+    def _entities(self, tokens: list[str], found: Mentions, verbs: frozenset[int]) -> list[Mention]:
+        """The devices ``tokens`` name, best first (``found``: its places and kinds)."""
+        said = set(tokens)
+        said_areas = {m.id for m in found.areas}
+        best: dict[str, Mention] = {}
+        said_domains = {d for g in found.groups for d in GROUP_DOMAINS[g]}
+        owned = {i: owner for i, t in enumerate(tokens) if (owner := self._owner.get(singular(t)))}
         joined = [entity for word, entity in self._joined_entities if word in said]
         for entity, name in [*self._entity_names, *joined]:
             own = {_GROUP_OF[w] for w in name if w in _GROUP_OF}
@@ -317,8 +334,7 @@ class MentionFinder:
                 continue
             if entity.id not in best or _fuller(mention, best[entity.id]):
                 best[entity.id] = mention
-        found.entities = sorted(best.values(), key=_order)
-        return found
+        return _filled_first(sorted(best.values(), key=_order), tokens)
 
     def _area_words(self, entity: Entity) -> frozenset[str]:
         if entity.area is None:
@@ -370,7 +386,8 @@ class MentionFinder:
                 if where is not None:
                     positions.append(where)
                     distinct = distinct or (
-                        credit > SYNONYM_CREDIT and (word not in _GROUP_OF or word in own_kinds)
+                        credit > SYNONYM_CREDIT
+                        and (word not in _GROUP_OF or word in own_kinds or word in OWN_NAME_KINDS)
                     )
         if not positions:
             return None
@@ -417,7 +434,7 @@ class MentionFinder:
             own = token in OWN_NAME_KINDS or single in OWN_NAME_KINDS
             if same_kind and not own and best < SYNONYM_CREDIT:
                 best, where = SYNONYM_CREDIT, index  # "lamp" for "light", not "radio" for "player"
-            elif best < FUZZY_CREDIT and _fuzzy(token, word):
+            elif best < FUZZY_CREDIT and (_fuzzy(token, word) or _variant(token, word)):
                 best, where = FUZZY_CREDIT, index
         return best, where
 
@@ -496,6 +513,50 @@ def _content(tokens: list[str]) -> list[str]:
     return kept or tokens
 
 
+def _variant(said: str, word: str) -> bool:
+    """Whether ``said`` is another common form of a name's ``word``: "hall" for "hallway",
+    "main" for "master", "jen's" for "Jennifer's" (both owned, or neither), or both short
+    forms of one name ("rob's" for "Bob's", which leaves "Robert's" lamp in doubt)."""
+    said_base, word_base = _unowned(said), _unowned(word)
+    if (said_base != said) != (word_base != word):
+        return False
+    meant = VARIANTS.get(said_base, VARIANTS.get(singular(said_base), frozenset()))
+    return word_base in meant or bool(meant & VARIANTS.get(word_base, frozenset()))
+
+
+def _unowned(word: str) -> str:
+    """``word`` without a possessive ending ("jen's", "james'" -> "jen", "james")."""
+    if word.endswith("'s"):
+        return word[:-2]
+    return word[:-1] if word.endswith("'") else word
+
+
+def _variants(pairs: str) -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for entry in pairs.split(";"):
+        said, _, meant = entry.partition(":")
+        for word in said.split():
+            table.setdefault(word, set()).update(meant.split())
+    return {w: frozenset(m) for w, m in table.items()}
+
+
+VARIANTS = _variants(
+    "hall: hallway; main: master; outside outdoors: outdoor; loo toilet restroom washroom:"
+    " bathroom; roof: rooftop; slider: sliding; telly: tv; jen jenny: jennifer; jon johnny"
+    " jonny: john; louie lou: louis; mike mikey: michael; rob robbie bob bobby bert: robert;"
+    " bill billy will: william; liz lizzie beth betty: elizabeth; kate katie: katherine"
+    " catherine kathryn; dan danny: daniel; tom tommy: thomas; chris: christopher christine"
+    " christina; sam sammy: samuel samantha; alex: alexander alexandra; nick: nicholas; pat:"
+    " patrick patricia; steve: steven stephen; matt: matthew; dave: david; jim jimmy: james;"
+    " sue: susan; ben: benjamin; andy drew: andrew; tony: anthony; pete: peter; greg: gregory;"
+    " fred freddie: frederick; ed eddie: edward; charlie: charles charlotte; nat: natalie"
+    " nathan; abby: abigail; becky: rebecca; jess: jessica; meg: megan margaret; ange angie:"
+    " angela; vicky: victoria; zach: zachary; josh: joshua; nate: nathan; tim: timothy"
+)
+"""Other common forms of words in device names: short place words and short given names
+(the home's "Jennifer's lamp" said as "jen's lamp"). Credited as a near spelling."""
+
+
 def _bare(word: str) -> str:
     return word.replace("'", "")
 
@@ -506,6 +567,34 @@ def _beside(tokens: Sequence[str], index: int) -> bool:
     return len(before) == 2 and before[0] in {"by", "to", "beside", "near"} and before[1] in {
         "my", "the", "our", "his", "her",
     }  # fmt: skip
+
+
+def _filled_first(mentions: list[Mention], tokens: Sequence[str]) -> list[Mention]:
+    """``mentions``, with a name said more fully first: one said as wholly as the best and
+    with more of the sentence's words ("the garage door in the basement": Basement Garage
+    Door, not the Garage door), or, where the best was said in two parts, one that holds a
+    said word beside or between them ("the track lights in the bedroom": Bedroom track
+    lighting, not the Bedroom Light); never by a verb ("switch the attic light off")."""
+    if not mentions:
+        return mentions
+    top = mentions[0]
+    near = {i + step for i in top.positions for step in (-1, 1)} | set(
+        range(min(top.positions), max(top.positions) + 1)
+    )
+    for index, mention in enumerate(mentions[1:], 1):
+        extra = mention.positions - top.positions
+        if (
+            top.positions < mention.positions
+            and (mention.score >= top.score or (not top.contiguous and extra <= near))
+            and not {tokens[i] for i in extra} & _VERBS
+        ):
+            return [mention, *mentions[:index], *mentions[index + 1 :]]
+    return mentions
+
+
+_VERBS = frozenset({"switch", "turn", "lock", "open", "close", "set", "start", "stop", "dim",
+                    "play", "shut", "put"})  # fmt: skip
+"""Words of names that are more often the sentence's verb."""
 
 
 def _order(mention: Mention) -> tuple[float, bool, int, int]:

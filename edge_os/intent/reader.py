@@ -59,7 +59,7 @@ from edge_os.intent.mentions import (
     is_tv,
     singular,
 )
-from edge_os.intent.numbers import read_numbers
+from edge_os.intent.numbers import read_number, read_numbers
 from edge_os.intent.people import FIRST_NAMES
 from edge_os.intent.plain import PLACE_WORD, training_sentence
 from edge_os.intent.plan import carries
@@ -800,6 +800,10 @@ class Reader:
             return "it takes the request back"
         if not meaning.query and sarcastic(tokens):
             return "it is said in sarcasm"
+        if not meaning.query and _priced(tokens):
+            return "it tells a price or a size, not a setting"  # "we paid forty quid for it"
+        if not meaning.query and _kept(tokens):
+            return "it asks for nothing to change"  # "no, leave the blinds open"
         if not meaning.query and tokens[-1] in _SELF:
             return "the speaker will do it"  # "i'll switch the porch light off myself"
         if not meaning.query and tokens[:2] in _SHOULD:
@@ -817,6 +821,12 @@ class Reader:
             )
         ):  # "going to be" is no "get it going"
             return "it tells what will be, and asks nothing"  # "it'll be dark by six"
+        if (
+            not meaning.query
+            and _NEEDED_LATER & set(pairwise(tokens))
+            and not (_DO_WORDS | _SWITCHING) & set(tokens)
+        ):
+            return "it tells what will be needed, and asks nothing"
         if name in {"on", "off"} and _already(tokens, meaning.direction):
             return "it says things are already so"  # "oh great, the lights are off again"
         if name in {"on", "off", "toggle"} and not _asks_for_action(tokens, found):
@@ -1195,11 +1205,24 @@ class Reader:
             e for i in self.finder.said_in_part(best, found.tokens)
             if (e := self.registry[i]).name.casefold() != entity.name.casefold()
             and (area is None or e.area == area)
-        ]  # fmt: skip
+        ] + self._kind_in_place(found, best)  # fmt: skip
         able = _state_fits(tokens, meaning, tuple(
             e for e in (entity, *others) if carries_or_answers(meaning, e, slots)
         ))  # fmt: skip
         return tuple(e.id for e in able) if len(able) > 1 else ()
+
+    def _kind_in_place(self, found: Mentions, best: Mention) -> list[Entity]:
+        """ "the vacuum in the greenhouse", said where the Greenhouse has two: a name that is
+        its place and its kind, said as a kind in a place, is every one of that kind there."""
+        if best.contiguous or not found.areas:
+            return []
+        kinds = best.positions - found.areas[0].positions
+        if not kinds or not all(i in found.kinds for i in kinds):
+            return []
+        group = found.kinds[max(kinds)]
+        if group == "light":
+            return []  # "the light in the hallway" is all of the hallway's
+        return [e for e in entities_of(self.registry, group, found.areas[0].id) if e.id != best.id]
 
     def _find(self, tokens: list[str]) -> Mentions:
         """What ``tokens`` mention; no device named when they ask for every one of a kind
@@ -1828,6 +1851,10 @@ _POLITE_IF = frozenset({"you", "u", "ya", "possible", "poss", "necessary", "need
 _FORECASTS = frozenset({("it'll", "be"), ("will", "be"), ("gonna", "be"), ("to", "be")})
 """A forecast ("it'll be dark by six", "it's going to be cold tonight"): with no word that
 asks for anything, it tells, and asks nothing."""
+_NEEDED_LATER = frozenset({("we'll", "need"), ("i'll", "need"), ("will", "need"),
+                           ("gonna", "need"), ("you'll", "need")})  # fmt: skip
+"""What will be needed ("we'll need the sprinkler on more once summer comes"): with no verb
+that asks for it now, it tells, and asks nothing."""
 
 
 def _elsewhen(tokens: Sequence[str]) -> bool:
@@ -2204,13 +2231,52 @@ _TIMES_OF_DAY = frozenset({"morning", "afternoon", "evening", "night", "yesterda
 def sarcastic(tokens: Sequence[str]) -> bool:
     """ "sure, turn the heating off, see if i care", "yeah right, like i'd ever want ...":
     words that say the request is not meant."""
-    return any(said_in(tokens, phrase) for phrase in _SARCASM)
+    return (
+        any(said_in(tokens, phrase) for phrase in _SARCASM)
+        or tokens[-2:] == ["why", "not"]
+        or bool(_RICH & set(tokens))
+    )
 
 
 _SARCASM = (("see", "if", "i", "care"), ("as", "if"), ("like", "i'd", "ever"),
             ("like", "id", "ever"), ("like", "that's", "gonna"), ("will", "love", "that"),
             ("oh", "fantastic"), ("oh", "brilliant"), ("just", "what", "i", "needed"),
-            ("oh", "yeah", "sure"))  # fmt: skip
+            ("oh", "yeah", "sure"), ("yeah", "right"), ("why", "not", "we're"),
+            ("made", "of", "money"))  # fmt: skip
+_RICH = frozenset({"millionaire", "millionaires", "billionaire", "billionaires"})
+"""'turn the heating up to thirty, we're millionaires': said of a cost, in sarcasm."""
+
+
+def _priced(tokens: Sequence[str]) -> bool:
+    """ "we bought the floor lamp for forty quid", "i got twenty percent off the desk lamp",
+    "the blinds are two meters wide": a number that is a price, a discount or a size."""
+    return said_in(tokens, ("percent", "off")) or any(
+        t in _UNITS_NOT_SET and i and read_number(list(tokens), i - 1)[1]
+        for i, t in enumerate(tokens)
+    )
+
+
+_UNITS_NOT_SET = frozenset({"quid", "pounds", "pound", "dollars", "dollar", "bucks", "euros",
+                            "euro", "pence", "cents", "meters", "metres", "meter", "metre",
+                            "feet", "foot", "inches", "inch", "centimetres", "centimeters",
+                            "cm", "kilos", "kilograms", "kg", "years"})  # fmt: skip
+"""Units of what no device here is set to: money, length, weight, age."""
+
+
+def _kept(tokens: Sequence[str]) -> bool:
+    """ "no, leave the blinds open", "let's just leave every light on all night": asks that
+    things stay as they are (not "turn off the lamp but leave the fan on", which asks one
+    thing and keeps another)."""
+    if "leave" not in tokens:
+        return False
+    index = tokens.index("leave")
+    return all(t in _NOT_CALLED or t in _BEFORE_LEAVE for t in tokens[:index]) and any(
+        t in STATE_WORDS for t in tokens[index + 1 :]
+    )
+
+
+_BEFORE_LEAVE = frozenset({"just", "let's", "lets", "and", "then", "maybe", "can", "you",
+                           "could", "we", "i"})  # fmt: skip
 _SELF = frozenset({"myself", "ourselves"})
 _SHOULD = (["we", "should"], ["i", "should"], ["you", "should"], ["someone", "should"])
 _PERSONAL = frozenset({"phone", "phones", "laptop", "tablet", "ipad", "iphone", "computer", "pc",
@@ -2251,7 +2317,11 @@ def addressed_to_someone(tokens: Sequence[str]) -> bool:
     called = rest[0] in _ADDRESSEES or (rest[0] in FIRST_NAMES and tokens[0] not in WAKE_LEADS)
     if any(said_in(tokens, ("before", "you", going)) for going in _GOING):
         return True  # "switch the coffee machine off before you leave": no assistant leaves
-    return len(rest) > 1 and called and rest[1] in _ASKED_TO_DO
+    return (
+        len(rest) > 1
+        and called
+        and (rest[1] in _ASKED_TO_DO or rest[1:3] in (["did", "you"], ["do", "you"]))
+    )  # "tom did you open the blinds", "honey do you want a coffee"
 
 
 _GOING = ("leave", "go", "head", "set")
@@ -2520,8 +2590,8 @@ def _reports(tokens: Sequence[str]) -> bool:
     """ "the garage door was left open all night", "my husband said he already switched off
     the heating": what was, or what someone said, not a request; nor "tell your brother to
     turn his music down", asked of someone else."""
-    if _REPORTING & set(tokens) or said_in(tokens, ("last", "night")):
-        return True
+    if _REPORTING & set(tokens) or any(said_in(tokens, ("last", t)) for t in _PERIODS):
+        return True  # "last winter we had the heating on twenty two"
     if said_in(tokens, ("asleep", "with")):
         return True  # "dad fell asleep with the reading lamp on"
     if any(said_in(tokens, (p, be, "being")) for p in _PEOPLE for be in ("are", "is")):
@@ -2549,6 +2619,13 @@ def _reports(tokens: Sequence[str]) -> bool:
             return True  # "he already switched it off"
         if index and token in {"was", "were"} and _WAS & set(tokens[index + 1 : index + 4]):
             return True  # "the door was left open"
+        if (
+            index
+            and token in {"was", "were"}
+            and "too" in tokens[index + 1 : index + 4]
+            and not (_DO_WORDS | _SWITCHING) & set(tokens)
+        ):
+            return True  # "the garage stereo was far too loud at the party"
     return False
 
 
@@ -2560,6 +2637,8 @@ _OTHERS = frozenset(ASSISTANT_NAMES) | FIRST_NAMES | _PEOPLE | {"someone", "some
 _DONE_BY_ME = _PARTICIPLES | {"unmuted"}
 """After "i" or "we", what the speaker did ("i turned it off earlier"), not what they ask."""
 _REPORTING = frozenset({"said", "says", "told", "yesterday", "ago", "itself", "themselves"})
+_PERIODS = ("night", "week", "weekend", "month", "year", "winter", "summer", "spring",
+            "autumn", "fall", "christmas")  # fmt: skip
 _WAS = frozenset({"left", "on", "off", "open", "opened", "closed", "locked", "unlocked", "shut"})
 
 
