@@ -146,6 +146,7 @@ class IntentEngine:
                 and previous is not None
                 and said is clause
                 and not negated(clause)  # "... and don't touch the blinds" borrows no verb
+                and clause[:1] != ["leave"]  # nor "... and leave the lamp"
             ):
                 said = verb_of(previous, self.finder) + drop_article(clause)
                 result = self.recognize(
@@ -491,8 +492,12 @@ _CALLED_ALIKE = (
 )
 """Words people say for one another in a device's name ("the deck lights" for a switch
 called "Deck lighting", "the kitchen shades" for "Kitchen Blinds")."""
-_ANNOTATION = re.compile(r"\s*(?:\[[^\]]*\]|\([^)]*\)|\*[^*]*\*|[♪♫\s]+)\s*[.!]?\s*")
-"""What speech-to-text writes for sound that is not speech: "[Music]", "(door slams)"."""
+_ANNOTATION = re.compile(
+    r"\s*(?:\[[^\]]*\]|\([^)]*\)|\*[^*]*\*|[♪♫\s]+|(?:Music|Applause|Laughter|Silence)\.)"
+    r"\s*[.!]?\s*"
+)
+"""What speech-to-text writes for sound that is not speech: "[Music]", "(door slams)",
+Whisper's "Music." alone."""
 
 
 def build_engine(

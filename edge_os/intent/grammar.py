@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from edge_os.devices.colors import COLOR_NAMES
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.compiled import Match, words
 from edge_os.intent.mentions import singular
@@ -283,8 +284,11 @@ class GrammarRecognizer:
         are compared with the templates' own words.
         """
         unknown = [i for i, t in enumerate(tokens) if t not in self._known and not t[0].isdigit()]
-        if any(tokens[i].endswith("'s") or tokens[i] in _NO_SLIP for i in unknown):
-            return None  # "jane's lamp" is no mishearing of "Janet's lamp": another person
+        if any(
+            tokens[i].endswith("'s") or tokens[i] in _NO_SLIP or tokens[i] in COLOR_NAMES
+            for i in unknown
+        ):  # "jane's lamp" is no mishearing of "Janet's lamp": another person; a colour
+            return None  # said to a switch is no slip ("patio string lights teal please")
         if not unknown or len(tokens) > MAX_REPAIR_WORDS or len(unknown) > MAX_UNKNOWN_WORDS:
             return tokens if tokens != original else None
         from rapidfuzz import fuzz, process

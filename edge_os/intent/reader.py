@@ -297,7 +297,7 @@ _DOWN_WORDS = frozenset({"off", "down", "disable", "deactivate", "kill", "shut",
                          "terminate"})  # fmt: skip
 _NEGATIONS = frozenset({"not", "don't", "dont", "no", "never", "doesn't", "isn't", "won't"})
 _LOCK_SENSE = {"open": "unlock", "opened": "unlocked", "opening": "unlock", "close": "lock",
-               "closed": "lock", "closing": "lock"}  # fmt: skip
+               "closed": "lock", "closing": "lock", "shut": "lock"}  # fmt: skip
 """A lock opens when it unlocks: its own direction words."""
 _TOO_MUCH = frozenset({"loud", "bright", "hot", "warm", "high", "noisy", "light", "dazzling",
                        "blinding", "glaring"})  # fmt: skip
@@ -535,7 +535,11 @@ class Reader:
         entities: tuple[Entity, ...] = ()
         score = 1.0
         if meaning.targets:
-            targeting = self.target(found, meaning, here, place_said=place_said)
+            targeting = (
+                None  # "set it to five", with nothing before it to say what
+                if _bare_value(tokens, found, meaning, context)
+                else self.target(found, meaning, here, place_said=place_said)
+            )
             if context and not (found.entities or found.areas or found.floors):
                 targeting = self.in_context(context, meaning, slots) or targeting
             if targeting is None and name in {"warmer", "cooler"}:
@@ -800,8 +804,14 @@ class Reader:
             return "it takes the request back"
         if not meaning.query and sarcastic(tokens):
             return "it is said in sarcasm"
+        if not meaning.query and _leaving(tokens):
+            return "it tells someone to leave"  # "run! get out of the house"
+        if name in {"on", "off", "toggle"} and self._colour_said(tokens, found):
+            return "it asks for a colour, which on or off would not give"
         if not meaning.query and _priced(tokens):
             return "it tells a price or a size, not a setting"  # "we paid forty quid for it"
+        if not meaning.query and found.entities and _left(tokens, found.entities[0]):
+            return "the device it names is the one to leave as it is"
         if not meaning.query and _kept(tokens):
             return "it asks for nothing to change"  # "no, leave the blinds open"
         if not meaning.query and tokens[-1] in _SELF:
@@ -851,6 +861,18 @@ class Reader:
         if name == "get_temperature" and _OUTDOORS & set(tokens) and not found.entities:
             return "it asks about outdoors, where nothing here measures"
         return None
+
+    def _colour_said(self, tokens: Sequence[str], found: Mentions) -> bool:
+        """ "patio string lights teal please" where they are a switch: a colour said after a
+        name or "to"."""
+        from edge_os.devices.colors import COLOR_NAMES
+
+        named = _named_positions(found)
+        return any(
+            t in COLOR_NAMES and i not in named and (i - 1 in named or tokens[i - 1] == "to")
+            for i, t in enumerate(tokens)
+            if i
+        )  # not "turn the sprinklers on the lawn is looking brown"
 
     def _fan_speed_said(self, tokens: Sequence[str], found: Mentions) -> bool:
         """ "office fan on high", "set the shed fan to medium": a speed said of a fan that
@@ -2247,6 +2269,36 @@ _RICH = frozenset({"millionaire", "millionaires", "billionaire", "billionaires"}
 """'turn the heating up to thirty, we're millionaires': said of a cost, in sarcasm."""
 
 
+def _bare_value(
+    tokens: Sequence[str], found: Mentions, meaning: Meaning, context: Sequence[str]
+) -> bool:
+    """ "set it to five", "blue": a value with no device, place, kind or quantity said and
+    no conversation before it to say what."""
+    return (
+        meaning.value is not None
+        and not context
+        and not (found.entities or found.areas or found.floors or found.groups)
+        and not (_QUANTITIES | _KIND_WORDS) & set(tokens)
+    )
+
+
+_QUANTITIES = frozenset({"volume", "brightness", "bright", "brighter", "dim", "dimmer",
+                         "temperature", "degrees", "degree", "heat", "heating", "loud",
+                         "louder", "quiet", "quieter", "sound", "music", "warm", "warmer",
+                         "cool", "cooler", "cold", "hot", "speed", "fan", "position"})  # fmt: skip
+"""Words that say what a value is of: "volume 30", "brightness to half"."""
+_KIND_WORDS = frozenset(w for group in NOUN_GROUPS.values() for w in group)
+
+
+def _leaving(tokens: Sequence[str]) -> bool:
+    """ "run! get out of the house and lock the door behind you!": someone told to leave."""
+    return any(said_in(tokens, phrase) for phrase in _LEAVING) or tokens[-2:] == ["for", "what"]
+
+
+_LEAVING = (("get", "out"), ("out", "of", "the", "house"), ("out", "of", "here"),
+            ("behind", "you"))  # fmt: skip
+
+
 def _priced(tokens: Sequence[str]) -> bool:
     """ "we bought the floor lamp for forty quid", "i got twenty percent off the desk lamp",
     "the blinds are two meters wide": a number that is a price, a discount or a size."""
@@ -2264,15 +2316,20 @@ _UNITS_NOT_SET = frozenset({"quid", "pounds", "pound", "dollars", "dollar", "buc
 
 
 def _kept(tokens: Sequence[str]) -> bool:
-    """ "no, leave the blinds open", "let's just leave every light on all night": asks that
-    things stay as they are (not "turn off the lamp but leave the fan on", which asks one
-    thing and keeps another)."""
+    """ "no, leave the blinds open", "let's just leave every light on all night", "leave the
+    lamp" (after "turn the ceiling light off and"): asks that things stay as they are (not
+    "turn off the lamp but leave the fan on", which asks one thing and keeps another)."""
     if "leave" not in tokens:
         return False
     index = tokens.index("leave")
-    return all(t in _NOT_CALLED or t in _BEFORE_LEAVE for t in tokens[:index]) and any(
-        t in STATE_WORDS for t in tokens[index + 1 :]
-    )
+    return all(t in _NOT_CALLED or t in _BEFORE_LEAVE for t in tokens[:index])
+
+
+def _left(tokens: Sequence[str], best: Mention) -> bool:
+    """ "just the ceiling one, leave the counter lights, switch it off": the one device
+    named is named as the one to leave."""
+    before = [t for t in tokens[: min(best.positions)] if t not in _DETERMINERS]
+    return before[-1:] == ["leave"]
 
 
 _BEFORE_LEAVE = frozenset({"just", "let's", "lets", "and", "then", "maybe", "can", "you",
@@ -2430,6 +2487,7 @@ def _part_way(tokens: Sequence[str], found: Mentions) -> bool:
         "crack" in tokens
         or "slightly" in tokens
         or any(said_in(tokens, ("a", w)) for w in ("little", "bit", "touch", "tad", "fraction"))
+        or said_in(tokens, ("of", "the", "way"))  # "a quarter of the way"
     )
 
 
@@ -2636,7 +2694,8 @@ _OTHERS = frozenset(ASSISTANT_NAMES) | FIRST_NAMES | _PEOPLE | {"someone", "some
 """Who else may be asked: "tell alexa to", "get the kids to", "text dad to"."""
 _DONE_BY_ME = _PARTICIPLES | {"unmuted"}
 """After "i" or "we", what the speaker did ("i turned it off earlier"), not what they ask."""
-_REPORTING = frozenset({"said", "says", "told", "yesterday", "ago", "itself", "themselves"})
+_REPORTING = frozenset({"said", "says", "told", "yesterday", "ago", "itself", "themselves",
+                        "saying", "messaged", "texted", "emailed"})  # fmt: skip
 _PERIODS = ("night", "week", "weekend", "month", "year", "winter", "summer", "spring",
             "autumn", "fall", "christmas")  # fmt: skip
 _WAS = frozenset({"left", "on", "off", "open", "opened", "closed", "locked", "unlocked", "shut"})
@@ -2886,6 +2945,8 @@ def _by_amount(tokens: Sequence[str]) -> int | None:
 _PERCENT_KINDS = frozenset({"brightness", "volume_level", "position", "percentage"})
 _PERCENT_WORDS: dict[str, float] = {
     "max": 100, "maximum": 100, "full": 100, "all the way": 100, "half": 50, "halfway": 50,
+    "full blast": 100, "as bright as it goes": 100, "as loud as it goes": 100,
+    "as high as it goes": 100,
     "as low as it goes": 1, "lowest": 1, "minimum": 1,
 }  # fmt: skip
 """Words that give a percentage without a number ("max volume", "half brightness")."""

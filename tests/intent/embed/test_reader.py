@@ -1379,3 +1379,91 @@ def test_names_said_otherwise(
     )
     result = engine.recognize(text)
     assert (result.intent, sorted(result.targets)) == (intent, targets), result
+
+
+SAID_AROUND = """
+areas:
+  - {id: living_room, name: Living room}
+  - {id: office, name: Office}
+  - {id: greenhouse, name: Greenhouse}
+  - {id: basement, name: Basement}
+  - {id: bedroom, name: Bedroom}
+  - {id: hallway, name: Hallway}
+entities:
+  - {id: lock.office, name: Office Lock, area: office, mqtt: {command_topic: t/1}}
+  - {id: lock.office_door, name: Office door, area: office, mqtt: {command_topic: t/2}}
+  - {id: vacuum.greenhouse, name: Greenhouse vacuum, area: greenhouse,
+     mqtt: {command_topic: t/3}}
+  - {id: vacuum.greenhouse2, name: Second greenhouse vacuum, area: greenhouse,
+     mqtt: {command_topic: t/4}}
+  - {id: cover.basement_garage, name: Basement Garage Door, device_class: garage,
+     mqtt: {command_topic: t/5}}
+  - {id: lock.garage_door, name: Garage door, mqtt: {command_topic: t/6}}
+  - {id: light.bedroom, name: Bedroom Light, area: bedroom, capabilities: [brightness, color],
+     mqtt: {command_topic: t/7}}
+  - {id: switch.bedroom_track, name: Bedroom track lighting, area: bedroom,
+     mqtt: {command_topic: t/8}}
+  - {id: fan.hallway, name: Hallway fan, area: hallway, mqtt: {command_topic: t/9}}
+  - {id: light.jennifers_lamp, name: Jennifer's lamp, mqtt: {command_topic: t/10}}
+  - {id: light.bobs_lamp, name: Bob's lamp, mqtt: {command_topic: t/11}}
+  - {id: light.roberts_lamp, name: Robert's lamp, mqtt: {command_topic: t/12}}
+  - {id: switch.patio_string, name: Patio string lights, mqtt: {command_topic: t/13}}
+  - {id: light.floor_lamp, name: Floor lamp, area: living_room,
+     capabilities: [brightness, color], mqtt: {command_topic: t/14}}
+  - {id: media_player.speaker, name: Speaker, area: living_room, capabilities: [volume, pause],
+     mqtt: {command_topic: t/15}}
+  - {id: cover.blinds, name: Blinds, area: living_room, mqtt: {command_topic: t/16}}
+  - {id: climate.thermostat, name: Thermostat, area: living_room,
+     capabilities: [temperature], mqtt: {command_topic: t/17}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "targets"),
+    [
+        # a name said more fully than the best part-match, or with its place
+        ("turn off the track lights in the bedroom", "HassTurnOff", []),  # asks which
+        ("turn off the bedroom track lights", "HassTurnOff", ["switch.bedroom_track"]),
+        ("is the garage door in the basement open", "HassGetState",
+         ["cover.basement_garage"]),
+        # "lock" is the verb, not the Office Lock's name: the office's locks
+        ("lock the office", "HassTurnOn", ["lock.office", "lock.office_door"]),
+        ("start the vacuum in the greenhouse", "HassVacuumStart", []),  # two there: which?
+        # short forms of name words
+        ("turn on the hall fan", "HassTurnOn", ["fan.hallway"]),
+        ("turn on jen's lamp", "HassTurnOn", ["light.jennifers_lamp"]),
+        ("turn on rob's lamp", "HassTurnOn", []),  # Bob's or Robert's: asks
+        # colours the encoder hardly knows, and a colour a switch cannot show
+        ("make the bedroom light teal", "HassLightSet", ["light.bedroom"]),
+        ("patio string lights teal please", None, []),
+        # prices, sizes, sarcasm, the past, what will be needed, keeping things as they are
+        ("we paid forty quid for the floor lamp", None, []),
+        ("i got twenty percent off the floor lamp", None, []),
+        ("the blinds are about two meters wide", None, []),
+        ("sure turn the heating to thirty we're made of money", None, []),
+        ("oh yeah let's just leave every light on all night why not", None, []),
+        ("last winter we had the heating on twenty two the whole time", None, []),
+        ("no leave the blinds open", None, []),
+        ("tom did you open the blinds", None, []),
+        ("run! get out of the house and lock the door behind you!", None, []),
+        # a value with nothing said of what it is for
+        ("set it to five", None, []),
+        ("turn it down a notch", "HassSetVolumeRelative", ["media_player.speaker"]),
+        ("set the floor lamp to forty", "HassLightSet", ["light.floor_lamp"]),
+    ],
+)  # fmt: skip
+def test_what_is_said_around_a_name(
+    reader: Reader, tmp_path: Path, text: str, intent: str | None, targets: list[str]
+) -> None:
+    from edge_os.config.loader import parse_config
+
+    home = DeviceRegistry.from_config(parse_config(SAID_AROUND, "around.yaml", tmp_path))
+    engine = IntentEngine(
+        home,
+        IntentSettings(llm_fallback=False, cache_size=0),
+        default_area="living_room",
+        retrieval=Reader(home, reader.encoder, reader.classifier, "living_room"),
+    )
+    results = engine.recognize_all(text)
+    got = [(r.intent, sorted(r.targets)) for r in results if r.understood]
+    assert got == ([(intent, targets)] if intent else []), results
