@@ -14,9 +14,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 from edge_os.config.settings import IntentSettings
+from edge_os.devices.entity import Domain
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.errors import EdgeOSError, MissingDependencyError
 from edge_os.intent.compiled import said_in, words
@@ -213,10 +215,25 @@ class IntentEngine:
             and isinstance(self.retrieval, Reader)
         ):
             named = self.retrieval.recognize(text, area=area, context=context)
-            if named.understood and self._called_as_said(text, named.targets):
+            if named.understood and (
+                self._called_as_said(text, named.targets)
+                or (
+                    "name" not in named.slots
+                    and self._switched_there(named.targets, result.slots["area"])
+                )
+            ):
                 _LOGGER.info("%r: no device for the grammar's reading, the reader's", text)
                 return named
         return result
+
+    def _switched_there(self, targets: Sequence[str], area: object) -> bool:
+        """Whether ``targets`` are switches of ``area``: what the reader found for a kind the
+        area has none of ("the lights in the balcony", two switches called lighting)."""
+        registry = self.grammar.registry
+        return bool(targets) and all(
+            t in registry and registry[t].domain is Domain.SWITCH and registry[t].area == area
+            for t in targets
+        )
 
     def _called_as_said(self, text: str, targets: Sequence[str]) -> bool:
         """Whether ``targets`` is one device whose name says, in other words of its kind,
@@ -291,7 +308,10 @@ class IntentEngine:
                     break
         if result.understood and result.path == "grammar":
             result = self._called_otherwise(
-                self._every_light(self._all_told(self._lamps(result), area)), text, area, context
+                self._every_light(self._all_told(self._main_lights(self._lamps(result)), area)),
+                text,
+                area,
+                context,
             )
         if not result.understood and isinstance(self.retrieval, Reader):
             result = self.retrieval.recognize(text, area=area, context=context)
@@ -433,8 +453,28 @@ class IntentEngine:
             )
             if read.understood and read.targets:
                 _LOGGER.info("%r: the main light read as %r", text, " ".join(variant))
-                return replace(read, text=text)
+                return self._main_lights(replace(read, text=text))
         return None
+
+    def _main_lights(self, result: IntentResult) -> IntentResult:
+        """ "switch off the big light in the master bedroom": of the room's lights, those
+        not called lamps, where some are ("Master bedroom light", not its Lamp)."""
+        tokens = words(result.text)
+        if (
+            not any(t in _MAIN and u in _LIGHT_WORDS for t, u in pairwise(tokens))
+            or "area" not in result.slots
+            or "name" in result.slots
+        ):
+            return result
+        registry = self.grammar.registry
+        main = tuple(t for t in result.targets if (e := registry.get(t)) and not is_lamp(e))
+        if not main or len(main) == len(result.targets):
+            return result
+        if len(main) > 1:
+            return replace(result, targets=main)
+        slots = {k: v for k, v in result.slots.items() if k not in {"area", "domain"}}
+        slots["name"] = registry[main[0]].name
+        return replace(result, targets=main, slots=slots, response=None)  # one device
 
     def _lamps(self, result: IntentResult) -> IntentResult:
         """Home Assistant reads "lamp" as any light: "turn off the lamp" in a room with a

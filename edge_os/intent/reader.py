@@ -509,7 +509,7 @@ class Reader:
         started = time.perf_counter()
         here = area or self.here
         tokens = self.finder.compounds(
-            _uninterrupted(self.unaddressed(strip_wake_phrase(words(text))))
+            _off_misheard(_uninterrupted(self.unaddressed(strip_wake_phrase(words(text)))))
         )
         if not tokens or len(tokens) > MAX_WORDS:
             return IntentResult(text, None, path="model")
@@ -620,6 +620,23 @@ class Reader:
         :meth:`_classify`. "All the way up" and "full brightness" are the top, not a step
         towards it."""
         name, meaning, probability = self._classify(tokens, found)
+        if (
+            name == "toggle"
+            and (way := _direction_said(tokens, found))
+            and not {"toggle", "flip"} & set(tokens)
+        ):
+            # "switch the fan on in the office": on, said; a toggle could turn it off
+            name = "on" if way > 0 else "off"
+            meaning = MEANINGS[name]
+        elif (
+            name in _STEPS_INSTEAD
+            and meaning.value is not None
+            and _value(meaning.value, tokens) is None
+            and not any(read_numbers(tokens, i) for i in range(len(tokens)))
+            and (way := _direction_said(tokens, found))
+        ):  # "reduce the brightness in the living room": a step, no value to set
+            name = _STEPS_INSTEAD[name][way > 0]
+            meaning = MEANINGS[name]
         unwanted = _unwanted(tokens)
         if name in {"on", "off"} and unwanted and unwanted != meaning.direction:
             # "the driveway light doesn't need to be on": off, asked first
@@ -1155,6 +1172,15 @@ class Reader:
             place_slots["floor"] = found.floors[0].id
         top_is_place = bool(found.entities) and (
             self._is_place_and_kind(found.entities[0], found)
+            # "shut everything off in the basement": not the switch called "Koogeek basement"
+            or (
+                bool(found.areas)
+                and found.entities[0].positions <= found.areas[0].positions
+                and any(
+                    t in WHOLE_HOME and i not in found.areas[0].positions
+                    for i, t in enumerate(found.tokens)
+                )  # not the "home" of "the home office"
+            )
             # "it's dark in the master bedroom": the room's name is in its devices' names,
             # and the reading says the kind (its lights)
             or (
@@ -1347,6 +1373,8 @@ class Reader:
         if not entities and meaning.intent == "HassClimateGetTemperature" and (area or here):
             # "what's the temperature up in the bedroom", where a sensor measures it
             entities = [e for e in self.registry if _measures_temperature(e, area or here)]
+        if not entities and floor is None and not found.whole_home and (place := area or here):
+            entities = self._switched(group, said, place)
         if not entities:
             return None
         if group in found.groups:
@@ -1356,6 +1384,21 @@ class Reader:
         if not whole and "area" not in slots and "floor" not in slots and here is not None:
             slots["area"] = here
         return Targeting(tuple(entities), slots, 1.0, frozenset(used))
+
+    def _switched(self, group: str, said: str, area: str) -> list[Entity]:
+        """ "the lights in the hobby room", where its lights are a switch called "Hobby room
+        lights": the area's switches whose names say the kind ("the lamp": those called
+        lamps), when the area has no device of the kind's own domain."""
+        kind = _SWITCHED_KINDS.get(group)
+        if kind is None:
+            return []
+        if said in LAMP_WORDS:
+            kind = LAMP_WORDS
+        return [
+            e
+            for e in self.registry
+            if e.domain is Domain.SWITCH and e.area == area and kind & set(words(e.name))
+        ]
 
     def _lamps(self, lights: Sequence[Entity], *, whole: bool) -> list[Entity]:
         """ "The lamp" of a room: its lights called lamp, where the home calls some of its
@@ -1367,6 +1410,17 @@ class Reader:
         return []
 
 
+_STEPS_INSTEAD = {"set_brightness": ("dimmer", "brighter"), "set_volume": ("quieter", "louder")}
+"""A setting read with no value said, and the steps down and up it is instead."""
+_SWITCHED_KINDS: dict[str, frozenset[str]] = {
+    "light": NOUN_GROUPS["light"] | {"chandelier", "chandeliers", "sconce", "sconces", "spots",
+                                     "spotlight", "spotlights", "floodlight", "floodlights",
+                                     "nightlight", "downlights"},
+    "fan": NOUN_GROUPS["fan"] | {"extractor"},
+    "cover": NOUN_GROUPS["cover"],
+}  # fmt: skip
+"""Kinds a switch may be, said by a word of its name ("Hobby room lights", "Sunroom
+blinds"): where a room has none of the kind's own domain, its switches so called are it."""
 _ORDINALS = frozenset({"second", "third", "fourth", "2nd", "3rd", "other", "another"})
 """Words that pick one of several devices of a name: none of them names a device alone."""
 _MORE_OR_LESS = frozenset({"stronger", "weaker", "strong", "weak", "hotter", "faster",
@@ -1533,6 +1587,7 @@ _REASON_WORDS = frozenset({
 """People, meals, pastimes, feelings and things a reason speaks of: no device's name, unless
 a kind of device or "room" follows ("the kids room light", "the guest room")."""
 COMMON_WORDS = frozenset({
+    "colour", "colours", "color", "colors",
     "remind", "wee", "touch", "tad", "smidge", "literally", "absolutely", "sorry", "pardon",
     "excuse", "tidy", "belonging", "belongs", "owned",
     "murder",
@@ -2233,12 +2288,17 @@ _WAITED_FOR = frozenset({"i", "we", "he", "she", "they", "it", "it's", "i'm", "w
 
 
 def _asks_past_or_why(tokens: Sequence[str]) -> bool:
-    """ "was the kitchen fan on last night", "why is the driveway fan on", "what time did the
-    garage door close": not the state now."""
-    past = tokens[:1] in (["was"], ["were"]) and bool(_TIMES_OF_DAY & set(tokens))
+    """ "was the kitchen fan on last night", "were the lights on when i left", "why is the
+    driveway fan on", "who left the lights on again?", "what time did the garage door
+    close", "should i turn the heater off": not the state now, or not a state."""
+    past = tokens[:1] in (["was"], ["were"]) and (
+        bool(_TIMES_OF_DAY & set(tokens)) or said_in(tokens, ("when", "i"))
+    )
     return (
         past  # not "was the garage light left on", which asks how it is
-        or tokens[:1] == ["why"]
+        or tokens[:1] in (["why"], ["who"])  # "who left the lights on again?"
+        or said_in(tokens, ("should", "i"))  # advice: "should i turn the heater off"
+        or (tokens[:1] == ["did"] and said_in(tokens, ("this", "morning")))
         or said_in(tokens, ("what", "time", "did"))
         or said_in(tokens, ("when", "did"))
         or said_in(tokens, ("when", "was"))
@@ -2288,6 +2348,15 @@ _QUANTITIES = frozenset({"volume", "brightness", "bright", "brighter", "dim", "d
                          "cool", "cooler", "cold", "hot", "speed", "fan", "position"})  # fmt: skip
 """Words that say what a value is of: "volume 30", "brightness to half"."""
 _KIND_WORDS = frozenset(w for group in NOUN_GROUPS.values() for w in group)
+
+
+def _off_misheard(tokens: list[str]) -> list[str]:
+    """ "turn of the plug": speech-to-text's "of" for "off" after a switching verb (it had
+    been read as on)."""
+    return [
+        "off" if t == "of" and i and tokens[i - 1] in {"turn", "switch", "shut", "turned"} else t
+        for i, t in enumerate(tokens)
+    ]
 
 
 def _leaving(tokens: Sequence[str]) -> bool:

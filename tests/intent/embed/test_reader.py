@@ -1389,6 +1389,8 @@ areas:
   - {id: basement, name: Basement}
   - {id: bedroom, name: Bedroom}
   - {id: hallway, name: Hallway}
+  - {id: hobby_room, name: Hobby room}
+  - {id: sunroom, name: Sunroom}
 entities:
   - {id: lock.office, name: Office Lock, area: office, mqtt: {command_topic: t/1}}
   - {id: lock.office_door, name: Office door, area: office, mqtt: {command_topic: t/2}}
@@ -1412,9 +1414,16 @@ entities:
      capabilities: [brightness, color], mqtt: {command_topic: t/14}}
   - {id: media_player.speaker, name: Speaker, area: living_room, capabilities: [volume, pause],
      mqtt: {command_topic: t/15}}
-  - {id: cover.blinds, name: Blinds, area: living_room, mqtt: {command_topic: t/16}}
+  - {id: cover.blinds, name: Living room blinds, area: living_room,
+     mqtt: {command_topic: t/16}}
   - {id: climate.thermostat, name: Thermostat, area: living_room,
      capabilities: [temperature], mqtt: {command_topic: t/17}}
+  - {id: switch.hobby_room, name: Hobby room lights, area: hobby_room,
+     mqtt: {command_topic: t/18}}
+  - {id: switch.sunroom_blinds, name: Sunroom blinds, area: sunroom,
+     mqtt: {command_topic: t/19}}
+  - {id: light.bedroom_lamp, name: Bedroom Lamp, area: bedroom, capabilities: [brightness],
+     mqtt: {command_topic: t/20}}
 """
 
 
@@ -1450,6 +1459,19 @@ entities:
         ("set it to five", None, []),
         ("turn it down a notch", "HassSetVolumeRelative", ["media_player.speaker"]),
         ("set the floor lamp to forty", "HassLightSet", ["light.floor_lamp"]),
+        # a room whose lights or blinds are a switch called so; everything in a room
+        ("turn on the lights in the hobby room", "HassTurnOn", ["switch.hobby_room"]),
+        ("open the blinds in the sunroom", "HassTurnOn", ["switch.sunroom_blinds"]),
+        ("shut everything off in the hobby room", "HassTurnOff", ["switch.hobby_room"]),
+        ("switch off the big light in the bedroom", "HassTurnOff", ["light.bedroom"]),
+        # which way, said; no value said is a step; "of" misheard for "off"
+        ("switch the fan on in the hallway", "HassTurnOn", ["fan.hallway"]),
+        ("reduce the brightness in the living room", "HassLightSet", ["light.floor_lamp"]),
+        ("change the floor lamp colour to cyan", "HassLightSet", ["light.floor_lamp"]),
+        ("turn of the floor lamp", "HassTurnOff", ["light.floor_lamp"]),
+        # no state now to answer
+        ("who left the floor lamp on again?", None, []),
+        ("should i turn the floor lamp off", None, []),
     ],
 )  # fmt: skip
 def test_what_is_said_around_a_name(
