@@ -58,6 +58,10 @@ WHOLE_HOME = frozenset(
 )
 """Words that widen a kind of device to the whole home ("the house lights"). "Everything"
 alone means lights, switches, fans and media players: never a lock, door or thermostat."""
+_ARRIVING = frozenset({"i'm", "im", "we're", "am", "are", "is", "get", "got", "gets", "come",
+                       "came", "coming", "arrive", "arrived", "back", "at", "left", "leave",
+                       "leaving", "go", "going", "head", "heading", "headed", "way"})  # fmt: skip
+"""Words before "home" that make it where someone is or goes, not the whole home."""
 _GROUP_OF: dict[str, str] = {w: g for g, ws in NOUN_GROUPS.items() for w in ws}
 _STOP = frozenset({"the", "a", "an", "my", "our", "your", "of", "in", "on", "at", "to", "and"})
 _DRINKS = {"espresso": "coffee", "latte": "coffee", "cappuccino": "coffee", "americano": "coffee",
@@ -285,7 +289,10 @@ class MentionFinder:
             found.groups.pop(group, None)
             found.groups[group] = index  # the last word of a kind is the noun
             found.kinds[index] = group
-        found.whole_home = bool(WHOLE_HOME & set(tokens))
+        found.whole_home = any(
+            t in WHOLE_HOME and not (t == "home" and i and tokens[i - 1] in _ARRIVING)
+            for i, t in enumerate(tokens)
+        )  # not "i'm home! lights on"
         places: dict[tuple[str, str], Mention] = {}
         said = set(tokens)
         joined_places = [place for word, place in self._joined_places if word in said]

@@ -785,6 +785,8 @@ class Reader:
             _TIME_WORDS & set(tokens) or is_question(tokens)
         ):
             return "it says how late it is, and asks nothing"  # "i know it's late"
+        if meaning.intent == "HassGetCurrentTime" and {"was", "did"} & set(tokens):
+            return "it asks the time of something past"  # "what was the time when i got home"
         if _on_condition(tokens):
             return "it asks on a condition"  # "when you hear the car, open the garage"
         if meaning.intent == "HassGetState" and said_in(tokens, ("how", "long")):
@@ -1588,6 +1590,11 @@ _REASON_WORDS = frozenset({
 a kind of device or "room" follows ("the kids room light", "the guest room")."""
 COMMON_WORDS = frozenset({
     "colour", "colours", "color", "colors",
+    "real", "pronto", "immediately", "whenever", "ready", "slowly", "shortly", "tonight",
+    "jiffy",
+    "grandma", "grandpa", "granny", "grandad", "nana", "dog", "dogs", "cat", "cats", "puppy",
+    "kitten", "baby", "guests", "visitors", "neighbours", "neighbors", "visiting",
+    "stupid", "damn", "bloody", "flipping", "freaking", "darn", "silly", "annoying",
     "remind", "wee", "touch", "tad", "smidge", "literally", "absolutely", "sorry", "pardon",
     "excuse", "tidy", "belonging", "belongs", "owned",
     "murder",
@@ -1908,6 +1915,11 @@ def _later(tokens: Sequence[str], valued: bool) -> bool:
         if token in {"when", "once"} and (after in _PRONOUNS if index else _on_condition(tokens)):
             return True  # "open the garage when I get home", "once we're back, ..."
         if token in {"if", "unless", "whenever"} and after not in _POLITE_IF:
+            if tokens[index : index + 3] in (
+                ["whenever", "you're", "ready"],
+                ["whenever", "youre", "ready"],
+            ):
+                continue  # "whenever you're ready": now, politely
             return True  # "if anyone rings the bell unlock the door": on a condition
         if token in {"in", "after", "for"} and _DURATIONS & set(tokens[index + 1 : index + 4]):
             if token == "for" and tokens[index + 1 : index + 3] in _A_MOMENT:
@@ -1998,7 +2010,8 @@ _WISHES = (("i'd", "love"), ("we'd", "love"), ("would", "love"), ("could", "murd
 _DETERMINERS = frozenset({"the", "my", "our", "all", "that", "this", "both", "every", "those",
                           "these", "your"})  # fmt: skip
 _DO_WORDS = frozenset({"turn", "switch", "put", "open", "close", "lock", "unlock", "start",
-                       "stop", "set", "make", "shut", "kill", "dim", "raise", "lower"})  # fmt: skip
+                       "stop", "set", "make", "shut", "kill", "dim", "raise", "lower", "arm",
+                       "disarm"})  # fmt: skip
 _SWITCHING = frozenset({"enable", "disable", "activate", "deactivate", "toggle", "flip"})
 _TELLING = (_DO_WORDS - {"put", "set", "make"}) | _SWITCHING | {"secure"}
 """Verbs that tell something to be done: with them a sentence is no question."""
@@ -2207,7 +2220,14 @@ def request_clauses(text: str) -> list[str]:
         addressed_to_someone(said_all)
         or any(words(c)[-1:] and words(c)[-1] in _DANGLING for c in clauses)
         or sarcastic(said_all)
-        or any(_on_condition(words(c)) or _for_later(words(c)) for c in clauses)
+        or any(
+            _on_condition(words(c))
+            or (
+                _for_later(words(c))
+                and (_asking_words(words(c)) & _REQUEST_WORDS or len(words(c)) <= 3)
+            )
+            for c in clauses
+        )  # "tomorrow morning, ..."; not "put the chandelier on, grandma is visiting tonight"
     ):
         return []  # "if it rains, close the blinds"; "mum, can you switch off the fan"
     asking = _REQUEST_WORDS | _TAKING_BACK
@@ -2316,6 +2336,7 @@ def sarcastic(tokens: Sequence[str]) -> bool:
     return (
         any(said_in(tokens, phrase) for phrase in _SARCASM)
         or tokens[-2:] == ["why", "not"]
+        or tokens[-3:] in (["why", "dont", "you"], ["why", "don't", "you"])
         or bool(_RICH & set(tokens))
     )
 
@@ -2360,12 +2381,14 @@ def _off_misheard(tokens: list[str]) -> list[str]:
 
 
 def _leaving(tokens: Sequence[str]) -> bool:
-    """ "run! get out of the house and lock the door behind you!": someone told to leave."""
+    """ "run! get out of the house and lock the door behind you!": someone told to leave;
+    "can you get the door, love?": to answer it."""
     return any(said_in(tokens, phrase) for phrase in _LEAVING) or tokens[-2:] == ["for", "what"]
 
 
 _LEAVING = (("get", "out"), ("out", "of", "the", "house"), ("out", "of", "here"),
-            ("behind", "you"))  # fmt: skip
+            ("behind", "you"), ("get", "the", "door"), ("answer", "the", "door"))  # fmt: skip
+"""Someone told to leave, or to go to the door ("can you get the door, love?")."""
 
 
 def _priced(tokens: Sequence[str]) -> bool:
@@ -2504,7 +2527,7 @@ def _going(tokens: Sequence[str], index: int) -> bool:
     return (
         tokens[index] in {"up", "down", "out", "in"}
         and len(before) == 2
-        and before[0] in _PEOPLE_BEING
+        and (before[0] in _PEOPLE_BEING or before[0] in {"is", "are"})  # "grandpa is coming down"
         and before[1] in {"coming", "going", "heading", "headed"}
     )
 

@@ -1472,6 +1472,16 @@ entities:
         # no state now to answer
         ("who left the floor lamp on again?", None, []),
         ("should i turn the floor lamp off", None, []),
+        # words around a request that name nothing
+        ("switch off the hall fan real quick", "HassTurnOff", ["fan.hallway"]),
+        ("turn on jen's lamp whenever you're ready", "HassTurnOn", ["light.jennifers_lamp"]),
+        ("put the floor lamp on, grandma is visiting tonight", "HassTurnOn",
+         ["light.floor_lamp"]),
+        ("i'm home! lights on", "HassTurnOn", ["light.floor_lamp"]),  # home is no whole home
+        ("tomorrow, set the thermostat to eighteen", None, []),
+        ("can you get the door, love? someone's knocking", None, []),
+        ("oh sure make it even louder why dont you", None, []),
+        ("what was the time when i got home", None, []),
     ],
 )  # fmt: skip
 def test_what_is_said_around_a_name(
