@@ -60,6 +60,18 @@ FILLERS = frozenset(
 _FILLER_PHRASES = (("thank", "you"), ("right", "now"), ("go", "ahead", "and"))
 MISHEARD = {"of": "off", "lite": "light", "lites": "lights", "too": "to"}
 """Whisper's usual slips on command words, tried in the repair pass."""
+
+
+def _speakers_own(reading: Reading) -> bool:
+    """Whether a delayed command's command holds a clause of the speaker's own: "office
+    light on, i've got a call in five minutes" is no "in five minutes" of the light."""
+    command = reading.slots.get("conversation_command")
+    return command is not None and bool(_SPEAKERS & set(words(str(command))))
+
+
+_SPEAKERS = frozenset({"i", "i've", "i'm", "im", "ive", "we", "we've", "we're", "i'll", "we'll"})
+"""Words that start the speaker's own clause: the length said in it is not the request's
+("office light on, i've got a call in five minutes" is no delayed command)."""
 _NO_SLIP = frozenset({"other", "another", "second", "third", "both", "neither", "except",
                       "brighter", "dimmer", "louder", "quieter", "warmer", "cooler", "higher",
                       "lower", "more", "less"})  # fmt: skip
@@ -251,7 +263,7 @@ class GrammarRecognizer:
             _remove_phrases(strip_wake_phrase(tokens), self.library.skip_words)
         )
         reading = self._best(tokens, here)
-        if reading is not None:
+        if reading is not None and not _speakers_own(reading):
             return reading, 1.0
         plain = _one_unit([t for t in _remove_phrases(tokens, _FILLER_PHRASES) if t not in FILLERS])
         if plain != tokens:
@@ -263,7 +275,9 @@ class GrammarRecognizer:
             # numbers; a delayed command only when its command is one ("give me a shout
             # in half an hour" is a timer the reader reads)
             command = reading.slots.get("conversation_command")
-            if command is None or self._read(str(command), here)[0] is not None:
+            if command is None or (
+                not _speakers_own(reading) and self._read(str(command), here)[0] is not None
+            ):
                 return reading, 1.0
         tried: list[list[str]] = []
         for candidate in _slip_variants(plain):

@@ -496,6 +496,8 @@ class Reader:
         tokens = self.unaddressed(strip_wake_phrase(words(text)))
         if len(tokens) > MAX_WORDS or (timer := read_timer(tokens)) is None:
             return None
+        if _REPORTING & set(tokens):
+            return None  # "the timer went off ten minutes ago"
         found = self.finder.find(tokens)
         if found.entities or found.kinds or found.areas:
             return None
@@ -628,6 +630,11 @@ class Reader:
             # "switch the fan on in the office": on, said; a toggle could turn it off
             name = "on" if way > 0 else "off"
             meaning = MEANINGS[name]
+        elif name in _LESS_OF and any(said_in(tokens, ("less", w)) for w in _LESS_OF[name][0]):
+            name = _LESS_OF[name][1]  # "a little less dim": brighter
+            meaning = MEANINGS[name]
+        elif name == "brighter" and any(said_in(tokens, (v, "up")) for v in _STARTING):
+            name, meaning = "on", MEANINGS["on"]  # "fire up the gym light": on
         elif (
             name in _STEPS_INSTEAD
             and meaning.value is not None
@@ -823,6 +830,14 @@ class Reader:
             return "it takes the request back"
         if not meaning.query and sarcastic(tokens):
             return "it is said in sarcasm"
+        if not meaning.query and _other_quantity(tokens, meaning):
+            return "it asks for a quantity the devices of the reading do not have"
+        if (
+            name == "set_position"
+            and said_in(tokens, ("of", "the", "way"))
+            and (_DOWN_WORDS & set(tokens))
+        ):
+            return "it says how far to close, not where to"  # "three quarters of the way"
         if not meaning.query and _leaving(tokens):
             return "it tells someone to leave"  # "run! get out of the house"
         if name in {"on", "off", "toggle"} and self._colour_said(tokens, found):
@@ -1412,6 +1427,14 @@ class Reader:
         return []
 
 
+_LESS_OF = {
+    "dimmer": (("dim", "dark", "gloomy"), "brighter"),
+    "quieter": (("quiet", "soft"), "louder"),
+    "cooler": (("cold", "chilly", "cool"), "warmer"),
+}
+"""Steps whose word said after "less" means the other way ("less dim" is brighter)."""
+_STARTING = ("fire", "power", "boot", "start")
+"""Verbs that with "up" start a device, not brighten it."""
 _STEPS_INSTEAD = {"set_brightness": ("dimmer", "brighter"), "set_volume": ("quieter", "louder")}
 """A setting read with no value said, and the steps down and up it is instead."""
 _SWITCHED_KINDS: dict[str, frozenset[str]] = {
@@ -1473,10 +1496,15 @@ def _habit(tokens: Sequence[str]) -> bool:
     lead = tokens[start : start + 2]
     if len(lead) == 2 and lead[0] in {"i", "we"} and lead[1] in _HABITUAL:
         return True
+    if _HABIT_WORDS & set(tokens) and tokens[0] not in _DO_WORDS | _ASKING_FOR:
+        return True  # "my dad always turns the heating up to twenty five"
     return any(
         said_in(tokens, p)
         for p in (("my", "favourite"), ("my", "favorite"), ("i'm", "happiest"), ("im", "happiest"))
     )
+
+
+_HABIT_WORDS = frozenset({"always", "usually", "normally", "typically", "generally"})
 
 
 def _no_way(tokens: Sequence[str]) -> bool:
@@ -2380,6 +2408,15 @@ def _off_misheard(tokens: list[str]) -> list[str]:
     ]
 
 
+def _other_quantity(tokens: Sequence[str], meaning: Meaning) -> bool:
+    """ "lower the volume on the dining room light": a quantity said that the reading's
+    kind of device does not have (it had dimmed the light)."""
+    said = set(tokens)
+    return ("volume" in said and meaning.group in {"light", "climate", "fan"}) or (
+        "brightness" in said and meaning.group in {"media", "climate", "fan"}
+    )
+
+
 def _leaving(tokens: Sequence[str]) -> bool:
     """ "run! get out of the house and lock the door behind you!": someone told to leave;
     "can you get the door, love?": to answer it."""
@@ -2742,17 +2779,20 @@ def _reports(tokens: Sequence[str]) -> bool:
     turn his music down", asked of someone else."""
     if _REPORTING & set(tokens) or any(said_in(tokens, ("last", t)) for t in _PERIODS):
         return True  # "last winter we had the heating on twenty two"
+    if said_in(tokens, ("last", "time")) and {"was", "were"} & set(tokens):
+        return True  # "last time we set the fan to fifty it was way too noisy"
     if said_in(tokens, ("asleep", "with")):
         return True  # "dad fell asleep with the reading lamp on"
     if any(said_in(tokens, (p, be, "being")) for p in _PEOPLE for be in ("are", "is")):
         return True  # "the kids are being too loud": people, not a device
+    done = [t for t in tokens[1:3] if t not in {"just", "already", "literally", "actually"}]
     if (
         tokens[:1] in (["i"], ["we"])
-        and tokens[1:2]
-        and tokens[1] in _DONE_BY_ME
+        and done
+        and done[0] in _DONE_BY_ME
         and not (_DO_WORDS | _SWITCHING | {"please", "can", "could"}) & set(tokens[2:])
     ):
-        return True  # "i turned the floor lamp off earlier": what the speaker did
+        return True  # "i (just) turned the floor lamp off": what the speaker did
     for index, token in enumerate(tokens):
         if token in {"tell", "ask"} and _PEOPLE & set(tokens[index + 1 : index + 3]):
             return True
@@ -2841,6 +2881,9 @@ def _direction_said(tokens: Sequence[str], found: Mentions) -> int:
             said.discard(token)  # "we don't need study room lights on anymore" asks for off
             if _WANTING & before:  # "i don't want the blinds down": up
                 said.add("off" if token in _UP_WORDS else "on")
+    for little in {w for words_, _ in _LESS_OF.values() for w in words_}:
+        if said_in(tokens, ("less", little)):  # "a little less dim": up
+            said = (said - {"less", little}) | {"up"}
     if found.entities and found.entities[0].id.startswith("lock."):
         said = {_LOCK_SENSE.get(t, t) for t in said}  # "open the lock" unlocks it
     up, down = bool(said & _UP_WORDS), bool(said & _DOWN_WORDS)

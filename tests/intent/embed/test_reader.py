@@ -1482,6 +1482,12 @@ entities:
         ("can you get the door, love? someone's knocking", None, []),
         ("oh sure make it even louder why dont you", None, []),
         ("what was the time when i got home", None, []),
+        ("floor lamp on, i've got a call in five minutes", "HassTurnOn", ["light.floor_lamp"]),
+        ("make the floor lamp a little less dim", "HassLightSet", ["light.floor_lamp"]),
+        ("i just turned off the floor lamp", None, []),
+        ("lower the volume on the floor lamp", None, []),  # a lamp has no volume
+        ("my dad always turns the heating up to twenty five", None, []),
+        ("last time we set the thermostat to twenty it was way too hot", None, []),
     ],
 )  # fmt: skip
 def test_what_is_said_around_a_name(
