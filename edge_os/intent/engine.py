@@ -308,7 +308,9 @@ class IntentEngine:
                     break
         if result.understood and result.path == "grammar":
             result = self._called_otherwise(
-                self._every_light(self._all_told(self._main_lights(self._lamps(result)), area)),
+                self._every_light(
+                    self._all_told(self._named_within(self._main_lights(self._lamps(result))), area)
+                ),
                 text,
                 area,
                 context,
@@ -455,6 +457,27 @@ class IntentEngine:
                 _LOGGER.info("%r: the main light read as %r", text, " ".join(variant))
                 return self._main_lights(replace(read, text=text))
         return None
+
+    def _named_within(self, result: IntentResult) -> IntentResult:
+        """ "turn on the kitchen counter lights": the grammar read the kitchen's lights, and
+        the words name one of them whole, with a word beside the room's and the kind's
+        ("Kitchen Counter Light"): that one ("the kitchen lights" stay all of them)."""
+        if "area" not in result.slots or "name" in result.slots or len(result.targets) < 2:
+            return result
+        found = self.finder.find(result.text)
+        if not found.entities or not found.areas:
+            return result
+        best = found.entities[0]
+        if (
+            best.score < 0.99
+            or not best.contiguous
+            or best.id not in result.targets
+            or not best.positions - found.areas[0].positions - found.kinds.keys()
+        ):
+            return result
+        slots = {k: v for k, v in result.slots.items() if k not in {"area", "domain"}}
+        slots["name"] = self.grammar.registry[best.id].name
+        return replace(result, targets=(best.id,), slots=slots, response=None)
 
     def _main_lights(self, result: IntentResult) -> IntentResult:
         """ "switch off the big light in the master bedroom": of the room's lights, those

@@ -318,6 +318,14 @@ class MentionFinder:
             and found.entities[0].positions == found.areas[0].positions | {0}
         ):  # "lock the office" is the office's locks, not the one called "Office Lock"
             found.entities = self._entities(tokens, found, verbs | {0})
+        if tokens[:1] in (["lock"], ["unlock"]):
+            # "unlock the library": its Library door, not the Library vacuum said as much
+            locks = [m for m in found.entities if m.id.startswith("lock.")]
+            found.entities = [
+                m
+                for m in found.entities
+                if m.id.startswith("lock.") or not any(m.positions <= k.positions for k in locks)
+            ]
         return found
 
     def _entities(self, tokens: list[str], found: Mentions, verbs: frozenset[int]) -> list[Mention]:
@@ -556,6 +564,7 @@ VARIANTS = _variants(
     " christina; sam sammy: samuel samantha; alex: alexander alexandra; nick: nicholas; pat:"
     " patrick patricia; steve: steven stephen; matt: matthew; dave: david; jim jimmy: james;"
     " sue: susan; ben: benjamin; andy drew: andrew; tony: anthony; pete: peter; greg: gregory;"
+    " jules: julia julian; ruthie: ruth; kat kitty: katniss katherine katrina;"
     " fred freddie: frederick; ed eddie: edward; charlie: charles charlotte; nat: natalie"
     " nathan; abby: abigail; becky: rebecca; jess: jessica; meg: megan margaret; ange angie:"
     " angela; vicky: victoria; zach: zachary; josh: joshua; nate: nathan; tim: timothy"

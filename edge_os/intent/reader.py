@@ -830,8 +830,8 @@ class Reader:
             return "it takes the request back"
         if not meaning.query and sarcastic(tokens):
             return "it is said in sarcasm"
-        if not meaning.query and _other_quantity(tokens, meaning):
-            return "it asks for a quantity the devices of the reading do not have"
+        if (why := self._quantity_misread(tokens, found, name, meaning)) is not None:
+            return why
         if (
             name == "set_position"
             and said_in(tokens, ("of", "the", "way"))
@@ -895,6 +895,24 @@ class Reader:
         if name == "get_temperature" and _OUTDOORS & set(tokens) and not found.entities:
             return "it asks about outdoors, where nothing here measures"
         return None
+
+    def _quantity_misread(
+        self, tokens: Sequence[str], found: Mentions, name: str, meaning: Meaning
+    ) -> str | None:
+        """Why the quantity the reading sets is not the one said, if it is not."""
+        if name == "set_volume" and not self._of_sound(tokens, found):
+            return "it gives a level and says nothing of sound"  # "the office dimmer to 40"
+        if not meaning.query and _other_quantity(tokens, meaning):
+            return "it asks for a quantity the devices of the reading do not have"
+        return None
+
+    def _of_sound(self, tokens: Sequence[str], found: Mentions) -> bool:
+        """Whether a word says the level is of sound, or a media player is named."""
+        if _SOUND_WORDS & set(tokens) or "media" in found.groups or "tv" in found.groups:
+            return True
+        return bool(found.entities) and self.registry[found.entities[0].id].domain is (
+            Domain.MEDIA_PLAYER
+        )
 
     def _colour_said(self, tokens: Sequence[str], found: Mentions) -> bool:
         """ "patio string lights teal please" where they are a switch: a colour said after a
@@ -1940,7 +1958,9 @@ def _later(tokens: Sequence[str], valued: bool) -> bool:
             return True
         if after == "am" and read_numbers(tokens, index):
             return True  # "at seven am" ("i am leaving" is no time)
-        if token in {"when", "once"} and (after in _PRONOUNS if index else _on_condition(tokens)):
+        if token in {"when", "once"} and (
+            (after in _PRONOUNS or after in {"it", "it's"}) if index else _on_condition(tokens)
+        ):  # "... when it gets dark"
             return True  # "open the garage when I get home", "once we're back, ..."
         if token in {"if", "unless", "whenever"} and after not in _POLITE_IF:
             if tokens[index : index + 3] in (
@@ -2402,10 +2422,26 @@ _KIND_WORDS = frozenset(w for group in NOUN_GROUPS.values() for w in group)
 def _off_misheard(tokens: list[str]) -> list[str]:
     """ "turn of the plug": speech-to-text's "of" for "off" after a switching verb (it had
     been read as on)."""
+    switching = {"turn", "switch", "shut", "turned"}
     return [
-        "off" if t == "of" and i and tokens[i - 1] in {"turn", "switch", "shut", "turned"} else t
+        "off"
+        if t == "of"
+        and i
+        and (
+            tokens[i - 1] in switching
+            or (switching & set(tokens[:i]) and tokens[i + 1 : i + 2] in ([], ["in"], ["please"]))
+        )  # "turn the ceiling light of in the kitchen"
+        else t
         for i, t in enumerate(tokens)
     ]
+
+
+_SOUND_WORDS = (
+    NOUN_GROUPS["media"]
+    | NOUN_GROUPS["tv"]
+    | {"loud", "louder", "loudness", "quiet", "quieter", "sound", "noise", "level", "it"}
+)
+"""Words that make a level one of sound ("it": "set it to 30" after a song, in context)."""
 
 
 def _other_quantity(tokens: Sequence[str], meaning: Meaning) -> bool:

@@ -1488,6 +1488,9 @@ entities:
         ("lower the volume on the floor lamp", None, []),  # a lamp has no volume
         ("my dad always turns the heating up to twenty five", None, []),
         ("last time we set the thermostat to twenty it was way too hot", None, []),
+        ("turn on the floor lamp when it gets dark", None, []),
+        ("set the office dimmer to 40 percent", None, []),  # a level, and no sound said
+        ("unlock the office", "HassTurnOff", ["lock.office", "lock.office_door"]),
     ],
 )  # fmt: skip
 def test_what_is_said_around_a_name(
