@@ -222,10 +222,19 @@ class MentionFinder:
             all(_said_as(w, tokens) for w in name) for name in names
         ):
             return []  # found by kind words alone ("the lanterns"), or said whole
-        return list(dict.fromkeys(
-            entity.id for entity, name in self._entity_names
-            if entity.id != mention.id and all(any(_said_as(n, [w]) for n in name) for w in said)
-        ))  # fmt: skip
+        own = {singular(w) for name in names for w in name}
+        return list(
+            dict.fromkeys(
+                entity.id
+                for entity, name in self._entity_names
+                if entity.id != mention.id
+                and entity.domain is self.registry[mention.id].domain
+                and all(any(_said_as(n, [w]) for n in name) for w in said)
+                and all(
+                    singular(w) in {singular(n) for n in name} for w in said if singular(w) in own
+                )
+            )
+        )  # fmt: skip  ("the master light": not the Master Bedroom Lamp, nor a switch)
 
     def compounds(self, tokens: Sequence[str]) -> list[str]:
         """``tokens`` with two words said for one word of this home's names made one ("the

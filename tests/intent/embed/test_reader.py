@@ -1491,6 +1491,8 @@ entities:
         ("turn on the floor lamp when it gets dark", None, []),
         ("set the office dimmer to 40 percent", None, []),  # a level, and no sound said
         ("unlock the office", "HassTurnOff", ["lock.office", "lock.office_door"]),
+        # a word said exactly is no doubt between a name holding it and one holding a like word
+        ("turn off the bedroom track lighting", "HassTurnOff", ["switch.bedroom_track"]),
     ],
 )  # fmt: skip
 def test_what_is_said_around_a_name(
