@@ -475,9 +475,7 @@ class IntentEngine:
             or not best.positions - found.areas[0].positions - found.kinds.keys()
         ):
             return result
-        slots = {k: v for k, v in result.slots.items() if k not in {"area", "domain"}}
-        slots["name"] = self.grammar.registry[best.id].name
-        return replace(result, targets=(best.id,), slots=slots, response=None)
+        return _narrowed(result, (best.id,), self.grammar.registry)
 
     def _main_lights(self, result: IntentResult) -> IntentResult:
         """ "switch off the big light in the master bedroom": of the room's lights, those
@@ -491,13 +489,7 @@ class IntentEngine:
             return result
         registry = self.grammar.registry
         main = tuple(t for t in result.targets if (e := registry.get(t)) and not is_lamp(e))
-        if not main or len(main) == len(result.targets):
-            return result
-        if len(main) > 1:
-            return replace(result, targets=main)
-        slots = {k: v for k, v in result.slots.items() if k not in {"area", "domain"}}
-        slots["name"] = registry[main[0]].name
-        return replace(result, targets=main, slots=slots, response=None)  # one device
+        return _narrowed(result, main, registry)
 
     def _lamps(self, result: IntentResult) -> IntentResult:
         """Home Assistant reads "lamp" as any light: "turn off the lamp" in a room with a
@@ -519,13 +511,7 @@ class IntentEngine:
             # the home calls some lights lamps, and none here: this room's ceiling light
             # is not "the lamp"
             return IntentResult(text=result.text, intent=None, path="grammar")
-        if not lamps or len(lamps) == len(result.targets):
-            return result
-        if len(lamps) > 1:
-            return replace(result, targets=lamps)
-        slots = {k: v for k, v in result.slots.items() if k not in {"area", "domain"}}
-        slots["name"] = registry[lamps[0]].name
-        return replace(result, targets=lamps, slots=slots, response=None)  # one device
+        return _narrowed(result, lamps, registry)
 
 
 _LIGHT_WORDS = frozenset({"light", "lights", "lighting"})
@@ -561,6 +547,20 @@ _ANNOTATION = re.compile(
 )
 """What speech-to-text writes for sound that is not speech: "[Music]", "(door slams)",
 Whisper's "Music." alone."""
+
+
+def _narrowed(
+    result: IntentResult, kept: tuple[str, ...], registry: DeviceRegistry
+) -> IntentResult:
+    """``result`` acting on ``kept``, some of its targets (one is named, the room's words
+    leave); ``result`` itself when none or all of them are kept."""
+    if not kept or len(kept) == len(result.targets):
+        return result
+    if len(kept) > 1:
+        return replace(result, targets=kept)
+    slots = {k: v for k, v in result.slots.items() if k not in {"area", "domain"}}
+    slots["name"] = registry[kept[0]].name
+    return replace(result, targets=kept, slots=slots, response=None)
 
 
 def build_engine(

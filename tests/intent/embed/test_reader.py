@@ -1287,15 +1287,7 @@ entities:
 def test_lookalike_names_and_kinds(
     reader: Reader, tmp_path: Path, text: str, intent: str | None, targets: list[str]
 ) -> None:
-    from edge_os.config.loader import parse_config
-
-    home = DeviceRegistry.from_config(parse_config(LOOKALIKES, "lookalikes.yaml", tmp_path))
-    engine = IntentEngine(
-        home,
-        IntentSettings(llm_fallback=False, cache_size=0),
-        default_area="office",
-        retrieval=Reader(home, reader.encoder, reader.classifier, "office"),
-    )
+    engine = _engine_of(LOOKALIKES, "office", reader, tmp_path)
     result = engine.recognize(text)
     assert (result.intent, sorted(result.targets)) == (intent, targets), result
 
@@ -1368,15 +1360,7 @@ entities:
 def test_names_said_otherwise(
     reader: Reader, tmp_path: Path, text: str, intent: str | None, targets: list[str]
 ) -> None:
-    from edge_os.config.loader import parse_config
-
-    home = DeviceRegistry.from_config(parse_config(VARIANTS, "variants.yaml", tmp_path))
-    engine = IntentEngine(
-        home,
-        IntentSettings(llm_fallback=False, cache_size=0),
-        default_area="deck",
-        retrieval=Reader(home, reader.encoder, reader.classifier, "deck"),
-    )
+    engine = _engine_of(VARIANTS, "deck", reader, tmp_path)
     result = engine.recognize(text)
     assert (result.intent, sorted(result.targets)) == (intent, targets), result
 
@@ -1498,15 +1482,20 @@ entities:
 def test_what_is_said_around_a_name(
     reader: Reader, tmp_path: Path, text: str, intent: str | None, targets: list[str]
 ) -> None:
-    from edge_os.config.loader import parse_config
-
-    home = DeviceRegistry.from_config(parse_config(SAID_AROUND, "around.yaml", tmp_path))
-    engine = IntentEngine(
-        home,
-        IntentSettings(llm_fallback=False, cache_size=0),
-        default_area="living_room",
-        retrieval=Reader(home, reader.encoder, reader.classifier, "living_room"),
-    )
+    engine = _engine_of(SAID_AROUND, "living_room", reader, tmp_path)
     results = engine.recognize_all(text)
     got = [(r.intent, sorted(r.targets)) for r in results if r.understood]
     assert got == ([(intent, targets)] if intent else []), results
+
+
+def _engine_of(home_yaml: str, here: str, reader: Reader, tmp_path: Path) -> IntentEngine:
+    """An engine with the reader's trained classifier, for a home written in the test."""
+    from edge_os.config.loader import parse_config
+
+    home = DeviceRegistry.from_config(parse_config(home_yaml, "home.yaml", tmp_path))
+    return IntentEngine(
+        home,
+        IntentSettings(llm_fallback=False, cache_size=0),
+        default_area=here,
+        retrieval=Reader(home, reader.encoder, reader.classifier, here),
+    )
