@@ -223,18 +223,15 @@ class MentionFinder:
         ):
             return []  # found by kind words alone ("the lanterns"), or said whole
         own = {singular(w) for name in names for w in name}
-        return list(
-            dict.fromkeys(
-                entity.id
-                for entity, name in self._entity_names
-                if entity.id != mention.id
-                and entity.domain is self.registry[mention.id].domain
-                and all(any(_said_as(n, [w]) for n in name) for w in said)
-                and all(
-                    singular(w) in {singular(n) for n in name} for w in said if singular(w) in own
-                )
-            )
-        )  # fmt: skip  ("the master light": not the Master Bedroom Lamp, nor a switch)
+        exact = [singular(w) for w in said if singular(w) in own]
+        domain = self.registry[mention.id].domain
+        # "the master light": not the Master Bedroom Lamp (a like word), nor a switch
+        return list(dict.fromkeys(
+            entity.id for entity, name in self._entity_names
+            if entity.id != mention.id and entity.domain is domain
+            and all(any(_said_as(n, [w]) for n in name) for w in said)
+            and set(exact) <= {singular(n) for n in name}
+        ))  # fmt: skip
 
     def compounds(self, tokens: Sequence[str]) -> list[str]:
         """``tokens`` with two words said for one word of this home's names made one ("the

@@ -34,6 +34,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from edge_os.devices.colors import COLOR_NAMES
 from edge_os.devices.entity import Capability, Domain, Entity
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.compiled import said_in, words
@@ -917,8 +918,6 @@ class Reader:
     def _colour_said(self, tokens: Sequence[str], found: Mentions) -> bool:
         """ "patio string lights teal please" where they are a switch: a colour said after a
         name or "to"."""
-        from edge_os.devices.colors import COLOR_NAMES
-
         named = _named_positions(found)
         return any(
             t in COLOR_NAMES and i not in named and (i - 1 in named or tokens[i - 1] == "to")
@@ -1051,8 +1050,6 @@ class Reader:
     def unknown_words(self, tokens: Sequence[str], used: frozenset[int]) -> list[int]:
         """Positions of words that are neither a way of asking (the training sentences'
         words) nor part of a name the reading uses: most likely a name of something else."""
-        from edge_os.devices.colors import COLOR_NAMES
-
         known = (self.classifier.vocabulary | COMMON_WORDS | FUNCTION_WORDS) - APPLIANCES
         return [
             i
@@ -1908,8 +1905,6 @@ def _described_otherwise(
 def _picking_word(tokens: Sequence[str], index: int) -> bool:
     """Whether the word at ``index``, before a kind, may pick one device of the kind: not a
     colour, a number, a state, a group or a filler ("the two lamps", "the red light")."""
-    from edge_os.devices.colors import COLOR_NAMES
-
     word = tokens[index]
     return (
         word.isalpha()
@@ -2407,7 +2402,7 @@ def _bare_value(
         meaning.value is not None
         and not context
         and not (found.entities or found.areas or found.floors or found.groups)
-        and not (_QUANTITIES | _KIND_WORDS) & set(tokens)
+        and not (_QUANTITIES | _GROUP_WORDS) & set(tokens)
     )
 
 
@@ -2416,7 +2411,6 @@ _QUANTITIES = frozenset({"volume", "brightness", "bright", "brighter", "dim", "d
                          "louder", "quiet", "quieter", "sound", "music", "warm", "warmer",
                          "cool", "cooler", "cold", "hot", "speed", "fan", "position"})  # fmt: skip
 """Words that say what a value is of: "volume 30", "brightness to half"."""
-_KIND_WORDS = frozenset(w for group in NOUN_GROUPS.values() for w in group)
 
 
 def _off_misheard(tokens: list[str]) -> list[str]:
@@ -3163,8 +3157,6 @@ def _full(tokens: Sequence[str], *, least: bool = False) -> bool:
 def _value(kind: str, tokens: Sequence[str]) -> SlotValue | None:
     """The one number (or colour) the sentence gives for ``kind``; None if none or several."""
     if kind == "color":
-        from edge_os.devices.colors import COLOR_NAMES
-
         joined = f" {' '.join(tokens)} "
         colours = [c for c in COLOR_NAMES if f" {c} " in joined]
         colours = [c for c in colours if not any(c != o and c in o for o in colours)]
