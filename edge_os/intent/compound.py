@@ -34,13 +34,18 @@ VERBS = frozenset({
 """Words that start a command: a second one in a clause starts a new clause ("turn off the
 fan close the blinds")."""
 _BEFORE_OBJECT = frozenset({*ARTICLES, "to", "and", "please", "you", "i", "we", "me", "it",
-                            "don't", "dont", "not", "never", "no"})  # fmt: skip
-"""Words after which a command word does not start a new clause ("but don't close ...")."""
+                            "don't", "dont", "not", "never", "no", "is", "are", "be", "been",
+                            "was", "were", "stays", "stay", "remains", "remain"})  # fmt: skip
+"""Words after which a command word does not start a new clause ("but don't close ...",
+"make certain the blinds are open")."""
+_CLOSING = frozenset({"please", "now", "thanks", "again"})
+"""Words that may follow a command word that ends the sentence: "make the blinds open now"."""
 
 
 def split_clauses(tokens: Sequence[str]) -> list[list[str]]:
     """The sentence cut at every joining word, and before a command word that follows a
-    finished command, when each side keeps a word (else the sentence whole). The "both"
+    finished command and has words of its own after it, when each side keeps a word (else
+    the sentence whole). The "both"
     of "both X and Y" goes: each clause names one."""
     if "both" in tokens and "and" in tokens[tokens.index("both") :]:
         at = tokens.index("both")
@@ -64,6 +69,7 @@ def split_clauses(tokens: Sequence[str]) -> list[list[str]]:
                 and len(current) > 2
                 and any(t in VERBS for t in current)
                 and current[-1] not in _BEFORE_OBJECT
+                and not all(t in _CLOSING for t in tokens[index + 1 :])
             ):
                 clauses.append([])
             clauses[-1].append(token)

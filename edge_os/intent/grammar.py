@@ -57,6 +57,8 @@ FILLERS = frozenset(
      "kindly", "now", "thanks", "actually", "maybe", "like"}
 )  # fmt: skip
 """Words no HA template needs; dropped in the second pass."""
+_ASKING_TAGS = frozenset({"ok", "okay", "alright", "fine", "good"})
+"""Words after a device's name alone that ask about it: "roof light okay?"."""
 _FILLER_PHRASES = (("thank", "you"), ("right", "now"), ("go", "ahead", "and"))
 MISHEARD = {"of": "off", "lite": "light", "lites": "lights", "too": "to"}
 """Whisper's usual slips on command words, tried in the repair pass."""
@@ -262,6 +264,8 @@ class GrammarRecognizer:
         tokens = fillers_dropped(
             _remove_phrases(strip_wake_phrase(tokens), self.library.skip_words)
         )
+        if self._name_asked(text, tokens):
+            return None, 0.0
         reading = self._best(tokens, here)
         if reading is not None and not _speakers_own(reading):
             return reading, 1.0
@@ -289,6 +293,15 @@ class GrammarRecognizer:
             if reading is not None:
                 return reading, REPAIR_PENALTY
         return None, 0.0
+
+    def _name_asked(self, text: str, tokens: list[str]) -> bool:
+        """A device's name alone, asked: "roof light?", "living room fan okay?". Home
+        Assistant's "[the] {name}" template turns it on; a question is never an action."""
+        asked = text.rstrip().endswith("?")
+        while len(tokens) > 1 and tokens[-1] in _ASKING_TAGS:
+            tokens, asked = tokens[:-1], True
+        name = tuple(t for t in tokens if t not in FILLERS and t not in {"the", "my"})
+        return asked and bool(name) and name in self._names
 
     def _repair(self, tokens: list[str], original: list[str]) -> list[str] | None:
         """Misheard words repaired, or None when nothing could be.
