@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_os.devices.colors import COLOR_NAMES
-from edge_os.devices.entity import Capability, Domain, Entity
+from edge_os.devices.entity import Domain, Entity
 from edge_os.devices.registry import DeviceRegistry
 from edge_os.intent.compiled import said_in, words
 from edge_os.intent.compound import ARTICLES, JOINERS
@@ -295,10 +295,11 @@ _DOWN_WORDS = frozenset({"off", "down", "disable", "deactivate", "kill", "shut",
                          "less", "reduce", "unlock", "unlocked", "darker", "darken",
                          "dimmed", "softer", "closing", "closed", "unsecure",
                          "unbolt", "unlatch", "douse", "snuff", "extinguish",
-                         "terminate"})  # fmt: skip
+                         "terminate", "cut", "halt"})  # fmt: skip
 _NEGATIONS = frozenset({"not", "don't", "dont", "no", "never", "doesn't", "isn't", "won't"})
 _LOCK_SENSE = {"open": "unlock", "opened": "unlocked", "opening": "unlock", "close": "lock",
-               "closed": "lock", "closing": "lock", "shut": "lock"}  # fmt: skip
+               "closed": "lock", "closing": "lock", "shut": "lock", "release": "unlock",
+               "released": "unlocked"}  # fmt: skip
 """A lock opens when it unlocks: its own direction words."""
 _TOO_MUCH = frozenset({"loud", "bright", "hot", "warm", "high", "noisy", "light", "dazzling",
                        "blinding", "glaring"})  # fmt: skip
@@ -634,6 +635,12 @@ class Reader:
         elif name in _LESS_OF and any(said_in(tokens, ("less", w)) for w in _LESS_OF[name][0]):
             name = _LESS_OF[name][1]  # "a little less dim": brighter
             meaning = MEANINGS[name]
+        elif (
+            name == "clean"
+            and tokens[:1] in (["is"], ["are"])
+            and {"cleaning", "vacuuming", "running", "going"} & set(tokens[2:])
+        ):
+            name, meaning = "state", MEANINGS["state"]  # "is bb8 cleaning right now"
         elif name == "brighter" and any(said_in(tokens, (v, "up")) for v in _STARTING):
             name, meaning = "on", MEANINGS["on"]  # "fire up the gym light": on
         elif (
@@ -817,7 +824,7 @@ class Reader:
             return "it asks if something with no lock is locked"  # "is the office locked"
         if self._part_named(tokens, found):
             return "it names a part of a device"  # "the office fan light"
-        if "play" in tokens and tokens.index("play") + 1 in self.unknown_words(tokens, frozenset()):
+        if "play" in tokens and self._plays_unknown(tokens):
             return "it asks to play something edge-os cannot choose"  # "play coldplay on ..."
         if name in {"on", "off"} and _part_way(tokens, found):
             return "it asks to open or close only part of the way"  # "crack the blinds open"
@@ -881,7 +888,7 @@ class Reader:
         if not meaning.query and _SETTINGS & set(tokens):
             return "it asks for a setting no device here declares"  # "max suction"
         if name in {"on", "off", "toggle"} and self._fan_speed_said(tokens, found):
-            return "it asks for a speed the fan does not have"  # "office fan on high"
+            return "it asks for a speed, which on or off would not give"  # "office fan on high"
         if not meaning.query and _habit(tokens):
             return "it tells a habit or a liking, and asks nothing"  # "i usually have ..."
         if meaning.direction and _no_way(tokens):
@@ -925,17 +932,23 @@ class Reader:
             if i
         )  # not "turn the sprinklers on the lawn is looking brown"
 
+    def _plays_unknown(self, tokens: Sequence[str]) -> bool:
+        """ "play coldplay", "play the beatles on the speaker": what to play, named by a word
+        edge-os does not know."""
+        after = tokens.index("play") + 1
+        while after < len(tokens) and tokens[after] in {"the", "some", "a", "an"}:
+            after += 1
+        return after in self.unknown_words(tokens, frozenset())
+
     def _fan_speed_said(self, tokens: Sequence[str], found: Mentions) -> bool:
-        """ "office fan on high", "set the shed fan to medium": a speed said of a fan that
-        declares none (on or off would not be what was asked)."""
+        """ "office fan on high", "set the shed fan to medium": a speed said of a fan (on or
+        off would not be what was asked; a fan that declares a percentage takes the speed)."""
         if not _SPEED_WORDS & set(tokens):
             return False
         fans = [self.registry[m.id] for m in found.entities[:1]]
         if not fans and "fan" in found.groups:
             fans = entities_of(self.registry, "fan", None, whole_home=True)
-        return bool(fans) and all(
-            e.domain is Domain.FAN and Capability.PERCENTAGE not in e.capabilities for e in fans
-        )
+        return bool(fans) and all(e.domain is Domain.FAN for e in fans)
 
     def _placed_by(self, tokens: Sequence[str], found: Mentions) -> bool:
         """ "the light above the front door": a kind said, then where it is by the name of a
@@ -988,9 +1001,15 @@ class Reader:
             best = found.entities[0]
             if not self._is_place_and_kind(best, found):
                 entity = self.registry[best.id]
-                first = min(best.positions)
-                for index in best.positions:
-                    replace[index] = _noun(entity) if index == first else None
+                positions = sorted(best.positions)
+                if (
+                    len(positions) > 1
+                    and positions[1] - positions[0] > 1
+                    and tokens[positions[0]] in {"lock", "unlock"}
+                ):  # "lock the back door" for the Back Door Lock: the verb stays one
+                    positions = positions[1:]
+                for index in positions:
+                    replace[index] = _noun(entity) if index == positions[0] else None
         for index, group in found.kinds.items():
             if index not in replace and group in KIND_WORDS and tokens[index] != "volume":
                 plural = singular(tokens[index]) != tokens[index]
@@ -999,8 +1018,8 @@ class Reader:
         for index, token in enumerate(tokens):
             if index not in replace:
                 out.append(token)
-            elif (word := replace[index]) is not None:
-                out.extend(word.split())
+            elif (word := replace[index]) is not None and out[-1:] != [word]:
+                out.extend(word.split())  # "the rooftop door" for a lock: "the lock"
         return out
 
     def _is_place_and_kind(self, mention: Mention, found: Mentions) -> bool:
@@ -1513,6 +1532,8 @@ def _habit(tokens: Sequence[str]) -> bool:
         return True
     if _HABIT_WORDS & set(tokens) and tokens[0] not in _DO_WORDS | _ASKING_FOR:
         return True  # "my dad always turns the heating up to twenty five"
+    if {"keeps", "likes", "prefers", "loves"} & set(tokens[1:4]):
+        return True  # "my sister keeps her bedroom lights purple"
     return any(
         said_in(tokens, p)
         for p in (("my", "favourite"), ("my", "favorite"), ("i'm", "happiest"), ("im", "happiest"))
@@ -1748,7 +1769,7 @@ def _noun(entity: Entity) -> str:
 ACTION_WORDS = frozenset({
     "turn", "switch", "toggle", "flip", "power", "kill", "start", "stop", "make", "get",
     "put", "set", "light", "illuminate", "extinguish", "secure", "unsecure", "bolt", "unbolt",
-    "deadbolt", "latch", "unlatch",
+    "deadbolt", "latch", "unlatch", "release",
     "engage", "disengage", "fire", "boot", "wake", "need", "needs", "should", "want", "like",
     "ensure", "sure", "raise", "lower", "pull", "draw", "cut", "douse", "open", "close",
     "shut", "lock", "unlock", "activate", "deactivate", "enable", "disable", "run", "begin",
@@ -2325,6 +2346,8 @@ def _on_condition(tokens: Sequence[str]) -> bool:
     rest = [t for t in tokens if t not in FILLERS]
     if any(rest[: len(lead)] == list(lead) for lead in _POLITE_LEADS):
         return False  # "if it's not too much trouble, could you ..."
+    if rest[:1] and rest[0] in _SUPPOSING:
+        return True  # "suppose i turned the fan up to full, would it be too loud"
     if rest[:1] and rest[0] in {"if", "unless", "whenever"}:
         return rest[1:2] != [] and rest[1] not in _POLITE_IF
     if rest[:2] in (["when", "you"], ["once", "you"]):
@@ -2335,6 +2358,8 @@ def _on_condition(tokens: Sequence[str]) -> bool:
     return False
 
 
+_SUPPOSING = frozenset({"suppose", "supposing", "imagine", "hypothetically"})
+"""Words that start a hypothetical: nothing is asked for now."""
 _WAITING_LEADS = (("when",), ("once",), ("as", "soon", "as"), ("the", "moment"), ("the", "minute"),
                   ("the", "second"), ("after",), ("until",), ("till",))  # fmt: skip
 """Leads of a clause that says what a request waits for."""
@@ -2790,8 +2815,8 @@ _WANTED_STATES = {"on": "on", "open": "on", "up": "on", "off": "off", "closed": 
 def _already(tokens: Sequence[str], direction: int) -> bool:
     """ "the lights are off again" read as off: a state told, the one the reading would make,
     with no verb asking for it ("it's dark in here" read as on asks for the opposite)."""
-    if (_DO_WORDS | _SWITCHING | _ASKING_FOR) & set(tokens):
-        return False  # "ensure the fan is off", "i want that the patio fan is off"
+    if (_DO_WORDS | _SWITCHING | _ASKING_FOR) & set(tokens) or said_in(tokens, ("see", "that")):
+        return False  # "ensure the fan is off", "i want that ...", "see that the door is locked"
     for index, token in enumerate(tokens):
         if token in {"is", "are"} or token.endswith(("'s", "'re")):
             after = [t for t in tokens[index + 1 : index + 4] if t not in {"still", "all", "both"}]
@@ -2886,7 +2911,7 @@ def _locks_no_lock(tokens: Sequence[str], found: Mentions) -> bool:
 
 _LOCKING = frozenset({"lock", "unlock", "locked", "unlocked", "bolt", "unbolt", "deadbolt",
                       "bolted", "unbolted", "latch", "unlatch", "latched",
-                      "unlatched"})  # fmt: skip
+                      "unlatched", "secure", "unsecure"})  # fmt: skip
 
 
 def _contradicts(tokens: Sequence[str], meaning: Meaning, found: Mentions) -> bool:
@@ -3115,6 +3140,8 @@ _PERCENT_WORDS: dict[str, float] = {
     "as low as it goes": 1, "lowest": 1, "minimum": 1,
 }  # fmt: skip
 """Words that give a percentage without a number ("max volume", "half brightness")."""
+_FAN_SPEEDS: dict[str, float] = {"low": 33, "medium": 66, "high": 100}
+"""A fan's three speeds as Home Assistant's fans take them in percent ("fan on low")."""
 
 
 _LIGHT_WORDS = frozenset({"light", "lights", "lamp", "lamps", "brightness"})
@@ -3127,7 +3154,7 @@ _LEVEL_MISREAD = frozenset(
 
 
 _WANTING = frozenset({"need", "needs", "want", "wants"})
-_ASKING_FOR = _WANTING | {"please", "can", "could", "keep", "wanna", "ensure", "sure",
+_ASKING_FOR = _WANTING | {"please", "can", "could", "keep", "wanna", "ensure", "sure", "certain",
                           "confirm", "like", "should", "must", "let", "pull", "push"}  # fmt: skip
 """Words that ask for a state or wish it ("ensure the fan is off", "i want that ...")."""
 
@@ -3182,6 +3209,12 @@ def _value(kind: str, tokens: Sequence[str]) -> SlotValue | None:
     if not values and kind in _PERCENT_KINDS:
         said = [v for w, v in _PERCENT_WORDS.items() if said_in(tokens, tuple(w.split()))]
         values = said[:1] if len(set(said)) == 1 else []
+    if not values and kind == "percentage":
+        values = [  # not "the fan is too high"
+            _FAN_SPEEDS[t]
+            for i, t in enumerate(tokens)
+            if t in _FAN_SPEEDS and not (i and tokens[i - 1] in _DEGREE | {"too"})
+        ]
     if len(values) != 1:
         return None
     number = values[0]
@@ -3213,6 +3246,7 @@ def _on_the_base(tokens: Sequence[str], index: int) -> bool:
 
 
 _SHUT_UP = frozenset({"locked", "lock", "shut", "sealed", "closed", "boarded", "bolted"})
+_LIT_UP = frozenset({"lit", "lighted", "powered", "fired"})
 _OUTDOORS = frozenset({"outside", "outdoors", "out"})
 _DONE_STATE = {"lock": "locked", "unlock": "unlocked", "close": "closed", "shut": "closed",
                "open": "open"}  # fmt: skip
@@ -3247,14 +3281,19 @@ def _asked_state(
         if i not in used
         and t in STATE_WORDS
         and not _on_the_base(tokens, i)
-        and not (t == "up" and i and tokens[i - 1] in _SHUT_UP)  # "locked up"
+        and not (t == "up" and i and tokens[i - 1] in _SHUT_UP | _LIT_UP)  # "locked up", "lit up"
+        and not (t == "shut" and tokens[i + 1 : i + 2] == ["off"])  # "been shut off"
     }
     if {"base", "dock", "charger"} & set(tokens):
         said.add("docked")
     if said_in(tokens, ("taking", "a", "break")):
         said.add("off")  # "is the fan taking a break"
     if next((t for t in tokens if t in _STATE_ASKING), None) in {"did", "have", "has"}:
-        said |= {_DONE_STATE[t] for i, t in enumerate(tokens) if i not in used and t in _DONE_STATE}
+        said |= {
+            _DONE_STATE[t]
+            for i, t in enumerate(tokens)
+            if i not in used and t in _DONE_STATE and tokens[i + 1 : i + 2] != ["off"]
+        }
     if len(said) != 1:
         return None
     state = said.pop()

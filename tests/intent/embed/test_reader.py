@@ -642,10 +642,12 @@ def test_a_request_said_with_its_reason(reader: Reader, text: str, targets: list
 
 
 def test_a_reading_the_words_bent_asks_before_acting(reader: Reader) -> None:
-    # a request read without its reason is a guess: below the command path's act
-    # threshold, so a spoken yes is needed
+    # a request read without its reason is a guess (at most GUESSED): below the command
+    # path's act threshold, so a spoken yes is needed
     result = reader.recognize("put the garage light on we're carrying boxes in")
-    assert result.intent is not None and result.confidence <= GUESSED, result
+    act = IntentSettings().model_act_confidence
+    assert result.intent is not None and result.confidence < act, result
+    assert act > GUESSED
 
 
 def test_the_state_asked_picks_the_device_that_has_it(
@@ -1499,3 +1501,61 @@ def _engine_of(home_yaml: str, here: str, reader: Reader, tmp_path: Path) -> Int
         default_area=here,
         retrieval=Reader(home, reader.encoder, reader.classifier, here),
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slots", "targets"),
+    [
+        # a device's name alone, asked, is a question, never Home Assistant's bare-name "on"
+        ("ceiling fan okay?", None, {}, []),
+        ("desk light?", None, {}, []),
+        # what a person wants things to be, said as "make certain" or "see that"
+        ("make certain the blinds are open", "HassTurnOn", {}, ["cover.living_room_blinds"]),
+        ("see that the front door is locked", "HassTurnOn", {}, ["lock.front_door"]),
+        # unusual verbs whose direction is down, and a lock released is unlocked
+        ("cut the garage light", "HassTurnOff", {}, ["light.garage_light"]),
+        ("release the front door", "HassTurnOff", {}, ["lock.front_door"]),
+        # a fan's speed in words, as Home Assistant's three-speed fans take it
+        ("set the ceiling fan to low", "HassFanSetSpeed", {"percentage": 33}, ["fan.bedroom_fan"]),
+        ("set the ceiling fan to high", "HassFanSetSpeed", {"percentage": 100},
+         ["fan.bedroom_fan"]),
+        # ... and "on high" is more than on: not turned on at whatever speed it had
+        ("put the ceiling fan on high", None, {}, []),
+        # ... but "too high" is no speed to set
+        ("the ceiling fan is too high", None, {}, []),
+        # someone else's habit, a hypothetical and a band are not requests
+        ("my sister keeps the floor lamp purple", None, {}, []),
+        ("suppose i turned the ceiling fan up to full, would it be too loud", None, {}, []),
+        ("play the beatles on the living room speaker", None, {}, []),
+        # "secure" is for what locks
+        ("secure the office heater", None, {}, []),
+    ],
+)  # fmt: skip
+def test_said_as_people_say_it(
+    engine: IntentEngine, text: str, intent: str | None, slots: dict[str, object],
+    targets: list[str],
+) -> None:  # fmt: skip
+    result = engine.recognize(text)
+    assert (result.intent, list(result.targets)) == (intent, targets), result
+    assert slots.items() <= dict(result.slots).items()
+
+
+def test_a_lock_called_by_its_verb_and_a_robot_asked_about(
+    encoder: SentenceEncoder, reader: Reader
+) -> None:
+    from edge_os.config.loader import load_config
+
+    home = DeviceRegistry.from_config(load_config(REPO / "bench/data/natural/home.yaml"))
+    natural = Reader(home, encoder, reader.classifier, "living_room")
+    # the Back Door Lock named by the verb that locks it: "lock the lock", not "lock the"
+    locked = natural.recognize("please lock the back door")
+    assert (locked.intent, locked.targets) == ("HassTurnOn", ("lock.back_door",)), locked
+    # a vacuum called by its own name, asked whether it cleans: a question, not a start
+    asked = natural.recognize("is bb8 cleaning right now?")
+    assert (asked.intent, asked.targets) == ("HassGetState", ("vacuum.bb8",)), asked
+
+
+@pytest.mark.parametrize("text", ["put the bedside lamp to sleep", "put the ceiling fan to sleep"])
+def test_to_sleep_is_never_on(engine: IntentEngine, text: str) -> None:
+    # it turned a lamp and a TV on in a tune batch (issue #13's "opposite direction")
+    assert engine.recognize(text).intent in (None, "HassTurnOff")
