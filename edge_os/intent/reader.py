@@ -822,8 +822,9 @@ class Reader:
             return "it asks for a thing and its opposite"  # "turn the lamp on and off"
         if meaning.intent == "HassGetState" and self._lock_of_no_lock(tokens, found):
             return "it asks if something with no lock is locked"  # "is the office locked"
-        if self._part_named(tokens, found):
-            return "it names a part of a device"  # "the office fan light"
+        if self._part_named(tokens, found) or self._other_kind_named(tokens, found):
+            # "the office fan light"; "the music room vacuum" for the Music Room Lock
+            return "it names a part of a device, or a kind the device is not"
         if "play" in tokens and self._plays_unknown(tokens):
             return "it asks to play something edge-os cannot choose"  # "play coldplay on ..."
         if name in {"on", "off"} and _part_way(tokens, found):
@@ -989,6 +990,18 @@ class Reader:
             and tokens[after] in _LIGHT_PARTS
             and self.registry[best.id].domain not in {Domain.LIGHT, Domain.SWITCH}
         )
+
+    def _other_kind_named(self, tokens: Sequence[str], found: Mentions) -> bool:
+        """ "start the music room vacuum" where the music room has a lock called Music Room
+        Lock and no vacuum: a vacuum or a fan said right after a name, and the device so
+        named is neither."""
+        if not found.entities:
+            return False
+        best = found.entities[0]
+        after = max(best.positions) + 1
+        kind = found.kinds.get(after) if after < len(tokens) else None
+        domain = _KIND_DOMAINS.get(kind) if kind is not None else None
+        return domain is not None and self.registry[best.id].domain is not domain
 
     def plain_words(self, tokens: Sequence[str], found: Mentions) -> list[str]:
         """``tokens`` with the best device name and place replaced by plain words."""
@@ -3246,6 +3259,8 @@ def _on_the_base(tokens: Sequence[str], index: int) -> bool:
 
 
 _SHUT_UP = frozenset({"locked", "lock", "shut", "sealed", "closed", "boarded", "bolted"})
+_KIND_DOMAINS = {"vacuum": Domain.VACUUM, "fan": Domain.FAN}
+"""Kinds of device that are always of one domain (a "light" may be a switch)."""
 _LIT_UP = frozenset({"lit", "lighted", "powered", "fired"})
 _OUTDOORS = frozenset({"outside", "outdoors", "out"})
 _DONE_STATE = {"lock": "locked", "unlock": "unlocked", "close": "closed", "shut": "closed",

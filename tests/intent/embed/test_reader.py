@@ -1553,6 +1553,8 @@ def test_a_lock_called_by_its_verb_and_a_robot_asked_about(
     # a vacuum called by its own name, asked whether it cleans: a question, not a start
     asked = natural.recognize("is bb8 cleaning right now?")
     assert (asked.intent, asked.targets) == ("HassGetState", ("vacuum.bb8",)), asked
+    # the music room has a lock and no vacuum: its vacuum is not its lock
+    assert not natural.recognize("start the music room vacuum").understood
 
 
 @pytest.mark.parametrize("text", ["put the bedside lamp to sleep", "put the ceiling fan to sleep"])
