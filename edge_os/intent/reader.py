@@ -981,27 +981,20 @@ class Reader:
     def _part_named(self, tokens: Sequence[str], found: Mentions) -> bool:
         """ "turn on the office fan light": a light word right after the name of a device
         that is no light (a fan's light is not the fan)."""
-        if not found.entities:
-            return False
-        best = found.entities[0]
-        after = max(best.positions) + 1
+        after = _after_name(tokens, found)
         return (
-            after < len(tokens)
+            after is not None
             and tokens[after] in _LIGHT_PARTS
-            and self.registry[best.id].domain not in {Domain.LIGHT, Domain.SWITCH}
+            and self.registry[found.entities[0].id].domain not in {Domain.LIGHT, Domain.SWITCH}
         )
 
     def _other_kind_named(self, tokens: Sequence[str], found: Mentions) -> bool:
         """ "start the music room vacuum" where the music room has a lock called Music Room
         Lock and no vacuum: a vacuum or a fan said right after a name, and the device so
         named is neither."""
-        if not found.entities:
-            return False
-        best = found.entities[0]
-        after = max(best.positions) + 1
-        kind = found.kinds.get(after) if after < len(tokens) else None
-        domain = _KIND_DOMAINS.get(kind) if kind is not None else None
-        return domain is not None and self.registry[best.id].domain is not domain
+        after = _after_name(tokens, found)
+        domain = _KIND_DOMAINS.get(found.kinds.get(after, "")) if after is not None else None
+        return domain is not None and self.registry[found.entities[0].id].domain is not domain
 
     def plain_words(self, tokens: Sequence[str], found: Mentions) -> list[str]:
         """``tokens`` with the best device name and place replaced by plain words."""
@@ -3259,6 +3252,16 @@ def _on_the_base(tokens: Sequence[str], index: int) -> bool:
 
 
 _SHUT_UP = frozenset({"locked", "lock", "shut", "sealed", "closed", "boarded", "bolted"})
+
+
+def _after_name(tokens: Sequence[str], found: Mentions) -> int | None:
+    """Where the word right after the best-named device's name is, if there is one."""
+    if not found.entities:
+        return None
+    after = max(found.entities[0].positions) + 1
+    return after if after < len(tokens) else None
+
+
 _KIND_DOMAINS = {"vacuum": Domain.VACUUM, "fan": Domain.FAN}
 """Kinds of device that are always of one domain (a "light" may be a switch)."""
 _LIT_UP = frozenset({"lit", "lighted", "powered", "fired"})
@@ -3290,6 +3293,8 @@ def _asked_state(
     # ("quick question, is the side garage door up"), or as a tag ("... on, isn't it")
     if not _STATE_ASKING & set(tokens) and not _tag_question(tokens):
         return None
+    # "been shut off": the "off" says it, not the "shut"
+    used = used | {i for i, t in enumerate(tokens[:-1]) if t == "shut" and tokens[i + 1] == "off"}
     said = {
         STATE_WORDS[t]
         for i, t in enumerate(tokens)
@@ -3297,18 +3302,13 @@ def _asked_state(
         and t in STATE_WORDS
         and not _on_the_base(tokens, i)
         and not (t == "up" and i and tokens[i - 1] in _SHUT_UP | _LIT_UP)  # "locked up", "lit up"
-        and not (t == "shut" and tokens[i + 1 : i + 2] == ["off"])  # "been shut off"
     }
     if {"base", "dock", "charger"} & set(tokens):
         said.add("docked")
     if said_in(tokens, ("taking", "a", "break")):
         said.add("off")  # "is the fan taking a break"
     if next((t for t in tokens if t in _STATE_ASKING), None) in {"did", "have", "has"}:
-        said |= {
-            _DONE_STATE[t]
-            for i, t in enumerate(tokens)
-            if i not in used and t in _DONE_STATE and tokens[i + 1 : i + 2] != ["off"]
-        }
+        said |= {_DONE_STATE[t] for i, t in enumerate(tokens) if i not in used and t in _DONE_STATE}
     if len(said) != 1:
         return None
     state = said.pop()
