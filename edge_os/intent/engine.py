@@ -165,6 +165,11 @@ class IntentEngine:
                 # "set the attic light switch to 40 percent", "the garden light is too dim,
                 # turn it up": a later part that names nothing is no command of its own
                 return None, None
+            asked_first = bool(results) and results[0].intent in QUERY_INTENTS
+            if asked_first and result.intent not in QUERY_INTENTS:
+                # "are the kitchen blinds and the living room blinds closed?": a question
+                # goes on as one, and its second part is never an action
+                return None, None
             if any(_same(result, earlier) for earlier in results):
                 continue  # "it's stuffy and warm in here, cool it off": one step, not two
             results.append(result)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 _FRAME = re.compile(
     r"^(?:"
-    r"(?:would|do) you mind(?: (?:awfully|terribly|very much))?"
+    r"(?:(?:would|do) you )?mind(?: (?:awfully|terribly|very much))?"
     r"|would you be (?:so kind as|able) to"
     r"|(?:i'd|id|i would|we'd|we would) be (?:(?:ever so|very|really|so) )?"
     r"(?:grateful|glad|happy|thankful) if you (?:could|would|can)"
@@ -40,7 +40,7 @@ _HEDGE = re.compile(
 """Frames that may also ask, complain or mock ("why don't you turn the lights off for once",
 "is it possible to lock the door from here?"): what they hold is asked before it is done."""
 
-_MIND = re.compile(r"^(?:would|do) you mind\b")
+_MIND = re.compile(r"^(?:(?:would|do) you )?mind\b")
 """Frames after which the request is said as "-ing": "would you mind running the vacuum"."""
 
 _VERBS = frozenset({

@@ -14,6 +14,7 @@ Pure functions of the words and the registry: no model, no state.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -74,7 +75,7 @@ _CLEANING = frozenset({"clean", "vacuum", "hoover", "mop", "sweep", "tidy", "cle
 """Verbs whose object "the floor" is what is cleaned, not a device called Floor ..."""
 SYNONYM_CREDIT = 0.8
 """Part of a word's weight a same-kind word earns ("lamp" said for "light")."""
-OWN_NAME_KINDS = frozenset({"radio", "jukebox", "soundbar", "window", "windows"})
+OWN_NAME_KINDS = frozenset({"radio", "jukebox", "soundbar", "window", "windows", "gate", "gates"})
 """Kind words that name only the devices called so: a speaker is no radio, blinds no window."""
 FUZZY_CREDIT = 0.85
 """Part of a word's weight a near spelling earns (rapidfuzz ratio at least ``FUZZY_RATIO``)."""
@@ -171,6 +172,13 @@ class MentionFinder:
             counts.update({singular(w) for w in name})
         total = max(1, len(names))
         self._weight = {w: math.log(1 + total / c) for w, c in counts.items()}
+        by_id = [(entity, name) for entity in registry if (name := _id_name(entity, self._weight))]
+        for word, count in Counter(singular(w) for _, n in by_id for w in set(n)).items():
+            self._weight.setdefault(word, math.log(1 + total / count))
+        self._entity_names.extend(by_id)
+        """A device whose entity id holds a word no name of the home has, a maker's
+        ("switch.wemo_laundry_room" of "Laundry room lights"), is named by its id's words
+        too: people who set a device up call it by the label its app gave it."""
         owners: dict[str, set[str]] = {}
         for entity, name in self._entity_names:
             for word in name:
@@ -201,6 +209,11 @@ class MentionFinder:
         for entity, name in self._entity_names:
             kinds = frozenset(w for w in name if _other_kind(w, entity))
             self._own_kinds[entity.id] = self._own_kinds.get(entity.id, frozenset()) | kinds
+        self._kinds_named: dict[str, set[str]] = {}
+        """Per device, the kinds its names say ("Bedside lamp" on a switch: a light)."""
+        for entity, name in self._entity_names:
+            named = self._kinds_named.setdefault(entity.id, set())
+            named.update(_GROUP_OF[w] for w in name if w in _GROUP_OF)
         self._pairs = frozenset(pair for name in names for pair in pairwise(name))
         """Two words said one after the other in a name ("mud room" of "Mud room vacuum")."""
         self._joined_entities = [
@@ -343,7 +356,7 @@ class MentionFinder:
         owned = {i: owner for i, t in enumerate(tokens) if (owner := self._owner.get(singular(t)))}
         joined = [entity for word, entity in self._joined_entities if word in said]
         for entity, name in [*self._entity_names, *joined]:
-            own = {_GROUP_OF[w] for w in name if w in _GROUP_OF}
+            own = self._kinds_named[entity.id]
             if said_domains and entity.domain not in said_domains and not own & found.groups.keys():
                 continue  # "the master bedroom lights" is not the master bedroom's speaker
             mention = self._match("entity", entity.id, name, tokens, area_said=(
@@ -353,7 +366,9 @@ class MentionFinder:
                verbs=verbs)  # fmt: skip
             if mention is None or mention.score < MIN_SCORE:
                 continue
-            if entity.id not in best or _fuller(mention, best[entity.id]):
+            if entity.id in best and (merged := _joined_up(best[entity.id], mention)):
+                best[entity.id] = merged  # "the xiaomi bedside lamp": two names, side by side
+            elif entity.id not in best or _fuller(mention, best[entity.id]):
                 best[entity.id] = mention
         return _filled_first(sorted(best.values(), key=_order), tokens)
 
@@ -460,6 +475,20 @@ class MentionFinder:
         return best, where
 
 
+def _joined_up(one: Mention, other: Mention) -> Mention | None:
+    """Two whole names of one device said as one run of words ("xiaomi bedside" and
+    "bedside lamp" in "the xiaomi bedside lamp"): that run, else None."""
+    if min(one.score, other.score) < 0.99 or not (one.contiguous and other.contiguous):
+        return None
+    positions = one.positions | other.positions
+    if positions in (one.positions, other.positions) or not one.positions & other.positions:
+        return None
+    if max(positions) - min(positions) != len(positions) - 1:
+        return None
+    return Mention(one.kind, one.id, max(one.score, other.score), positions, True,
+                   max(one.exact, other.exact))  # fmt: skip
+
+
 def _fuller(mention: Mention, than: Mention) -> bool:
     """A better match of the same device: a higher score, or as high with more words said
     ("kitchen ceiling light" whole, not "Kitchen light" with "ceiling" left over)."""
@@ -529,6 +558,29 @@ def _joined(name: Sequence[str]) -> list[tuple[str, list[str]]]:
     ]
 
 
+_PLACE_WORDS = frozenset({"above", "below", "over", "under", "near", "behind", "front", "back",
+                          "left", "right", "upper", "lower", "top", "bottom", "middle", "side",
+                          "inside", "outside", "main"})  # fmt: skip
+"""Words of an id that say where a device is, not who made it."""
+
+
+def _id_name(entity: Entity, weights: Mapping[str, float]) -> list[str]:
+    """The words of ``entity``'s id when one of them names nothing in the home and is no
+    owner's name run together ("wemo" of "switch.wemo_laundry_room"; not "bobs" of
+    "light.bobs_lamp"), else none."""
+    said = words(re.sub(r"([a-z])(\d)", r"\1 \2", entity.id.split(".", 1)[1].replace("_", " ")))
+    named = {_bare(w) for w in weights}
+    own = {w for spoken in (entity.name, *entity.aliases) for w in words(spoken)}
+    numbered = any(w.isdigit() and w not in own for w in said)
+    maker = [
+        w for w in said
+        if w.isalpha() and len(w) >= 3 and singular(w) not in weights and w not in named
+        and w not in _GROUP_OF and w not in _STOP and w not in _COMMAND_WORDS
+        and w not in _PLACE_WORDS
+    ]  # fmt: skip
+    return _content(said) if maker or numbered else []
+
+
 def _content(tokens: list[str]) -> list[str]:
     kept = [t for t in tokens if t not in _STOP]
     return kept or tokens
@@ -571,6 +623,7 @@ VARIANTS = _variants(
     " patrick patricia; steve: steven stephen; matt: matthew; dave: david; jim jimmy: james;"
     " sue: susan; ben: benjamin; andy drew: andrew; tony: anthony; pete: peter; greg: gregory;"
     " jules: julia julian; ruthie: ruth; kat kitty: katniss katherine katrina;"
+    " 1 first one: one; 2 second two: two; 3 third three: three; 4 fourth four: four;"
     " fred freddie: frederick; ed eddie: edward; charlie: charles charlotte; nat: natalie"
     " nathan; abby: abigail; becky: rebecca; jess: jessica; meg: megan margaret; ange angie:"
     " angela; vicky: victoria; zach: zachary; josh: joshua; nate: nathan; tim: timothy"

@@ -198,6 +198,8 @@ def asked_as_statement(text: str) -> bool:
     if not text.rstrip().endswith("?"):
         return False
     tokens = words(text)
+    if _asks_past_or_why(tokens) or tokens[:1] in (["since"], ["how"], ["when"]):
+        return False  # "why is the tv on?", "since when has the fan been running?"
     for index, token in enumerate(tokens):
         states = [j for j in range(index + 1, index + 4) if tokens[j : j + 1] and
                   tokens[j] in STATE_WORDS]  # fmt: skip
@@ -517,7 +519,7 @@ class Reader:
         )
         if not tokens or len(tokens) > MAX_WORDS:
             return IntentResult(text, None, path="model")
-        found = self._find(tokens)
+        tokens, found = self._numbers_named(tokens, self._find(tokens))
         name, meaning, probability = self._told(text, found, self.classify(tokens, found))
 
         def unsure(why: str) -> IntentResult:
@@ -535,7 +537,7 @@ class Reader:
         if meaning.value is not None:
             if (value := _value(meaning.value, tokens)) is None:
                 return unsure(f"no single {meaning.value} in the words")
-            slots[meaning.value] = value
+            slots.update({meaning.value: value, **_level_with_colour(tokens, meaning)})
         entities: tuple[Entity, ...] = ()
         score = 1.0
         if meaning.targets:
@@ -678,6 +680,11 @@ class Reader:
             # which way, asked first
             name = _TEMPERATURE_WAY[felt]
             meaning, probability = MEANINGS[name], min(probability, GUESSED)
+        if (kept := self._verb_for_kind(tokens, found)) is not None:
+            # "park the garden vacuum", "put the tv on hold": a verb only one reading of
+            # that kind of device has
+            name, meaning = kept, MEANINGS[kept]
+            probability = max(min(probability, GUESSED), self.min_probability)
         if name == "mute" and any(said_in(tokens, pair) for pair in _MUTE_OFF):
             name, meaning = "unmute", MEANINGS["unmute"]  # "take it off mute", "mute off tv"
         if name == "toggle" and (way := _flipped_way(tokens)):
@@ -698,6 +705,44 @@ class Reader:
             return "set_brightness", MEANINGS["set_brightness"], probability
         return name, meaning, probability
 
+    def _verb_for_kind(self, tokens: Sequence[str], found: Mentions) -> str | None:
+        """The reading a verb has for the kind of device named, if it has one: "park" and
+        "recall" a vacuum dock it, "set off" starts it, "on hold" pauses a player, "report
+        on" asks how any device is."""
+        if is_question(tokens) and "report" not in tokens:
+            return None
+        if found.entities:
+            domain = self.registry[found.entities[0].id].domain
+        elif len(found.groups) == 1 and len(GROUP_DOMAINS[next(iter(found.groups))]) == 1:
+            domain = next(iter(GROUP_DOMAINS[next(iter(found.groups))]))  # "park the hoover"
+        else:
+            return None
+        said = [t for t in tokens if t not in FILLERS and t not in _BEFORE_VERB]
+        if said[:2] in (["report", "on"], ["report", "back"]) or any(
+            said_in(tokens, p) for p in (("an", "update", "on"), ("a", "report", "on"))
+        ):
+            return "state"  # "report on the living room vacuum": how it is, nothing done
+        if (
+            domain is Domain.COVER
+            and (way := _cover_verb_way(said))
+            and _value("position", tokens) is None
+            and not {"half", "halfway", "partly", "partway", "bit"} & set(tokens)
+        ):
+            return "on" if way > 0 else "off"  # "draw back the blinds", "drop the garage door"
+        if domain is Domain.LOCK and said[:3] == ["open", "the", "lock"]:
+            return "off"  # "open the lock on the shed door": unlock it
+        if domain is Domain.VACUUM and said[:1] in (["park"], ["recall"]):
+            return "dock"
+        if domain is Domain.VACUUM and (
+            said[:1] in (["dispatch"], ["deploy"]) or said[:2] == ["set", "off"]
+        ):
+            return "clean"  # "set off the living room vacuum": it goes, nothing turns off
+        if domain is Domain.MEDIA_PLAYER and (
+            said_in(tokens, ("on", "hold")) or said[:1] == ["hold"]
+        ):
+            return "pause"  # "put the tv on hold", "hold the music, i'm on the phone"
+        return None
+
     def _names_a_device(self, found: Mentions) -> bool:
         """Whether a device is named beyond the words of the room said ("the office" is the
         Office Light's word, and names the room)."""
@@ -714,8 +759,10 @@ class Reader:
             return False
         if _value("brightness", tokens) is None:
             return False
-        if found.entities:
-            return all(self.registry[m.id].domain is Domain.LIGHT for m in found.entities)
+        if found.entities:  # those named about as well as the best
+            top = found.entities[0].score - CLOSE
+            named = [m for m in found.entities if m.score >= top]
+            return all(self.registry[m.id].domain is Domain.LIGHT for m in named)
         return bool(_LIGHT_WORDS & set(tokens))
 
     def _classify(self, tokens: Sequence[str], found: Mentions) -> tuple[str, Meaning, float]:
@@ -726,6 +773,13 @@ class Reader:
         together, so a near tie is no reading at all."""
         plain = training_sentence(self.plain_words(tokens, found))
         ranked = self.classifier.ranked(self.encoder.encode([plain])[0])
+        if found.entities and found.areas and not self._names_a_device(found):
+            # the room's words name a device of it too: read as the room ("clean the living
+            # room") or as that device ("brighten up the kitchen"), whichever is surer
+            room = training_sentence(self.plain_words(tokens, found, as_place=True))
+            if room != plain:
+                other = self.classifier.ranked(self.encoder.encode([room])[0])
+                ranked = other if other[0][1] > ranked[0][1] else ranked
         top, likely = ranked[0]
         cap = 1.0
         asked = MEANINGS[top].query and likely >= self.min_probability
@@ -810,8 +864,8 @@ class Reader:
             return "it asks about the past or why, which edge-os does not keep"
         if _contradicts(tokens, meaning, found):
             return "its own words say the opposite"
-        if not meaning.query and _locks_no_lock(tokens, found):
-            return "it asks to lock or unlock what has no lock"  # "lock the garage door"
+        if not meaning.query and (why := _not_for_a_lock(tokens, found, name)):
+            return why
         if not meaning.query and forbids(tokens):
             return "it asks for something not to be done"
         if tokens[-1] in _CUT_OFF or _cut_before_value(tokens, found, meaning):
@@ -825,7 +879,7 @@ class Reader:
         if self._part_named(tokens, found) or self._other_kind_named(tokens, found):
             # "the office fan light"; "the music room vacuum" for the Music Room Lock
             return "it names a part of a device, or a kind the device is not"
-        if "play" in tokens and self._plays_unknown(tokens):
+        if "play" in tokens and self._plays_unknown(tokens, found):
             return "it asks to play something edge-os cannot choose"  # "play coldplay on ..."
         if name in {"on", "off"} and _part_way(tokens, found):
             return "it asks to open or close only part of the way"  # "crack the blinds open"
@@ -933,13 +987,14 @@ class Reader:
             if i
         )  # not "turn the sprinklers on the lawn is looking brown"
 
-    def _plays_unknown(self, tokens: Sequence[str]) -> bool:
+    def _plays_unknown(self, tokens: Sequence[str], found: Mentions) -> bool:
         """ "play coldplay", "play the beatles on the speaker": what to play, named by a word
-        edge-os does not know."""
+        edge-os does not know (not "play the bathroom audio again": a player's name)."""
         after = tokens.index("play") + 1
         while after < len(tokens) and tokens[after] in {"the", "some", "a", "an"}:
             after += 1
-        return after in self.unknown_words(tokens, frozenset())
+        named = frozenset().union(*(m.positions for m in (*found.entities[:1], *found.areas[:1])))
+        return after in self.unknown_words(tokens, named)
 
     def _fan_speed_said(self, tokens: Sequence[str], found: Mentions) -> bool:
         """ "office fan on high", "set the shed fan to medium": a speed said of a fan (on or
@@ -996,8 +1051,12 @@ class Reader:
         domain = _KIND_DOMAINS.get(found.kinds.get(after, "")) if after is not None else None
         return domain is not None and self.registry[found.entities[0].id].domain is not domain
 
-    def plain_words(self, tokens: Sequence[str], found: Mentions) -> list[str]:
-        """``tokens`` with the best device name and place replaced by plain words."""
+    def plain_words(
+        self, tokens: Sequence[str], found: Mentions, *, as_place: bool = False
+    ) -> list[str]:
+        """``tokens`` with the best device name and place replaced by plain words.
+        ``as_place``: a device named only by its room's words ("clean the living room",
+        the Living Room Light's words) is left the room's."""
         replace: dict[int, str | None] = {}
         for mention in found.areas[:1] + found.floors[:1]:
             first = min(mention.positions)
@@ -1005,7 +1064,9 @@ class Reader:
                 replace[index] = PLACE_WORD if index == first else None
         if found.entities:
             best = found.entities[0]
-            if not self._is_place_and_kind(best, found):
+            if not self._is_place_and_kind(best, found) and not (
+                as_place and not self._names_a_device(found)
+            ):
                 entity = self.registry[best.id]
                 positions = sorted(best.positions)
                 if (
@@ -1080,6 +1141,7 @@ class Reader:
             i
             for i, t in enumerate(tokens)
             if i not in used
+            and t != "#"  # a number said as part of a name (_numbers_named)
             and (t not in known or t in APPLIANCES)
             and tokens[max(0, i - 2) : i] not in (["like", "an"], ["like", "a"])  # "like a sauna"
             and not _compared(tokens, i)  # "my hands are like ice", not "i'd like netflix"
@@ -1213,6 +1275,21 @@ class Reader:
         best = _said_exactly(named)
         return [best, *(m for m in named if m is not best)]
 
+    @staticmethod
+    def _all_of_a_room(found: Mentions) -> bool:
+        """ "set all the kitchen lights to 70 %": every light of the kitchen, though one is
+        called "Kitchen light" (a room's name, a kind in the plural, "all" before them)."""
+        if not found.areas or not found.entities or not found.groups:
+            return False
+        best = found.entities[0]
+        kind = max(found.groups.values())
+        start = min(best.positions)
+        return (
+            best.positions <= found.areas[0].positions | {kind}
+            and bool(_EVERY & set(found.tokens[max(0, start - 2) : start]))
+            and singular(found.tokens[kind]) != found.tokens[kind]
+        )
+
     def target(
         self, found: Mentions, meaning: Meaning, here: str | None, *, place_said: bool = False
     ) -> Targeting | None:
@@ -1247,6 +1324,7 @@ class Reader:
                 and bool(found.areas)
                 and found.entities[0].positions <= found.areas[0].positions
             )
+            or self._all_of_a_room(found)
         )
         named = [] if top_is_place else self._likeliest(found, meaning, frozenset(used))
         if named and (others := self._same_kind_there(found, named[0])):
@@ -1328,6 +1406,35 @@ class Reader:
         if group == "light":
             return []  # "the light in the hallway" is all of the hallway's
         return [e for e in entities_of(self.registry, group, found.areas[0].id) if e.id != best.id]
+
+    def _numbers_named(self, tokens: list[str], found: Mentions) -> tuple[list[str], Mentions]:
+        """``tokens`` with the numbers that are part of a name made no number: "the bedroom
+        1 light", "the garage 2 vacuum" (a name's word, the number, a kind's word) name a
+        device and set no level."""
+        named = set(found.entities[0].positions) if found.entities else set()
+        out = list(tokens)
+        for index, token in enumerate(tokens):
+            if not (token.isdigit() or token in _NAME_NUMBERS):
+                continue
+            if (
+                token == "one"
+                and index
+                and tokens[index - 1] not in _STOP_BEFORE_VALUE
+                and not read_numbers(tokens, index - 1)  # "twenty one"
+                and tokens[index - 1] not in {"up", "down", "by"}  # "up one degree"
+                and (index + 1 == len(tokens) or tokens[index + 1] in {"not", "please", "too"})
+            ):  # "the porch one", "not the other one": a device, no level
+                out[index] = "#"
+                continue
+            between = (
+                0 < index < len(tokens) - 1
+                and index + 1 in found.kinds
+                and self.finder.names_word(tokens[index - 1])
+                and tokens[index - 1] not in _STOP_BEFORE_VALUE
+            )
+            if index in named or between:
+                out[index] = "#"
+        return out, found
 
     def _find(self, tokens: list[str]) -> Mentions:
         """What ``tokens`` mention; no device named when they ask for every one of a kind
@@ -1660,7 +1767,9 @@ _REASON_WORDS = frozenset({
 a kind of device or "room" follows ("the kids room light", "the guest room")."""
 COMMON_WORDS = frozenset({
     "colour", "colours", "color", "colors",
-    "real", "pronto", "immediately", "whenever", "ready", "slowly", "shortly", "tonight",
+    "real", "ahead", "park", "recall", "dispatch", "deploy", "latch", "unlatch", "retract",
+    "pronto", "immediately",
+    "whenever", "ready", "slowly", "shortly", "tonight",
     "jiffy",
     "grandma", "grandpa", "granny", "grandad", "nana", "dog", "dogs", "cat", "cats", "puppy",
     "kitten", "baby", "guests", "visitors", "neighbours", "neighbors", "visiting",
@@ -1836,6 +1945,9 @@ _LATER = _WEEKDAYS | {f"{day}s" for day in _WEEKDAYS} | {
     "weekly", "weekdays", "weekends", "until", "till", "noon", "midnight", "dusk", "dawn",
     "sunset", "sunrise", "sundown", "nightfall", "mornings", "evenings", "afternoons", "nights",
 }  # fmt: skip
+_SPANS = frozenset({"song", "track", "episode", "show", "film", "movie", "game", "match",
+                    "dinner", "lunch", "breakfast", "meeting", "call"})  # fmt: skip
+"""Things that end at a time of their own ("after this song"): a request for then."""
 _DURATIONS = frozenset({"second", "seconds", "minute", "minutes", "hour", "hours"})
 _A_MOMENT = [["a", "second"], ["a", "sec"], ["a", "minute"], ["a", "moment"], ["one", "second"]]
 
@@ -1904,6 +2016,7 @@ def _described_otherwise(
         return True  # "lock the bedroom door" when the bedroom's lock is its window's
     places = {i for m in (*found.entities, *found.areas, *found.floors) for i in m.positions}
     rooms = {i for m in (*found.areas, *found.floors) for i in m.positions}
+    homes = {w for e in entities if e.area for w in e.area.split("_")}
     for index, token in enumerate(tokens[:-1]):
         after = tokens[index + 1]
         if (
@@ -1911,7 +2024,8 @@ def _described_otherwise(
             and after in _PLACE_NOUNS
             and singular(after) not in own
             and index + 1 not in rooms
-        ):
+            and not (after == "room" and (token.endswith(("'s", "'")) or singular(token) in homes))
+        ):  # "the study room vacuum" for the Study's, "the lamp in jennifer's room" hers
             return True  # "lights on in the pool house" is not the pool light
 
     def picks(index: int) -> bool:
@@ -1974,8 +2088,12 @@ def _later(tokens: Sequence[str], valued: bool) -> bool:
             numbers, end = numbers + 1, spans[-1][0]
     for index, token in enumerate(tokens[:-1]):
         after = tokens[index + 1]
-        if token == "at" and read_numbers(tokens, index + 1) and (not valued or numbers > 1):
-            return True  # "turn the heating on at six"
+        if (
+            token == "at"
+            and (hour := read_numbers(tokens, index + 1))
+            and (not valued or numbers > 1 or (_clock_hour(tokens, index + 1, hour[-1])))
+        ):
+            return True  # "turn the heating on at six", "the kitchen light off at eleven"
         if token == "every" and after in {"day", "night", "morning", "evening", "week"}:
             return True
         if after == "am" and read_numbers(tokens, index):
@@ -1991,19 +2109,70 @@ def _later(tokens: Sequence[str], valued: bool) -> bool:
             ):
                 continue  # "whenever you're ready": now, politely
             return True  # "if anyone rings the bell unlock the door": on a condition
-        if token in {"in", "after", "for"} and _DURATIONS & set(tokens[index + 1 : index + 4]):
+        if (
+            token in {"after", "when"}
+            and tokens[index + 1 : index + 3]
+            and (tokens[index + 2] in _SPANS if index + 2 < len(tokens) else False)
+        ):
+            return True  # "turn the volume down after this song"
+        if token in {"in", "after", "for", "over"} and _DURATIONS & set(
+            tokens[index + 1 : index + 4]
+        ):
             if token == "for" and tokens[index + 1 : index + 3] in _A_MOMENT:
                 continue  # "stop the music for a second": now
             return True
     return False
 
 
+def _cover_verb_way(said: Sequence[str]) -> int:
+    """+1 when a request's first verb opens a cover ("retract", "draw back", "roll up",
+    "let the light in"), -1 when it closes one ("drop", "roll down", "bring ... down"),
+    else 0."""
+    if not said:
+        return 0
+    if said[0] in {"retract", "raise", "lift"} or said[:2] in (["draw", "back"], ["pull", "back"]):
+        return 1
+    if said[:4] == ["let", "the", "light", "in"] or said[:3] == ["let", "light", "in"]:
+        return 1
+    if said[0] in {"drop", "lower"}:
+        return -1
+    if said[0] in {"roll", "pull", "bring", "put"}:
+        ups, downs = said.count("up"), said.count("down")
+        return (ups > downs) - (downs > ups)
+    return 0
+
+
+def _level_with_colour(tokens: Sequence[str], meaning: Meaning) -> dict[str, SlotValue]:
+    """The brightness said beside a colour ("set colin's lamp to blue at 50 %"), if any."""
+    if meaning.value != "color" or not {"%", "percent", "brightness"} & set(tokens):
+        return {}
+    level = _value("brightness", tokens)
+    return {} if level is None else {"brightness": level}
+
+
+def _clock_hour(tokens: Sequence[str], index: int, number: tuple[int, float]) -> bool:
+    """Whether the number said at ``index`` (ending where ``number`` says) is an hour of the
+    clock, not a level: a whole number up to 12, said as a word, with no "%", "percent" or
+    "brightness" in the sentence ("at eleven", not "at 40" nor "at ten percent")."""
+    end, value = number
+    return (
+        value == int(value)
+        and 1 <= value <= 12
+        and tokens[index].isalpha()
+        and not {"%", "percent", "brightness", "level", "volume", "degrees"} & set(tokens)
+        and tokens[end : end + 1] not in ([","], ["point"], *_FRACTIONS)
+    )
+
+
+_FRACTIONS = [[w] for w in ("quarter", "quarters", "third", "thirds", "half", "fifth", "fifths")]
+
+
 _LATER_PHRASES = (("in", "the", "morning"), ("in", "the", "evening"), ("this", "evening"),
-                  ("next", "week"), ("next", "month"), ("i'll", "want"), ("i'll", "need"),
-                  ("will", "need"))  # fmt: skip
+                  ("next", "week"), ("next", "weekend"), ("this", "weekend"), ("next", "month"),
+                  ("i'll", "want"), ("i'll", "need"), ("will", "need"))  # fmt: skip
 """Words of a time to come: "i'll want coffee in the morning", "the lawn will need ..."."""
 _POLITE_IF = frozenset({"you", "u", "ya", "possible", "poss", "necessary", "needed", "that's",
-                        "thats"})  # fmt: skip
+                        "thats", "you'd", "youd"})  # fmt: skip
 """After "if", words of politeness ("if you could", "if possible"), not a condition."""
 
 
@@ -2071,9 +2240,13 @@ def _asks_for_action(tokens: Sequence[str], found: Mentions) -> bool:
         return True
     if any(said_in(tokens, wish) for wish in _WISHES):
         return True  # "i'd love a coffee"
-    return bool(said & (ACTION_WORDS | _UP_WORDS | _DOWN_WORDS))
+    return bool(said & (ACTION_WORDS | _UP_WORDS | _DOWN_WORDS | _KIND_VERBS))
 
 
+_KIND_VERBS = frozenset({"drop", "retract", "latch", "unlatch", "bolt", "unbolt", "park",
+                         "recall", "dispatch", "deploy"})  # fmt: skip
+"""Verbs that ask something of one kind of device ("drop the garage door", "park the
+vacuum"), read by ``Reader._verb_for_kind``."""
 _WISHES = (("i'd", "love"), ("we'd", "love"), ("would", "love"), ("could", "murder"),
            ("could", "do", "with"), ("could", "use"))  # fmt: skip
 """Ways of wanting something that are not "want": "i could murder a coffee"."""
@@ -2087,7 +2260,8 @@ _TELLING = (_DO_WORDS - {"put", "set", "make"}) | _SWITCHING | {"secure"}
 """Verbs that tell something to be done: with them a sentence is no question."""
 _REQUEST_WORDS = _DO_WORDS | _SWITCHING | {
     "brighten", "clean", "dock", "vacuum", "pause", "resume", "play", "mute", "unmute", "skip",
-    "on", "off", "up", "down",
+    "on", "off", "up", "down", "drop", "retract", "latch", "unlatch", "park", "recall",
+    "dispatch", "deploy",
 }  # fmt: skip
 """Words a request's own clause holds; a reason said with it holds none."""
 
@@ -2356,6 +2530,8 @@ def _on_condition(tokens: Sequence[str]) -> bool:
         return True  # "suppose i turned the fan up to full, would it be too loud"
     if rest[:1] and rest[0] in {"if", "unless", "whenever"}:
         return rest[1:2] != [] and rest[1] not in _POLITE_IF
+    if rest[:1] == ["should"] and rest[1:2] and rest[1] in {"it", "anyone", "someone", "the"}:
+        return True  # "should it get cold tonight, ..."
     if rest[:2] in (["when", "you"], ["once", "you"]):
         return rest[2:3] != [] and rest[2] in _NOTICING  # not "when you get a chance"
     for lead in _WAITING_LEADS:  # "as soon as the sun sets, ...", "once ...", "when ..."
@@ -2385,12 +2561,13 @@ def _asks_past_or_why(tokens: Sequence[str]) -> bool:
     """ "was the kitchen fan on last night", "were the lights on when i left", "why is the
     driveway fan on", "who left the lights on again?", "what time did the garage door
     close", "should i turn the heater off": not the state now, or not a state."""
-    past = tokens[:1] in (["was"], ["were"]) and (
-        bool(_TIMES_OF_DAY & set(tokens)) or said_in(tokens, ("when", "i"))
+    past = (tokens[:1] in (["was"], ["were"]) or bool({"was", "were"} & set(tokens))) and (
+        bool(_TIMES_OF_DAY & set(tokens)) or "when" in tokens
     )
     return (
         past  # not "was the garage light left on", which asks how it is
         or tokens[:1] in (["why"], ["who"])  # "who left the lights on again?"
+        or said_in(tokens, ("since", "when"))  # "since when has the fan been running?"
         or said_in(tokens, ("should", "i"))  # advice: "should i turn the heater off"
         or (tokens[:1] == ["did"] and said_in(tokens, ("this", "morning")))
         or said_in(tokens, ("what", "time", "did"))
@@ -2662,6 +2839,8 @@ def forbids(tokens: Sequence[str]) -> bool:
             return True  # "i don't want coffee" (not "i don't want the lights on")
         if after[:1] in (["want"], ["need"]) and _COMPARATIVES & set(tokens[index + 1 :]):
             return True  # "i don't want the lights any dimmer"
+        if after[:1] in (["want"], ["need"]) and tokens[-1] in _STATES_NOT_WANTED:
+            return True  # "i don't want the music paused"
     return False
 
 
@@ -2705,6 +2884,8 @@ def _not_asked_now(tokens: Sequence[str], found: Mentions) -> str | None:
     another home ("lock the door at mum's house"), or a "what if"."""
     if any(said_in(tokens, how) for how in _HOW_TO):
         return "it asks how something is done"
+    if _either(tokens, found):
+        return "it names two devices or places, either of which may be meant"
     if not_meant(tokens):
         return "it is not meant now"  # "hypothetically could you unlock the front door"
     for index, token in enumerate(tokens):
@@ -2779,6 +2960,21 @@ def both_ways(tokens: Sequence[str]) -> bool:
                 or (token in _DOWN_WORDS and other in _UP_WORDS)
             ):
                 return True
+    return False
+
+
+def _either(tokens: Sequence[str], found: Mentions) -> bool:
+    """ "toggle angela's or angie's lamp", "the kitchen light or the hall light": one of two
+    devices (or places) said either side of "or" (not "on or off")."""
+    named = [m.positions for m in (*found.entities, *found.areas)]
+    named += [frozenset({i}) for i in found.kinds]  # "the plug or the coffee machine"
+    for index, token in enumerate(tokens):
+        if token != "or" or tokens[index + 1 : index + 2] in (["off"], ["on"], ["not"]):
+            continue
+        starts = any(min(p) < index for p in named) and any(min(p) > index for p in named)
+        ends = any(max(p) < index for p in named) and any(max(p) > index for p in named)
+        if starts or ends:  # "the bedroom light or the bedroom fan": "bedroom" said once
+            return True
     return False
 
 
@@ -2866,7 +3062,7 @@ def _reports(tokens: Sequence[str]) -> bool:
             return True  # "dad, you left the fan on again", not "i left my keys in there"
     for index, token in enumerate(tokens[:-1]):
         after = tokens[index + 1]
-        if token == "already" and (after.endswith("ed") or after in {"did", "done", "shut"}):
+        if token == "already" and (after.endswith("ed") or after in _DONE_IRREGULAR):
             return True  # "he already switched it off"
         if index and token in {"was", "were"} and _WAS & set(tokens[index + 1 : index + 4]):
             return True  # "the door was left open"
@@ -2880,6 +3076,12 @@ def _reports(tokens: Sequence[str]) -> bool:
     return False
 
 
+_BEFORE_VERB = frozenset({"please", "can", "could", "would", "will", "you", "go", "ahead",
+                           "and", "just", "now"})  # fmt: skip
+"""Words said before a request's verb ("could you please just ...")."""
+_DONE_IRREGULAR = frozenset({"did", "done", "shut", "sent", "put", "set", "ran", "made", "got",
+                             "cut", "left", "brought", "took", "gave", "told"})  # fmt: skip
+"""Past forms without "-ed": after "already", what was done ("i already sent it home")."""
 _PEOPLE = frozenset({"brother", "sister", "mum", "mom", "dad", "him", "her", "them", "kids",
                      "son", "daughter", "wife", "husband", "grandma", "grandpa",
                      "everyone"})  # fmt: skip
@@ -2898,8 +3100,12 @@ _COMPARATIVES = frozenset({"dimmer", "brighter", "louder", "quieter", "warmer", 
                            "hotter", "colder", "higher", "lower", "darker", "lighter"})  # fmt: skip
 _FORBIDDEN = _DO_WORDS | {"fire", "crank", "pop", "flick", "knock", "bump", "whack", "douse",
                           "boot", "power", "bother", "pause", "play", "mute", "unmute",
-                          "resume", "vacuum", "clean", "skip"}  # fmt: skip
+                          "resume", "vacuum", "clean", "skip", "send", "dock", "run",
+                          "brighten", "dispatch", "deploy", "park",
+                          "recall"} | _SWITCHING  # fmt: skip
 """Verbs a request not to act names ("please don't fire up the attic fan")."""
+_STATES_NOT_WANTED = frozenset({"paused", "muted", "unmuted", "stopped", "docked"})
+"""States said unwanted that no on or off reading undoes ("i don't want the music paused")."""
 _NEGATED_PAST = frozenset({"didn't", "didnt", "needn't", "shouldn't", "mustn't"})
 _REMINDING = frozenset({"forget", "remember", "forgetting"})
 _AS_IT_IS = (("as", "it", "is"), ("as", "they", "are"), ("as", "is"), ("leave", "it", "be"),
@@ -2915,6 +3121,39 @@ def _locks_no_lock(tokens: Sequence[str], found: Mentions) -> bool:
     )
 
 
+def _not_for_a_lock(tokens: Sequence[str], found: Mentions, name: str) -> str | None:
+    """Why a request cannot be read as locking or unlocking: "lock the garage door" where
+    it is a cover, "dim the front door lock"."""
+    if _locks_no_lock(tokens, found):
+        return "it asks to lock or unlock what has no lock"
+    if _lock_unsaid(tokens, found, name):
+        return "it says neither lock nor unlock of a lock"
+    if (
+        name in {"on", "off"}
+        and found.entities
+        and found.entities[0].id.startswith("cover.")
+        and [t for t in tokens if t not in _BEFORE_VERB][:1] == ["stop"]
+    ):
+        return "it asks to stop a cover where it is, which edge-os cannot"
+    return None
+
+
+def _lock_unsaid(tokens: Sequence[str], found: Mentions, name: str) -> bool:
+    """ "dim the front door lock", "set off the back door": on or off read for a lock
+    whose words say no way to turn it (a lock is only locked or unlocked as said)."""
+    if name not in {"on", "off", "toggle"} or not found.entities:
+        return False
+    if not found.entities[0].id.startswith("lock."):
+        return False
+    noun = max(found.entities[0].positions)  # "the front door lock": a name, not a verb
+    said = {t for i, t in enumerate(tokens) if i != noun or i == 0}
+    return not (_LOCKING | _OPENING_WORDS) & said
+
+
+_OPENING_WORDS = frozenset({"open", "opened", "close", "closed", "shut", "release", "released",
+                            "let", "toggle", "flip", "locking", "unlocking", "engage",
+                            "disengage", "engaged", "disengaged"})  # fmt: skip
+"""Words that turn a lock one way or the other besides locking ones ("open the front door")."""
 _LOCKING = frozenset({"lock", "unlock", "locked", "unlocked", "bolt", "unbolt", "deadbolt",
                       "bolted", "unbolted", "latch", "unlatch", "latched",
                       "unlatched", "secure", "unsecure"})  # fmt: skip
@@ -2922,6 +3161,8 @@ _LOCKING = frozenset({"lock", "unlock", "locked", "unlocked", "bolt", "unbolt", 
 
 def _contradicts(tokens: Sequence[str], meaning: Meaning, found: Mentions) -> bool:
     """The sentence's own direction words say the opposite of the reading."""
+    if meaning.intent == "HassVacuumStart" and said_in(tokens, ("set", "off")):
+        return False  # "set off the vacuum": it goes
     return bool(meaning.direction) and _direction_said(tokens, found) == -meaning.direction
 
 
@@ -3138,6 +3379,14 @@ def _by_amount(tokens: Sequence[str]) -> int | None:
     return amounts[0] if len(amounts) == 1 and 0 < amounts[0] <= 100 else None
 
 
+_COUNTED = [[w] for w in ("second", "seconds", "minute", "minutes", "hour", "hours", "bulbs",
+                         "days", "weeks", "months", "years", "times", "people", "quid",
+                         "dollars", "pounds", "euros", "bucks")]  # fmt: skip
+"""Words after a number that make it a count or a duration, never a level."""
+_NAME_NUMBERS = frozenset({"one", "two", "three", "four", "five", "first", "second", "third"})
+"""Number words a device's name may hold ("Bedroom one vacuum")."""
+_STOP_BEFORE_VALUE = frozenset({"to", "at", "by", "of", "the", "a", "percent", "and"})
+"""Words before a number that make it a value, never part of a name."""
 _PERCENT_KINDS = frozenset({"brightness", "volume_level", "position", "percentage"})
 _PERCENT_WORDS: dict[str, float] = {
     "max": 100, "maximum": 100, "full": 100, "all the way": 100, "half": 50, "halfway": 50,
@@ -3198,6 +3447,9 @@ def _value(kind: str, tokens: Sequence[str]) -> SlotValue | None:
     index = 0
     while index < len(tokens):
         numbers = read_numbers(tokens, index)
+        if numbers and tokens[max(numbers)[0] : max(numbers)[0] + 1] in _COUNTED:
+            index = max(numbers)[0]  # "over ten minutes", "three bulbs": no level
+            continue
         if numbers:
             end, value = max(numbers)
             if (
@@ -3235,12 +3487,15 @@ _UNITS_OF_VALUE = frozenset({"degrees", "degree", "percent", "per", "%", "celsiu
 
 
 def _quarters(tokens: Sequence[str]) -> int | None:
-    """The percent "a quarter" (25) or "three quarters" (75) says, if one of them."""
+    """The percent "a quarter" (25), "three quarters" (75), "a third" (33) or "two thirds"
+    (67) says, if one of them."""
     for index, token in enumerate(tokens):
-        if token in {"quarter", "quarters"}:
+        if token in {"quarter", "quarters", "third", "thirds"}:
             before = tokens[index - 1] if index else ""
-            count = {"a": 1, "one": 1, "1": 1, "three": 3, "3": 3}.get(before)
-            return None if count is None else 25 * count
+            count = {"a": 1, "one": 1, "1": 1, "two": 2, "2": 2, "three": 3, "3": 3}.get(before)
+            if count is None or (token.startswith("third") and count > 2):
+                return None
+            return round((25 if token.startswith("quarter") else 100 / 3) * count)
     return None
 
 

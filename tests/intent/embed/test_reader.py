@@ -1561,3 +1561,85 @@ def test_a_lock_called_by_its_verb_and_a_robot_asked_about(
 def test_to_sleep_is_never_on(engine: IntentEngine, text: str) -> None:
     # it turned a lamp and a TV on in a tune batch (issue #13's "opposite direction")
     assert engine.recognize(text).intent in (None, "HassTurnOff")
+
+
+@pytest.fixture(scope="module")
+def natural(encoder: SentenceEncoder, reader: Reader) -> Reader:
+    from edge_os.config.loader import load_config
+
+    home = DeviceRegistry.from_config(load_config(REPO / "bench/data/natural/home.yaml"))
+    return Reader(home, encoder, reader.classifier, "living_room")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "targets"),
+    [
+        # a maker's word of the entity id names the device ("switch.wemo_laundry_room")
+        ("turn on the wemo in the laundry room", "HassTurnOn", ["switch.wemo_laundry_room"]),
+        ("turn on the xiaomi bedside lamp", "HassTurnOn", ["switch.xiaomi_bedside"]),
+        # a number in a name is no brightness ("vacuum.bedroom1", "light.garden_1")
+        ("start the bedroom 1 vacuum", "HassVacuumStart", ["vacuum.bedroom1"]),
+        ("turn on garden 1 light", "HassTurnOn", ["light.garden_1"]),
+        # a room's words said alone are the room, not a device that holds them
+        ("clean the living room", "HassVacuumStart", ["vacuum.living_room"]),
+        # verbs one kind of device has
+        ("park the garden vacuum", "HassVacuumReturnToBase", ["vacuum.garden"]),
+        ("set off the living room vacuum", "HassVacuumStart", ["vacuum.living_room"]),
+        ("draw back the living room blinds", "HassTurnOn", ["cover.living_room_blinds"]),
+        ("drop the basement garage door", "HassTurnOff", ["cover.basement_garage_door"]),
+        ("put the living room tv on hold", "HassMediaPause", ["media_player.living_room_tv"]),
+        ("report on the living room vacuum", "HassGetState", ["vacuum.living_room"]),
+        ("set all the kitchen lights to 70%", "HassLightSet",
+         ["light.kitchen_counter", "light.kitchen_light"]),
+    ],
+)  # fmt: skip
+def test_names_and_verbs_of_a_large_home(
+    natural: Reader, text: str, intent: str, targets: list[str]
+) -> None:
+    result = natural.recognize(text)
+    assert (result.intent, sorted(result.targets)) == (intent, targets), result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "toggle angela's or angie's lamp",  # either of two devices
+        "turn off the bedroom light or the bedroom fan, whichever",
+        "dim the front door lock",  # a lock is only locked or unlocked as said
+        "stop the kitchen blinds where they are",  # a cover cannot stop part way here
+        "don't send bb8 home yet",
+        "i already sent the kitchen vacuum home",
+        "why is the living room tv on?",
+        "was the front door locked when you left?",
+    ],
+)
+def test_what_a_large_home_must_not_act_on(natural: Reader, text: str) -> None:
+    assert not natural.recognize(text).understood
+
+
+def test_a_colour_and_a_level_said_together(natural: Reader) -> None:
+    result = natural.recognize("set colin's lamp to blue at 50%")
+    assert (result.slots.get("color"), result.slots.get("brightness")) == ("blue", 50), result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn off the kitchen light at eleven",  # an hour, not a level
+        "wake me at seven with the bedside lamp",
+        "fade the floor lamp out over ten minutes",  # a duration
+        "i bought three bulbs for the desk lamp",  # a count
+    ],
+)
+def test_times_and_counts_are_no_levels(reader: Reader, text: str) -> None:
+    assert not reader.recognize(text).understood
+
+
+def test_a_question_of_two_parts_is_never_an_action(engine: IntentEngine) -> None:
+    results = engine.recognize_all("is the desk light on and the floor lamp off?")
+    assert all(r.intent in QUERY_INTENTS or not r.understood for r in results), results
+
+
+def test_mind_alone_frames_a_request(engine: IntentEngine) -> None:
+    result = engine.recognize("mind turning off the desk light?")
+    assert (result.intent, result.targets) == ("HassTurnOff", ("light.desk_led",)), result
