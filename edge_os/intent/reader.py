@@ -2130,6 +2130,8 @@ def _cover_verb_way(said: Sequence[str]) -> int:
     else 0."""
     if not said:
         return 0
+    if said[0] == "retract" and {"awning", "awnings"} & set(said):
+        return -1  # an awning retracted is rolled in: closed
     if said[0] in {"retract", "raise", "lift"} or said[:2] in (["draw", "back"], ["pull", "back"]):
         return 1
     if said[:4] == ["let", "the", "light", "in"] or said[:3] == ["let", "light", "in"]:
