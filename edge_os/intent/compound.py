@@ -38,6 +38,8 @@ _BEFORE_OBJECT = frozenset({*ARTICLES, "to", "and", "please", "you", "i", "we", 
                             "was", "were", "stays", "stay", "remains", "remain"})  # fmt: skip
 """Words after which a command word does not start a new clause ("but don't close ...",
 "make certain the blinds are open")."""
+_ONE_WORD_VERBS = frozenset({"resume", "dock", "send", "skip", "lower", "raise", "clean"})
+"""Verbs that, said alone before "and", share the device of what follows."""
 _CLOSING = frozenset({"please", "now", "thanks", "again"})
 """Words that may follow a command word that ends the sentence: "make the blinds open now"."""
 
@@ -75,6 +77,10 @@ def split_clauses(tokens: Sequence[str]) -> list[list[str]]:
             clauses[-1].append(token)
             index += 1
     clauses = [c for c in clauses if c]
+    if any(len(c) == 1 and c[0] in VERBS | _ONE_WORD_VERBS for c in clauses[:-1]):
+        # "stop and dock the hallway vacuum", "pause and resume the loft tv": a verb alone
+        # shares the next clause's device; read whole, never as a request of its own
+        return [list(tokens)]
     return clauses if 1 < len(clauses) <= MAX_CLAUSES else [list(tokens)]
 
 

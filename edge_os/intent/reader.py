@@ -729,8 +729,11 @@ class Reader:
             and not {"half", "halfway", "partly", "partway", "bit"} & set(tokens)
         ):
             return "on" if way > 0 else "off"  # "draw back the blinds", "drop the garage door"
-        if domain is Domain.LOCK and said[:3] == ["open", "the", "lock"]:
-            return "off"  # "open the lock on the shed door": unlock it
+        if domain is Domain.LOCK and (
+            said[:3] == ["open", "the", "lock"]
+            or said[:3] in (["let", "me", "in"], ["let", "me", "into"])
+        ):
+            return "off"  # "open the lock on the shed door", "let me into the library": unlock
         if domain is Domain.VACUUM and said[:1] in (["park"], ["recall"]):
             return "dock"
         if domain is Domain.VACUUM and (
@@ -2134,6 +2137,8 @@ def _cover_verb_way(said: Sequence[str]) -> int:
         return -1  # an awning retracted is rolled in: closed
     if said[0] in {"retract", "raise", "lift"} or said[:2] in (["draw", "back"], ["pull", "back"]):
         return 1
+    if said[0] == "draw":  # "draw the blinds back" opens them, "draw the blinds" closes
+        return 1 if {"back", "open", "apart", "up"} & set(said) else -1
     if said[:4] == ["let", "the", "light", "in"] or said[:3] == ["let", "light", "in"]:
         return 1
     if said[0] in {"drop", "lower"}:
@@ -2755,8 +2760,9 @@ _GOING = ("leave", "go", "head", "set")
 
 _ASKED_TO_DO = (_COMMAND_STARTS - {"is", "are", "what", "what's", "whats", "how", "i", "i'd",
                                    "i'm", "lights", "light", "let's", "do"}) | {
-    "you", "go"}  # fmt: skip
-"""Words after an addressee that ask them to do something ("mum, can you ...")."""
+    "you", "go"} | _KIND_VERBS | {"draw"}  # fmt: skip
+"""Words after an addressee that ask them to do something ("mum, can you ...", "mum draw
+the blinds would you")."""
 
 
 _ADDRESSEES = frozenset({"mum", "mom", "mummy", "mommy", "mam", "dad", "daddy", "kids",
@@ -2962,7 +2968,18 @@ def both_ways(tokens: Sequence[str]) -> bool:
                 or (token in _DOWN_WORDS and other in _UP_WORDS)
             ):
                 return True
+        then = rest[2:3] if rest[1:2] in (["then"], ["also"]) else rest[1:2]
+        if rest[:1] == ["and"] and then and frozenset({token, then[0]}) in _OPPOSITE_VERBS:
+            return True  # "pause and resume the tv", "send out and call back the vacuum"
     return False
+
+
+_OPPOSITE_VERBS = frozenset(frozenset(pair) for pair in (
+    ("pause", "resume"), ("pause", "play"), ("pause", "unpause"), ("lock", "unlock"),
+    ("open", "close"), ("mute", "unmute"), ("start", "stop"), ("start", "dock"),
+    ("out", "call"), ("out", "dock"),
+))  # fmt: skip
+"""Verbs of opposite ways, said joined by "and"."""
 
 
 def _either(tokens: Sequence[str], found: Mentions) -> bool:
@@ -3046,6 +3063,13 @@ def _reports(tokens: Sequence[str]) -> bool:
         return True  # "the kids are being too loud": people, not a device
     done = [t for t in tokens[1:3] if t not in {"just", "already", "literally", "actually"}]
     if (
+        tokens[:1] in (["you"], ["he"], ["she"], ["they"], ["i"], ["we"])
+        and done
+        and done[0].endswith("ed")
+        and _EARLIER & set(tokens)
+    ):
+        return True  # "you unlocked the garden gate this morning", "i called it back earlier"
+    if (
         tokens[:1] in (["i"], ["we"])
         and done
         and done[0] in _DONE_BY_ME
@@ -3089,7 +3113,9 @@ _PEOPLE = frozenset({"brother", "sister", "mum", "mom", "dad", "him", "her", "th
                      "everyone"})  # fmt: skip
 _OTHERS = frozenset(ASSISTANT_NAMES) | FIRST_NAMES | _PEOPLE | {"someone", "somebody"}
 """Who else may be asked: "tell alexa to", "get the kids to", "text dad to"."""
-_DONE_BY_ME = _PARTICIPLES | {"unmuted"}
+_DONE_BY_ME = _PARTICIPLES | {"unmuted", "had", "called", "sent"}
+_EARLIER = frozenset({"earlier", "yesterday", "morning", "afternoon", "ago", "before"})
+"""Words that put what was done in the past ("i called the vacuum back earlier")."""
 """After "i" or "we", what the speaker did ("i turned it off earlier"), not what they ask."""
 _REPORTING = frozenset({"said", "says", "told", "yesterday", "ago", "itself", "themselves",
                         "saying", "messaged", "texted", "emailed"})  # fmt: skip
@@ -3103,8 +3129,8 @@ _COMPARATIVES = frozenset({"dimmer", "brighter", "louder", "quieter", "warmer", 
 _FORBIDDEN = _DO_WORDS | {"fire", "crank", "pop", "flick", "knock", "bump", "whack", "douse",
                           "boot", "power", "bother", "pause", "play", "mute", "unmute",
                           "resume", "vacuum", "clean", "skip", "send", "dock", "run",
-                          "brighten", "dispatch", "deploy", "park",
-                          "recall"} | _SWITCHING  # fmt: skip
+                          "brighten", "dispatch", "deploy", "park", "recall", "draw",
+                          "pull", "roll", "lift", "drop", "let", "call"} | _SWITCHING  # fmt: skip
 """Verbs a request not to act names ("please don't fire up the attic fan")."""
 _STATES_NOT_WANTED = frozenset({"paused", "muted", "unmuted", "stopped", "docked"})
 """States said unwanted that no on or off reading undoes ("i don't want the music paused")."""
@@ -3154,7 +3180,7 @@ def _lock_unsaid(tokens: Sequence[str], found: Mentions, name: str) -> bool:
 
 _OPENING_WORDS = frozenset({"open", "opened", "close", "closed", "shut", "release", "released",
                             "let", "toggle", "flip", "locking", "unlocking", "engage",
-                            "disengage", "engaged", "disengaged"})  # fmt: skip
+                            "disengage", "engaged", "disengaged", "undo"})  # fmt: skip
 """Words that turn a lock one way or the other besides locking ones ("open the front door")."""
 _LOCKING = frozenset({"lock", "unlock", "locked", "unlocked", "bolt", "unbolt", "deadbolt",
                       "bolted", "unbolted", "latch", "unlatch", "latched",

@@ -1591,6 +1591,8 @@ def natural(encoder: SentenceEncoder, reader: Reader) -> Reader:
         ("report on the living room vacuum", "HassGetState", ["vacuum.living_room"]),
         ("set all the kitchen lights to 70%", "HassLightSet",
          ["light.kitchen_counter", "light.kitchen_light"]),
+        ("let me into the library door", "HassTurnOff", ["lock.library_door"]),  # it unlocks
+        ("draw the kitchen blinds back", "HassTurnOn", ["cover.kitchen_blinds"]),
     ],
 )  # fmt: skip
 def test_names_and_verbs_of_a_large_home(
@@ -1611,6 +1613,11 @@ def test_names_and_verbs_of_a_large_home(
         "i already sent the kitchen vacuum home",
         "why is the living room tv on?",
         "was the front door locked when you left?",
+        "don't draw the living room blinds",  # it had closed them
+        "don't let anyone in through the side entrance",  # it had unlocked it
+        "you unlocked the garden gate lock for the gardener this morning",
+        "i called the living room vacuum back earlier",
+        "pause and resume the loft tv",
     ],
 )
 def test_what_a_large_home_must_not_act_on(natural: Reader, text: str) -> None:
@@ -1643,3 +1650,13 @@ def test_a_question_of_two_parts_is_never_an_action(engine: IntentEngine) -> Non
 def test_mind_alone_frames_a_request(engine: IntentEngine) -> None:
     result = engine.recognize("mind turning off the desk light?")
     assert (result.intent, result.targets) == ("HassTurnOff", ("light.desk_led",)), result
+
+
+def test_a_verb_alone_before_and_shares_the_device() -> None:
+    from edge_os.intent.compiled import words
+    from edge_os.intent.compound import split_clauses
+
+    # "stop" alone had paused the satellite room's players before the vacuum was docked
+    said = words("stop and dock the robot vacuum")
+    assert split_clauses(said) == [said]
+    assert len(split_clauses(words("turn off the lights and lock the door"))) == 2
