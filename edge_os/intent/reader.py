@@ -736,8 +736,14 @@ class Reader:
             return "off"  # "open the lock on the shed door", "let me into the library": unlock
         if domain is Domain.VACUUM and said[:1] in (["park"], ["recall"]):
             return "dock"
+        if domain in {Domain.LIGHT, Domain.SWITCH} and (
+            said[:1] == ["douse"] or said[:2] in (["turn", "out"], ["snuff", "out"])
+        ):
+            return "off"  # "douse the island light", "turn out the bedside lamp"
         if domain is Domain.VACUUM and (
-            said[:1] in (["dispatch"], ["deploy"]) or said[:2] == ["set", "off"]
+            said[:1] in (["dispatch"], ["deploy"])
+            or said[:2] == ["set", "off"]
+            or (said[-1:] == ["loose"] and said[:1] in (["let"], ["turn"], ["set"]))
         ):
             return "clean"  # "set off the living room vacuum": it goes, nothing turns off
         if domain is Domain.MEDIA_PLAYER and (
@@ -1771,7 +1777,7 @@ a kind of device or "room" follows ("the kids room light", "the guest room")."""
 COMMON_WORDS = frozenset({
     "colour", "colours", "color", "colors",
     "real", "ahead", "park", "recall", "dispatch", "deploy", "latch", "unlatch", "retract",
-    "pronto", "immediately",
+    "loose", "pronto", "immediately",
     "whenever", "ready", "slowly", "shortly", "tonight",
     "jiffy",
     "grandma", "grandpa", "granny", "grandad", "nana", "dog", "dogs", "cat", "cats", "puppy",
@@ -2251,7 +2257,7 @@ def _asks_for_action(tokens: Sequence[str], found: Mentions) -> bool:
 
 
 _KIND_VERBS = frozenset({"drop", "retract", "latch", "unlatch", "bolt", "unbolt", "park",
-                         "recall", "dispatch", "deploy"})  # fmt: skip
+                         "recall", "dispatch", "deploy", "douse", "loose"})  # fmt: skip
 """Verbs that ask something of one kind of device ("drop the garage door", "park the
 vacuum"), read by ``Reader._verb_for_kind``."""
 _WISHES = (("i'd", "love"), ("we'd", "love"), ("would", "love"), ("could", "murder"),

@@ -1593,6 +1593,8 @@ def natural(encoder: SentenceEncoder, reader: Reader) -> Reader:
          ["light.kitchen_counter", "light.kitchen_light"]),
         ("let me into the library door", "HassTurnOff", ["lock.library_door"]),  # it unlocks
         ("draw the kitchen blinds back", "HassTurnOn", ["cover.kitchen_blinds"]),
+        ("douse the island light", "HassTurnOff", ["light.island_light"]),
+        ("let r2d2 loose", "HassVacuumStart", ["vacuum.r2d2"]),
     ],
 )  # fmt: skip
 def test_names_and_verbs_of_a_large_home(
