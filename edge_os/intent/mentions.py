@@ -172,7 +172,10 @@ class MentionFinder:
             counts.update({singular(w) for w in name})
         total = max(1, len(names))
         self._weight = {w: math.log(1 + total / c) for w, c in counts.items()}
-        by_id = [(entity, name) for entity in registry if (name := _id_name(entity, self._weight))]
+        bare = frozenset(_bare(w) for w in self._weight)  # once, not per device
+        by_id = [
+            (entity, name) for entity in registry if (name := _id_name(entity, self._weight, bare))
+        ]
         for word, count in Counter(singular(w) for _, n in by_id for w in set(n)).items():
             self._weight.setdefault(word, math.log(1 + total / count))
         self._entity_names.extend(by_id)
@@ -564,17 +567,17 @@ _PLACE_WORDS = frozenset({"above", "below", "over", "under", "near", "behind", "
 """Words of an id that say where a device is, not who made it."""
 
 
-def _id_name(entity: Entity, weights: Mapping[str, float]) -> list[str]:
-    """The words of ``entity``'s id when one of them names nothing in the home and is no
-    owner's name run together ("wemo" of "switch.wemo_laundry_room"; not "bobs" of
-    "light.bobs_lamp"), else none."""
+def _id_name(entity: Entity, weights: Mapping[str, float], bare: frozenset[str]) -> list[str]:
+    """The words of ``entity``'s id when one of them names nothing in the home ("wemo" of
+    "switch.wemo_laundry_room", "colins" of "light.colins_lamp", whose name says "Colin's")
+    or it holds a number its names lack, else none. ``bare``: the home's name words without
+    apostrophes."""
     said = words(re.sub(r"([a-z])(\d)", r"\1 \2", entity.id.split(".", 1)[1].replace("_", " ")))
-    named = {_bare(w) for w in weights}
     own = {w for spoken in (entity.name, *entity.aliases) for w in words(spoken)}
     numbered = any(w.isdigit() and w not in own for w in said)
     maker = [
         w for w in said
-        if w.isalpha() and len(w) >= 3 and singular(w) not in weights and w not in named
+        if w.isalpha() and len(w) >= 3 and singular(w) not in weights and w not in bare
         and w not in _GROUP_OF and w not in _STOP and w not in _COMMAND_WORDS
         and w not in _PLACE_WORDS
     ]  # fmt: skip

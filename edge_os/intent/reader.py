@@ -873,7 +873,7 @@ class Reader:
             return "it asks about the past or why, which edge-os does not keep"
         if _contradicts(tokens, meaning, found):
             return "its own words say the opposite"
-        if not meaning.query and (why := _not_for_a_lock(tokens, found, name)):
+        if not meaning.query and (why := _not_for_its_kind(tokens, found, name)):
             return why
         if not meaning.query and forbids(tokens):
             return "it asks for something not to be done"
@@ -1774,10 +1774,13 @@ _REASON_WORDS = frozenset({
 })  # fmt: skip
 """People, meals, pastimes, feelings and things a reason speaks of: no device's name, unless
 a kind of device or "room" follows ("the kids room light", "the guest room")."""
-COMMON_WORDS = frozenset({
+_KIND_VERBS = frozenset({"drop", "retract", "latch", "unlatch", "bolt", "unbolt", "park",
+                         "recall", "dispatch", "deploy", "douse", "loose"})  # fmt: skip
+"""Verbs that ask something of one kind of device ("drop the garage door", "park the
+vacuum"), read by ``Reader._verb_for_kind``: known words, and words of a request."""
+COMMON_WORDS = _KIND_VERBS | frozenset({
     "colour", "colours", "color", "colors",
-    "real", "ahead", "park", "recall", "dispatch", "deploy", "latch", "unlatch", "retract",
-    "loose", "pronto", "immediately",
+    "real", "ahead", "pronto", "immediately",
     "whenever", "ready", "slowly", "shortly", "tonight",
     "jiffy",
     "grandma", "grandpa", "granny", "grandad", "nana", "dog", "dogs", "cat", "cats", "puppy",
@@ -2143,16 +2146,15 @@ def _cover_verb_way(said: Sequence[str]) -> int:
         return -1  # an awning retracted is rolled in: closed
     if said[0] in {"retract", "raise", "lift"} or said[:2] in (["draw", "back"], ["pull", "back"]):
         return 1
-    if said[0] == "draw":  # "draw the blinds back" opens them, "draw the blinds" closes
-        return 1 if {"back", "open", "apart", "up"} & set(said) else -1
     if said[:4] == ["let", "the", "light", "in"] or said[:3] == ["let", "light", "in"]:
         return 1
     if said[0] in {"drop", "lower"}:
         return -1
-    if said[0] in {"roll", "pull", "bring", "put"}:
-        ups, downs = said.count("up"), said.count("down")
-        return (ups > downs) - (downs > ups)
-    return 0
+    if said[0] not in {"draw", "roll", "pull", "bring", "put"}:
+        return 0
+    if said[0] == "draw" and {"back", "open", "apart"} & set(said):
+        return 1  # "draw the blinds back" opens them, which _cover_way leaves open
+    return _cover_way(said)  # "roll the garage door up", "draw the blinds" (closes)
 
 
 def _level_with_colour(tokens: Sequence[str], meaning: Meaning) -> dict[str, SlotValue]:
@@ -2256,10 +2258,6 @@ def _asks_for_action(tokens: Sequence[str], found: Mentions) -> bool:
     return bool(said & (ACTION_WORDS | _UP_WORDS | _DOWN_WORDS | _KIND_VERBS))
 
 
-_KIND_VERBS = frozenset({"drop", "retract", "latch", "unlatch", "bolt", "unbolt", "park",
-                         "recall", "dispatch", "deploy", "douse", "loose"})  # fmt: skip
-"""Verbs that ask something of one kind of device ("drop the garage door", "park the
-vacuum"), read by ``Reader._verb_for_kind``."""
 _WISHES = (("i'd", "love"), ("we'd", "love"), ("would", "love"), ("could", "murder"),
            ("could", "do", "with"), ("could", "use"))  # fmt: skip
 """Ways of wanting something that are not "want": "i could murder a coffee"."""
@@ -2273,8 +2271,7 @@ _TELLING = (_DO_WORDS - {"put", "set", "make"}) | _SWITCHING | {"secure"}
 """Verbs that tell something to be done: with them a sentence is no question."""
 _REQUEST_WORDS = _DO_WORDS | _SWITCHING | {
     "brighten", "clean", "dock", "vacuum", "pause", "resume", "play", "mute", "unmute", "skip",
-    "on", "off", "up", "down", "drop", "retract", "latch", "unlatch", "park", "recall",
-    "dispatch", "deploy",
+    "on", "off", "up", "down", *_KIND_VERBS,
 }  # fmt: skip
 """Words a request's own clause holds; a reason said with it holds none."""
 
@@ -3155,9 +3152,9 @@ def _locks_no_lock(tokens: Sequence[str], found: Mentions) -> bool:
     )
 
 
-def _not_for_a_lock(tokens: Sequence[str], found: Mentions, name: str) -> str | None:
-    """Why a request cannot be read as locking or unlocking: "lock the garage door" where
-    it is a cover, "dim the front door lock"."""
+def _not_for_its_kind(tokens: Sequence[str], found: Mentions, name: str) -> str | None:
+    """Why a request cannot be done to the kind of device named: "lock the garage door"
+    where it is a cover, "dim the front door lock", "stop the blinds where they are"."""
     if _locks_no_lock(tokens, found):
         return "it asks to lock or unlock what has no lock"
     if _lock_unsaid(tokens, found, name):

@@ -30,6 +30,15 @@ def reader(
 
 
 @pytest.fixture(scope="module")
+def natural(encoder: SentenceEncoder, reader: Reader) -> Reader:
+    """The reader over the natural set's 277-entity home."""
+    from edge_os.config.loader import load_config
+
+    home = DeviceRegistry.from_config(load_config(REPO / "bench/data/natural/home.yaml"))
+    return Reader(home, encoder, reader.classifier, "living_room")
+
+
+@pytest.fixture(scope="module")
 def engine(registry: DeviceRegistry, reader: Reader) -> IntentEngine:
     settings = IntentSettings(llm_fallback=False, cache_size=0)
     return IntentEngine(registry, settings, default_area="living_room", retrieval=reader)
@@ -400,13 +409,8 @@ def test_the_lamp_of_a_room_is_the_light_called_lamp(
     assert here.recognize("turn the tv volume down").intent is None
 
 
-def test_names_said_word_for_word_and_what_they_open(
-    encoder: SentenceEncoder, reader: Reader
-) -> None:
-    from edge_os.config.loader import load_config
-
-    big = DeviceRegistry.from_config(load_config(REPO / "bench" / "data" / "natural" / "home.yaml"))
-    here = Reader(big, encoder, reader.classifier, "living_room")
+def test_names_said_word_for_word_and_what_they_open(natural: Reader) -> None:
+    here = natural
     # "garage" said for the Main Garage Door, not as a kind word for the Main gate's gate
     assert here.recognize("shut the main garage").targets == ("cover.main_garage_door",)
     # a name said in one piece over one whose last word is the verb: "switch ... off"
@@ -1540,13 +1544,7 @@ def test_said_as_people_say_it(
     assert slots.items() <= dict(result.slots).items()
 
 
-def test_a_lock_called_by_its_verb_and_a_robot_asked_about(
-    encoder: SentenceEncoder, reader: Reader
-) -> None:
-    from edge_os.config.loader import load_config
-
-    home = DeviceRegistry.from_config(load_config(REPO / "bench/data/natural/home.yaml"))
-    natural = Reader(home, encoder, reader.classifier, "living_room")
+def test_a_lock_called_by_its_verb_and_a_robot_asked_about(natural: Reader) -> None:
     # the Back Door Lock named by the verb that locks it: "lock the lock", not "lock the"
     locked = natural.recognize("please lock the back door")
     assert (locked.intent, locked.targets) == ("HassTurnOn", ("lock.back_door",)), locked
@@ -1561,14 +1559,6 @@ def test_a_lock_called_by_its_verb_and_a_robot_asked_about(
 def test_to_sleep_is_never_on(engine: IntentEngine, text: str) -> None:
     # it turned a lamp and a TV on in a tune batch (issue #13's "opposite direction")
     assert engine.recognize(text).intent in (None, "HassTurnOff")
-
-
-@pytest.fixture(scope="module")
-def natural(encoder: SentenceEncoder, reader: Reader) -> Reader:
-    from edge_os.config.loader import load_config
-
-    home = DeviceRegistry.from_config(load_config(REPO / "bench/data/natural/home.yaml"))
-    return Reader(home, encoder, reader.classifier, "living_room")
 
 
 @pytest.mark.parametrize(
